@@ -1,0 +1,17 @@
+"""Backends of rpnn: xDSL targets selected with ``rpnn-opt -t <name>``.
+
+Every target registers here as a lazy factory: a name (the target's ``name``) mapped to
+a function that imports the backend module and returns the ``Target`` subclass. This is
+the "new-style" entry type of ``xDSLOptMain.available_targets`` in xDSL 0.75
+(``Callable[[], type[Target]]``); the legacy ``(ModuleOp, IO[str]) -> None`` functions
+are not used here.
+"""
+
+from collections.abc import Callable
+
+from xdsl.utils.target import Target
+
+
+def get_all_targets() -> dict[str, Callable[[], type[Target]]]:
+    """Map each rpnn target name to a factory returning its ``Target`` class."""
+    return {}

@@ -1,0 +1,454 @@
+"""rpnn-opt: xDSL's modular optimizer driver with rpnn's dialects, passes and targets.
+
+Everything ``xdsl-opt`` offers keeps working (``-p``, ``-t``, ``-o``, ``--split-input-file``,
+``--verify-diagnostics``, ``--parsing-diagnostics``, ...). On top of it, bad input is reported
+without a Python traceback and with a non-zero exit status:
+
+- a command-line mistake (unknown flag, pass, pass option, target or target option, malformed
+  pipeline) gives one ``error: ...`` line naming the culprit, and exit status 2;
+- a missing or unreadable input file, an unwritable output file, a verifier error or a pass
+  failure gives one ``error: ...`` line (prefixed with ``file:line:col:`` when the failing op
+  is known), and exit status 1;
+- a parse error prints xDSL's own diagnostic (location line, source line, caret, message),
+  and exit status 1.
+
+With ``-o FILE`` the output is written to a temporary file next to FILE and renamed over it
+only when everything succeeded, so an error never leaves a half-written FILE behind.
+
+Exceptions that are not about the input (bugs in a pass or in the driver) keep their traceback.
+A pass reports a problem with the input by raising a ``DiagnosticException`` (for instance
+``PassFailedException`` or ``VerifyException``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import inspect
+import os
+import sys
+import tempfile
+import warnings
+import weakref
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import IO, Any, NoReturn, TypeVar
+
+from xdsl.context import Context
+from xdsl.dialects.builtin import FileLineColLoc, ModuleOp
+from xdsl.frontend.mlir import MLIRFrontend
+from xdsl.ir import Operation
+from xdsl.parser import Parser
+from xdsl.passes import PassPipeline
+from xdsl.utils.arg_spec import ArgSpec, ArgSpecConvertible, parse_pipeline, parse_spec
+from xdsl.utils.exceptions import (
+    ArgSpecParseError,
+    DiagnosticException,
+    ParseError,
+    VerifyException,
+)
+from xdsl.utils.lexer import Span
+from xdsl.xdsl_opt_main import xDSLOptMain
+
+from rpnn_ir import __version__
+from rpnn_ir.backends import get_all_targets
+from rpnn_ir.dialects import get_all_dialects
+from rpnn_ir.passes import get_all_passes
+
+# --------------------------------------------------------------------------------------
+# Errors
+# --------------------------------------------------------------------------------------
+
+
+class RpnnOptError(Exception):
+    """A problem with the user's input, printed as one ``error:`` line (no traceback)."""
+
+    exit_code: int = 1
+
+    def __init__(self, message: str, location: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.location = location
+
+    def __str__(self) -> str:
+        if self.location:
+            return f"{self.location}: error: {self.message}"
+        return f"error: {self.message}"
+
+
+class UsageError(RpnnOptError):
+    """A mistake on the command line (exit status 2, as argparse uses)."""
+
+    exit_code = 2
+
+
+class SourceDiagnostic(RpnnOptError):
+    """A diagnostic already formatted by xDSL (a parse error with its caret block)."""
+
+    def __str__(self) -> str:
+        return self.message
+
+
+# --------------------------------------------------------------------------------------
+# MLIR frontend that remembers where each op starts, for verifier messages
+# --------------------------------------------------------------------------------------
+
+_OP_SPANS: weakref.WeakKeyDictionary[Operation, Span[Any]] = weakref.WeakKeyDictionary()
+"""Source span of the first token of every op parsed by `LocatingMLIRFrontend`."""
+
+
+_PARSE_SPAN_ATTR = "_rpnn_op_span"
+"""Set on a VerifyException raised while parsing an op: the span where that op starts."""
+
+
+class _LocatingParser(Parser):
+    def parse_operation(self) -> Operation:
+        start = self._current_token.span
+        try:
+            op = super().parse_operation()
+        except VerifyException as e:  # an attribute or type failed its verifier
+            if not hasattr(e, _PARSE_SPAN_ATTR):  # the innermost op is the most precise
+                setattr(e, _PARSE_SPAN_ATTR, start)
+            raise
+        _OP_SPANS[op] = start
+        return op
+
+
+@dataclasses.dataclass(frozen=True)
+class LocatingMLIRFrontend(MLIRFrontend):
+    """xDSL's MLIR frontend, also recording each op's source position (see `op_location`)."""
+
+    def parse(self, ctx: Context, input: IO[bytes], input_name: str = "input") -> ModuleOp:
+        data = input.read()
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise RpnnOptError(
+                f"'{input_name}' is not UTF-8 text (invalid byte at offset {e.start}); "
+                "rpnn-opt reads MLIR source files"
+            ) from None
+        return _LocatingParser(ctx, text, input_name).parse_module(not self.no_implicit_module)
+
+
+def op_location(op: Operation, line_offset: int = 0) -> str | None:
+    """``file:line:col`` of `op`: its explicit ``loc(...)``, else where it was parsed."""
+    loc = op.location
+    if isinstance(loc, FileLineColLoc):
+        return f"{loc.filename.data}:{loc.line.data}:{loc.column.data}"
+    span = _OP_SPANS.get(op)
+    if span is None:
+        return None
+    return span_location(span, line_offset)
+
+
+def span_location(span: Span[Any], line_offset: int = 0) -> str:
+    """``file:line:col`` of `span`, shifted by `line_offset` lines (--split-input-file)."""
+    return str(dataclasses.replace(span, line_offset=line_offset).get_location())
+
+
+def _walk_post_order(op: Operation) -> Iterator[Operation]:
+    for region in op.regions:
+        for block in region.blocks:
+            for child in block.ops:
+                yield from _walk_post_order(child)
+    yield op
+
+
+def find_failing_op(module: Operation, message: str) -> Operation | None:
+    """The op whose own verifier raises `message` (nested ops first, as `verify` does)."""
+    first: Operation | None = None
+    for op in _walk_post_order(module):
+        try:
+            op.verify(verify_nested_ops=False)
+        except VerifyException as e:
+            if str(e) == message:
+                return op
+            first = first or op
+        except Exception:
+            continue
+    return first
+
+
+# --------------------------------------------------------------------------------------
+# Pass / target specs
+# --------------------------------------------------------------------------------------
+
+
+def _spec_syntax_error(what: str, text: str, error: ArgSpecParseError) -> UsageError:
+    """One line from xDSL's multi-line `ArgSpecParseError` (location, source, caret, msg)."""
+    lines = [line for line in str(error).splitlines() if line.strip()]
+    reason = lines[-1].strip() if lines else "syntax error"
+    column = ""
+    for line in lines:
+        head, _, col = line.rpartition(":")
+        if head.startswith("pass-pipeline:") and col.isdigit():
+            column = f" at column {col}"
+            break
+    return UsageError(f"malformed {what} '{text}'{column}: {reason}")
+
+
+def _option_name(field_name: str) -> str:
+    return field_name.replace("_", "-")
+
+
+_SpecT = TypeVar("_SpecT", bound=ArgSpecConvertible)
+
+
+def instantiate_spec(kind: str, cls: type[_SpecT], spec: ArgSpec) -> _SpecT:
+    """``cls.from_spec(spec)``, turning bad options into a one-line `UsageError`."""
+    known = [f.name for f in dataclasses.fields(cls) if f.init and f.name != "name"]
+    given = spec.normalize_parameter_names().parameters
+    unknown = [name for name in given if name not in known]
+    if unknown:
+        valid = ", ".join(_option_name(name) for name in known) or "none"
+        raise UsageError(
+            f"unknown option '{_option_name(unknown[0])}' for {kind} '{spec.name}' "
+            f"(valid options: {valid})"
+        )
+    try:
+        return cls.from_spec(spec)
+    except (ValueError, TypeError) as e:
+        raise UsageError(f"invalid options for {kind} '{spec}': {e}") from None
+
+
+# --------------------------------------------------------------------------------------
+# The driver
+# --------------------------------------------------------------------------------------
+
+
+def _raise_usage_error(message: str) -> NoReturn:
+    raise UsageError(f"{message}; see rpnn-opt --help")
+
+
+class RpnnOptMain(xDSLOptMain):
+    """``xdsl-opt`` with rpnn's dialects, passes and targets, and clean error reports."""
+
+    version_format = f"rpnn-opt {__version__} built on xdsl version {{xdsl_version}}"
+
+    def __init__(
+        self,
+        description: str = "rpnn optimizer driver (xdsl-opt with the rpnn dialects, "
+        "passes and targets)",
+        args: Sequence[str] | None = None,
+    ):
+        self._stage: tuple[str, str] | None = None  # ("pass" | "after pass" | "target", name)
+        self._line_offset = 0  # first line of the current --split-input-file chunk
+        self._module: ModuleOp | None = None
+        self._output_tmp: Path | None = None
+        try:
+            super().__init__(description, args)
+        except ArgSpecParseError as e:
+            # Pass pipelines are checked in setup_pipeline; this is -t or -f.
+            args = getattr(self, "args", None)
+            raise _spec_syntax_error("target or frontend spec", _bad_spec(args), e) from None
+
+    # ---- registries ------------------------------------------------------------------
+
+    def register_all_dialects(self) -> None:
+        super().register_all_dialects()  # xDSL's own dialects and xdsl.universe plugins
+        registered = set(self.ctx.registered_dialect_names)
+        for name, factory in get_all_dialects().items():
+            if name not in registered:  # registering a name twice raises
+                self.ctx.register_dialect(name, factory)
+
+    def register_all_frontends(self) -> None:
+        self.available_frontends["mlir"] = lambda: LocatingMLIRFrontend
+        super().register_all_frontends()  # keeps entries already present
+
+    def register_all_passes(self) -> None:
+        super().register_all_passes()  # canonicalize, cse, dce, ...
+        for name, factory in get_all_passes().items():
+            self.register_pass(name, factory)
+
+    def register_all_targets(self) -> None:
+        super().register_all_targets()  # mlir, llvm, ...
+        self.available_targets.update(get_all_targets())
+
+    def register_all_arguments(self, arg_parser: argparse.ArgumentParser) -> None:
+        super().register_all_arguments(arg_parser)
+        # One line instead of argparse's usage block + exit(2); main() prints it.
+        arg_parser.error = _raise_usage_error  # type: ignore[method-assign]
+        arg_parser.epilog = (
+            "exit status: 0 on success, 1 for bad input (missing file, parse or verifier "
+            "error, failed pass), 2 for a bad command line"
+        )
+
+    # ---- pipeline and target validation (before any input is read) -------------------
+
+    def setup_pipeline(self) -> None:
+        try:
+            specs = list(parse_pipeline(self.args.passes))
+        except ArgSpecParseError as e:
+            raise _spec_syntax_error("pass pipeline", self.args.passes, e) from None
+        for spec in specs:
+            if spec.name not in self.available_passes:
+                raise UsageError(
+                    f"unknown pass '{spec.name}' (see rpnn-opt --help for the list)"
+                )
+            instantiate_spec("pass", self.available_passes[spec.name](), spec)
+
+        target_spec = parse_spec(self.args.target)  # name already checked by xDSLOptMain
+        target_entry = self.available_targets[target_spec.name]
+        if not inspect.signature(target_entry).parameters:  # Callable[[], type[Target]]
+            instantiate_spec("target", target_entry(), target_spec)  # type: ignore[arg-type]
+
+        super().setup_pipeline()
+        self.pipeline = dataclasses.replace(
+            self.pipeline, callback=self._track_stage(self.pipeline.callback)
+        )
+
+    def _track_stage(self, inner: Callable[..., None] | None) -> Callable[..., None]:
+        def callback(previous: Any, module: ModuleOp, next_pass: Any) -> None:
+            self._stage = None if previous is None else ("after pass", previous.name)
+            if inner is not None:
+                inner(previous, module, next_pass)  # verifies the module
+            if next_pass is not None:
+                self._stage = ("pass", next_pass.name)
+
+        return callback
+
+    # ---- input and output ------------------------------------------------------------
+
+    def get_input_stream(self) -> tuple[IO[bytes], str]:
+        name = self.args.input_file
+        if name is None:
+            return sys.stdin.buffer, "mlir"
+        if self.args.frontend:
+            extension = parse_spec(self.args.frontend).name  # validated by xDSLOptMain
+        else:
+            extension = os.path.splitext(name)[1].removeprefix(".")
+            if extension not in self.available_frontends:
+                known = ", ".join(self.available_frontends)
+                raise RpnnOptError(
+                    f"cannot tell the input format of '{name}' from its extension "
+                    f"(pass -f with one of: {known})"
+                )
+        try:
+            return open(name, "rb"), extension
+        except FileNotFoundError:
+            raise RpnnOptError(f"input file '{name}' not found (check the path)") from None
+        except IsADirectoryError:
+            raise RpnnOptError(f"input '{name}' is a directory, not a file") from None
+        except OSError as e:
+            raise RpnnOptError(f"cannot read input file '{name}': {e.strerror}") from None
+
+    def prepare_output(self) -> IO[str]:
+        if self.args.output_file is None:
+            return sys.stdout
+        path = Path(self.args.output_file)
+        if path.is_dir():
+            raise RpnnOptError(f"output '{path}' is a directory, not a file")
+        try:
+            fd, tmp = tempfile.mkstemp(
+                prefix=f".{path.name}.", suffix=".tmp", dir=path.parent, text=True
+            )
+        except OSError as e:
+            raise RpnnOptError(f"cannot write output file '{path}': {e.strerror}") from None
+        self._output_tmp = Path(tmp)
+        os.chmod(fd, 0o666 & ~_umask())  # what open(path, "w") would have given
+        return os.fdopen(fd, "w")
+
+    def _commit_output(self) -> None:
+        if self._output_tmp is not None:
+            tmp, self._output_tmp = self._output_tmp, None
+            try:
+                os.replace(tmp, self.args.output_file)
+            except OSError as e:
+                tmp.unlink(missing_ok=True)
+                raise RpnnOptError(
+                    f"cannot write output file '{self.args.output_file}': {e.strerror}"
+                ) from None
+
+    def _discard_output(self) -> None:
+        if self._output_tmp is not None:
+            self._output_tmp.unlink(missing_ok=True)
+            self._output_tmp = None
+
+    # ---- running ---------------------------------------------------------------------
+
+    def parse_chunk(
+        self, chunk: IO[bytes], file_extension: str, start_offset: int = 0
+    ) -> ModuleOp | None:
+        self._stage, self._line_offset, self._module = None, start_offset, None
+        self._module = super().parse_chunk(chunk, file_extension, start_offset)
+        return self._module
+
+    def output_resulting_program(self, prog: ModuleOp) -> str:
+        self._stage = ("target", parse_spec(self.args.target).name)
+        return super().output_resulting_program(prog)
+
+    def run(self) -> None:
+        succeeded = False
+        try:
+            super().run()
+            succeeded = True
+        except SystemExit as e:  # --shrink exits from inside run()
+            succeeded = e.code in (0, None)
+            raise
+        except ParseError as e:  # span already shifted to the chunk's lines by run()
+            raise SourceDiagnostic(str(e).rstrip()) from None
+        except DiagnosticException as e:
+            raise self._diagnostic_error(e) from None
+        finally:
+            if succeeded:
+                self._commit_output()
+            else:
+                self._discard_output()
+
+    def _diagnostic_error(self, error: DiagnosticException) -> RpnnOptError:
+        # xDSL's constraint messages can span lines: keep the report on one.
+        message = " ".join(line.strip() for line in str(error).splitlines() if line.strip())
+        if self._stage is not None and self._stage[0] in ("pass", "target"):
+            kind, name = self._stage
+            return RpnnOptError(f"{kind} '{name}' failed: {message}")
+        location = None
+        if (span := getattr(error, _PARSE_SPAN_ATTR, None)) is not None:
+            return RpnnOptError(message, span_location(span, self._line_offset))
+        if isinstance(error, VerifyException) and self._module is not None:
+            op = find_failing_op(self._module, str(error))
+            if op is not None:
+                location = op_location(op, self._line_offset)
+                message = f"'{op.name}' op: {message}"
+        if self._stage is not None:  # the IR verified before this pass: the pass broke it
+            message = f"IR does not verify after pass '{self._stage[1]}': {message}"
+        return RpnnOptError(message, location)
+
+
+def _bad_spec(args: argparse.Namespace | None) -> str:
+    """The -t or -f text that does not parse (for the error message)."""
+    for text in (getattr(args, "target", None), getattr(args, "frontend", None)):
+        if text:
+            try:
+                parse_spec(text)
+            except ArgSpecParseError:
+                return text
+    return ""
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``rpnn-opt``; returns the exit status."""
+    # Python hides DeprecationWarnings by default; xdsl-opt shows them, so do we.
+    warnings.filterwarnings("default", category=DeprecationWarning)
+    try:
+        RpnnOptMain(args=argv).run()
+    except RpnnOptError as e:
+        sys.stdout.flush()
+        print(e, file=sys.stderr)
+        return e.exit_code
+    except BrokenPipeError:  # e.g. `rpnn-opt big.mlir | head`
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
