@@ -1,8 +1,10 @@
 """Reference semantics of every rpnn op, in numpy: the oracle every other part is tested against.
 
 Values are numpy arrays whose leading axis is the batch:
-- f32 tensors are `float32` arrays.  Float ops compute in float64 and round the result to
-  float32 once (so a float op is as exact as one f32 rounding allows).
+- f32 tensors are held as `float64` arrays: graph-level arithmetic is real arithmetic on the
+  f32 constants, carried in float64 (exact for the dyadic values quantized networks mostly
+  hold), so that streamlining into integer thresholds can be exact.  `run` returns f32
+  results as `float32`.
 - Integer tensors (`siN`, `uiN`, `!rpnn.bipolar` as -1/+1) are `int64` arrays holding the
   exact values.  Every integer result is checked against its element type: a value outside
   it raises `OverflowInIR` naming the op, because hardware would silently wrap there.
@@ -79,9 +81,9 @@ def _check_fits(op: Operation, value: SSAValue, array: np.ndarray) -> np.ndarray
 
 
 def _as_result(value: SSAValue, array: np.ndarray) -> np.ndarray:
-    """float32 for f32 results, int64 for integer-like ones."""
+    """float64 for f32 results (see the module docstring), int64 for integer-like ones."""
     if dtypes.is_float(_element_type(value)):
-        return np.asarray(array, dtype=np.float64).astype(np.float32)
+        return np.asarray(array, dtype=np.float64)
     return np.asarray(array, dtype=np.int64)
 
 
@@ -250,11 +252,10 @@ def _per_channel(attr, ndim: int) -> np.ndarray:
 
 @_impl(rpnn.BatchNormOp)
 def _batchnorm(op: rpnn.BatchNormOp, args: list[np.ndarray]) -> list[np.ndarray]:
-    x = args[0].astype(np.float64)
-    n = x.ndim
-    inv_std = 1.0 / np.sqrt(_per_channel(op.var, n) + op.epsilon.value.data)
-    y = (x - _per_channel(op.mean, n)) * inv_std * _per_channel(op.scale, n)
-    return [_as_result(op.output, y + _per_channel(op.bias, n))]
+    n = args[0].ndim
+    factor = _per_channel(op.scale, n) / np.sqrt(_per_channel(op.var, n) + op.epsilon.value.data)
+    y = (args[0] - _per_channel(op.mean, n)) * factor + _per_channel(op.bias, n)
+    return [_as_result(op.output, y)]
 
 
 @_impl(rpnn.ReluOp)
@@ -319,9 +320,14 @@ def _topk(op: rpnn.TopKOp, args: list[np.ndarray]) -> list[np.ndarray]:
 # --------------------------------------------------------------------------- dataflow level
 
 
-@_impl(rpnn.TensorToStreamOp, rpnn.StreamToTensorOp, rpnn.DWCOp, rpnn.FIFOOp)
+@_impl(rpnn.TensorToStreamOp, rpnn.StreamToTensorOp, rpnn.FIFOOp)
 def _identity(op: Operation, args: list[np.ndarray]) -> list[np.ndarray]:
     return [args[0]]
+
+
+@_impl(rpnn.DWCOp)
+def _dwc(op: rpnn.DWCOp, args: list[np.ndarray]) -> list[np.ndarray]:
+    return [args[0].reshape(args[0].shape[0], *rpnn._shape(op.output))]
 
 
 @_impl(rpnn.MVTUOp)
@@ -440,7 +446,7 @@ def _convert_input(arg: SSAValue, array: np.ndarray, index: int) -> np.ndarray:
         )
     element_type = typ.element_type
     if dtypes.is_float(element_type):
-        return array.astype(np.float32)
+        return array.astype(np.float32).astype(np.float64)
     if array.dtype.kind == "f" and not np.all(array == np.round(array)):
         raise InterpreterError(f"argument {index} must hold integers of "
                                f"{dtypes.type_str(element_type)}")
@@ -469,5 +475,6 @@ def run(module: ModuleOp, inputs: Sequence[np.ndarray],
     if len(inputs) != len(block.args):
         raise InterpreterError(f"@{func_op.sym_name.data} takes {len(block.args)} inputs, "
                                f"got {len(inputs)}")
-    args = [_convert_input(a, x, i) for i, (a, x) in enumerate(zip(block.args, inputs))]
-    return _run_block(block, args)
+    args = [_convert_input(a, x, i) for i, (a, x) in enumerate(zip(block.args, inputs, strict=True))]
+    results = _run_block(block, args)
+    return [r.astype(np.float32) if r.dtype.kind == "f" else r for r in results]

@@ -24,6 +24,8 @@ from xdsl.dialects.builtin import (
     ArrayAttr,
     DenseArrayBase,
     DenseIntOrFPElementsAttr,
+    Float32Type,
+    Float64Type,
     FloatAttr,
     IntAttr,
     IntegerAttr,
@@ -230,7 +232,8 @@ class ConstantOp(IRDLOperation):
     """A constant tensor (weights, thresholds).
 
     `rpnn.constant dense<"0x..."> : tensor<4x3xsi4>`; a bipolar tensor stores -1/+1 in an
-    `si2` dense attribute: `rpnn.constant dense<...> : tensor<4x3xsi2> -> tensor<4x3x!rpnn.bipolar>`.
+    `si2` dense attribute:
+    `rpnn.constant dense<...> : tensor<4x3xsi2> -> tensor<4x3x!rpnn.bipolar>`.
     """
 
     name = "rpnn.constant"
@@ -702,7 +705,11 @@ class MultiThresholdOp(IRDLOperation):
 
 @irdl_op_definition
 class ScaleBiasOp(IRDLOperation):
-    """x * scale + bias in f32: the float scale and bias a network's output keeps."""
+    """x * scale + bias, an f32 result: the float scale and bias a network's output keeps.
+
+    scale and bias may be f64 so that streamlining can fold several f32 factors into one
+    without rounding them.
+    """
 
     name = "rpnn.scale_bias"
     input = operand_def(TensorType)
@@ -720,8 +727,8 @@ class ScaleBiasOp(IRDLOperation):
         if not dtypes.is_float(_elt(self.output)) or _shape(self.output) != _shape(self.input):
             _fail(self, "result must be an f32 tensor of the input's shape")
         for what, attr in (("scale", self.scale), ("bias", self.bias)):
-            if not dtypes.is_float(attr.get_element_type()):
-                _fail(self, f"{what} must be an f32 dense attribute")
+            if not isinstance(attr.get_element_type(), Float32Type | Float64Type):
+                _fail(self, f"{what} must be an f32 or f64 dense attribute")
             _check_broadcast(self, what, _shape(attr.type), _shape(self.input))
 
 
@@ -1018,7 +1025,11 @@ class StreamMaxPoolOp(IRDLOperation):
 
 @irdl_op_definition
 class DWCOp(IRDLOperation):
-    """Data width converter: the same frame, re-cut into words of another size."""
+    """Data width converter: the same frame, re-cut into words of another size.
+
+    The element sequence (row-major) is unchanged, so the output may also view it with
+    another shape of the same size (a flatten between a convolution and a dense layer).
+    """
 
     name = "rpnn.dwc"
     input = operand_def(StreamType)
@@ -1027,8 +1038,11 @@ class DWCOp(IRDLOperation):
     assembly_format = "$input attr-dict `:` type($input) `->` type($output)"
 
     def verify_(self) -> None:
-        if _shape(self.output) != _shape(self.input) or _elt(self.output) != _elt(self.input):
-            _fail(self, "input and output must have the same shape and element type")
+        n_in = int(np.prod(_shape(self.input), dtype=np.int64))
+        n_out = int(np.prod(_shape(self.output), dtype=np.int64))
+        if n_in != n_out or _elt(self.output) != _elt(self.input):
+            _fail(self, f"input ({n_in} elements) and output ({n_out} elements) must have the "
+                  "same size and element type")
 
 
 @irdl_op_definition
