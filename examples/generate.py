@@ -112,9 +112,7 @@ class GraphBuilder:
             properties["signed"] = UnitAttr()
         if narrow:
             properties["narrow"] = UnitAttr()
-        return self.insert(
-            rpnn.QuantOp(operands=[x], result_types=[x.type], properties=properties)
-        )
+        return self.insert(rpnn.QuantOp(operands=[x], result_types=[x.type], properties=properties))
 
     def bipolar_quant(self, x: SSAValue, scale: float = 1.0) -> SSAValue:
         """QONNX BipolarQuant with an f32 result."""
@@ -275,8 +273,14 @@ def build_cnv_w2a2(rng: np.random.Generator) -> ModuleOp:
         return g.quant(normed, scale=1.0, bits=2, signed=True, narrow=True)
 
     channels = 3
-    for out_channels, pool in [(64, False), (64, True), (128, False), (128, True),
-                               (256, False), (256, False)]:
+    for out_channels, pool in [
+        (64, False),
+        (64, True),
+        (128, False),
+        (128, True),
+        (256, False),
+        (256, False),
+    ]:
         w, product_std = weights((out_channels, channels, 3, 3))
         acc = g.conv2d(x, w)
         x = activation(acc, out_channels, product_std * float(np.sqrt(channels * 9)))
@@ -309,7 +313,7 @@ def build_tiny_mlp(rng: np.random.Generator) -> ModuleOp:
     """
 
     def values(shape: tuple[int, ...], std: float) -> np.ndarray:
-        return (np.round(rng.normal(0.0, std, shape) * 64) / 64).astype(np.float32)
+        return (np.round(rng.normal(0.0, std, shape) * 64) / 64 + 0.0).astype(np.float32)
 
     g = GraphBuilder([f32_tensor([1, 16])])
     x = g.quant(g.args[0], scale=0.5, bits=2, signed=True, narrow=False)
@@ -377,8 +381,12 @@ def header(seed: int, description: str) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out-dir", type=Path, default=Path(__file__).resolve().parent,
-                        help="directory to write the .mlir files to (default: examples/)")
+    parser.add_argument(
+        "--out-dir",
+        type=Path,
+        default=Path(__file__).resolve().parent,
+        help="directory to write the .mlir files to (default: examples/)",
+    )
     parser.add_argument("--seed", type=int, default=0, help="numpy generator seed (default 0)")
     args = parser.parse_args(argv)
 
@@ -387,12 +395,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     for index, (name, (build, description)) in enumerate(NETWORKS.items()):
         # One independent stream per network: changing one network leaves the others alone.
         rng = np.random.default_rng([args.seed, index])
-        text = header(args.seed, description) + round_trip(ctx, build(rng))
+        module = build(rng)
+        text = header(args.seed, description) + round_trip(ctx, module)
         path = args.out_dir / f"{name}.mlir"
         path.write_text(text)
-        counts = op_counts(Parser(ctx, text).parse_module())
+        counts = op_counts(module)
         listing = ", ".join(f"{op} {n}" for op, n in sorted(counts.items()))
-        print(f"{path}: {len(text.encode()) / 1e6:.2f} MB, {sum(counts.values())} ops ({listing})")
+        size = len(text.encode())
+        size_text = f"{size / 1e6:.2f} MB" if size >= 100_000 else f"{size / 1e3:.1f} kB"
+        print(f"{path}: {size_text}, {sum(counts.values())} ops ({listing})")
     return 0
 
 

@@ -10,8 +10,9 @@ each computes, and `rpnn_ir.interp` is the executable form of that definition):
   folded by PE/SIMD, grouped into `rpnn.partition` regions.
 
 Tensors use the builtin `tensor` type; graph and integer levels are NCHW (channels on axis 1),
-streams are NHWC without the batch axis (channels last).  Verifiers only read types and
-properties, never constant values, so they stay fast on large networks.
+streams are NHWC without the batch axis (channels last).  Verifiers read types and
+properties; only `rpnn.constant` looks at values (a numpy min/max over the raw bytes), so
+verification stays fast on large networks.
 """
 
 from __future__ import annotations
