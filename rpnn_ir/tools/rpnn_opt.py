@@ -39,7 +39,6 @@ from xdsl.dialects.builtin import FileLineColLoc, ModuleOp
 from xdsl.frontend.mlir import MLIRFrontend
 from xdsl.ir import Operation
 from xdsl.parser import Parser
-from xdsl.passes import PassPipeline
 from xdsl.utils.arg_spec import ArgSpec, ArgSpecConvertible, parse_pipeline, parse_spec
 from xdsl.utils.exceptions import (
     ArgSpecParseError,
@@ -239,8 +238,8 @@ class RpnnOptMain(xDSLOptMain):
             super().__init__(description, args)
         except ArgSpecParseError as e:
             # Pass pipelines are checked in setup_pipeline; this is -t or -f.
-            args = getattr(self, "args", None)
-            raise _spec_syntax_error("target or frontend spec", _bad_spec(args), e) from None
+            parsed = getattr(self, "args", None)
+            raise _spec_syntax_error("target or frontend spec", _bad_spec(parsed), e) from None
 
     # ---- registries ------------------------------------------------------------------
 
@@ -282,15 +281,20 @@ class RpnnOptMain(xDSLOptMain):
             raise _spec_syntax_error("pass pipeline", self.args.passes, e) from None
         for spec in specs:
             if spec.name not in self.available_passes:
-                raise UsageError(
-                    f"unknown pass '{spec.name}' (see rpnn-opt --help for the list)"
-                )
+                raise UsageError(f"unknown pass '{spec.name}' (see rpnn-opt --help for the list)")
             instantiate_spec("pass", self.available_passes[spec.name](), spec)
 
-        target_spec = parse_spec(self.args.target)  # name already checked by xDSLOptMain
+        # Names were checked by xDSLOptMain.__init__; check the options now rather than
+        # after parsing the input and running the passes.
+        target_spec = parse_spec(self.args.target)
         target_entry = self.available_targets[target_spec.name]
         if not inspect.signature(target_entry).parameters:  # Callable[[], type[Target]]
             instantiate_spec("target", target_entry(), target_spec)  # type: ignore[arg-type]
+        if self.args.frontend:
+            frontend_spec = parse_spec(self.args.frontend)
+            frontend_entry = self.available_frontends[frontend_spec.name]
+            if not inspect.signature(frontend_entry).parameters:
+                instantiate_spec("frontend", frontend_entry(), frontend_spec)  # type: ignore[arg-type]
 
         super().setup_pipeline()
         self.pipeline = dataclasses.replace(
@@ -401,9 +405,9 @@ class RpnnOptMain(xDSLOptMain):
         if self._stage is not None and self._stage[0] in ("pass", "target"):
             kind, name = self._stage
             return RpnnOptError(f"{kind} '{name}' failed: {message}")
-        location = None
         if (span := getattr(error, _PARSE_SPAN_ATTR, None)) is not None:
             return RpnnOptError(message, span_location(span, self._line_offset))
+        location = None
         if isinstance(error, VerifyException) and self._module is not None:
             op = find_failing_op(self._module, str(error))
             if op is not None:

@@ -1,0 +1,226 @@
+"""rpnn-opt on bad input: a clear message, a non-zero exit status, no traceback, no output file.
+
+Most tests run the installed ``rpnn-opt`` in a subprocess, as a user would; the pass-failure
+tests run ``main()`` in-process with test passes registered.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from xdsl.context import Context
+from xdsl.dialects import arith, func
+from xdsl.dialects.builtin import ModuleOp, i64
+from xdsl.passes import ModulePass
+from xdsl.utils.exceptions import PassFailedException
+
+from rpnn_ir.tools import rpnn_opt
+
+GOOD = """\
+func.func @f(%a: i32) -> i32 {
+  %c = arith.constant 0 : i32
+  %r = arith.addi %a, %c : i32
+  func.return %r : i32
+}
+"""
+
+MALFORMED = """\
+func.func @f(%a: i32) -> i32 {
+  func.return %a, : i32
+}
+"""
+
+INVALID = """\
+func.func @f(%a: i32) -> i64 {
+  func.return %a : i32
+}
+"""
+
+
+def _rpnn_opt_command() -> list[str]:
+    """The installed console script next to this interpreter, else ``python -m``."""
+    script = shutil.which("rpnn-opt", path=os.path.dirname(sys.executable))
+    if script is not None:
+        return [script]
+    return [sys.executable, "-m", "rpnn_ir.tools.rpnn_opt"]
+
+
+def run(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*_rpnn_opt_command(), *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def write(directory: Path, name: str, text: str) -> Path:
+    path = directory / name
+    path.write_text(text)
+    return path
+
+
+def assert_one_error_line(result: subprocess.CompletedProcess[str], pattern: str) -> None:
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert re.fullmatch(pattern, lines[0]), lines[0]
+
+
+def assert_no_output_left(directory: Path, *expected: str) -> None:
+    """Only the inputs remain: no output file, no temporary file."""
+    assert sorted(p.name for p in directory.iterdir()) == sorted(expected)
+
+
+def test_good_input_writes_output_file(tmp_path: Path) -> None:
+    write(tmp_path, "good.mlir", GOOD)
+    result = run("good.mlir", "-p", "canonicalize", "-o", "out.mlir", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "" and result.stderr == ""
+    assert "func.return %a : i32" in (tmp_path / "out.mlir").read_text()
+    assert_no_output_left(tmp_path, "good.mlir", "out.mlir")
+    # Same permissions as a file created with open(): the temporary file is not kept 0600.
+    reference = tmp_path / "reference"
+    reference.write_text("")
+    assert (tmp_path / "out.mlir").stat().st_mode == reference.stat().st_mode
+
+
+def test_missing_input_file(tmp_path: Path) -> None:
+    result = run("missing.mlir", "-o", "out.mlir", cwd=tmp_path)
+    assert result.returncode == 1
+    assert_one_error_line(result, r"error: input file 'missing\.mlir' not found \(check the path\)")
+    assert_no_output_left(tmp_path)
+
+
+def test_malformed_input_gives_parse_diagnostic(tmp_path: Path) -> None:
+    write(tmp_path, "bad.mlir", MALFORMED)
+    result = run("bad.mlir", "-o", "out.mlir", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    # xDSL's diagnostic block: location, source line, caret, message.
+    assert result.stderr.splitlines() == [
+        "bad.mlir:2:19",
+        "  func.return %a, : i32",
+        "                  ^",
+        "                  operand expected",
+    ]
+    assert_no_output_left(tmp_path, "bad.mlir")
+
+
+def test_verifier_error_names_op_and_line(tmp_path: Path) -> None:
+    write(tmp_path, "invalid.mlir", INVALID)
+    result = run("invalid.mlir", "-o", "out.mlir", cwd=tmp_path)
+    assert result.returncode == 1
+    assert_one_error_line(
+        result,
+        r"invalid\.mlir:2:3: error: 'func\.return' op: Expected arguments to have the same "
+        r"types as the function output types: expected \[i64\], got \[i32\]",
+    )
+    assert_no_output_left(tmp_path, "invalid.mlir")
+
+
+@pytest.mark.parametrize(
+    ("args", "pattern"),
+    [
+        (["-p", "foo"], r"error: unknown pass 'foo' \(see rpnn-opt --help for the list\)"),
+        (
+            ["-p", "canonicalize,cse{bogus=1}"],
+            r"error: unknown option 'bogus' for pass 'cse' \(valid options: none\)",
+        ),
+        (["-p", "canonicalize{"], r"error: malformed pass pipeline 'canonicalize\{' .*"),
+        (["-t", "nope"], r"error: argument -t/--target: invalid choice: 'nope' .*"),
+        (["-t", "mlir{bogus=1}"], r"error: unknown option 'bogus' for target 'mlir' .*"),
+        (["--bogus"], r"error: unrecognized arguments: --bogus; see rpnn-opt --help"),
+    ],
+)
+def test_bad_command_line(tmp_path: Path, args: list[str], pattern: str) -> None:
+    write(tmp_path, "good.mlir", GOOD)
+    result = run("good.mlir", *args, "-o", "out.mlir", cwd=tmp_path)
+    assert result.returncode == 2
+    assert_one_error_line(result, pattern)
+    assert_no_output_left(tmp_path, "good.mlir")
+
+
+def test_error_keeps_previous_output_file(tmp_path: Path) -> None:
+    write(tmp_path, "bad.mlir", MALFORMED)
+    write(tmp_path, "out.mlir", "previous contents\n")
+    result = run("bad.mlir", "-o", "out.mlir", cwd=tmp_path)
+    assert result.returncode == 1
+    assert (tmp_path / "out.mlir").read_text() == "previous contents\n"
+    assert_no_output_left(tmp_path, "bad.mlir", "out.mlir")
+
+
+def test_unwritable_output_location(tmp_path: Path) -> None:
+    write(tmp_path, "good.mlir", GOOD)
+    result = run("good.mlir", "-o", "no/such/dir/out.mlir", cwd=tmp_path)
+    assert result.returncode == 1
+    assert_one_error_line(result, r"error: cannot write output file 'no/such/dir/out\.mlir': .*")
+
+
+# ---- failures inside passes (in-process, with test passes registered) ------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class FailingPass(ModulePass):
+    name = "test-fail"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        raise PassFailedException("MW (784) must be divisible by SIMD (3)")
+
+
+@dataclasses.dataclass(frozen=True)
+class BreakingPass(ModulePass):
+    """Returns an i64 from an i32 function: the IR no longer verifies."""
+
+    name = "test-break"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        for ret in list(op.walk()):
+            if isinstance(ret, func.ReturnOp):
+                const = arith.ConstantOp.from_int_and_width(1, i64)
+                assert ret.parent is not None
+                ret.parent.insert_op_before(const, ret)
+                ret.operands = [const.result]
+
+
+@pytest.fixture
+def test_passes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(
+        rpnn_opt,
+        "get_all_passes",
+        lambda: {"test-fail": lambda: FailingPass, "test-break": lambda: BreakingPass},
+    )
+
+
+@pytest.mark.usefixtures("test_passes")
+def test_pass_failure(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = write(tmp_path, "good.mlir", GOOD)
+    out = tmp_path / "out.mlir"
+    status = rpnn_opt.main([str(source), "-p", "canonicalize,test-fail", "-o", str(out)])
+    assert status == 1
+    err = capsys.readouterr().err
+    assert err == "error: pass 'test-fail' failed: MW (784) must be divisible by SIMD (3)\n"
+    assert_no_output_left(tmp_path, "good.mlir")
+
+
+@pytest.mark.usefixtures("test_passes")
+def test_pass_breaking_the_ir(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = write(tmp_path, "good.mlir", GOOD)
+    status = rpnn_opt.main([str(source), "-p", "test-break,canonicalize"])
+    assert status == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert re.fullmatch(
+        r".*good\.mlir:4:3: error: IR does not verify after pass 'test-break': "
+        r"'func\.return' op: .*expected \[i32\], got \[i64\]\n",
+        captured.err,
+    )
