@@ -112,7 +112,9 @@ class StreamType(ParametrizedAttribute, TypeAttribute):
     def verify(self) -> None:
         shape = self.get_shape()
         if not shape or any(d <= 0 for d in shape):
-            raise VerifyException(f"stream shape {list(shape)} must have positive dimensions")
+            raise VerifyException(
+                f"stream shape {list(shape)} must have at least one dimension, all positive"
+            )
         if not dtypes.is_data_type(self.element_type):
             raise VerifyException(
                 f"stream element type {self.element_type} must be siN/uiN (1-32 bits), "
@@ -161,8 +163,16 @@ def _i64_array(values: Sequence[int]) -> DenseArrayBase:
     return DenseArrayBase.from_list(I64, list(values))
 
 
+def _check_dense_tensors(op: IRDLOperation) -> None:
+    """Every dense property is a tensor (a `vector` typed one has no place in the dialect)."""
+    for name, attr in op.properties.items():
+        if isinstance(attr, DenseIntOrFPElementsAttr) and not isinstance(attr.type, TensorType):
+            _fail(op, f"{name} must be a dense attribute of tensor type, not {attr.type}")
+
+
 def _check_data_types(op: IRDLOperation) -> None:
     """Every tensor/stream operand and result carries a supported element type."""
+    _check_dense_tensors(op)
     for value in (*op.operands, *op.results):
         if isinstance(value.type, TensorType) and not dtypes.is_data_type(_elt(value)):
             _fail(
@@ -255,9 +265,15 @@ class ConstantOp(IRDLOperation):
 
     @classmethod
     def parse(cls, parser: Parser) -> ConstantOp:
+        start = parser.pos
         value = parser.parse_attribute()
         if not isinstance(value, DenseIntOrFPElementsAttr):
-            parser.raise_error("rpnn.constant expects a dense attribute, e.g. dense<...>")
+            # Point at the attribute (its first line), not at the token after it.
+            text = parser.lexer.input.content[start : parser.pos].split("\n")[0]
+            end = start + len(text.split("//")[0].rstrip())
+            parser.raise_error(
+                "rpnn.constant expects a dense attribute, e.g. dense<...>", start, end
+            )
         result_type = None
         if parser.parse_optional_punctuation("->"):
             result_type = parser.parse_type()
@@ -275,6 +291,7 @@ class ConstantOp(IRDLOperation):
         printer.print_op_attributes(self.attributes)
 
     def verify_(self) -> None:
+        _check_dense_tensors(self)
         out = self.output.type
         assert isinstance(out, TensorType)
         storage = self.value.type
@@ -345,7 +362,7 @@ class QuantOp(IRDLOperation):
         if not 1 <= bits <= dtypes.MAX_INT_BITS:
             _fail(self, f"bit width ({bits}) must be between 1 and {dtypes.MAX_INT_BITS}")
         if bits == 1 and not self.signed and self.narrow:
-            _fail(self, "an unsigned narrow 1-bit quantizer has no values")
+            _fail(self, "an unsigned narrow 1-bit quantizer can only give 0")
         _check_choice(self, "rounding mode", self.rounding_mode.data, ROUNDING_MODES)
         if _shape(self.output) != _shape(self.input):
             _fail(self, "result shape must equal input shape")
@@ -360,14 +377,18 @@ class QuantOp(IRDLOperation):
         if dtypes.is_float(out):
             return
         zero_point = dtypes.dense_to_numpy(self.zero_point)
-        if not np.all(zero_point == np.round(zero_point)):
+        if not np.all(np.isfinite(zero_point) & (zero_point == np.round(zero_point))):
             _fail(self, "an integer result needs an integral zero point")
         lo, hi = self.int_range()
         lo, hi = lo - int(zero_point.max()), hi - int(zero_point.min())
-        if bits == 1 and self.signed and not dtypes.is_bipolar(out):
+        if dtypes.is_bipolar(out):
+            if not (bits == 1 and self.signed) or (lo, hi) != (-1, 1):
+                _fail(self, "a !rpnn.bipolar result needs a signed 1-bit quantizer with zero "
+                      "point 0")
+        elif bits == 1 and self.signed:
             _fail(self, "a signed 1-bit quantizer is bipolar: its integer result must be "
                   "!rpnn.bipolar")
-        if not dtypes.is_bipolar(out) and not dtypes.contains(out, lo, hi):
+        elif not dtypes.contains(out, lo, hi):
             _fail(self, f"result type {dtypes.type_str(out)} cannot hold the quantized range "
                   f"[{lo}, {hi}]")
 
@@ -393,6 +414,8 @@ class BipolarQuantOp(IRDLOperation):
             _fail(self, "result shape must equal input shape")
         if not (dtypes.is_float(_elt(self.output)) or dtypes.is_bipolar(_elt(self.output))):
             _fail(self, "result element type must be f32 or !rpnn.bipolar")
+        if not dtypes.is_float(self.scale.get_element_type()):
+            _fail(self, "scale must be an f32 dense attribute")
         _check_broadcast(self, "scale", _shape(self.scale.type), _shape(self.input))
         scale = dtypes.dense_to_numpy(self.scale)
         if not np.all(np.isfinite(scale) & (scale > 0)):
@@ -417,7 +440,8 @@ class MatMulOp(IRDLOperation):
         _check_same_level(self, (self.input, self.weights), self.output)
         x, w = _shape(self.input), _shape(self.weights)
         if len(w) != 2 or not x:
-            _fail(self, f"weights must be 2-D [K, M] and input at least 1-D, got {list(w)}")
+            _fail(self, f"weights must be 2-D [K, M] and input at least 1-D, got weights "
+                  f"{list(w)} and input {list(x)}")
         if x[-1] != w[0]:
             _fail(self, f"input inner dimension ({x[-1]}) must equal weight rows K ({w[0]})")
         if _shape(self.output) != (*x[:-1], w[1]):
@@ -655,10 +679,12 @@ def _check_threshold_output(op: IRDLOperation, output: Attribute, steps: int, sc
     if dtypes.is_float(output):
         return
     if dtypes.is_bipolar(output):
-        if (steps, scale, bias) != (1, 2.0, -1.0):
-            _fail(op, "a bipolar result needs one threshold, out_scale 2 and out_bias -1")
+        if steps != 1:
+            _fail(op, f"a bipolar result needs exactly one threshold per channel, got {steps}")
+        if (scale, bias) != (2.0, -1.0):
+            _fail(op, "a bipolar result needs out_scale 2 and out_bias -1")
         return
-    if scale != int(scale) or bias != int(bias):
+    if not (float(scale).is_integer() and float(bias).is_integer()):
         _fail(op, f"an integer result needs integral out_scale and out_bias, got {scale}, {bias}")
     ends = (int(bias), int(bias + scale * steps))
     if not dtypes.contains(output, min(ends), max(ends)):
@@ -845,6 +871,8 @@ class _ComputeUnit(IRDLOperation):
             return
         if not dtypes.is_int(_elt(self.thresholds)):
             _fail(self, "thresholds must be siN/uiN")
+        if dtypes.is_float(out):
+            _fail(self, "with thresholds the output must be siN/uiN or !rpnn.bipolar, not f32")
         steps = _check_thresholds(self, self.thresholds, channels_out)
         if dtypes.is_bipolar(out) and self.out_bias is not None:
             _fail(self, "a bipolar output maps 0/1 thresholds crossed to -1/+1: no out_bias")
@@ -940,6 +968,8 @@ class ThresholdingOp(IRDLOperation):
             _fail(self, "output shape must equal input shape")
         if not dtypes.is_int(_elt(self.input)) or not dtypes.is_int(_elt(self.thresholds)):
             _fail(self, "input and thresholds must be siN/uiN")
+        if dtypes.is_float(_elt(self.output)):
+            _fail(self, "output must be siN/uiN or !rpnn.bipolar, not f32")
         pe = self.pe.value.data
         _check_divides(self, "channels", x[-1], "PE", pe)
         _check_word(self, self.input, "PE", pe)
@@ -1020,7 +1050,9 @@ class StreamMaxPoolOp(IRDLOperation):
         _check_word(self, self.input, "PE", pe)
         _check_word(self, self.output, "PE", pe)
         oh, ow = _window_out(x[0], kernel[0], stride[0]), _window_out(x[1], kernel[1], stride[1])
-        if oh <= 0 or ow <= 0 or y != (oh, ow, x[2]):
+        if oh <= 0 or ow <= 0:
+            _fail(self, f"kernel {list(kernel)} is larger than the input {list(x[:2])}")
+        if y != (oh, ow, x[2]):
             _fail(self, f"output shape must be {[oh, ow, x[2]]}")
 
 
