@@ -30,6 +30,7 @@ from xdsl.dialects.builtin import (
     FloatAttr,
     IntAttr,
     IntegerAttr,
+    IntegerType,
     StringAttr,
     TensorType,
     UnitAttr,
@@ -64,6 +65,12 @@ class BipolarType(ParametrizedAttribute, TypeAttribute):
     """One bit holding -1 or +1 (bit 0 encodes -1, bit 1 encodes +1)."""
 
     name = "rpnn.bipolar"
+
+    @classmethod
+    def parse_parameters(cls, parser: AttrParser) -> tuple[Attribute, ...]:
+        if parser.parse_optional_punctuation("<") is not None:
+            parser.raise_error("!rpnn.bipolar takes no parameters")
+        return ()
 
 
 @irdl_attr_definition
@@ -160,7 +167,7 @@ def _i64(value: int) -> IntegerAttr:
 
 
 def _i64_array(values: Sequence[int]) -> DenseArrayBase:
-    return DenseArrayBase.from_list(I64, list(values))
+    return DenseArrayBase.from_list(IntegerType(64), list(values))
 
 
 def _check_dense_tensors(op: IRDLOperation) -> None:

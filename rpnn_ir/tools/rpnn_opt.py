@@ -109,6 +109,8 @@ class _LocatingParser(Parser):
             if not hasattr(e, _PARSE_SPAN_ATTR):  # the innermost op is the most precise
                 setattr(e, _PARSE_SPAN_ATTR, start)
             raise
+        except (ValueError, TypeError) as e:  # xDSL raises these for some bad attribute values
+            self.raise_error(str(e), start)
         _OP_SPANS[op] = start
         return op
 

@@ -105,3 +105,20 @@
 // CHECK-NEXT: %y = rpnn.mvtu %x, %w simd = 4 acc = si8 resource = "lut" ram = "auto" : !rpnn.stream<16xui2, 4>, tensor<16x8xsi2> -> !rpnn.stream<8xsi8, 2>
 // CHECK-NEXT: ^^^^
 // CHECK-NEXT: Expected 'pe'
+
+// -----
+
+%b = "test.op"() : () -> !rpnn.bipolar<1>
+// CHECK:      {{.*}}parse-errors.mlir:111:40
+// CHECK-NEXT: %b = "test.op"() : () -> !rpnn.bipolar<1>
+// CHECK-NEXT: ^
+// CHECK-NEXT: !rpnn.bipolar takes no parameters
+
+// -----
+
+// A value outside the element type is reported where the op starts, not as a traceback.
+%c = rpnn.constant dense<8> : tensor<2xsi4>
+// CHECK:      {{.*}}parse-errors.mlir:120:1
+// CHECK-NEXT: %c = rpnn.constant dense<8> : tensor<2xsi4>
+// CHECK-NEXT: ^^
+// CHECK-NEXT: Integer value 8 is out of range for type si4 which supports values in the range [-8, 8)
