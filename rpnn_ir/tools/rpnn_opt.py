@@ -414,7 +414,8 @@ class RpnnOptMain(xDSLOptMain):
             op = find_failing_op(self._module, str(error))
             if op is not None:
                 location = op_location(op, self._line_offset)
-                message = f"'{op.name}' op: {message}"
+                if not message.startswith(f"{op.name}:"):  # rpnn verifiers name the op
+                    message = f"'{op.name}' op: {message}"
         if self._stage is not None:  # the IR verified before this pass: the pass broke it
             message = f"IR does not verify after pass '{self._stage[1]}': {message}"
         return RpnnOptError(message, location)
