@@ -462,6 +462,10 @@ def find_function(module: ModuleOp, name: str | None = None) -> func.FuncOp:
     funcs = [op for op in module.walk() if isinstance(op, func.FuncOp)]
     if name is not None:
         funcs = [f for f in funcs if f.sym_name.data == name]
+    else:
+        public = [f for f in funcs
+                  if f.sym_visibility is None or f.sym_visibility.data == "public"]
+        funcs = public or funcs
     if not funcs:
         raise InterpreterError(f"no function {'@' + name if name else ''} in the module")
     return funcs[0]
@@ -475,6 +479,12 @@ def run(module: ModuleOp, inputs: Sequence[np.ndarray],
     if len(inputs) != len(block.args):
         raise InterpreterError(f"@{func_op.sym_name.data} takes {len(block.args)} inputs, "
                                f"got {len(inputs)}")
-    args = [_convert_input(a, x, i) for i, (a, x) in enumerate(zip(block.args, inputs, strict=True))]
+    pairs = enumerate(zip(block.args, inputs, strict=True))
+    args = [_convert_input(a, x, i) for i, (a, x) in pairs]
+    batches = {x.shape[0] for a, x in zip(block.args, args, strict=True)
+               if tuple(a.type.get_shape())[:1] == (1,)}
+    if len(batches) > 1:
+        raise InterpreterError(f"@{func_op.sym_name.data}: arguments declared with batch 1 got "
+                               f"different batch sizes {sorted(batches)}")
     results = _run_block(block, args)
     return [r.astype(np.float32) if r.dtype.kind == "f" else r for r in results]

@@ -618,6 +618,8 @@ class MaxPoolOp(IRDLOperation):
                         stride_h=stride[0], stride_w=stride[1])
         if min(padding) < 0:
             _fail(self, f"padding {list(padding)} must not be negative")
+        if max(padding[0], padding[2]) >= kernel[0] or max(padding[1], padding[3]) >= kernel[1]:
+            _fail(self, f"padding {list(padding)} must be smaller than the kernel {list(kernel)}")
         if _elt(self.output) != _elt(self.input):
             _fail(self, "result element type must equal the input's")
         oh = _window_out(x[2], kernel[0], stride[0], padding[0] + padding[2])

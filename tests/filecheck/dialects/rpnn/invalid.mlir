@@ -539,6 +539,12 @@
 
 // -----
 
+%x = "test.op"() : () -> tensor<1x4x8x8xf32>
+%y = rpnn.maxpool %x kernel = [2, 2] stride = [2, 2] padding = [0, 2, 0, 0] : tensor<1x4x8x8xf32> -> tensor<1x4x4x5xf32>
+// CHECK: rpnn.maxpool: padding [0, 2, 0, 0] must be smaller than the kernel [2, 2]
+
+// -----
+
 %x = "test.op"() : () -> tensor<1x4x8x8xsi4>
 %y = rpnn.maxpool %x kernel = [2, 2] stride = [2, 2] padding = [0, 0, 0, 0] : tensor<1x4x8x8xsi4> -> tensor<1x4x4x4xsi8>
 // CHECK: rpnn.maxpool: result element type must equal the input's

@@ -1,0 +1,307 @@
+"""Small builders for the interpreter tests: one function of rpnn ops in a verified module.
+
+    fn = Fn(tensor([1, 4], f32))
+    q = fn.quant(fn.args[0], scale=0.5, bits=4, signed=True)
+    module = fn.finish(q)
+    (y,) = interp.run(module, [x])
+
+Every builder takes the result element type explicitly where the op has a choice (the
+integer level's accumulator types), and computes result shapes itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from xdsl.dialects import func
+from xdsl.dialects.builtin import (
+    DenseArrayBase,
+    FloatAttr,
+    FunctionType,
+    IntegerAttr,
+    ModuleOp,
+    StringAttr,
+    TensorType,
+    UnitAttr,
+    f32,
+    i64,
+)
+from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
+
+from rpnn_ir import dtypes, interp
+from rpnn_ir.dialects import rpnn
+
+F32 = f32
+BIPOLAR = rpnn.BipolarType()
+
+
+def si(width: int) -> Attribute:
+    return dtypes.int_type(width, signed=True)
+
+
+def ui(width: int) -> Attribute:
+    return dtypes.int_type(width, signed=False)
+
+
+def tensor(shape: Sequence[int], element_type: Attribute) -> TensorType:
+    return TensorType(element_type, list(shape))
+
+
+def stream(shape: Sequence[int], element_type: Attribute, word: int = 1) -> rpnn.StreamType:
+    return rpnn.StreamType(list(shape), element_type, word)
+
+
+def ints(values: Sequence[int]) -> DenseArrayBase:
+    return DenseArrayBase.from_list(i64, [int(v) for v in values])
+
+
+def i64_attr(value: int) -> IntegerAttr:
+    return IntegerAttr(int(value), i64)
+
+
+def dense_f32(values) -> Attribute:
+    return dtypes.numpy_to_dense(np.asarray(values, dtype=np.float32), f32)
+
+
+def shape_of(value: SSAValue) -> tuple[int, ...]:
+    return tuple(value.type.get_shape())
+
+
+def elt_of(value: SSAValue) -> Attribute:
+    return value.type.element_type
+
+
+def window_out(size: int, kernel: int, stride: int, pad: int = 0, dilation: int = 1) -> int:
+    return (size + pad - dilation * (kernel - 1) - 1) // stride + 1
+
+
+class Fn:
+    """The body of one function under construction."""
+
+    def __init__(self, *arg_types: Attribute):
+        self.arg_types = list(arg_types)
+        self.block = Block(arg_types=self.arg_types)
+
+    @classmethod
+    def on_block(cls, block: Block) -> Fn:
+        """Builders appending to an existing block (the body of a region)."""
+        fn = cls.__new__(cls)
+        fn.arg_types = [arg.type for arg in block.args]
+        fn.block = block
+        return fn
+
+    @property
+    def args(self) -> tuple[SSAValue, ...]:
+        return tuple(self.block.args)
+
+    def add(self, op: Operation) -> SSAValue:
+        self.block.add_op(op)
+        return op.results[0]
+
+    def finish(self, *results: SSAValue, name: str = "main") -> ModuleOp:
+        """Return `results`, wrap the function in a module and verify it."""
+        self.block.add_op(func.ReturnOp(*results))
+        ftype = FunctionType.from_lists(self.arg_types, [r.type for r in results])
+        module = ModuleOp([func.FuncOp(name, ftype, Region(self.block))])
+        module.verify()
+        return module
+
+    # ------------------------------------------------------------------ graph level
+
+    def const(self, values: np.ndarray, element_type: Attribute) -> SSAValue:
+        values = np.asarray(values)
+        if element_type == F32:
+            values = values.astype(np.float32)
+        return self.add(rpnn.ConstantOp.from_numpy(values, element_type))
+
+    def quant(self, x: SSAValue, *, scale, bits: int, signed: bool, zero_point=0.0,
+              narrow: bool = False, mode: str = "ROUND", out: Attribute = F32) -> SSAValue:
+        props: dict[str, Attribute] = {
+            "scale": dense_f32(scale),
+            "zero_point": dense_f32(zero_point),
+            "bit_width": i64_attr(bits),
+            "rounding_mode": StringAttr(mode),
+        }
+        if signed:
+            props["signed"] = UnitAttr()
+        if narrow:
+            props["narrow"] = UnitAttr()
+        return self.add(rpnn.QuantOp(operands=[x], result_types=[tensor(shape_of(x), out)],
+                                     properties=props))
+
+    def bipolar_quant(self, x: SSAValue, scale, out: Attribute = F32) -> SSAValue:
+        return self.add(rpnn.BipolarQuantOp(
+            operands=[x], result_types=[tensor(shape_of(x), out)],
+            properties={"scale": dense_f32(scale)}))
+
+    def matmul(self, x: SSAValue, w: SSAValue, out: Attribute) -> SSAValue:
+        shape = (*shape_of(x)[:-1], shape_of(w)[1])
+        return self.add(rpnn.MatMulOp(operands=[x, w], result_types=[tensor(shape, out)]))
+
+    def conv2d(self, x: SSAValue, w: SSAValue, out: Attribute, stride=(1, 1),
+               padding=(0, 0, 0, 0), dilation=(1, 1), groups: int = 1) -> SSAValue:
+        n, _, h, wd = shape_of(x)
+        o, _, kh, kw = shape_of(w)
+        oh = window_out(h, kh, stride[0], padding[0] + padding[2], dilation[0])
+        ow = window_out(wd, kw, stride[1], padding[1] + padding[3], dilation[1])
+        return self.add(rpnn.Conv2dOp(
+            operands=[x, w], result_types=[tensor([n, o, oh, ow], out)],
+            properties={"stride": ints(stride), "padding": ints(padding),
+                        "dilation": ints(dilation), "groups": i64_attr(groups)}))
+
+    def binary(self, op_type: type[Operation], a: SSAValue, b: SSAValue,
+               out: Attribute) -> SSAValue:
+        shape = np.broadcast_shapes(shape_of(a), shape_of(b))
+        return self.add(op_type(operands=[a, b], result_types=[tensor(shape, out)]))
+
+    def relu(self, x: SSAValue, out: Attribute | None = None) -> SSAValue:
+        return self.add(rpnn.ReluOp(operands=[x],
+                                    result_types=[tensor(shape_of(x), out or elt_of(x))]))
+
+    def batchnorm(self, x: SSAValue, scale, bias, mean, var, epsilon: float) -> SSAValue:
+        return self.add(rpnn.BatchNormOp(
+            operands=[x], result_types=[x.type],
+            properties={"scale": dense_f32(scale), "bias": dense_f32(bias),
+                        "mean": dense_f32(mean), "var": dense_f32(var),
+                        "epsilon": FloatAttr(epsilon, f32)}))
+
+    def maxpool(self, x: SSAValue, kernel, stride, padding=(0, 0, 0, 0)) -> SSAValue:
+        n, c, h, w = shape_of(x)
+        oh = window_out(h, kernel[0], stride[0], padding[0] + padding[2])
+        ow = window_out(w, kernel[1], stride[1], padding[1] + padding[3])
+        return self.add(rpnn.MaxPoolOp(
+            operands=[x], result_types=[tensor([n, c, oh, ow], elt_of(x))],
+            properties={"kernel": ints(kernel), "stride": ints(stride),
+                        "padding": ints(padding)}))
+
+    def reshape(self, x: SSAValue, shape: Sequence[int]) -> SSAValue:
+        return self.add(rpnn.ReshapeOp(operands=[x], result_types=[tensor(shape, elt_of(x))]))
+
+    def transpose(self, x: SSAValue, perm: Sequence[int]) -> SSAValue:
+        shape = [shape_of(x)[p] for p in perm]
+        return self.add(rpnn.TransposeOp(operands=[x], result_types=[tensor(shape, elt_of(x))],
+                                          properties={"perm": ints(perm)}))
+
+    def multithreshold(self, x: SSAValue, t: SSAValue, out: Attribute,
+                       out_scale: float | None = None,
+                       out_bias: float | None = None) -> SSAValue:
+        props: dict[str, Attribute] = {}
+        if out_scale is not None:
+            props["out_scale"] = FloatAttr(out_scale, f32)
+        if out_bias is not None:
+            props["out_bias"] = FloatAttr(out_bias, f32)
+        return self.add(rpnn.MultiThresholdOp(
+            operands=[x, t], result_types=[tensor(shape_of(x), out)], properties=props))
+
+    def scale_bias(self, x: SSAValue, scale, bias) -> SSAValue:
+        return self.add(rpnn.ScaleBiasOp(
+            operands=[x], result_types=[tensor(shape_of(x), F32)],
+            properties={"scale": dense_f32(scale), "bias": dense_f32(bias)}))
+
+    def topk(self, x: SSAValue, k: int, out: Attribute) -> SSAValue:
+        shape = (*shape_of(x)[:-1], k)
+        return self.add(rpnn.TopKOp(operands=[x], result_types=[tensor(shape, out)],
+                                    properties={"k": i64_attr(k)}))
+
+    # ------------------------------------------------------------------ dataflow level
+
+    def to_stream(self, x: SSAValue, word: int = 1) -> SSAValue:
+        typ = stream(shape_of(x)[1:], elt_of(x), word)
+        return self.add(rpnn.TensorToStreamOp(operands=[x], result_types=[typ]))
+
+    def to_tensor(self, s: SSAValue, batch: int = 1) -> SSAValue:
+        typ = tensor([batch, *s.type.get_shape()], s.type.element_type)
+        return self.add(rpnn.StreamToTensorOp(operands=[s], result_types=[typ]))
+
+    def _unit(self, op_type, s: SSAValue, w: SSAValue, t: SSAValue | None, out_shape,
+              acc: Attribute, out: Attribute | None, pe: int, simd: int,
+              out_bias: int | None) -> SSAValue:
+        out_elt = acc if t is None else out
+        props: dict[str, Attribute] = {
+            "pe": i64_attr(pe), "simd": i64_attr(simd), "acc_type": acc,
+            "resource_type": StringAttr("lut"), "ram_style": StringAttr("auto"),
+        }
+        if out_bias is not None:
+            props["out_bias"] = i64_attr(out_bias)
+        return self.add(op_type(operands=[s, w, t],
+                                result_types=[stream(out_shape, out_elt, pe)],
+                                properties=props))
+
+    def mvtu(self, s: SSAValue, w: SSAValue, acc: Attribute, t: SSAValue | None = None,
+             out: Attribute | None = None, pe: int = 1, simd: int = 1,
+             out_bias: int | None = None) -> SSAValue:
+        out_shape = (*s.type.get_shape()[:-1], shape_of(w)[1])
+        return self._unit(rpnn.MVTUOp, s, w, t, out_shape, acc, out, pe, simd, out_bias)
+
+    def depthwise(self, s: SSAValue, w: SSAValue, acc: Attribute, t: SSAValue | None = None,
+                  out: Attribute | None = None, pe: int = 1, simd: int = 1,
+                  out_bias: int | None = None) -> SSAValue:
+        out_shape = (*s.type.get_shape()[:-1], shape_of(w)[0])
+        return self._unit(rpnn.DepthwiseOp, s, w, t, out_shape, acc, out, pe, simd, out_bias)
+
+    def thresholding(self, s: SSAValue, t: SSAValue, out: Attribute, pe: int = 1,
+                     out_bias: int | None = None) -> SSAValue:
+        props: dict[str, Attribute] = {"pe": i64_attr(pe)}
+        if out_bias is not None:
+            props["out_bias"] = i64_attr(out_bias)
+        return self.add(rpnn.ThresholdingOp(
+            operands=[s, t], result_types=[stream(s.type.get_shape(), out, pe)],
+            properties=props))
+
+    def swg(self, s: SSAValue, kernel, stride, simd: int = 1) -> SSAValue:
+        h, w, c = s.type.get_shape()
+        shape = (window_out(h, kernel[0], stride[0]), window_out(w, kernel[1], stride[1]),
+                 kernel[0] * kernel[1] * c)
+        return self.add(rpnn.SWGOp(
+            operands=[s], result_types=[stream(shape, s.type.element_type, simd)],
+            properties={"kernel": ints(kernel), "stride": ints(stride),
+                        "simd": i64_attr(simd)}))
+
+    def stream_maxpool(self, s: SSAValue, kernel, stride, pe: int = 1) -> SSAValue:
+        h, w, c = s.type.get_shape()
+        shape = (window_out(h, kernel[0], stride[0]), window_out(w, kernel[1], stride[1]), c)
+        return self.add(rpnn.StreamMaxPoolOp(
+            operands=[s], result_types=[stream(shape, s.type.element_type, pe)],
+            properties={"kernel": ints(kernel), "stride": ints(stride), "pe": i64_attr(pe)}))
+
+    def pad(self, s: SSAValue, padding, value: int, simd: int = 1) -> SSAValue:
+        h, w, c = s.type.get_shape()
+        shape = (h + padding[0] + padding[2], w + padding[1] + padding[3], c)
+        return self.add(rpnn.PadOp(
+            operands=[s], result_types=[stream(shape, s.type.element_type, simd)],
+            properties={"padding": ints(padding), "value": i64_attr(value),
+                        "simd": i64_attr(simd)}))
+
+    def add_streams(self, a: SSAValue, b: SSAValue, out: Attribute, pe: int = 1) -> SSAValue:
+        return self.add(rpnn.AddStreamsOp(
+            operands=[a, b], result_types=[stream(a.type.get_shape(), out, pe)],
+            properties={"pe": i64_attr(pe)}))
+
+    def label_select(self, s: SSAValue, k: int, out: Attribute, pe: int = 1) -> SSAValue:
+        return self.add(rpnn.LabelSelectOp(
+            operands=[s], result_types=[stream([k], out, 1)],
+            properties={"k": i64_attr(k), "pe": i64_attr(pe)}))
+
+    def duplicate(self, s: SSAValue, copies: int = 2) -> tuple[SSAValue, ...]:
+        op = rpnn.DuplicateOp(operands=[s], result_types=[[s.type] * copies])
+        self.block.add_op(op)
+        return tuple(op.results)
+
+    def dwc(self, s: SSAValue, word: int) -> SSAValue:
+        typ = stream(s.type.get_shape(), s.type.element_type, word)
+        return self.add(rpnn.DWCOp(operands=[s], result_types=[typ]))
+
+    def fifo(self, s: SSAValue, depth: int = 2) -> SSAValue:
+        return self.add(rpnn.FIFOOp(
+            operands=[s], result_types=[s.type],
+            properties={"depth": i64_attr(depth), "ram_style": StringAttr("auto")}))
+
+
+def run(module: ModuleOp, *inputs: np.ndarray) -> list[np.ndarray]:
+    return interp.run(module, list(inputs))
+
+
+def run1(module: ModuleOp, *inputs: np.ndarray) -> np.ndarray:
+    (result,) = interp.run(module, list(inputs))
+    return result
