@@ -10,6 +10,49 @@ from collections.abc import Callable
 from xdsl.passes import ModulePass
 
 
+def _cost() -> type[ModulePass]:
+    from rpnn_ir.passes.cost import CostPass
+
+    return CostPass
+
+
+def _fold() -> type[ModulePass]:
+    from rpnn_ir.passes.fold import FoldPass
+
+    return FoldPass
+
+
+def _infer_precision() -> type[ModulePass]:
+    from rpnn_ir.passes.infer_precision import InferPrecisionPass
+
+    return InferPrecisionPass
+
+
+def _insert_fifos() -> type[ModulePass]:
+    from rpnn_ir.passes.insert_fifos import InsertFifosPass
+
+    return InsertFifosPass
+
+
+def _lower_to_dataflow() -> type[ModulePass]:
+    from rpnn_ir.passes.lower_to_dataflow import LowerToDataflowPass
+
+    return LowerToDataflowPass
+
+
+def _streamline() -> type[ModulePass]:
+    from rpnn_ir.passes.streamline import StreamlinePass
+
+    return StreamlinePass
+
+
 def get_all_passes() -> dict[str, Callable[[], type[ModulePass]]]:
     """Map each rpnn pass name to a factory returning its ``ModulePass`` class."""
-    return {}
+    return {
+        "rpnn-cost": _cost,
+        "rpnn-fold": _fold,
+        "rpnn-infer-precision": _infer_precision,
+        "rpnn-insert-fifos": _insert_fifos,
+        "rpnn-lower-to-dataflow": _lower_to_dataflow,
+        "rpnn-streamline": _streamline,
+    }
