@@ -11,8 +11,9 @@ each computes, and `rpnn_ir.interp` is the executable form of that definition):
 
 Tensors use the builtin `tensor` type; graph and integer levels are NCHW (channels on axis 1),
 streams are NHWC without the batch axis (channels last).  Verifiers read types and
-properties; only `rpnn.constant` looks at values (a numpy min/max over the raw bytes), so
-verification stays fast on large networks.
+properties (a few check the values of their own small scale/zero-point properties, and
+`rpnn.constant` takes a numpy min/max over its raw bytes); they never look at the values of
+constants passed in as operands, so verification stays fast on large networks.
 """
 
 from __future__ import annotations
