@@ -93,17 +93,21 @@ def _as_result(value: SSAValue, array: np.ndarray) -> np.ndarray:
 def exact_matmul(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     """x[..., K] @ w[K, M] on integers, exactly (float64 BLAS when no rounding can occur)."""
     bound = int(np.abs(x).max(initial=0)) * int(np.abs(w).max(initial=0)) * w.shape[0]
-    if bound < _EXACT_F64:
-        return np.rint(x.astype(np.float64) @ w.astype(np.float64)).astype(np.int64)
     if bound >= 2**62:
         raise InterpreterError(f"dot product bound {bound} exceeds 64-bit integers")
-    return x.astype(np.int64) @ w.astype(np.int64)
+    rows = x.reshape(-1, x.shape[-1])  # one 2-D product: BLAS instead of a loop over stacks
+    if bound < _EXACT_F64:
+        acc = np.rint(rows.astype(np.float64) @ w.astype(np.float64)).astype(np.int64)
+    else:
+        acc = rows.astype(np.int64) @ w.astype(np.int64)
+    return acc.reshape(*x.shape[:-1], w.shape[1])
 
 
 def _matmul(x: np.ndarray, w: np.ndarray, integer: bool) -> np.ndarray:
     if integer:
         return exact_matmul(x, w)
-    return x.astype(np.float64) @ w.astype(np.float64)
+    rows = x.reshape(-1, x.shape[-1]).astype(np.float64)
+    return (rows @ w.astype(np.float64)).reshape(*x.shape[:-1], w.shape[1])
 
 
 def round_mode(v: np.ndarray, mode: str) -> np.ndarray:
