@@ -14,4 +14,15 @@ from xdsl.utils.target import Target
 
 def get_all_targets() -> dict[str, Callable[[], type[Target]]]:
     """Map each rpnn target name to a factory returning its ``Target`` class."""
-    return {}
+
+    def c_reference() -> type[Target]:
+        from rpnn_ir.backends.c_reference import CReferenceTarget
+
+        return CReferenceTarget
+
+    def hls() -> type[Target]:
+        from rpnn_ir.backends.hls import HlsTarget
+
+        return HlsTarget
+
+    return {"rpnn-c": c_reference, "rpnn-hls": hls}

@@ -1,0 +1,368 @@
+"""The FPGA part of a dataflow-level function, as both backends see it.
+
+A dataflow-level function (docs/passes.md) runs on the host up to its `rpnn.tensor_to_stream`
+ops (input quantizer, NCHW -> NHWC transpose), on the FPGA between them and its
+`rpnn.stream_to_tensor` ops, and on the host again after (the float `rpnn.scale_bias` tail,
+`rpnn.topk`, transposes). The backends implement exactly the FPGA part: `extract` returns it as
+a `Graph` of stream units (`Node`) and streams (`Stream`), with `rpnn.partition` regions
+inlined; `region_module` turns it back into a standalone function (inputs: one integer tensor
+per `rpnn.tensor_to_stream`, results: one per `rpnn.stream_to_tensor`) that the reference
+interpreter runs to produce golden outputs.
+
+Identifiers in generated code never come from the IR's names: `identifier` builds them from
+an op index and a hint filtered to `[a-z0-9]` (docs/backends.md, "Names").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+from xdsl.dialects import func
+from xdsl.dialects.builtin import FunctionType, IntegerType, ModuleOp, Signedness, TensorType
+from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
+from xdsl.utils.exceptions import DiagnosticException
+
+from rpnn_ir import dtypes, interp
+from rpnn_ir.dialects import rpnn
+
+
+class BackendError(DiagnosticException):
+    """The module cannot be emitted by a backend (reported by rpnn-opt as one error line)."""
+
+
+UNITS = (
+    rpnn.MVTUOp,
+    rpnn.DepthwiseOp,
+    rpnn.ThresholdingOp,
+    rpnn.SWGOp,
+    rpnn.PadOp,
+    rpnn.StreamMaxPoolOp,
+    rpnn.DWCOp,
+    rpnn.FIFOOp,
+    rpnn.DuplicateOp,
+    rpnn.AddStreamsOp,
+    rpnn.LabelSelectOp,
+)
+"""The stream units the backends implement (besides the boundary ops)."""
+
+
+_HINT_CHARS = re.compile(r"[^a-z0-9]+")
+
+
+def sanitize_hint(text: str | None, limit: int = 16) -> str:
+    """A name fragment safe in C, C++, Tcl and file names: lower-case `[a-z0-9]` only."""
+    if not text:
+        return ""
+    return _HINT_CHARS.sub("", text.lower())[:limit]
+
+
+def identifier(prefix: str, index: int, hint: str | None = None) -> str:
+    """`<prefix><index>` plus a filtered hint: the only way names enter generated code."""
+    assert re.fullmatch(r"[a-z][a-z0-9_]*", prefix)
+    safe = sanitize_hint(hint)
+    return f"{prefix}{index}_{safe}" if safe else f"{prefix}{index}"
+
+
+# --------------------------------------------------------------------------- element types
+
+
+def bits_of(element_type: Attribute) -> int:
+    """Bits of one element in a hardware word (bipolar: 1)."""
+    if dtypes.is_bipolar(element_type):
+        return 1
+    assert isinstance(element_type, IntegerType)
+    return element_type.width.data
+
+
+def is_signed(element_type: Attribute) -> bool:
+    return isinstance(element_type, IntegerType) and (
+        element_type.signedness.data == Signedness.SIGNED
+    )
+
+
+def c_int_type(element_type: Attribute) -> str:
+    """The C99 type holding one element at the C reference's interface and in its buffers."""
+    if dtypes.is_bipolar(element_type):
+        return "int8_t"
+    bits = bits_of(element_type)
+    width = 8 if bits <= 8 else 16 if bits <= 16 else 32
+    return f"{'' if is_signed(element_type) else 'u'}int{width}_t"
+
+
+def numpy_dtype(element_type: Attribute) -> np.dtype:
+    """numpy dtype matching `c_int_type`."""
+    return np.dtype(c_int_type(element_type).removesuffix("_t"))
+
+
+def range_of(element_type: Attribute) -> tuple[int, int]:
+    return dtypes.element_range(element_type)
+
+
+# --------------------------------------------------------------------------- the graph
+
+
+@dataclass
+class Stream:
+    """One `!rpnn.stream` value of the FPGA part."""
+
+    id: int
+    shape: tuple[int, ...]
+    element_type: Attribute
+    word: int
+
+    @property
+    def elems(self) -> int:
+        """Elements per frame."""
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    @property
+    def bits(self) -> int:
+        return bits_of(self.element_type)
+
+    @property
+    def word_bits(self) -> int:
+        return self.word * self.bits
+
+    @property
+    def words(self) -> int:
+        """Words per frame."""
+        return self.elems // self.word
+
+
+@dataclass
+class Node:
+    """One stream unit: `op` with its stream operands and results as stream ids."""
+
+    index: int
+    op: Operation
+    name: str
+    inputs: list[int]
+    outputs: list[int]
+    weights: np.ndarray | None = None
+    thresholds: np.ndarray | None = None
+
+    @property
+    def kind(self) -> str:
+        return self.op.name.removeprefix("rpnn.")
+
+
+@dataclass
+class Graph:
+    """The FPGA part of one function."""
+
+    function: str
+    streams: list[Stream] = field(default_factory=list)
+    nodes: list[Node] = field(default_factory=list)
+    inputs: list[int] = field(default_factory=list)
+    outputs: list[int] = field(default_factory=list)
+
+    def uses(self, stream_id: int) -> int:
+        """Consumers of a stream: unit operands plus output ports."""
+        count = sum(node.inputs.count(stream_id) for node in self.nodes)
+        return count + self.outputs.count(stream_id)
+
+
+def _constant(op: Operation, value: SSAValue, what: str) -> np.ndarray:
+    owner = value.owner
+    if not isinstance(owner, rpnn.ConstantOp):
+        raise BackendError(f"{op.name}: {what} must come from rpnn.constant to be emitted")
+    return np.asarray(dtypes.dense_to_numpy(owner.value), dtype=np.int64)
+
+
+def _is_stream(value: SSAValue) -> bool:
+    return isinstance(value.type, rpnn.StreamType)
+
+
+def extract(module: ModuleOp, function: str | None = None) -> Graph:
+    """The FPGA part of `function` (default: the module's first function)."""
+    try:
+        func_op = interp.find_function(module, function)
+    except interp.InterpreterError as e:
+        raise BackendError(str(e)) from None
+    graph = Graph(function=func_op.sym_name.data)
+    ids: dict[SSAValue, int] = {}
+    tainted: set[SSAValue] = set()  # host values computed from FPGA outputs
+
+    def new_stream(value: SSAValue) -> int:
+        typ = value.type
+        assert isinstance(typ, rpnn.StreamType)
+        if not dtypes.is_integer_like(typ.element_type):
+            raise BackendError(
+                f"stream element type {dtypes.type_str(typ.element_type)} is not supported by "
+                "the backends (integer and bipolar streams only)"
+            )
+        stream = Stream(len(graph.streams), typ.get_shape(), typ.element_type, typ.word.data)
+        graph.streams.append(stream)
+        ids[value] = stream.id
+        return stream.id
+
+    def visit(block: Block) -> None:
+        for op in block.ops:
+            if isinstance(op, func.ReturnOp | rpnn.YieldOp):
+                continue
+            if isinstance(op, rpnn.TensorToStreamOp):
+                if op.input in tainted:
+                    raise BackendError(
+                        "rpnn.tensor_to_stream: its input is computed on the host from an FPGA "
+                        "output; the backends emit one FPGA region (host -> FPGA -> host)"
+                    )
+                graph.inputs.append(new_stream(op.output))
+                continue
+            if isinstance(op, rpnn.StreamToTensorOp):
+                graph.outputs.append(ids[op.input])
+                tainted.add(op.output)
+                continue
+            if isinstance(op, rpnn.PartitionOp):
+                for arg, operand in zip(op.body.block.args, op.inputs, strict=True):
+                    ids[arg] = ids[operand]
+                visit(op.body.block)
+                yielded = op.body.block.last_op
+                assert isinstance(yielded, rpnn.YieldOp)
+                for result, value in zip(op.outputs, yielded.values, strict=True):
+                    ids[result] = ids[value]
+                continue
+            if isinstance(op, UNITS):
+                add_node(op)
+                continue
+            if any(_is_stream(v) for v in (*op.operands, *op.results)):
+                raise BackendError(f"{op.name}: no backend implementation for this stream op")
+            if any(v in tainted for v in op.operands):
+                tainted.update(op.results)
+
+    def add_node(op: Operation) -> None:
+        index = len(graph.nodes)
+        hint = op.results[0].name_hint if op.results else None
+        stream_operands = [v for v in op.operands if _is_stream(v)]
+        node = Node(
+            index=index,
+            op=op,
+            name=identifier("l", index, hint),
+            inputs=[ids[v] for v in stream_operands],
+            outputs=[new_stream(r) for r in op.results],
+        )
+        if isinstance(op, rpnn.MVTUOp | rpnn.DepthwiseOp):
+            node.weights = _constant(op, op.weights, "weights")
+            if op.thresholds is not None:
+                node.thresholds = _constant(op, op.thresholds, "thresholds")
+        elif isinstance(op, rpnn.ThresholdingOp):
+            node.thresholds = _constant(op, op.thresholds, "thresholds")
+        graph.nodes.append(node)
+
+    visit(func_op.body.block)
+    if not graph.inputs or not graph.outputs:
+        raise BackendError(
+            f"function @{sanitize_hint(graph.function, 32) or '?'} has no FPGA part: it needs "
+            "rpnn.tensor_to_stream inputs and rpnn.stream_to_tensor outputs (lower it with "
+            "rpnn-lower-to-dataflow first)"
+        )
+    return graph
+
+
+# --------------------------------------------------------------------------- golden model
+
+
+def region_module(module: ModuleOp, function: str | None = None) -> ModuleOp:
+    """The FPGA part of `function` as a standalone function @region.
+
+    Arguments: one `tensor<1x...>` per `rpnn.tensor_to_stream` (any batch is accepted, see
+    docs/semantics.md); results: one per `rpnn.stream_to_tensor`, in op order.
+    """
+    graph = extract(module, function)
+    arg_types = [
+        TensorType(s.element_type, [1, *s.shape]) for s in (graph.streams[i] for i in graph.inputs)
+    ]
+    block = Block(arg_types=arg_types)
+    values: dict[int, SSAValue] = {}
+    for arg, stream_id in zip(block.args, graph.inputs, strict=True):
+        stream = graph.streams[stream_id]
+        op = rpnn.TensorToStreamOp(
+            operands=[arg],
+            result_types=[rpnn.StreamType(stream.shape, stream.element_type, stream.word)],
+        )
+        block.add_op(op)
+        values[stream_id] = op.output
+    cloned_constants: dict[SSAValue, SSAValue] = {}
+    for node in graph.nodes:
+        mapper: dict[SSAValue, SSAValue] = {}
+        stream_operands = [v for v in node.op.operands if _is_stream(v)]
+        for value, stream_id in zip(stream_operands, node.inputs, strict=True):
+            mapper[value] = values[stream_id]
+        for value in node.op.operands:
+            if not _is_stream(value):
+                if value not in cloned_constants:
+                    assert value.owner is not None
+                    constant = value.owner.clone(clone_name_hints=False)
+                    block.add_op(constant)
+                    cloned_constants[value] = constant.results[0]
+                mapper[value] = cloned_constants[value]
+        clone = node.op.clone(value_mapper=mapper, clone_name_hints=False)
+        block.add_op(clone)
+        for result, stream_id in zip(clone.results, node.outputs, strict=True):
+            values[stream_id] = result
+    results = []
+    for stream_id in graph.outputs:
+        stream = graph.streams[stream_id]
+        op = rpnn.StreamToTensorOp(
+            operands=[values[stream_id]],
+            result_types=[TensorType(stream.element_type, [1, *stream.shape])],
+        )
+        block.add_op(op)
+        results.append(op.output)
+    block.add_op(func.ReturnOp(*results))
+    ftype = FunctionType.from_lists(arg_types, [r.type for r in results])
+    region = ModuleOp([func.FuncOp("region", ftype, Region(block))])
+    region.verify()
+    return region
+
+
+def random_inputs(graph: Graph, frames: int, seed: int = 0) -> list[np.ndarray]:
+    """Random integer frames `[frames, *shape]` for each FPGA input (values of its type)."""
+    rng = np.random.default_rng(seed)
+    inputs = []
+    for stream_id in graph.inputs:
+        stream = graph.streams[stream_id]
+        shape = (frames, *stream.shape)
+        if dtypes.is_bipolar(stream.element_type):
+            inputs.append(rng.choice(np.array([-1, 1], dtype=np.int64), size=shape))
+        else:
+            lo, hi = range_of(stream.element_type)
+            inputs.append(rng.integers(lo, hi, size=shape, endpoint=True, dtype=np.int64))
+    return inputs
+
+
+def pack_words(values: np.ndarray, element_type: Attribute, word: int) -> list[int]:
+    """Frames of a stream as hardware words (element i at bits [i*B, (i+1)*B))."""
+    bits = bits_of(element_type)
+    flat = np.asarray(values, dtype=np.int64).reshape(-1)
+    if dtypes.is_bipolar(element_type):
+        raw = (flat > 0).astype(np.uint64)
+    else:
+        raw = (flat & ((1 << bits) - 1)).astype(np.uint64)
+    words = []
+    lanes = raw.reshape(-1, word).tolist()
+    for lane in lanes:
+        value = 0
+        for i, element in enumerate(lane):
+            value |= int(element) << (i * bits)
+        words.append(value)
+    return words
+
+
+def unpack_words(words: list[int], element_type: Attribute, word: int,
+                 shape: tuple[int, ...]) -> np.ndarray:
+    """Inverse of `pack_words`: words -> int64 values of shape `shape`."""
+    bits = bits_of(element_type)
+    mask = (1 << bits) - 1
+    out = []
+    for value in words:
+        for i in range(word):
+            raw = (value >> (i * bits)) & mask
+            if dtypes.is_bipolar(element_type):
+                out.append(1 if raw else -1)
+            elif is_signed(element_type) and raw >> (bits - 1):
+                out.append(raw - (1 << bits))
+            else:
+                out.append(raw)
+    return np.array(out, dtype=np.int64).reshape(shape)

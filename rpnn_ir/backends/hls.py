@@ -1,0 +1,724 @@
+"""`-t rpnn-hls`: a Vitis HLS project for the FPGA part of a dataflow-level module.
+
+With `out-dir` the target writes a project directory (docs/backends.md):
+
+    <top>.cpp          top function: #pragma HLS DATAFLOW, AXI-stream ports, one call per unit
+    <top>.hpp          its declaration and port widths (RPNN_IN0_BITS, RPNN_IN0_WORDS, ...)
+    <top>_params.hpp   weights and thresholds packed into ap_uint<> words per PE
+    rpnn_hls.hpp       the project's unit templates (MVTU, SWG, thresholding, ...)
+    csim/hls_stream.h  a minimal hls::stream for C simulation with g++ (Vitis uses its own)
+    tb.cpp             C-simulation testbench: feeds golden/in*.dat, checks golden/out*.dat
+    golden/            input and expected output words from the reference interpreter
+    run_hls.tcl        open_project ... csim_design, csynth_design, export_design
+
+Without `out-dir` only `<top>.cpp` goes to the output stream (for FileCheck tests).
+
+Options: `out-dir`, `function`, `top` (C identifier, default rpnn_top), `part` (default
+xc7z020clg400-1), `clock-ns` (default 10.0), `control` (`none`: ap_ctrl_none, or `axilite`:
+s_axilite on return), `tb-frames` (golden frames, default 4), `seed` (golden inputs).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import IO
+
+import numpy as np
+from xdsl.context import Context
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.ir import Attribute
+from xdsl.utils.target import Target
+
+from rpnn_ir import dtypes, interp
+from rpnn_ir.backends.c_reference import write_files
+from rpnn_ir.backends.dataflow import (
+    BackendError,
+    Graph,
+    Node,
+    bits_of,
+    extract,
+    is_signed,
+    pack_words,
+    random_inputs,
+    region_module,
+)
+from rpnn_ir.dialects import rpnn
+
+TEMPLATES = "rpnn_hls.hpp"
+CSIM_STREAM = "csim/hls_stream.h"
+RAM_IMPL = {"block": "bram", "distributed": "lutram", "ultra": "uram"}
+DEFAULT_DEPTH = 2
+_PART = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*")
+_TOP = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+
+
+def template_text(name: str) -> str:
+    """A file shipped in rpnn_ir/backends/hls/ (package data)."""
+    return resources.files("rpnn_ir.backends").joinpath("hls", name).read_text()
+
+
+@dataclass(frozen=True)
+class HlsTarget(Target):
+    """Emit a Vitis HLS project (`-t 'rpnn-hls{out-dir="build/hls" part="xcu250-..."}'`)."""
+
+    name = "rpnn-hls"
+    out_dir: str | None = None
+    function: str | None = None
+    top: str = "rpnn_top"
+    part: str = "xc7z020clg400-1"
+    clock_ns: float = 10.0
+    control: str = "none"
+    tb_frames: int = 4
+    seed: int = 0
+
+    def emit(self, ctx: Context, module: ModuleOp, output: IO[str]) -> None:
+        files = emit_hls(module, self, with_testbench=self.out_dir is not None)
+        if self.out_dir is None:
+            output.write(files[f"{self.top}.cpp"])
+            return
+        write_files(Path(self.out_dir), files)
+        output.write(f"// rpnn-hls: wrote {len(files)} files\n")
+
+
+def _check_options(options: HlsTarget) -> None:
+    if not _TOP.fullmatch(options.top):
+        raise BackendError(f"top '{options.top}' must be a C identifier (letters, digits, _)")
+    if not _PART.fullmatch(options.part):
+        raise BackendError(f"part '{options.part}' is not a device part name")
+    if options.control not in ("none", "axilite"):
+        raise BackendError(f"control '{options.control}' must be none or axilite")
+    if not (options.clock_ns > 0 and math.isfinite(options.clock_ns)):
+        raise BackendError(f"clock-ns ({options.clock_ns}) must be positive")
+    if options.tb_frames < 1:
+        raise BackendError(f"tb-frames ({options.tb_frames}) must be at least 1")
+
+
+# --------------------------------------------------------------------------- C++ spelling
+
+
+def elem_type(element_type: Attribute) -> str:
+    if dtypes.is_bipolar(element_type):
+        return "rpnn::Bipolar"
+    kind = "SInt" if is_signed(element_type) else "UInt"
+    return f"rpnn::{kind}<{bits_of(element_type)}>"
+
+
+def word_literal(value: int, bits: int) -> str:
+    """An ap_uint<bits> constant: an integer literal up to 64 bits, a hex string beyond."""
+    if bits <= 64:
+        return f"0x{value:x}ULL"
+    return f'ap_uint<{bits}>("0x{value:x}", 16)'
+
+
+def _raw(values: np.ndarray, element_type: Attribute) -> np.ndarray:
+    """Element bits as Python ints (object array): two's complement, bipolar +1 -> 1."""
+    values = np.asarray(values, dtype=np.int64)
+    if dtypes.is_bipolar(element_type):
+        raw = (values > 0).astype(np.int64)
+    else:
+        raw = values & ((1 << bits_of(element_type)) - 1)
+    return raw.astype(object)
+
+
+def pack_slots(raw: np.ndarray, bits: int) -> np.ndarray:
+    """Pack the last axis (slots) of an object array of element bits into words."""
+    words = np.zeros(raw.shape[:-1], dtype=object)
+    for s in range(raw.shape[-1]):
+        words = words | (raw[..., s] << (s * bits))
+    return words
+
+
+def _chunk_array(name: str, words: np.ndarray, bits: int) -> str:
+    """`static const rpnn::chunk_t name[d0][d1][CHUNKS(bits)]`: each word as 64-bit chunks,
+    least significant first (the templates rebuild the word with rpnn::join)."""
+    chunks = (bits + 63) // 64
+    mask = (1 << 64) - 1
+    rows = []
+    for row in words.tolist():
+        items = ", ".join(
+            "{" + ", ".join(f"0x{(int(v) >> (64 * c)) & mask:x}ULL" for c in range(chunks)) + "}"
+            for v in row)
+        rows.append(f"    {{{items}}}")
+    dims = "".join(f"[{d}]" for d in words.shape)
+    return (f"static const rpnn::chunk_t {name}{dims}[{chunks}] = {{  // {bits}-bit words\n"
+            + ",\n".join(rows) + "\n};\n")
+
+
+def mvtu_weight_words(w: np.ndarray, w_elt: Attribute, pe: int, simd: int) -> np.ndarray:
+    """[MW, MH] -> [PE][NF*SF]: word (p, nf*SF + sf) holds W[sf*SIMD + s, nf*PE + p] at s."""
+    mw, mh = w.shape
+    sf, nf = mw // simd, mh // pe
+    tiles = w.reshape(sf, simd, nf, pe).transpose(3, 2, 0, 1)  # [PE, NF, SF, SIMD]
+    return pack_slots(_raw(tiles, w_elt), bits_of(w_elt)).reshape(pe, nf * sf)
+
+
+def depthwise_weight_words(w: np.ndarray, w_elt: Attribute, pe: int, simd: int) -> np.ndarray:
+    """[C, K2] -> [PE][CF*TF]: word (p, cf*TF + tf) holds W[cf*PE + p, tf*SIMD + s] at s."""
+    c, k2 = w.shape
+    cf, tf = c // pe, k2 // simd
+    tiles = w.reshape(cf, pe, tf, simd).transpose(1, 0, 2, 3)  # [PE, CF, TF, SIMD]
+    return pack_slots(_raw(tiles, w_elt), bits_of(w_elt)).reshape(pe, cf * tf)
+
+
+def threshold_words(t: np.ndarray, t_elt: Attribute, channels: int, pe: int) -> np.ndarray:
+    """[C or 1, T] -> [PE][C/PE]: word (p, nf) holds the sorted thresholds of nf*PE + p."""
+    t = np.sort(np.asarray(t, dtype=np.int64), axis=1)
+    if t.shape[0] == 1:
+        t = np.repeat(t, channels, axis=0)
+    steps = t.shape[1]
+    tiles = t.reshape(channels // pe, pe, steps).transpose(1, 0, 2)  # [PE, NF, T]
+    return pack_slots(_raw(tiles, t_elt), bits_of(t_elt))
+
+
+# --------------------------------------------------------------------------- the emitter
+
+
+def _port_bits(bits: int) -> int:
+    return (bits + 7) // 8 * 8
+
+
+class _Emitter:
+    def __init__(self, graph: Graph):
+        self.graph = graph
+        self.params: list[str] = []
+        self.pragmas: list[str] = []  # array pragmas at the top of the top function
+        self.calls: list[str] = []
+        self.channels: dict[str, tuple[int, int, str | None]] = {}  # name -> bits, depth, ram
+        self.base: dict[int, str] = {}  # stream id -> channel that carries it
+        self.readers: dict[int, list[str]] = {}  # stream id -> channels of its consumers
+        self.read_count: dict[int, int] = {}
+        self.consumers: dict[int, int] = {i: graph.uses(i) for i in range(len(graph.streams))}
+
+    def channel(self, name: str, bits: int, depth: int = DEFAULT_DEPTH,
+                ram: str | None = None) -> str:
+        self.channels[name] = (bits, depth, ram)
+        return name
+
+    def produce(self, stream_id: int) -> str:
+        """The channel a unit writes `stream_id` into (fanned out to its consumers)."""
+        name = self.channel(f"s{stream_id}", self.graph.streams[stream_id].word_bits)
+        self.base[stream_id] = name
+        return name
+
+    def fan_out(self, stream_id: int) -> None:
+        """After the producer's call: duplicate the channel once per extra consumer."""
+        count = self.consumers[stream_id]
+        source = self.base[stream_id]
+        if count == 0:  # nobody reads it: drain it, or its producer would stall
+            stream = self.graph.streams[stream_id]
+            self.calls.append(f"    rpnn::sink<{stream.words}, {stream.word_bits}>({source});")
+            self.readers[stream_id] = []
+            return
+        if count <= 1:
+            self.readers[stream_id] = [source]
+            return
+        stream = self.graph.streams[stream_id]
+        bits = stream.word_bits
+        readers = []
+        for j in range(count - 1):
+            first = self.channel(f"s{stream_id}_c{j}", bits)
+            rest = (self.channel(f"s{stream_id}_c{count - 1}", bits) if j == count - 2
+                    else self.channel(f"s{stream_id}_r{j}", bits))
+            self.calls.append(f"    rpnn::duplicate<{stream.words}, {bits}>({source}, {first}, "
+                              f"{rest});")
+            readers.append(first)
+            source = rest
+        readers.append(source)
+        self.readers[stream_id] = readers
+
+    def read(self, stream_id: int) -> str:
+        """The next consumer's channel of `stream_id`."""
+        k = self.read_count.get(stream_id, 0)
+        self.read_count[stream_id] = k + 1
+        return self.readers[stream_id][k]
+
+    # ---- units ---------------------------------------------------------------------
+
+    def emit(self, node: Node) -> None:
+        getattr(self, f"unit_{node.kind}")(node)
+
+    def _single_consumer_alias(self, node: Node) -> bool:
+        """fifo / same-word dwc: reuse the input channel when this unit is its only reader."""
+        src = node.inputs[0]
+        if self.consumers[src] != 1:
+            return False
+        name = self.read(src)
+        self.base[node.outputs[0]] = name
+        self.fan_out(node.outputs[0])
+        return True
+
+    def unit_fifo(self, node: Node) -> None:
+        op = node.op
+        assert isinstance(op, rpnn.FIFOOp)
+        depth = op.depth.value.data
+        ram = RAM_IMPL.get(op.ram_style.data)
+        src = node.inputs[0]
+        stream = self.graph.streams[src]
+        if self.consumers[src] == 1:
+            name = self.readers[src][0]
+            bits, old_depth, old_ram = self.channels[name]
+            self.channels[name] = (bits, max(old_depth, depth), ram or old_ram)
+            self._single_consumer_alias(node)
+            return
+        source = self.read(src)
+        out = self.produce(node.outputs[0])
+        self.channels[out] = (stream.word_bits, max(DEFAULT_DEPTH, depth), ram)
+        self.calls.append(f"    rpnn::repack<{stream.words}, {stream.word_bits}, "
+                          f"{stream.word_bits}>({source}, {out});")
+        self.fan_out(node.outputs[0])
+
+    def unit_dwc(self, node: Node) -> None:
+        x = self.graph.streams[node.inputs[0]]
+        y = self.graph.streams[node.outputs[0]]
+        if x.word == y.word and self._single_consumer_alias(node):
+            return
+        source = self.read(node.inputs[0])
+        out = self.produce(node.outputs[0])
+        b = x.bits
+        if x.word == y.word:
+            self.calls.append(f"    rpnn::repack<{x.words}, {x.word_bits}, {x.word_bits}>"
+                              f"({source}, {out});")
+        elif x.word % y.word == 0 or y.word % x.word == 0:
+            self.calls.append(f"    rpnn::dwc<{x.elems}, {x.word}, {y.word}, {b}>({source}, "
+                              f"{out});")
+        else:
+            g = math.gcd(x.word, y.word)
+            mid = self.channel(f"s{node.outputs[0]}_g", g * b)
+            self.calls.append(f"    rpnn::dwc<{x.elems}, {x.word}, {g}, {b}>({source}, {mid});")
+            self.calls.append(f"    rpnn::dwc<{x.elems}, {g}, {y.word}, {b}>({mid}, {out});")
+        self.fan_out(node.outputs[0])
+
+    def unit_duplicate(self, node: Node) -> None:
+        source = self.read(node.inputs[0])
+        stream = self.graph.streams[node.inputs[0]]
+        outs = node.outputs
+        for k, sid in enumerate(outs[:-1]):
+            first = self.produce(sid)
+            if k == len(outs) - 2:
+                rest = self.produce(outs[-1])
+            else:
+                rest = self.channel(f"s{sid}_d", stream.word_bits)
+            self.calls.append(f"    rpnn::duplicate<{stream.words}, {stream.word_bits}>"
+                              f"({source}, {first}, {rest});")
+            source = rest
+        for sid in outs:
+            self.fan_out(sid)
+
+    def _weights_pragmas(self, name: str, ram: str, partition_dims: tuple[int, ...]) -> None:
+        for dim in partition_dims:
+            self.pragmas.append(f"#pragma HLS ARRAY_PARTITION variable={name} complete "
+                                f"dim={dim}")
+        impl = RAM_IMPL.get(ram)
+        if impl is not None:
+            self.pragmas.append(f"#pragma HLS BIND_STORAGE variable={name} type=rom_2p "
+                                f"impl={impl}")
+
+    def _thresholds(self, node: Node, channels: int, pe: int) -> tuple[int, str, str]:
+        """(T, TT, array name) of a unit's thresholds (a dummy array without)."""
+        name = f"{node.name}_t"
+        if node.thresholds is None:
+            self.params.append(f"static const rpnn::chunk_t {name}[{pe}][{channels // pe}][1] = "
+                               "{};\n")
+            return 0, "rpnn::UInt<1>", name
+        op = node.op
+        t_elt = op.thresholds.type.element_type  # type: ignore[attr-defined]
+        words = threshold_words(node.thresholds, t_elt, channels, pe)
+        steps = node.thresholds.shape[1]
+        bits = steps * bits_of(t_elt)
+        self.params.append(_chunk_array(name, words, bits))
+        self._weights_pragmas(name, "auto", (1, 3))
+        return steps, elem_type(t_elt), name
+
+    def _compute(self, node: Node, template: str, words: np.ndarray, w_elt: Attribute,
+                 lead: list[int], channels: int) -> None:
+        op = node.op
+        assert isinstance(op, rpnn.MVTUOp | rpnn.DepthwiseOp)
+        pe, simd = op.pe.value.data, op.simd.value.data
+        w_name = f"{node.name}_w"
+        w_bits = simd * bits_of(w_elt)
+        self.params.append(_chunk_array(w_name, words, w_bits))
+        self._weights_pragmas(w_name, op.ram_style.data, (1, 3))
+        steps, tt, t_name = self._thresholds(node, channels, pe)
+        x_elt = self.graph.streams[node.inputs[0]].element_type
+        out_elt = self.graph.streams[node.outputs[0]].element_type
+        bias = 0 if dtypes.is_bipolar(out_elt) else op.bias_value
+        res = "rpnn::ResDsp" if op.resource_type.data == "dsp" else "rpnn::ResLut"
+        source = self.read(node.inputs[0])
+        out = self.produce(node.outputs[0])
+        args = [*lead, simd, pe, elem_type(x_elt), elem_type(w_elt), elem_type(op.acc_type),
+                elem_type(out_elt), steps, tt, bias, res]
+        self.calls.append(f"    rpnn::{template}<{', '.join(map(str, args))}>({source}, {out}, "
+                          f"{w_name}, {t_name});")
+        self.fan_out(node.outputs[0])
+
+    def unit_mvtu(self, node: Node) -> None:
+        op = node.op
+        assert isinstance(op, rpnn.MVTUOp) and node.weights is not None
+        mw, mh = node.weights.shape
+        x = self.graph.streams[node.inputs[0]]
+        w_elt = op.weights.type.element_type
+        words = mvtu_weight_words(node.weights, w_elt, op.pe.value.data, op.simd.value.data)
+        self._compute(node, "mvtu", words, w_elt, [x.elems // mw, mw, mh], mh)
+
+    def unit_depthwise(self, node: Node) -> None:
+        op = node.op
+        assert isinstance(op, rpnn.DepthwiseOp) and node.weights is not None
+        c, k2 = node.weights.shape
+        x = self.graph.streams[node.inputs[0]]
+        w_elt = op.weights.type.element_type
+        words = depthwise_weight_words(node.weights, w_elt, op.pe.value.data,
+                                       op.simd.value.data)
+        self._compute(node, "depthwise", words, w_elt, [x.elems // (c * k2), c, k2], c)
+
+    def unit_thresholding(self, node: Node) -> None:
+        op = node.op
+        assert isinstance(op, rpnn.ThresholdingOp)
+        x = self.graph.streams[node.inputs[0]]
+        y = self.graph.streams[node.outputs[0]]
+        c, pe = x.shape[-1], op.pe.value.data
+        steps, tt, t_name = self._thresholds(node, c, pe)
+        bias = 0 if dtypes.is_bipolar(y.element_type) else op.bias_value
+        source = self.read(node.inputs[0])
+        out = self.produce(node.outputs[0])
+        args = [x.elems // c, c, pe, elem_type(x.element_type), elem_type(y.element_type),
+                steps, tt, bias]
+        self.calls.append(f"    rpnn::thresholding<{', '.join(map(str, args))}>({source}, "
+                          f"{out}, {t_name});")
+        self.fan_out(node.outputs[0])
+
+    def _window(self, node: Node, template: str, extra: list[str]) -> None:
+        op = node.op
+        assert isinstance(op, rpnn.SWGOp | rpnn.StreamMaxPoolOp)
+        x = self.graph.streams[node.inputs[0]]
+        h, w, c = x.shape
+        kh, kw = rpnn._ints(op.kernel)
+        sh, sw = rpnn._ints(op.stride)
+        source = self.read(node.inputs[0])
+        out = self.produce(node.outputs[0])
+        args = [h, w, c // x.word, kh, kw, sh, sw, *extra]
+        self.calls.append(f"    rpnn::{template}<{', '.join(map(str, args))}>({source}, "
+                          f"{out});")
+        self.fan_out(node.outputs[0])
+
+    def unit_swg(self, node: Node) -> None:
+        x = self.graph.streams[node.inputs[0]]
+        self._window(node, "swg", [str(x.word_bits)])
+
+    def unit_stream_maxpool(self, node: Node) -> None:
+        x = self.graph.streams[node.inputs[0]]
+        self._window(node, "stream_maxpool", [str(x.word), elem_type(x.element_type)])
+
+    def unit_pad(self, node: Node) -> None:
+        op = node.op
+        assert isinstance(op, rpnn.PadOp)
+        x = self.graph.streams[node.inputs[0]]
+        h, w, c = x.shape
+        top, left, bottom, right = rpnn._ints(op.padding)
+        (fill,) = pack_words(np.full(x.word, op.value.value.data), x.element_type, x.word)
+        source = self.read(node.inputs[0])
+        out = self.produce(node.outputs[0])
+        args = [h, w, c // x.word, top, left, bottom, right, x.word_bits]
+        self.calls.append(f"    rpnn::pad<{', '.join(map(str, args))}>({source}, {out}, "
+                          f"ap_uint<{x.word_bits}>({word_literal(fill, x.word_bits)}));")
+        self.fan_out(node.outputs[0])
+
+    def unit_add_streams(self, node: Node) -> None:
+        a, b = (self.graph.streams[i] for i in node.inputs)
+        y = self.graph.streams[node.outputs[0]]
+        ca, cb = self.read(node.inputs[0]), self.read(node.inputs[1])
+        out = self.produce(node.outputs[0])
+        args = [y.words, y.word, elem_type(a.element_type), elem_type(b.element_type),
+                elem_type(y.element_type)]
+        self.calls.append(f"    rpnn::add_streams<{', '.join(map(str, args))}>({ca}, {cb}, "
+                          f"{out});")
+        self.fan_out(node.outputs[0])
+
+    def unit_label_select(self, node: Node) -> None:
+        op = node.op
+        assert isinstance(op, rpnn.LabelSelectOp)
+        x = self.graph.streams[node.inputs[0]]
+        y = self.graph.streams[node.outputs[0]]
+        if x.elems >= 1 << 16:
+            raise BackendError("rpnn.label_select: more than 65535 labels")
+        source = self.read(node.inputs[0])
+        out = self.produce(node.outputs[0])
+        args = [x.elems, x.word, op.k.value.data, y.word, elem_type(x.element_type),
+                elem_type(y.element_type)]
+        self.calls.append(f"    rpnn::label_select<{', '.join(map(str, args))}>({source}, "
+                          f"{out});")
+        self.fan_out(node.outputs[0])
+
+
+def _ports(graph: Graph) -> tuple[list[tuple[str, int, int]], list[tuple[str, int, int]]]:
+    """(name, port bits, words per frame) of the inputs and outputs."""
+    ins = [(f"in{k}", _port_bits(graph.streams[i].word_bits), graph.streams[i].words)
+           for k, i in enumerate(graph.inputs)]
+    outs = [(f"out{k}", _port_bits(graph.streams[i].word_bits), graph.streams[i].words)
+            for k, i in enumerate(graph.outputs)]
+    return ins, outs
+
+
+def _top_cpp(graph: Graph, em: _Emitter, options: HlsTarget) -> str:
+    ins, outs = _ports(graph)
+    params = [f"hls::stream<ap_uint<{bits}> > &{name}" for name, bits, _ in ins + outs]
+    lines = [
+        "// Generated by rpnn-opt -t rpnn-hls: the FPGA part of a dataflow-level module.",
+        f'#include "{options.top}.hpp"',
+        f'#include "{options.top}_params.hpp"',
+        "",
+        f"void {options.top}({', '.join(params)}) {{",
+    ]
+    for name, _, _ in ins + outs:
+        lines.append(f"#pragma HLS INTERFACE axis port={name}")
+    if options.control == "none":
+        lines.append("#pragma HLS INTERFACE ap_ctrl_none port=return")
+    else:
+        lines.append("#pragma HLS INTERFACE s_axilite port=return")
+    lines.append("#pragma HLS DATAFLOW")
+    lines += em.pragmas
+    for name, (bits, depth, ram) in em.channels.items():
+        lines.append(f'    hls::stream<ap_uint<{bits}> > {name}("{name}");')
+        lines.append(f"#pragma HLS STREAM variable={name} depth={depth}")
+        if ram is not None:
+            lines.append(f"#pragma HLS BIND_STORAGE variable={name} type=fifo impl={ram}")
+    lines += em.calls
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _top_hpp(graph: Graph, options: HlsTarget) -> str:
+    ins, outs = _ports(graph)
+    guard = f"{options.top.upper()}_HPP"
+    defs = []
+    for prefix, ports, ids in (("IN", ins, graph.inputs), ("OUT", outs, graph.outputs)):
+        for k, ((_, bits, words), sid) in enumerate(zip(ports, ids, strict=True)):
+            s = graph.streams[sid]
+            defs.append(f"// {prefix.lower()}{k}: {'x'.join(map(str, s.shape))} "
+                        f"{dtypes.type_str(s.element_type)}, {s.word} elements per word")
+            defs.append(f"#define RPNN_{prefix}{k}_BITS {bits}")
+            defs.append(f"#define RPNN_{prefix}{k}_WORDS {words}")
+    params = [f"hls::stream<ap_uint<{bits}> > &{name}" for name, bits, _ in ins + outs]
+    return f"""\
+// Generated by rpnn-opt -t rpnn-hls. One call processes one frame.
+#ifndef {guard}
+#define {guard}
+
+#include <ap_int.h>
+#include <hls_stream.h>
+
+#include "rpnn_hls.hpp"
+
+#define RPNN_NUM_INPUTS {len(ins)}
+#define RPNN_NUM_OUTPUTS {len(outs)}
+{chr(10).join(defs)}
+
+void {options.top}({', '.join(params)});
+
+#endif  // {guard}
+"""
+
+
+def _tb_cpp(graph: Graph, options: HlsTarget) -> str:
+    ins, outs = _ports(graph)
+    decls, feeds, checks = [], [], []
+    for k, (name, _, _) in enumerate(ins):
+        macro = f"RPNN_IN{k}"
+        decls.append(f"    Golden {name};\n    ok = load(dir + \"/{name}.dat\", {name}, "
+                     f"{macro}_WORDS) && ok;")
+        feeds.append(f"""\
+        hls::stream<ap_uint<{macro}_BITS> > {name}_s("{name}");
+        for (int w = 0; w < {macro}_WORDS; ++w) {{
+            ap_uint<{macro}_BITS> word;
+            parse_word({name}.lines[f * {macro}_WORDS + w], word);
+            {name}_s.write(word);
+        }}""")
+    for k, (name, _, _) in enumerate(outs):
+        macro = f"RPNN_OUT{k}"
+        decls.append(f"    Golden {name};\n    ok = load(dir + \"/{name}.dat\", {name}, "
+                     f"{macro}_WORDS) && ok;")
+        feeds.append(f'        hls::stream<ap_uint<{macro}_BITS> > {name}_s("{name}");')
+        checks.append(f"""\
+        for (int w = 0; w < {macro}_WORDS; ++w) {{
+            if ({name}_s.empty()) {{
+                report(errors, "{name}", f, w, "a word", "nothing");
+                break;
+            }}
+            ap_uint<{macro}_BITS> got = {name}_s.read();
+            ap_uint<{macro}_BITS> expected;
+            parse_word({name}.lines[f * {macro}_WORDS + w], expected);
+            if (got != expected) {{
+                report(errors, "{name}", f, w, expected.to_string(16).c_str(),
+                       got.to_string(16).c_str());
+            }}
+        }}
+        if (!{name}_s.empty()) {{
+            report(errors, "{name}", f, {macro}_WORDS, "end of frame", "extra words");
+            while (!{name}_s.empty()) {{
+                {name}_s.read();
+            }}
+        }}""")
+    call_args = ", ".join(f"{name}_s" for name, _, _ in ins + outs)
+    return f"""\
+// Generated by rpnn-opt -t rpnn-hls: C-simulation testbench. Feeds golden/in*.dat frame by
+// frame and compares every output word with golden/out*.dat (reference interpreter).
+// Usage: tb [golden-dir]; exit status 0 when bit-exact.
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "{options.top}.hpp"
+
+struct Golden {{
+    int frames;
+    int words;
+    std::vector<std::string> lines;
+}};
+
+// File format: a line "frames words bits", then one hexadecimal word per line.
+static bool load(const std::string &path, Golden &golden, int words) {{
+    std::ifstream file(path.c_str());
+    int bits = 0;
+    if (!(file >> golden.frames >> golden.words >> bits) || golden.words != words) {{
+        std::printf("cannot read %s (or it does not match the design)\\n", path.c_str());
+        return false;
+    }}
+    std::string line;
+    while (file >> line) {{
+        golden.lines.push_back(line);
+    }}
+    return static_cast<long>(golden.lines.size()) ==
+           static_cast<long>(golden.frames) * golden.words;
+}}
+
+template <int N>
+static void parse_word(const std::string &hex, ap_uint<N> &word) {{
+    word = 0;
+    for (std::size_t i = 0; i < hex.size(); ++i) {{
+        char c = hex[i];
+        int digit = (c >= '0' && c <= '9') ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : 0;
+        word = (word << 4) | ap_uint<N>(digit);
+    }}
+}}
+
+static void report(long &errors, const char *port, int frame, int word, const char *expected,
+                   const char *got) {{
+    if (errors < 10) {{
+        std::printf("MISMATCH %s frame %d word %d: expected %s, got %s\\n", port, frame, word,
+                    expected, got);
+    }}
+    ++errors;
+}}
+
+int main(int argc, char **argv) {{
+    std::string dir = argc > 1 ? argv[1] : "golden";
+    bool ok = true;
+{chr(10).join(decls)}
+    if (!ok) {{
+        return 2;
+    }}
+    long errors = 0;
+    int frames = {ins[0][0]}.frames;
+    for (int f = 0; f < frames; ++f) {{
+{chr(10).join(feeds)}
+        {options.top}({call_args});
+{chr(10).join(checks)}
+    }}
+#ifdef RPNN_CSIM_STREAM
+    if (hls::stream_leftover_words() != 0) {{
+        std::printf("%ld words left in internal streams\\n", hls::stream_leftover_words());
+        ++errors;
+    }}
+#endif
+    if (errors != 0) {{
+        std::printf("FAIL: %ld mismatches\\n", errors);
+        return 1;
+    }}
+    std::printf("PASS: %d frames bit-exact\\n", frames);
+    return 0;
+}}
+"""
+
+
+def _tcl(options: HlsTarget) -> str:
+    top = options.top
+    return f"""\
+# Generated by rpnn-opt -t rpnn-hls. Run: vitis_hls -f run_hls.tcl (or vivado_hls -f ...)
+set here [file dirname [file normalize [info script]]]
+open_project -reset {top}_prj
+set_top {top}
+add_files $here/{top}.cpp -cflags "-std=c++14 -I$here"
+add_files -tb $here/tb.cpp -cflags "-std=c++14 -I$here"
+add_files -tb $here/golden
+open_solution -reset sol1
+set_part {{{options.part}}}
+create_clock -period {options.clock_ns:g} -name default
+csim_design -argv "$here/golden"
+csynth_design
+export_design -format ip_catalog
+exit
+"""
+
+
+def golden_files(module: ModuleOp, graph: Graph, options: HlsTarget) -> dict[str, str]:
+    """golden/in<k>.dat and golden/out<k>.dat from the reference interpreter."""
+    inputs = random_inputs(graph, options.tb_frames, options.seed)
+    try:
+        outputs = interp.run(region_module(module, options.function), inputs)
+    except interp.InterpreterError as e:
+        raise BackendError(f"golden outputs: the interpreter failed: {e}") from None
+    ins, outs = _ports(graph)
+    files = {}
+    for (name, bits, words), sid, values in [
+        *zip(ins, graph.inputs, inputs, strict=True),
+        *zip(outs, graph.outputs, outputs, strict=True),
+    ]:
+        s = graph.streams[sid]
+        digits = (bits + 3) // 4
+        packed = pack_words(values, s.element_type, s.word)
+        body = "\n".join(f"{w:0{digits}x}" for w in packed)
+        files[f"golden/{name}.dat"] = f"{options.tb_frames} {words} {bits}\n{body}\n"
+    return files
+
+
+def emit_hls(module: ModuleOp, options: HlsTarget | None = None,
+             with_testbench: bool = True) -> dict[str, str]:
+    """The project's files: relative path -> text."""
+    options = options or HlsTarget()
+    _check_options(options)
+    graph = extract(module, options.function)
+    em = _Emitter(graph)
+    for k, sid in enumerate(graph.inputs):
+        s = graph.streams[sid]
+        out = em.produce(sid)
+        em.calls.append(f"    rpnn::repack<{s.words}, {_port_bits(s.word_bits)}, "
+                        f"{s.word_bits}>(in{k}, {out});")
+        em.fan_out(sid)
+    for node in graph.nodes:
+        em.emit(node)
+    for k, sid in enumerate(graph.outputs):
+        s = graph.streams[sid]
+        em.calls.append(f"    rpnn::repack<{s.words}, {s.word_bits}, "
+                        f"{_port_bits(s.word_bits)}>({em.read(sid)}, out{k});")
+    top = options.top
+    params = "".join(em.params)
+    files = {
+        f"{top}.cpp": _top_cpp(graph, em, options),
+        f"{top}.hpp": _top_hpp(graph, options),
+        f"{top}_params.hpp": (
+            f"// Generated by rpnn-opt -t rpnn-hls: weights and thresholds of {top}.\n"
+            f"#ifndef {top.upper()}_PARAMS_HPP\n#define {top.upper()}_PARAMS_HPP\n\n"
+            f'#include "rpnn_hls.hpp"\n\n{params}\n#endif\n'
+        ),
+        TEMPLATES: template_text(TEMPLATES),
+        CSIM_STREAM: template_text("hls_stream.h"),
+        "run_hls.tcl": _tcl(options),
+    }
+    if with_testbench:
+        files["tb.cpp"] = _tb_cpp(graph, options)
+        files.update(golden_files(module, graph, options))
+    return files

@@ -1,0 +1,525 @@
+"""Dataflow-level test networks for the backends, built directly with xDSL builders.
+
+`Net` adds stream units with random (seeded) weights and thresholds and computes the types the
+verifiers demand: accumulators from exact bounds, threshold types from the values. Hand-built
+networks (`bipolar_mlp`, `conv_net`, ...) cover every op; `random_net` builds a random chain
+(with residual branches, several inputs and outputs, random PE/SIMD foldings and the DWCs they
+need) from a hypothesis `data` object.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+import numpy as np
+from xdsl.dialects import func
+from xdsl.dialects.builtin import (
+    DenseArrayBase,
+    FunctionType,
+    IntegerAttr,
+    ModuleOp,
+    StringAttr,
+    TensorType,
+    i64,
+)
+from xdsl.ir import Attribute, Block, Region, SSAValue
+
+from rpnn_ir import dtypes
+from rpnn_ir.dialects import rpnn
+
+BIPOLAR = rpnn.BipolarType()
+
+
+def si(width: int) -> Attribute:
+    return dtypes.int_type(width, signed=True)
+
+
+def ui(width: int) -> Attribute:
+    return dtypes.int_type(width, signed=False)
+
+
+def _ints(values: Sequence[int]) -> DenseArrayBase:
+    return DenseArrayBase.from_list(i64, [int(v) for v in values])
+
+
+def _i64(value: int) -> IntegerAttr:
+    return IntegerAttr(int(value), i64)
+
+
+def _shape(s: SSAValue) -> tuple[int, ...]:
+    return tuple(s.type.get_shape())
+
+
+def _elt(s: SSAValue) -> Attribute:
+    return s.type.element_type
+
+
+def _word(s: SSAValue) -> int:
+    return s.type.word.data
+
+
+def _stream(shape, elt, word) -> rpnn.StreamType:
+    return rpnn.StreamType(list(shape), elt, word)
+
+
+def _window_out(size: int, kernel: int, stride: int) -> int:
+    return (size - kernel) // stride + 1
+
+
+def _range(elt: Attribute) -> tuple[int, int]:
+    return dtypes.element_range(elt)
+
+
+def _values(rng: np.random.Generator, elt: Attribute, shape) -> np.ndarray:
+    if dtypes.is_bipolar(elt):
+        return rng.choice(np.array([-1, 1]), size=shape)
+    lo, hi = _range(elt)
+    return rng.integers(lo, hi, size=shape, endpoint=True)
+
+
+def divisors(n: int) -> list[int]:
+    return [d for d in range(1, n + 1) if n % d == 0]
+
+
+class Net:
+    """One function of dataflow ops under construction (random constants from `seed`)."""
+
+    def __init__(self, seed: int = 0, name: str = "main"):
+        self.rng = np.random.default_rng(seed)
+        self.block = Block()
+        self.arg_types: list[Attribute] = []
+        self.results: list[SSAValue] = []
+        self.name = name
+        self.samples: dict[SSAValue, np.ndarray] = {}  # sample frames of each stream
+
+    def _add(self, op) -> SSAValue:
+        self.block.add_op(op)
+        return op.results[0]
+
+    def _sample(self, s: SSAValue) -> np.ndarray:
+        return self.samples[s]
+
+    # ---- boundary ----------------------------------------------------------------
+
+    def input(self, shape: Sequence[int], elt: Attribute, word: int = 1,
+              name: str | None = None) -> SSAValue:
+        typ = TensorType(elt, [1, *shape])
+        self.arg_types.append(typ)
+        arg = self.block.insert_arg(typ, len(self.block.args))
+        if name is not None:
+            arg.name_hint = name
+        s = self._add(rpnn.TensorToStreamOp(operands=[arg],
+                                            result_types=[_stream(shape, elt, word)]))
+        self.samples[s] = _values(self.rng, elt, (16, *shape))
+        return s
+
+    def output(self, s: SSAValue) -> None:
+        typ = TensorType(_elt(s), [1, *_shape(s)])
+        self.results.append(self._add(rpnn.StreamToTensorOp(operands=[s], result_types=[typ])))
+
+    def finish(self) -> ModuleOp:
+        self.block.add_op(func.ReturnOp(*self.results))
+        ftype = FunctionType.from_lists(self.arg_types, [r.type for r in self.results])
+        module = ModuleOp([func.FuncOp(self.name, ftype, Region(self.block))])
+        module.verify()
+        return module
+
+    def const(self, values: np.ndarray, elt: Attribute) -> SSAValue:
+        return self._add(rpnn.ConstantOp.from_numpy(np.asarray(values), elt))
+
+    # ---- helpers -----------------------------------------------------------------
+
+    def _thresholds(self, acc_samples: np.ndarray, channels: int, out: Attribute,
+                    per_channel: bool = True) -> tuple[np.ndarray, int | None]:
+        """Thresholds spread over the sampled accumulator values; (values, out_bias)."""
+        if dtypes.is_bipolar(out):
+            steps, bias = 1, None
+        else:
+            lo, hi = _range(out)
+            steps = min(hi - lo, 15)
+            bias = lo if lo != 0 else None
+        rows = channels if per_channel else 1
+        flat = acc_samples.reshape(-1, channels)
+        t = np.empty((rows, steps), dtype=np.int64)
+        for r in range(rows):
+            column = flat[:, r] if per_channel else flat.reshape(-1)
+            picks = self.rng.choice(column, size=steps) + self.rng.integers(-1, 2, size=steps)
+            t[r] = self.rng.permutation(picks)  # unsorted on purpose
+        return t, bias
+
+    def _threshold_type(self, t: np.ndarray) -> Attribute:
+        return dtypes.narrowest_int_type(int(t.min()), int(t.max()))
+
+    def _acc_type(self, lo: int, hi: int, wider: bool = False) -> Attribute:
+        typ = dtypes.narrowest_int_type(lo, hi)
+        if wider and typ.width.data < 30:
+            return dtypes.int_type(typ.width.data + 2, dtypes.is_int(typ) and lo < 0)
+        return typ
+
+    def _unit(self, op_type, s, w_values, w_elt, acc_bounds, acc_samples, channels, out_shape,
+              out, pe, simd, per_channel=True, resource="lut", ram="auto"):
+        lo, hi = acc_bounds
+        acc = self._acc_type(lo, hi, wider=bool(self.rng.integers(0, 2)))
+        w = self.const(w_values, w_elt)
+        operands = [s, w]
+        props: dict[str, Attribute] = {
+            "pe": _i64(pe), "simd": _i64(simd), "acc_type": acc,
+            "resource_type": StringAttr(resource), "ram_style": StringAttr(ram),
+        }
+        if out is None:
+            operands.append(None)
+            out_elt = acc
+            sample = acc_samples
+        else:
+            t, bias = self._thresholds(acc_samples, channels, out, per_channel)
+            operands.append(self.const(t, self._threshold_type(t)))
+            if bias is not None:
+                props["out_bias"] = _i64(bias)
+            out_elt = out
+            counts = (np.sort(t, axis=1)[None, :, :] if t.shape[0] > 1 else
+                      np.sort(t, axis=1)[None, :, :])
+            flat = acc_samples.reshape(-1, channels)
+            rows = counts[0] if t.shape[0] > 1 else np.repeat(counts[0], channels, axis=0)
+            n = np.stack([np.searchsorted(rows[c], flat[:, c], side="right")
+                          for c in range(channels)], axis=1)
+            sample = (2 * n - 1 if dtypes.is_bipolar(out) else n + (bias or 0))
+            sample = sample.reshape(acc_samples.shape)
+        result = self._add(op_type(operands=operands,
+                                   result_types=[_stream(out_shape, out_elt, pe)],
+                                   properties=props))
+        self.samples[result] = sample
+        return result
+
+    # ---- units -------------------------------------------------------------------
+
+    def mvtu(self, s: SSAValue, mh: int, w_elt: Attribute, out: Attribute | None,
+             pe: int = 1, simd: int = 1, per_channel: bool = True, resource: str = "lut",
+             ram: str = "auto") -> SSAValue:
+        s = self.rewordto(s, simd)
+        mw = _shape(s)[-1]
+        w = _values(self.rng, w_elt, (mw, mh))
+        xlo, xhi = _range(_elt(s))
+        pos, neg = np.maximum(w, 0), np.minimum(w, 0)
+        hi = int((pos * xhi + neg * xlo).sum(axis=0).max())
+        lo = int((pos * xlo + neg * xhi).sum(axis=0).min())
+        acc_samples = self._sample(s) @ w
+        return self._unit(rpnn.MVTUOp, s, w, w_elt, (lo, hi), acc_samples, mh,
+                          (*_shape(s)[:-1], mh), out, pe, simd, per_channel, resource, ram)
+
+    def depthwise(self, s: SSAValue, w_elt: Attribute, out: Attribute | None, taps: int,
+                  pe: int = 1, simd: int = 1) -> SSAValue:
+        s = self.rewordto(s, pe * simd)
+        channels = _shape(s)[-1] // taps
+        w = _values(self.rng, w_elt, (channels, taps))
+        xlo, xhi = _range(_elt(s))
+        pos, neg = np.maximum(w, 0), np.minimum(w, 0)
+        hi = int((pos * xhi + neg * xlo).sum(axis=1).max())
+        lo = int((pos * xlo + neg * xhi).sum(axis=1).min())
+        x = self._sample(s)
+        xs = x.reshape(*x.shape[:-1], taps, channels)
+        acc_samples = np.einsum("...kc,ck->...c", xs, w)
+        return self._unit(rpnn.DepthwiseOp, s, w, w_elt, (lo, hi), acc_samples, channels,
+                          (*_shape(s)[:-1], channels), out, pe, simd)
+
+    def thresholding(self, s: SSAValue, out: Attribute, pe: int = 1,
+                     per_channel: bool = True) -> SSAValue:
+        s = self.rewordto(s, pe)
+        channels = _shape(s)[-1]
+        t, bias = self._thresholds(self._sample(s), channels, out, per_channel)
+        props: dict[str, Attribute] = {"pe": _i64(pe)}
+        if bias is not None:
+            props["out_bias"] = _i64(bias)
+        tc = self.const(t, self._threshold_type(t))
+        result = self._add(rpnn.ThresholdingOp(
+            operands=[s, tc], result_types=[_stream(_shape(s), out, pe)], properties=props))
+        x = self._sample(s).reshape(-1, channels)
+        rows = np.sort(t, axis=1)
+        n = np.stack([np.searchsorted(rows[c if rows.shape[0] > 1 else 0], x[:, c],
+                                      side="right") for c in range(channels)], axis=1)
+        sample = 2 * n - 1 if dtypes.is_bipolar(out) else n + (bias or 0)
+        self.samples[result] = sample.reshape(self._sample(s).shape)
+        return result
+
+    def swg(self, s: SSAValue, kernel, stride, simd: int = 1) -> SSAValue:
+        s = self.rewordto(s, simd)
+        h, w, c = _shape(s)
+        shape = (_window_out(h, kernel[0], stride[0]), _window_out(w, kernel[1], stride[1]),
+                 kernel[0] * kernel[1] * c)
+        result = self._add(rpnn.SWGOp(
+            operands=[s], result_types=[_stream(shape, _elt(s), simd)],
+            properties={"kernel": _ints(kernel), "stride": _ints(stride),
+                        "simd": _i64(simd)}))
+        x = self._sample(s)
+        view = np.lib.stride_tricks.sliding_window_view(x, tuple(kernel), axis=(1, 2))
+        view = view[:, ::stride[0], ::stride[1]]
+        self.samples[result] = view.transpose(0, 1, 2, 4, 5, 3).reshape(x.shape[0], *shape)
+        return result
+
+    def pad(self, s: SSAValue, padding, value: int, simd: int = 1) -> SSAValue:
+        s = self.rewordto(s, simd)
+        h, w, c = _shape(s)
+        shape = (h + padding[0] + padding[2], w + padding[1] + padding[3], c)
+        result = self._add(rpnn.PadOp(
+            operands=[s], result_types=[_stream(shape, _elt(s), simd)],
+            properties={"padding": _ints(padding), "value": _i64(value), "simd": _i64(simd)}))
+        top, left, bottom, right = padding
+        self.samples[result] = np.pad(self._sample(s),
+                                      ((0, 0), (top, bottom), (left, right), (0, 0)),
+                                      constant_values=value)
+        return result
+
+    def maxpool(self, s: SSAValue, kernel, stride, pe: int = 1) -> SSAValue:
+        s = self.rewordto(s, pe)
+        h, w, c = _shape(s)
+        shape = (_window_out(h, kernel[0], stride[0]), _window_out(w, kernel[1], stride[1]), c)
+        result = self._add(rpnn.StreamMaxPoolOp(
+            operands=[s], result_types=[_stream(shape, _elt(s), pe)],
+            properties={"kernel": _ints(kernel), "stride": _ints(stride), "pe": _i64(pe)}))
+        view = np.lib.stride_tricks.sliding_window_view(self._sample(s), tuple(kernel),
+                                                        axis=(1, 2))
+        self.samples[result] = view[:, ::stride[0], ::stride[1]].max(axis=(-2, -1))
+        return result
+
+    def dwc(self, s: SSAValue, word: int, shape: Sequence[int] | None = None) -> SSAValue:
+        shape = tuple(shape or _shape(s))
+        result = self._add(rpnn.DWCOp(operands=[s],
+                                      result_types=[_stream(shape, _elt(s), word)]))
+        x = self._sample(s)
+        self.samples[result] = x.reshape(x.shape[0], *shape)
+        return result
+
+    def rewordto(self, s: SSAValue, word: int) -> SSAValue:
+        return s if _word(s) == word else self.dwc(s, word)
+
+    def fifo(self, s: SSAValue, depth: int = 2, ram: str = "auto") -> SSAValue:
+        result = self._add(rpnn.FIFOOp(operands=[s], result_types=[s.type],
+                                       properties={"depth": _i64(depth),
+                                                   "ram_style": StringAttr(ram)}))
+        self.samples[result] = self._sample(s)
+        return result
+
+    def duplicate(self, s: SSAValue, copies: int = 2) -> tuple[SSAValue, ...]:
+        op = rpnn.DuplicateOp(operands=[s], result_types=[[s.type] * copies])
+        self.block.add_op(op)
+        for r in op.results:
+            self.samples[r] = self._sample(s)
+        return tuple(op.results)
+
+    def add_streams(self, a: SSAValue, b: SSAValue, pe: int = 1) -> SSAValue:
+        a, b = self.rewordto(a, pe), self.rewordto(b, pe)
+        lo_a, hi_a = _range(_elt(a))
+        lo_b, hi_b = _range(_elt(b))
+        out = dtypes.narrowest_int_type(lo_a + lo_b, hi_a + hi_b)
+        result = self._add(rpnn.AddStreamsOp(operands=[a, b],
+                                             result_types=[_stream(_shape(a), out, pe)],
+                                             properties={"pe": _i64(pe)}))
+        self.samples[result] = self._sample(a) + self._sample(b)
+        return result
+
+    def label_select(self, s: SSAValue, k: int, pe: int = 1) -> SSAValue:
+        s = self.rewordto(s, pe)
+        labels = _shape(s)[0]
+        out = dtypes.narrowest_int_type(0, labels - 1)
+        result = self._add(rpnn.LabelSelectOp(
+            operands=[s], result_types=[_stream([k], out, 1)],
+            properties={"k": _i64(k), "pe": _i64(pe)}))
+        self.samples[result] = np.argsort(-self._sample(s), axis=-1, kind="stable")[:, :k]
+        return result
+
+
+# --------------------------------------------------------------------------- hand-built nets
+
+
+def bipolar_mlp(seed: int = 0, sizes=(64, 32, 32, 10), pe=(4, 8, 2), simd=(16, 8, 4),
+                name: str = "main") -> ModuleOp:
+    """W1A1 MLP: bipolar input, bipolar layers (XNOR-popcount), an accumulator output."""
+    net = Net(seed, name)
+    s = net.input([sizes[0]], BIPOLAR, simd[0])
+    for i, mh in enumerate(sizes[1:]):
+        last = i == len(sizes) - 2
+        s = net.mvtu(s, mh, BIPOLAR, None if last else BIPOLAR, pe=pe[i], simd=simd[i])
+    net.output(s)
+    return net.finish()
+
+
+def conv_net(seed: int = 0) -> ModuleOp:
+    """Multi-bit conv net: pad, swg, mvtu, maxpool, flatten dwc, dense, label_select."""
+    net = Net(seed)
+    s = net.input([8, 8, 3], ui(8), 3)
+    s = net.pad(s, (1, 1, 1, 1), 0, simd=3)
+    s = net.swg(s, (3, 3), (1, 1), simd=3)
+    s = net.mvtu(s, 8, si(2), ui(2), pe=4, simd=9)
+    s = net.fifo(s, depth=16)
+    s = net.swg(s, (3, 3), (1, 1), simd=4)
+    s = net.mvtu(s, 8, si(2), si(2), pe=2, simd=8, resource="dsp", ram="block")
+    s = net.maxpool(s, (2, 2), (2, 2), pe=2)
+    s = net.dwc(s, 4, shape=[int(np.prod(_shape(s)))])
+    s = net.mvtu(s, 16, si(2), ui(2), pe=4, simd=4)
+    s = net.mvtu(s, 10, si(3), None, pe=2, simd=4)
+    net.output(net.label_select(s, 3, pe=2))
+    return net.finish()
+
+
+def depthwise_net(seed: int = 0) -> ModuleOp:
+    """swg -> depthwise (PE folding, then SIMD folding) -> thresholding."""
+    net = Net(seed)
+    s = net.input([6, 6, 4], si(3), 2)
+    s = net.swg(s, (3, 3), (1, 1), simd=2)
+    s = net.depthwise(s, si(3), ui(3), taps=9, pe=2, simd=1)
+    s = net.swg(s, (2, 2), (1, 1), simd=4)
+    s = net.depthwise(s, si(2), None, taps=4, pe=4, simd=2)
+    s = net.thresholding(s, ui(2), pe=2)
+    net.output(s)
+    return net.finish()
+
+
+def residual_net(seed: int = 0) -> ModuleOp:
+    """duplicate -> (mvtu branch, identity) -> add_streams; two outputs; a 1x1 conv."""
+    net = Net(seed)
+    s = net.input([4, 4, 8], ui(2), 4)
+    a, b = net.duplicate(s)
+    a = net.mvtu(a, 8, si(2), ui(2), pe=2, simd=4)
+    b = net.fifo(b, depth=32)
+    s = net.add_streams(a, b, pe=2)
+    s = net.thresholding(s, si(3), pe=8)
+    c, d = net.duplicate(s, 2)
+    net.output(c)
+    d = net.dwc(d, 8, shape=[128])
+    d = net.mvtu(d, 6, BIPOLAR, None, pe=3, simd=8)
+    net.output(net.label_select(d, 2, pe=3))
+    return net.finish()
+
+
+def two_input_net(seed: int = 0) -> ModuleOp:
+    """Two FPGA inputs (one bipolar) summed; bipolar maxpool and pad; an unread stream."""
+    net = Net(seed)
+    a = net.input([4, 4, 2], BIPOLAR, 2)
+    b = net.input([4, 4, 2], si(4), 1)
+    a2 = net.pad(a, (0, 1, 1, 0), -1, simd=2)
+    a2 = net.maxpool(a2, (2, 2), (1, 1), pe=1)
+    s = net.add_streams(a2, b, pe=1)
+    s, _unused = net.duplicate(s)  # a stream nobody reads
+    net.output(s)
+    net.output(net.mvtu(s, 4, BIPOLAR, BIPOLAR, pe=2, simd=2))
+    return net.finish()
+
+
+HAND_NETS: dict[str, Callable[[int], ModuleOp]] = {
+    "bipolar_mlp": bipolar_mlp,
+    "conv_net": conv_net,
+    "depthwise_net": depthwise_net,
+    "residual_net": residual_net,
+    "two_input_net": two_input_net,
+}
+
+
+# --------------------------------------------------------------------------- random nets
+
+
+def random_net(data, seed: int, image: bool | None = None, min_steps: int = 1) -> ModuleOp:
+    """A random dataflow graph: a chain of random units with random foldings (hypothesis).
+
+    `image` forces an image (or vector) input; `min_steps` is the least number of units.
+    """
+    from hypothesis import strategies as st
+
+    draw = data.draw
+    net = Net(seed)
+    types = [BIPOLAR, ui(1), ui(2), ui(3), si(2), si(3), si(4), ui(8)]
+    if image is None:
+        image = draw(st.booleans(), label="image")
+    elt = draw(st.sampled_from(types), label="input type")
+    if image:
+        h, w = draw(st.integers(2, 6)), draw(st.integers(2, 6))
+        c = draw(st.integers(1, 4))
+        shape = [h, w, c]
+    else:
+        shape = [draw(st.integers(1, 40))]
+    s = net.input(shape, elt, draw(st.sampled_from(divisors(shape[-1]))))
+    if draw(st.integers(0, 5)) == 0:  # a second input, added in
+        t = net.input(shape, draw(st.sampled_from(types)),
+                      draw(st.sampled_from(divisors(shape[-1]))))
+        s = net.add_streams(s, t, pe=draw(st.sampled_from(divisors(shape[-1]))))
+    steps = draw(st.integers(min_steps, max(5, min_steps)), label="steps")
+    outputs = 0
+
+    def fold(n: int) -> int:
+        return draw(st.sampled_from(divisors(n)))
+
+    def act_type() -> Attribute | None:
+        return draw(st.sampled_from([None, BIPOLAR, ui(1), ui(2), ui(3), si(2), si(3)]))
+
+    def weight_type(x: Attribute) -> Attribute:
+        choices = [BIPOLAR, si(2), si(3), si(4)] if dtypes.is_bipolar(x) else [
+            BIPOLAR, si(2), si(3), si(4), ui(2)]
+        return draw(st.sampled_from(choices))
+
+    for _ in range(steps):
+        shp = _shape(s)
+        x = _elt(s)
+        cur_bits = max(abs(v) for v in _range(x))
+        kinds = ["mvtu", "fifo", "dwc", "residual", "branch_out"]
+        if not dtypes.is_bipolar(x):
+            kinds.append("thresholding")
+        if len(shp) == 3:
+            kinds += ["conv", "conv", "pad", "maxpool", "depthwise", "flatten"]
+        else:
+            kinds.append("label_select")
+        kind = draw(st.sampled_from(kinds), label="unit")
+        if kind == "mvtu" and cur_bits <= 2**12:
+            mh = draw(st.integers(1, 12))
+            s = net.mvtu(s, mh, weight_type(x), act_type(), pe=fold(mh), simd=fold(shp[-1]),
+                         per_channel=draw(st.booleans()),
+                         resource=draw(st.sampled_from(["lut", "dsp"])))
+        elif kind == "thresholding":
+            s = net.thresholding(s, draw(st.sampled_from([BIPOLAR, ui(2), si(2), ui(4)])),
+                                 pe=fold(shp[-1]), per_channel=draw(st.booleans()))
+        elif kind == "fifo":
+            s = net.fifo(s, depth=draw(st.integers(1, 64)),
+                         ram=draw(st.sampled_from(["auto", "block", "distributed"])))
+        elif kind == "dwc":
+            s = net.dwc(s, fold(shp[-1]))
+        elif kind == "residual":
+            a, b = net.duplicate(s)
+            if cur_bits <= 2**10 and draw(st.booleans()):
+                a = net.mvtu(a, shp[-1], weight_type(x), draw(st.sampled_from(
+                    [ui(2), si(2), BIPOLAR])), pe=fold(shp[-1]), simd=fold(shp[-1]))
+            else:
+                a = net.fifo(a, depth=4)
+            s = net.add_streams(a, b, pe=fold(shp[-1]))
+        elif kind == "branch_out" and outputs < 2:
+            s, out = net.duplicate(s)
+            net.output(out)
+            outputs += 1
+        elif kind == "label_select":
+            s = net.label_select(s, draw(st.integers(1, shp[0])), pe=fold(shp[0]))
+        elif kind == "conv" and cur_bits <= 2**10:
+            kh, kw = draw(st.integers(1, min(3, shp[0]))), draw(st.integers(1, min(3, shp[1])))
+            sh, sw = draw(st.integers(1, 2)), draw(st.integers(1, 2))
+            s = net.swg(s, (kh, kw), (sh, sw), simd=fold(shp[-1]))
+            mh = draw(st.integers(1, 8))
+            s = net.mvtu(s, mh, weight_type(x), act_type(), pe=fold(mh),
+                         simd=fold(_shape(s)[-1]))
+        elif kind == "pad":
+            pads = [draw(st.integers(0, 2)) for _ in range(4)]
+            lo, hi = _range(x)
+            value = draw(st.sampled_from([-1, 1])) if dtypes.is_bipolar(x) else draw(
+                st.integers(lo, hi))
+            s = net.pad(s, pads, value, simd=fold(shp[-1]))
+        elif kind == "maxpool":
+            kh, kw = draw(st.integers(1, min(3, shp[0]))), draw(st.integers(1, min(3, shp[1])))
+            s = net.maxpool(s, (kh, kw), (draw(st.integers(1, 3)), draw(st.integers(1, 3))),
+                            pe=fold(shp[-1]))
+        elif kind == "depthwise" and cur_bits <= 2**10:
+            k = draw(st.integers(1, min(3, shp[0], shp[1])))
+            s = net.swg(s, (k, k), (1, 1), simd=fold(shp[-1]))
+            c = shp[-1]
+            simd = draw(st.sampled_from(divisors(k * k)))
+            pe = c if simd > 1 else fold(c)
+            s = net.depthwise(s, weight_type(x), act_type(), taps=k * k, pe=pe, simd=simd)
+        elif kind == "flatten":
+            n = math.prod(shp)
+            s = net.dwc(s, draw(st.sampled_from(divisors(n))), shape=[n])
+    net.output(s)
+    return net.finish()

@@ -1,0 +1,260 @@
+"""The C reference (`-t rpnn-c`) is bit-exact with the reference interpreter.
+
+Hand-built nets cover every dataflow op; hypothesis generates random dataflow graphs (random
+units, foldings, DWCs, residual branches, several inputs and outputs). Frame counts cross the
+generated code's frame blocks. Some builds run under AddressSanitizer + UBSan, one with the
+portable popcount fallback.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import netgen
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from xdsl.dialects import func
+
+from rpnn_ir import api, interp
+from rpnn_ir.backends import c_reference, c_runner, dataflow, hls
+from rpnn_ir.backends.c_runner import CReference
+
+pytestmark = pytest.mark.skipif(shutil.which("cc") is None and shutil.which("gcc") is None,
+                                reason="needs a C compiler")
+
+FAST = ("-O1", "-Werror")
+INPUTS = Path(__file__).parent / "inputs"
+
+
+def check_bit_exact(module, frames: int = 5, seed: int = 1, flags=FAST, extra=()):
+    graph = dataflow.extract(module)
+    inputs = dataflow.random_inputs(graph, frames, seed)
+    expected = interp.run(module, inputs)
+    with CReference.build(module, flags=flags, extra=extra) as net:
+        got = net.run(inputs)
+    assert len(got) == len(expected)
+    for e, g in zip(expected, got, strict=True):
+        assert g.shape == e.shape
+        np.testing.assert_array_equal(g.astype(np.int64), e)
+    return expected
+
+
+@pytest.mark.parametrize("name", sorted(netgen.HAND_NETS))
+def test_hand_nets(name):
+    expected = check_bit_exact(netgen.HAND_NETS[name](0), frames=70, flags=("-O2", "-Werror"))
+    # the nets are not degenerate: outputs vary across frames
+    assert any(len(np.unique(e.reshape(e.shape[0], -1), axis=0)) > 1 for e in expected)
+
+
+def test_every_dataflow_op_is_covered():
+    ops = set()
+    for build in netgen.HAND_NETS.values():
+        for op in build(0).walk():
+            ops.add(op.name)
+    units = {op_type.name for op_type in dataflow.UNITS}
+    assert units <= ops, units - ops
+
+
+@pytest.mark.parametrize("name", ["bipolar_mlp", "conv_net", "residual_net", "two_input_net",
+                                  "depthwise_net"])
+def test_sanitizers(name, tmp_path):
+    module = netgen.HAND_NETS[name](3)
+    graph = dataflow.extract(module)
+    inputs = dataflow.random_inputs(graph, 67, seed=2)
+    got = c_runner.run_executable(module, inputs, tmp_path,
+                                  flags=(*c_runner.SANITIZE_FLAGS, "-Werror"))
+    for e, g in zip(interp.run(module, inputs), got, strict=True):
+        np.testing.assert_array_equal(g.astype(np.int64), e)
+
+
+def test_portable_popcount():
+    source = c_reference.emit_c(netgen.bipolar_mlp(1))[1]
+    assert "__builtin_popcountll" in source and "rpnn_popcount64" in source
+    check_bit_exact(netgen.bipolar_mlp(1), extra=("-DRPNN_PORTABLE_POPCOUNT",))
+
+
+def test_bipolar_mvtu_uses_xnor_popcount():
+    source = c_reference.emit_c(netgen.bipolar_mlp(0))[1]
+    assert "static const uint64_t l0_w[" in source
+    assert "RPNN_POPCOUNT64(xp[0][k] ^ wk)" in source
+    conv = c_reference.emit_c(netgen.conv_net(0))[1]
+    assert "static const int16_t l" in conv  # 2-bit weights in int16 lanes
+    assert "a0 += (int32_t)xk * (int32_t)w0[k];" in conv  # 32-bit accumulators
+    wide = _rebuild_wide()  # si20 inputs: int32 lanes, weights in the narrowest type
+    source = c_reference.emit_c(wide)[1]
+    assert "static const int8_t l0_w" in source and "int16_t xs" not in source
+    check_bit_exact(wide)
+
+
+def _rebuild_wide():
+    wide = netgen.Net(0)
+    s = wide.input([6], netgen.si(20), 1)
+    wide.output(wide.mvtu(s, 5, netgen.si(3), None))
+    return wide.finish()
+
+
+def test_many_frames_and_zero_frames():
+    module = netgen.bipolar_mlp(2)
+    check_bit_exact(module, frames=1000)
+    with CReference.build(module) as net:
+        (out,) = net.run([np.ones((0, 64), dtype=np.int8)])
+    assert out.shape == (0, 10)
+
+
+def test_input_validation():
+    with CReference.build(netgen.bipolar_mlp(0)) as net:
+        with pytest.raises(ValueError, match="shape"):
+            net.run([np.ones((2, 63))])
+        with pytest.raises(ValueError, match="outside"):
+            net.run([np.zeros((2, 64))])  # 0 is not bipolar
+
+
+# --------------------------------------------------------------------------- random graphs
+
+
+@settings(max_examples=200, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=st.data(), seed=st.integers(0, 2**16))
+def test_random_graphs(data, seed):
+    module = netgen.random_net(data, seed)
+    frames = data.draw(st.sampled_from([1, 3, 65]), label="frames")
+    check_bit_exact(module, frames=frames, seed=seed)
+
+
+# --------------------------------------------------------------------------- boundary
+
+
+def _module_with_host_ops():
+    text = (INPUTS / "host_ops.mlir").read_text()
+    return api.parse(text)
+
+
+def test_host_ops_stay_on_the_host_and_partitions_are_inlined():
+    module = _module_with_host_ops()
+    header, source = c_reference.emit_c(module)
+    assert "const int8_t *input, int8_t *output, size_t n_frames" in header
+    assert "scale" not in source
+    x = np.array([[3.0, -2.0, 1.0, 0.0], [-4.0, 3.0, 2.0, 1.0]], dtype=np.float32)
+    (full,) = interp.run(module, [x])
+    q = np.clip(np.round(x), -4, 3).astype(np.int64)
+    with CReference.build(module) as net:
+        (acc,) = net.run([q])
+    np.testing.assert_array_equal(acc * 0.5 + 0.25, full)
+    region = dataflow.region_module(module)
+    (region_out,) = interp.run(region, [q])
+    np.testing.assert_array_equal(region_out, acc)
+
+
+def test_host_round_trip_is_rejected():
+    text = (INPUTS / "host_round_trip.mlir").read_text()
+    with pytest.raises(dataflow.BackendError, match="one FPGA region"):
+        c_reference.emit_c(api.parse(text))
+
+
+def test_graph_level_module_is_rejected():
+    module = api.load(Path(__file__).parents[2] / "examples" / "tiny_mlp.mlir")
+    with pytest.raises(dataflow.BackendError, match="no FPGA part"):
+        c_reference.emit_c(module)
+
+
+def test_function_option_selects_the_function():
+    a = netgen.bipolar_mlp(0, name="first")
+    b = netgen.conv_net(0)
+    for op in list(b.body.block.ops):
+        op.detach()
+        a.body.block.add_op(op)
+    header, _ = c_reference.emit_c(a, "main")
+    assert "const uint8_t *input" in header  # conv_net's ui8 input
+    header, _ = c_reference.emit_c(a)
+    assert "const int8_t *input" in header
+
+
+# --------------------------------------------------------------------------- names
+
+
+HOSTILE = 'x; system("rm -rf /")'
+
+
+def _hostile_module(inject: bool = True):
+    net = netgen.Net(0, name=HOSTILE)
+    s = net.input([8], netgen.si(2), 2, name="x$.-evil")
+    a, b = net.duplicate(s)
+    a = net.mvtu(a, 8, netgen.si(2), netgen.ui(2), pe=2, simd=2)
+    s = net.add_streams(a, b, pe=2)
+    net.output(s)
+    module = net.finish()
+    if not inject:
+        return module
+    for op in module.walk():
+        for value in op.results:
+            value._name = HOSTILE  # bypass xDSL's name check, as a careless frontend might
+    (fn,) = [op for op in module.walk() if isinstance(op, func.FuncOp)]
+    fn.body.block.args[0]._name = HOSTILE
+    module.verify()
+    return module
+
+
+def test_hostile_names_never_reach_generated_code(tmp_path):
+    module = _hostile_module()
+    header, source = c_reference.emit_c(module)
+    files = hls.emit_hls(module)
+    for text in [header, source, *files.values()]:
+        assert "system(" not in text and "rm -rf" not in text and HOSTILE not in text
+    for name in files:  # file names are fixed, never from the IR
+        assert re.fullmatch(r"[A-Za-z0-9_./]+", name) and ".." not in name
+    idents = set(re.findall(r"\bl\d+(?:_[a-z0-9]+)?\b", source))
+    assert all(re.fullmatch(r"l\d+(_[a-z0-9]{1,16})?", i) for i in idents)
+    check_bit_exact(module)
+    # through rpnn-opt, with the function name in the source text
+    text = str(_hostile_module(inject=False))
+    assert 'x; system(\\22rm -rf /\\22)' in text
+    path = tmp_path / "hostile.mlir"
+    path.write_text(text)
+    out_dir = tmp_path / "out"
+    result = subprocess.run([sys.executable, "-m", "rpnn_ir.tools.rpnn_opt", str(path), "-t",
+                             f'rpnn-c{{out-dir="{out_dir}"}}'], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in out_dir.iterdir()) == ["rpnn.c", "rpnn.h"]
+    assert "system(" not in (out_dir / "rpnn.c").read_text()
+    assert list(tmp_path.glob("*system*")) == [] and list(Path.cwd().glob("*system*")) == []
+
+
+def test_identifier_filter():
+    assert dataflow.identifier("l", 3, HOSTILE) == "l3_xsystemrmrf"
+    assert dataflow.identifier("l", 4, "$.-") == "l4"
+    assert dataflow.identifier("l", 5, None) == "l5"
+
+
+# --------------------------------------------------------------------------- rpnn-opt
+
+
+def test_rpnn_opt_writes_both_files(tmp_path):
+    path = tmp_path / "net.mlir"
+    path.write_text(str(netgen.conv_net(0)))
+    out_dir = tmp_path / "build" / "net"
+    result = subprocess.run([sys.executable, "-m", "rpnn_ir.tools.rpnn_opt", str(path), "-t",
+                             f'rpnn-c{{out-dir="{out_dir}"}}'], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert (out_dir / "rpnn.h").is_file() and (out_dir / "rpnn.c").is_file()
+    result = subprocess.run([sys.executable, "-m", "rpnn_ir.tools.rpnn_opt", str(path), "-t",
+                             "rpnn-c"], capture_output=True, text=True)
+    assert result.returncode == 0
+    assert result.stdout.startswith("// ----- rpnn.h -----")
+    assert "// ----- rpnn.c -----" in result.stdout
+    assert result.stdout.split("// ----- rpnn.c -----\n")[1] == (out_dir / "rpnn.c").read_text()
+
+
+def test_rpnn_opt_reports_backend_errors(tmp_path):
+    path = tmp_path / "graph.mlir"
+    shutil.copy(Path(__file__).parents[2] / "examples" / "tiny_mlp.mlir", path)
+    result = subprocess.run([sys.executable, "-m", "rpnn_ir.tools.rpnn_opt", str(path), "-t",
+                             "rpnn-c"], capture_output=True, text=True)
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: target 'rpnn-c' failed:")
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,175 @@
+"""The HLS project (`-t rpnn-hls`) passes C simulation bit-exactly, compiled with g++.
+
+Each C simulation is a g++ build of ap_int code (about 10-20 s), so the sample is small: the
+five hand-built nets (every dataflow op), three hypothesis-generated random graphs, and one
+AddressSanitizer + UBSan build: 9 builds. The Xilinx ap_types headers come from the hls4ml
+wheel (`rpnn_ir.backends.hls_csim.ap_types_dir`, fetched once with pip into a cache); the
+tests are skipped when neither g++ nor the headers can be had.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import netgen
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from rpnn_ir.backends import dataflow, hls, hls_csim
+from rpnn_ir.backends.c_reference import write_files
+
+
+@pytest.fixture(scope="session")
+def ap_types() -> Path:
+    if shutil.which("g++") is None:
+        pytest.skip("needs g++")
+    try:
+        return hls_csim.ap_types_dir()
+    except hls_csim.CsimError as e:
+        pytest.skip(f"no ap_types headers: {e}")
+
+
+def build_project(module, directory: Path, **options) -> Path:
+    files = hls.emit_hls(module, hls.HlsTarget(**options))
+    write_files(directory, files)
+    return directory
+
+
+@pytest.mark.parametrize("name", sorted(netgen.HAND_NETS))
+def test_hand_nets(name, tmp_path, ap_types):
+    project = build_project(netgen.HAND_NETS[name](0), tmp_path / name)
+    result = hls_csim.run_csim(project, ap_types=ap_types)
+    assert "PASS: 4 frames bit-exact" in result.stdout
+    if name == "conv_net":  # the testbench does catch a wrong word
+        golden = project / "golden" / "out0.dat"
+        lines = golden.read_text().splitlines()
+        lines[3] = f"{int(lines[3], 16) ^ 1:0{len(lines[3])}x}"
+        golden.write_text("\n".join(lines) + "\n")
+        run = subprocess.run([str(project / "csim" / "tb"), str(project / "golden")],
+                             capture_output=True, text=True)
+        assert run.returncode == 1
+        assert "MISMATCH out0 frame 0 word 2" in run.stdout and "FAIL: 1 mismatches" in run.stdout
+
+
+def test_sanitizers(tmp_path, ap_types):
+    project = build_project(netgen.residual_net(5), tmp_path / "asan", tb_frames=3, seed=7)
+    result = hls_csim.run_csim(project, sanitize=True, ap_types=ap_types)
+    assert "PASS: 3 frames bit-exact" in result.stdout
+
+
+@settings(max_examples=3, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                 HealthCheck.function_scoped_fixture])
+@given(data=st.data(), seed=st.integers(0, 2**16))
+def test_random_graphs(data, seed, tmp_path_factory, ap_types):
+    module = netgen.random_net(data, seed, image=True, min_steps=4)
+    project = build_project(module, tmp_path_factory.mktemp("random"), tb_frames=3, seed=seed)
+    hls_csim.run_csim(project, ap_types=ap_types)
+
+
+# --------------------------------------------------------------------------- packing
+
+
+def test_mvtu_weight_words_layout():
+    rng = np.random.default_rng(0)
+    w = rng.integers(-2, 2, size=(12, 6))
+    elt = netgen.si(2)
+    pe, simd = 3, 4
+    words = hls.mvtu_weight_words(w, elt, pe, simd)
+    sf, nf = 12 // simd, 6 // pe
+    assert words.shape == (pe, nf * sf)
+    for p in range(pe):
+        for n in range(nf):
+            for f in range(sf):
+                slots = dataflow.unpack_words([int(words[p, n * sf + f])], elt, simd, (simd,))
+                np.testing.assert_array_equal(slots, w[f * simd:(f + 1) * simd, n * pe + p])
+
+
+def test_threshold_words_layout():
+    t = np.array([[5, -3, 0], [1, 2, -8], [7, 7, 0], [0, 1, 2]])
+    elt = netgen.si(5)
+    words = hls.threshold_words(t, elt, 4, 2)
+    assert words.shape == (2, 2)
+    for p in range(2):
+        for n in range(2):
+            slots = dataflow.unpack_words([int(words[p, n])], elt, 3, (3,))
+            np.testing.assert_array_equal(slots, np.sort(t[n * 2 + p]))
+    broadcast = hls.threshold_words(t[:1], elt, 4, 4)
+    assert len(set(broadcast.reshape(-1).tolist())) == 1
+
+
+def test_depthwise_weight_words_layout():
+    w = np.arange(4 * 9).reshape(4, 9) % 7 - 3
+    elt = netgen.si(3)
+    words = hls.depthwise_weight_words(w, elt, 4, 3)
+    for p in range(4):
+        for f in range(3):
+            slots = dataflow.unpack_words([int(words[p, f])], elt, 3, (3,))
+            np.testing.assert_array_equal(slots, w[p, f * 3:(f + 1) * 3])
+
+
+def test_pack_words_round_trip():
+    rng = np.random.default_rng(1)
+    for elt in (netgen.BIPOLAR, netgen.si(3), netgen.ui(7), netgen.si(32), netgen.ui(32)):
+        lo, hi = dataflow.range_of(elt)
+        values = (rng.choice([-1, 1], size=(2, 8)) if elt == netgen.BIPOLAR
+                  else rng.integers(lo, hi, size=(2, 8), endpoint=True))
+        words = dataflow.pack_words(values, elt, 4)
+        np.testing.assert_array_equal(dataflow.unpack_words(words, elt, 4, (2, 8)), values)
+
+
+# --------------------------------------------------------------------------- project
+
+
+def test_project_files(tmp_path):
+    project = build_project(netgen.conv_net(0), tmp_path / "p", top="my_top",
+                            part="xcu250-figd2104-2L-e", clock_ns=4.0, control="axilite")
+    names = sorted(str(p.relative_to(project)) for p in project.rglob("*") if p.is_file())
+    assert names == ["csim/hls_stream.h", "golden/in0.dat", "golden/out0.dat", "my_top.cpp",
+                     "my_top.hpp", "my_top_params.hpp", "rpnn_hls.hpp", "run_hls.tcl", "tb.cpp"]
+    tcl = (project / "run_hls.tcl").read_text()
+    for line in ["set_top my_top", "set_part {xcu250-figd2104-2L-e}",
+                 "create_clock -period 4 -name default", 'csim_design -argv "$here/golden"',
+                 "csynth_design", "export_design -format ip_catalog", "open_project -reset",
+                 "open_solution -reset sol1"]:
+        assert line in tcl
+    top = (project / "my_top.cpp").read_text()
+    assert "#pragma HLS INTERFACE s_axilite port=return" in top
+    assert "hls_stream.h" not in [p.name for p in project.glob("*")]  # only in csim/
+    header = (project / "golden" / "in0.dat").read_text().splitlines()[0]
+    assert header == "4 64 24"  # frames, words per frame, port bits (3 x ui8)
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"top": "a b"}, "C identifier"),
+    ({"part": "x; exec rm"}, "part name"),
+    ({"control": "both"}, "none or axilite"),
+    ({"clock_ns": 0.0}, "positive"),
+    ({"tb_frames": 0}, "at least 1"),
+])
+def test_bad_options(options, message):
+    with pytest.raises(dataflow.BackendError, match=message):
+        hls.emit_hls(netgen.bipolar_mlp(0), hls.HlsTarget(**options))
+
+
+def test_rpnn_opt_hls(tmp_path):
+    path = tmp_path / "net.mlir"
+    path.write_text(str(netgen.bipolar_mlp(0)))
+    out = tmp_path / "hls"
+    result = subprocess.run([sys.executable, "-m", "rpnn_ir.tools.rpnn_opt", str(path), "-t",
+                             f'rpnn-hls{{out-dir="{out}" clock-ns=5.0 tb-frames=2}}'],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert (out / "rpnn_top.cpp").is_file() and (out / "tb.cpp").is_file()
+    assert "-period 5" in (out / "run_hls.tcl").read_text()
+    result = subprocess.run([sys.executable, "-m", "rpnn_ir.tools.rpnn_opt", str(path), "-t",
+                             "rpnn-hls"], capture_output=True, text=True)
+    assert result.stdout == (out / "rpnn_top.cpp").read_text()
+    result = subprocess.run([sys.executable, "-m", "rpnn_ir.tools.rpnn_opt", str(path), "-t",
+                             'rpnn-hls{part="a;b"}'], capture_output=True, text=True)
+    assert result.returncode == 1 and "part name" in result.stderr

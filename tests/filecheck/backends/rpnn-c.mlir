@@ -1,0 +1,63 @@
+// RUN: rpnn-opt %s -t rpnn-c | filecheck %s
+// RUN: rpnn-opt %s -t 'rpnn-c{function="main"}' | filecheck %s
+
+// A W1A1 layer (XNOR-popcount), a 2-bit layer with 32-bit accumulators, a label select;
+// the input quantizer and the float tail stay on the host.
+func.func @main(%x: tensor<1x8xf32>) -> tensor<1x1xsi3> {
+  %q = rpnn.bipolar_quant %x scale = dense<1.0> : tensor<f32> : tensor<1x8xf32> -> tensor<1x8x!rpnn.bipolar>
+  %s = rpnn.tensor_to_stream %q : tensor<1x8x!rpnn.bipolar> -> !rpnn.stream<8x!rpnn.bipolar, 4>
+  %w1 = rpnn.constant dense<[[1, -1, 1, 1], [-1, -1, 1, 1], [1, 1, 1, -1], [1, -1, -1, 1], [1, 1, -1, -1], [-1, 1, 1, -1], [1, 1, 1, 1], [-1, -1, -1, 1]]> : tensor<8x4xsi2> -> tensor<8x4x!rpnn.bipolar>
+  %t1 = rpnn.constant dense<[[0], [2], [-2], [0]]> : tensor<4x1xsi3>
+  %h = rpnn.mvtu %s, %w1, %t1 pe = 2 simd = 4 acc = si5 resource = "lut" ram = "auto" : !rpnn.stream<8x!rpnn.bipolar, 4>, tensor<8x4x!rpnn.bipolar>, tensor<4x1xsi3> -> !rpnn.stream<4x!rpnn.bipolar, 2>
+  %w2 = rpnn.constant dense<[[1, 0, -2], [-1, 1, 0], [0, 1, 1], [1, -2, 1]]> : tensor<4x3xsi2>
+  %o = rpnn.mvtu %h, %w2 pe = 3 simd = 2 acc = si4 resource = "dsp" ram = "distributed" : !rpnn.stream<4x!rpnn.bipolar, 2>, tensor<4x3xsi2> -> !rpnn.stream<3xsi4, 3>
+  %l = rpnn.label_select %o k = 1 pe = 3 : !rpnn.stream<3xsi4, 3> -> !rpnn.stream<1xsi3, 1>
+  %y = rpnn.stream_to_tensor %l : !rpnn.stream<1xsi3, 1> -> tensor<1x1xsi3>
+  func.return %y : tensor<1x1xsi3>
+}
+
+// CHECK:      // ----- rpnn.h -----
+// CHECK:      #define RPNN_NUM_INPUTS 1
+// CHECK-NEXT: #define RPNN_NUM_OUTPUTS 1
+// CHECK:      #define RPNN_INPUT_ELEMS 8
+// CHECK:      #define RPNN_OUTPUT_ELEMS 1
+// CHECK:      int rpnn_forward(const int8_t *input, int8_t *output, size_t n_frames);
+
+// CHECK:      // ----- rpnn.c -----
+// CHECK:      #include "rpnn.h"
+// CHECK:      #define RPNN_POPCOUNT64(v) __builtin_popcountll(v)
+// CHECK:      static int rpnn_popcount64(uint64_t v)
+
+// Bipolar weights: one 64-bit word per output (bit k = +1 at row k), column 0 = 0b01011101.
+// CHECK:      static const uint64_t l0_h_w[4] = {
+// CHECK-NEXT:     0x000000000000005dULL,
+// Thresholds sorted per channel, 2-bit weights in int16 lanes, transposed [MH][MW].
+// CHECK:      static const int32_t l0_h_t[4] = {
+// CHECK-NEXT:     0, 2, -2, 0
+// CHECK:      static const int16_t l1_o_w[12] = {
+// CHECK-NEXT:     1, -1, 0, 1, 0, 1, 1, -2, -2, 0, 1, 1
+
+// CHECK:      static int l0_h_count(int32_t a, size_t m)
+// CHECK:      RPNN_POPCOUNT_CLONES
+// CHECK-NEXT: static void l0_h(const int8_t *restrict x0, int8_t *restrict y, size_t frames)
+// CHECK:      p[0] += RPNN_POPCOUNT64(xp[0][k] ^ wk);
+// CHECK:      int32_t a = 8 - 2 * p[j];
+// CHECK:      y[(v + j) * 4 + m] = (int8_t)((l0_h_count(a, m) ? 1 : -1));
+
+// CHECK:      static void l1_o(const int8_t *restrict x0, int8_t *restrict y, size_t frames)
+// CHECK-NEXT: {
+// CHECK-NEXT:     int16_t xs[4];
+// CHECK:              xs[k] = (int16_t)xv[k];
+// CHECK:              int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, a;
+// CHECK:                  a0 += (int32_t)xk * (int32_t)w0[k];
+// CHECK:              a += (int32_t)(int16_t)xs[k] * (int32_t)w[k];
+// CHECK:      static void l2_l(const int8_t *restrict x0, int8_t *restrict y, size_t frames)
+
+// CHECK:      int rpnn_forward(const int8_t *input, int8_t *output, size_t n_frames)
+// CHECK:      for (f0 = 0; f0 < n_frames; f0 += 64) {
+// CHECK:      const int8_t *b0 = input + f0 * 8;
+// CHECK-NEXT: l0_h(b0, b1, n);
+// CHECK-NEXT: l1_o(b1, b2, n);
+// CHECK-NEXT: l2_l(b2, b3, n);
+// CHECK-NEXT: memcpy(output + f0 * 1, b3, n * 1 * sizeof *output);
+// CHECK:      free(arena);
