@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
+from xdsl.ir import SSAValue
 from xdsl.parser import Parser
 from xdsl.universe import Universe
 
@@ -44,7 +45,10 @@ def load(path: str | Path) -> ModuleOp:
     return parse(path.read_text(), str(path))
 
 
-def run(module: ModuleOp, inputs: Sequence[np.ndarray],
-        function: str | None = None) -> list[np.ndarray]:
-    """Execute a function of `module` with the reference semantics (see `rpnn_ir.interp`)."""
-    return interp.run(module, inputs, function)
+def run(module: ModuleOp, inputs: Sequence[np.ndarray], function: str | None = None,
+        values: dict[SSAValue, np.ndarray] | None = None) -> list[np.ndarray]:
+    """Execute a function of `module` with the reference semantics (see `rpnn_ir.interp`).
+
+    `values`, when given, receives every intermediate value of the function.
+    """
+    return interp.run(module, inputs, function, values)

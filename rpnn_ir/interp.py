@@ -420,9 +420,14 @@ def _partition(op: rpnn.PartitionOp, args: list[np.ndarray]) -> list[np.ndarray]
 # --------------------------------------------------------------------------- driver
 
 
-def _run_block(block, args: Sequence[np.ndarray]) -> list[np.ndarray]:
-    """Execute the ops of a block in order; return the terminator's operand values."""
-    env: dict[SSAValue, np.ndarray] = dict(zip(block.args, args, strict=True))
+def _run_block(block, args: Sequence[np.ndarray],
+               env: dict[SSAValue, np.ndarray] | None = None) -> list[np.ndarray]:
+    """Execute the ops of a block in order; return the terminator's operand values.
+
+    `env`, when given, receives the value of every SSA value of the block.
+    """
+    env = {} if env is None else env
+    env.update(zip(block.args, args, strict=True))
     for op in block.ops:
         operands = [env[v] for v in op.operands]
         if isinstance(op, func.ReturnOp | rpnn.YieldOp):
@@ -475,9 +480,13 @@ def find_function(module: ModuleOp, name: str | None = None) -> func.FuncOp:
     return funcs[0]
 
 
-def run(module: ModuleOp, inputs: Sequence[np.ndarray],
-        function: str | None = None) -> list[np.ndarray]:
-    """Run a function of `module` on numpy inputs; returns one array per result."""
+def run(module: ModuleOp, inputs: Sequence[np.ndarray], function: str | None = None,
+        values: dict[SSAValue, np.ndarray] | None = None) -> list[np.ndarray]:
+    """Run a function of `module` on numpy inputs; returns one array per result.
+
+    `values`, when given, receives every intermediate value of the function's body (f32
+    values in float64, integers in int64), e.g. to check a backend on the stream it consumes.
+    """
     func_op = find_function(module, function)
     block = func_op.body.block
     if len(inputs) != len(block.args):
@@ -490,5 +499,5 @@ def run(module: ModuleOp, inputs: Sequence[np.ndarray],
     if len(batches) > 1:
         raise InterpreterError(f"@{func_op.sym_name.data}: arguments declared with batch 1 got "
                                f"different batch sizes {sorted(batches)}")
-    results = _run_block(block, args)
+    results = _run_block(block, args, values)
     return [r.astype(np.float32) if r.dtype.kind == "f" else r for r in results]

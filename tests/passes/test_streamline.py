@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 import sys
-import time
 from fractions import Fraction
 from pathlib import Path
 
@@ -37,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the stra
 
 from strategies.graph_nets import GraphBuilder, GraphNet, QuantSpec, graph_nets  # noqa: E402
 
-from rpnn_ir import api, dtypes, interp  # noqa: E402
+from rpnn_ir import api, dtypes, examples, interp  # noqa: E402
 from rpnn_ir.dialects import rpnn  # noqa: E402
 from rpnn_ir.passes.streamline import (  # noqa: E402
     StreamlinePass,
@@ -45,7 +44,6 @@ from rpnn_ir.passes.streamline import (  # noqa: E402
     level_boundaries,
 )
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 MODES = ("ROUND", "HALF_EVEN", "CEIL", "FLOOR", "UP", "DOWN", "HALF_UP", "HALF_DOWN")
 CTX = Context()  # the pass does not use its context
 
@@ -233,14 +231,8 @@ def expose_activations(module: ModuleOp) -> ModuleOp:
 @pytest.mark.parametrize("name, frames", [("tiny_mlp", 256), ("lfc_w1a1", 32),
                                           ("cnv_w2a2", 3)])
 def test_examples(name: str, frames: int):
-    path = EXAMPLES / f"{name}.mlir"
-    if not path.exists():
-        pytest.skip(f"{path} not generated")
-    module = expose_activations(api.load(path))
-    start = time.perf_counter()
+    module = expose_activations(examples.build(name))
     after = streamline(module)
-    elapsed = time.perf_counter() - start
-    assert elapsed < 20, f"rpnn-streamline took {elapsed:.1f} s on {name}"
     integer_level_only(after)
     shape = main_function(module).function_type.inputs.data[0].get_shape()
     x = np.random.default_rng(0).normal(size=(frames, *shape[1:])).astype(np.float32)
@@ -275,13 +267,10 @@ def dense_layer(channels: int, bits: int) -> ModuleOp:
     return b.finish(b.quant(r, QuantSpec(False, bits, False), 2.0**-7))
 
 
-def test_1024_channels_255_levels_fast_and_exact():
-    """Thresholds are solved analytically per level: 1024 x 255 of them stay fast."""
+def test_1024_channels_255_levels_exact():
+    """1024 x 255 thresholds, each solved analytically (the timing is in benchmarks/)."""
     module = dense_layer(1024, 8)
-    start = time.perf_counter()
     after = streamline(module)
-    elapsed = time.perf_counter() - start
-    assert elapsed < 10, f"{elapsed:.1f} s"
     x = (np.random.default_rng(2).integers(-20, 20, size=(64, 64)) / 4).astype(np.float32)
     assert_same("quant", interp.run(module, [x]), interp.run(after, [x]))
     table = next(op for op in main_function(after).body.block.ops
