@@ -1,9 +1,17 @@
-"""Suite-wide policy: under CI (the CI environment variable is set) a skipped test is a
-failure, so a missing tool or package can never pass as a green run."""
+"""Suite-wide policy under CI (the CI environment variable is set):
+- a skipped test is a failure, so a missing tool or package can never pass as a green run;
+- hypothesis is derandomized (the same examples every run), so CI is reproducible; local
+  runs keep exploring new random examples.
+"""
 
 import os
 
 import pytest
+from hypothesis import settings
+
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -124,13 +124,12 @@ def _dense(values) -> Attribute:
 
 
 def _f32(values) -> np.ndarray:
-    """float32 of exact rationals (checked exact: the generator only makes dyadics)."""
+    """float32 of rationals: exact for the generator's short-mantissa dyadics; a large offset
+    times a gain with factors of 3 can need more than 24 bits and is rounded to the nearest
+    f32 (the network is then merely less tie-heavy: the test's claim does not depend on it)."""
     arr = np.asarray(values, dtype=object)
     out = np.array([float(v) for v in arr.reshape(-1)], dtype=np.float64).reshape(arr.shape)
-    out32 = out.astype(np.float32)
-    assert all(Fraction(float(a)) == Fraction(b) for a, b in
-               zip(out32.reshape(-1), arr.reshape(-1), strict=True)), "not an exact f32"
-    return out32
+    return out.astype(np.float32)
 
 
 def _pyints(values: np.ndarray) -> np.ndarray:
