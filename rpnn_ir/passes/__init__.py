@@ -40,6 +40,12 @@ def _lower_to_dataflow() -> type[ModulePass]:
     return LowerToDataflowPass
 
 
+def _pipeline() -> type[ModulePass]:
+    from rpnn_ir.passes.pipeline import PipelinePass
+
+    return PipelinePass
+
+
 def _streamline() -> type[ModulePass]:
     from rpnn_ir.passes.streamline import StreamlinePass
 
@@ -54,5 +60,6 @@ def get_all_passes() -> dict[str, Callable[[], type[ModulePass]]]:
         "rpnn-infer-precision": _infer_precision,
         "rpnn-insert-fifos": _insert_fifos,
         "rpnn-lower-to-dataflow": _lower_to_dataflow,
+        "rpnn-pipeline": _pipeline,
         "rpnn-streamline": _streamline,
     }

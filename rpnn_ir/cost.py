@@ -1,0 +1,512 @@
+"""Hardware cost and cycle formulas of the dataflow units (docs/cost-model.md).
+
+Every function here is a small closed formula with the source of its constants in its
+docstring; docs/cost-model.md lists them all in one table.  Most come from the FINN-R cost
+model as implemented in the open-source FINN compiler (Blott et al., ACM TRETS 2018;
+``Xilinx/finn``, ``src/finn/custom_op/fpgadataflow/``); where rpnn departs from FINN or adds a
+unit FINN does not estimate, the docstring says so ("rpnn").
+
+Units of measure: LUTs (6-input LUTs), BRAM18 (RAMB18 halves of a 36 Kb block RAM), URAM
+(288 Kb UltraRAM blocks), DSP (DSP48 slices), cycles of the design clock per frame.
+
+Notation (as in FINN-R): MW x MH weight matrix (inputs x outputs), P = PE (outputs in
+parallel), Q = SIMD (inputs in parallel per PE), W = weight bits, A = input bits, N = input
+vectors per frame (output pixels of a convolution, 1 for a fully connected layer).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+# --------------------------------------------------------------------------- constants
+
+HLS_BASE_LUT = 300
+"""c0 of FINN-R's MVTU LUT model: fixed control/interface cost of one HLS unit (FINN MVAU and
+ConvolutionInputGenerator ``lut_estimation``)."""
+
+LUT_OVERHEAD = 1.1
+"""c1 of FINN-R's MVTU LUT model: synthesis overhead factor on the per-PE datapath (FINN MVAU
+``lut_estimation``)."""
+
+LUTRAM_MAX_DEPTH = 128
+"""Memories of at most this depth are built from LUTs when the style is ``auto`` (FINN MVAU:
+``calc_wmem() <= 128`` -> LUTRAM; reference notes: "Small memories (depth <= 128) go to
+LUTRAM").  rpnn applies the same rule to threshold, SWG, pooling and FIFO buffers."""
+
+LUTRAM_DEPTH = 64
+"""Bits of depth one LUT stores as distributed RAM (RAM64X1S; FINN's ``ceil(depth / 64)``)."""
+
+URAM_WIDTH = 72
+URAM_DEPTH = 4096
+"""An UltraRAM block is 4096 x 72 bits (FINN ``uram_estimation``: ceil(width/72) *
+ceil(depth/4096))."""
+
+DSP_OPERAND_BITS = 48
+"""FINN MVAU ``dsp_estimation``: P * Q * ceil((W + A) / 48) DSP48 slices."""
+
+SRL_DEPTH = 32
+"""FINN StreamingFIFO ``lut_estimation``: a shift-register FIFO costs ceil(depth/32) *
+ceil(width/2) LUTs (SRLC32E, two bits per LUT6_2) plus 2 * ceil(log2 depth) address LUTs."""
+
+PIPELINE_REGISTER_DEPTH = 1
+"""rpnn assumption: every unit registers its output (one cycle from input to output word)."""
+
+FP32_MUL_DSP = (3, 100)
+"""(DSP48, LUT) of an IEEE single-precision multiplier with full DSP usage: about 3 DSP48 and
+100 LUTs, from the resource tables of the Xilinx Floating-Point Operator LogiCORE (PG060).
+Approximate: the exact figure depends on family, latency and speed grade."""
+
+FP32_ADD_DSP = (2, 200)
+"""(DSP48, LUT) of a single-precision adder with full DSP usage: about 2 DSP48 and 200 LUTs,
+from PG060's resource tables (approximate, as above)."""
+
+FP32_MUL_LOGIC = (0, 600)
+"""(DSP48, LUT) of a single-precision multiplier in logic only: about 600 LUTs (PG060's "no
+DSP usage" configuration; approximate)."""
+
+FP32_ADD_LOGIC = (0, 400)
+"""(DSP48, LUT) of a single-precision adder in logic only: about 400 LUTs (PG060's "no DSP
+usage" configuration; approximate)."""
+
+FP32_BITS = 32
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class Resources:
+    """LUT, BRAM18, URAM and DSP counts of a unit or a design."""
+
+    lut: int = 0
+    bram18: int = 0
+    uram: int = 0
+    dsp: int = 0
+
+    def __add__(self, other: Resources) -> Resources:
+        return Resources(self.lut + other.lut, self.bram18 + other.bram18,
+                         self.uram + other.uram, self.dsp + other.dsp)
+
+    def as_tuple(self) -> tuple[int, int, int, int]:
+        return (self.lut, self.bram18, self.uram, self.dsp)
+
+    def as_dict(self) -> dict[str, int]:
+        return {"lut": self.lut, "bram18": self.bram18, "uram": self.uram, "dsp": self.dsp}
+
+
+@dataclass(frozen=True)
+class UnitCost:
+    """Resources and timing of one unit.
+
+    `cycles` is the unit's cycles per frame (its frame initiation interval when it runs
+    alone; every unit is pipelined at one word per cycle).  The latency model
+    (docs/cost-model.md, "Latency") also needs: `need`, the input words it must have read
+    before it can write its first output word; `depth`, the pipeline cycles from that input
+    word to the output word; `tail`, the cycles it still works after its last input word
+    arrived (a fully connected layer computes its remaining output neurons then).
+    """
+
+    res: Resources
+    cycles: int
+    need: int = 1
+    depth: int = PIPELINE_REGISTER_DEPTH
+    tail: int = 1
+
+
+# --------------------------------------------------------------------------- memories
+
+
+def bram18_count(depth: int, width: int) -> int:
+    """RAMB18s for a `depth` x `width` memory (simple dual port).
+
+    The RAMB18 aspect ratios 16Kx1, 8Kx2, 4Kx4, 2Kx9, 1Kx18, 512x36 (Xilinx UG473); the
+    table as used by FINN MVAU ``bram_estimation`` (reference notes, "Block RAM").
+    """
+    if depth <= 0 or width <= 0:
+        return 0
+    if width == 1:
+        return math.ceil(depth / 16384)
+    if width == 2:
+        return math.ceil(depth / 8192)
+    if width <= 4:
+        return math.ceil(depth / 4096) * math.ceil(width / 4)
+    if width <= 9:
+        return math.ceil(depth / 2048) * math.ceil(width / 9)
+    if width <= 18 or depth > 512:
+        return math.ceil(depth / 1024) * math.ceil(width / 18)
+    return math.ceil(depth / 512) * math.ceil(width / 36)
+
+
+def uram_count(depth: int, width: int) -> int:
+    """UltraRAM blocks: ceil(width/72) * ceil(depth/4096) (FINN ``uram_estimation``)."""
+    if depth <= 0 or width <= 0:
+        return 0
+    return math.ceil(width / URAM_WIDTH) * math.ceil(depth / URAM_DEPTH)
+
+
+def lutram_luts(depth: int, width: int) -> int:
+    """LUTs of a distributed RAM: width * ceil(depth/64) (FINN's c2 term, RAM64X1S)."""
+    if depth <= 0 or width <= 0:
+        return 0
+    return width * math.ceil(depth / LUTRAM_DEPTH)
+
+
+def memory_kind(ram_style: str, depth: int) -> str:
+    """Where a memory of `depth` words goes: ``lutram``, ``bram`` or ``uram``.
+
+    ``distributed`` -> LUTRAM, ``block`` -> BRAM, ``ultra`` -> URAM; ``auto`` -> LUTRAM up to
+    `LUTRAM_MAX_DEPTH` words, BRAM above (FINN's rule for embedded weight memories).
+    """
+    if ram_style == "distributed":
+        return "lutram"
+    if ram_style == "block":
+        return "bram"
+    if ram_style == "ultra":
+        return "uram"
+    if ram_style == "auto":
+        return "lutram" if depth <= LUTRAM_MAX_DEPTH else "bram"
+    raise ValueError(f"unknown ram style '{ram_style}'")
+
+
+def memory_resources(depth: int, width: int, ram_style: str) -> Resources:
+    """Resources of a `depth` x `width` memory in the given style (see `memory_kind`)."""
+    kind = memory_kind(ram_style, depth)
+    if kind == "lutram":
+        return Resources(lut=lutram_luts(depth, width))
+    if kind == "bram":
+        return Resources(bram18=bram18_count(depth, width))
+    return Resources(uram=uram_count(depth, width))
+
+
+# --------------------------------------------------------------------------- MVTU
+
+
+def mvtu_cycles(mw: int, mh: int, pe: int, simd: int, n: int = 1) -> int:
+    """(MH/PE) * (MW/SIMD) * N: one weight word per cycle (FINN-R; FINN MVAU)."""
+    return (mh // pe) * (mw // simd) * n
+
+
+def multibit_mac_luts(simd: int, w_bits: int, a_bits: int, dsp: bool = False) -> int:
+    """LUTs of one PE's SIMD multipliers and adder tree (FINN-R, FINN MVAU).
+
+    mult = 0 with DSP multipliers, else Q * (2*ceil((W+A)/6) - 1) * (W+A);
+    adder tree = (W+A) * (2Q - 1).
+    """
+    wa = w_bits + a_bits
+    mult = 0 if dsp else simd * (2 * math.ceil(wa / 6) - 1) * wa
+    return mult + wa * (2 * simd - 1)
+
+
+def xnor_popcount_luts(simd: int) -> int:
+    """LUTs of one PE's XNOR-popcount over SIMD bipolar products (rpnn, derived).
+
+    A counter of n bits needs n - nu(n) full adders (nu = ones in the binary expansion of n;
+    Swartzlander, "Parallel counters", 1973), one LUT6_2 each on 7-series/UltraScale (two
+    outputs of up to 5 shared inputs, Xilinx UG474).  The XNORs fold into the first row of
+    adders, whose 6 inputs (3 weight/activation pairs) no longer fit one LUT6_2: one extra LUT
+    per 3 inputs.  Total: Q - nu(Q) + ceil(Q/3).  The multi-bit formula at W = A = 1 gives
+    about 6Q, more than the whole BNN-PYNQ LFC-W1A1 measured (docs/cost-model.md).
+    """
+    return simd - bin(simd).count("1") + math.ceil(simd / 3)
+
+
+def mvtu_resources(
+    mw: int, mh: int, pe: int, simd: int, *, w_bits: int, a_bits: int, acc_bits: int,
+    n_thresholds: int = 0, threshold_bits: int = 0, xnor: bool = False, dsp: bool = False,
+    ram_style: str = "auto",
+) -> Resources:
+    """Resources of an MVTU (FINN-R model as in FINN MVAU, with rpnn's changes noted).
+
+    LUT = 300 + 1.1 * P * (compute + acc + comp + thr) + weights-in-LUTRAM, with
+    compute = `multibit_mac_luts` (or `xnor_popcount_luts` when inputs and weights are both
+    bipolar: rpnn), acc = accumulator bits (the op's acc_type), comp = T * tbits threshold
+    comparators and thr = T * tbits * ceil(TMEM/64) thresholds in LUTRAM (FINN writes
+    (2^B - 1) * acc for T * tbits; rpnn uses the actual threshold count and width).
+    Weights: depth WMEM = MW*MH/(P*Q), width P*Q*W, in the memory chosen by `ram_style`
+    (`memory_kind`).  Thresholds: depth TMEM = MH/P, width P*T*tbits, in LUTRAM or BRAM by the
+    same rule (``ultra`` puts thresholds in BRAM; FINN does not count threshold BRAM).
+    DSP = P*Q*ceil((W+A)/48) with DSP multipliers (never for XNOR-popcount).
+    """
+    wmem = mw * mh // (pe * simd)
+    tmem = mh // pe
+    compute = xnor_popcount_luts(simd) if xnor else multibit_mac_luts(simd, w_bits, a_bits, dsp)
+    per_pe = compute + acc_bits
+    thresholds = Resources()
+    if n_thresholds > 0:
+        per_pe += n_thresholds * threshold_bits
+        t_style = "block" if ram_style == "ultra" else ram_style
+        if memory_kind(t_style, tmem) == "lutram":
+            per_pe += n_thresholds * threshold_bits * math.ceil(tmem / LUTRAM_DEPTH)
+        else:
+            thresholds = Resources(bram18=bram18_count(tmem, pe * n_thresholds * threshold_bits))
+    lut = int(HLS_BASE_LUT + LUT_OVERHEAD * pe * per_pe)
+    weights = memory_resources(wmem, pe * simd * w_bits, ram_style)
+    dsps = pe * simd * math.ceil((w_bits + a_bits) / DSP_OPERAND_BITS) if dsp and not xnor else 0
+    return Resources(lut=lut, dsp=dsps) + weights + thresholds
+
+
+def mvtu_cost(
+    mw: int, mh: int, pe: int, simd: int, n: int = 1, *, w_bits: int, a_bits: int,
+    acc_bits: int, n_thresholds: int = 0, threshold_bits: int = 0, xnor: bool = False,
+    dsp: bool = False, ram_style: str = "auto",
+) -> UnitCost:
+    """Resources, cycles and latency parameters of an MVTU.
+
+    Latency (rpnn): the first PE outputs need one whole input vector (MW/SIMD words); after the
+    last input word the unit still computes the other MH/PE - 1 neuron folds of the last
+    vector from its input buffer.  Pipeline depth: input register, adder tree of
+    ceil(log2 SIMD) levels, accumulator, threshold compare (3 + ceil(log2 SIMD)).
+    """
+    res = mvtu_resources(mw, mh, pe, simd, w_bits=w_bits, a_bits=a_bits, acc_bits=acc_bits,
+                         n_thresholds=n_thresholds, threshold_bits=threshold_bits, xnor=xnor,
+                         dsp=dsp, ram_style=ram_style)
+    sf, nf = mw // simd, mh // pe
+    return UnitCost(res, mvtu_cycles(mw, mh, pe, simd, n), need=sf,
+                    depth=3 + math.ceil(math.log2(simd)), tail=(nf - 1) * sf + 1)
+
+
+def depthwise_cost(
+    channels: int, taps: int, pe: int, simd: int, n: int = 1, *, w_bits: int, a_bits: int,
+    acc_bits: int, n_thresholds: int = 0, threshold_bits: int = 0, xnor: bool = False,
+    dsp: bool = False, ram_style: str = "auto",
+) -> UnitCost:
+    """A depthwise (vector-vector) unit: the MVTU formulas with MW = K*K taps, MH = C.
+
+    Cycles (C*K*K / (PE*SIMD)) * OH*OW (FINN VVAU); weights C*K*K / (PE*SIMD) deep and
+    PE*SIMD*W wide; thresholds C/PE deep.  Each input word is used once, so the first output
+    needs the first pixel's whole window (C*K*K/(PE*SIMD) words) and the tail is short.
+    """
+    res = mvtu_resources(taps, channels, pe, simd, w_bits=w_bits, a_bits=a_bits,
+                         acc_bits=acc_bits, n_thresholds=n_thresholds,
+                         threshold_bits=threshold_bits, xnor=xnor, dsp=dsp, ram_style=ram_style)
+    words = (channels // pe) * (taps // simd)
+    return UnitCost(res, mvtu_cycles(taps, channels, pe, simd, n), need=words,
+                    depth=3 + math.ceil(math.log2(simd)), tail=1)
+
+
+# --------------------------------------------------------------------------- other units
+
+
+def thresholding_cost(channels: int, pe: int, n: int, *, n_thresholds: int,
+                      threshold_bits: int, ram_style: str = "auto") -> UnitCost:
+    """Stand-alone thresholding (FINN Thresholding_hls, generalised to T thresholds).
+
+    LUT = P*T*tbits comparators + P*T*tbits*ceil(TMEM/64) with thresholds in LUTRAM (FINN:
+    A*P + P*A*ceil(TMEM/64), i.e. T = 1, tbits = A); BRAM by the RAMB18 table for a TMEM x
+    P*T*tbits memory.  A TMEM of 1 keeps the thresholds in the comparators (FINN: no memory
+    when tmem <= 1).  Cycles N*C/PE.
+    """
+    tmem = channels // pe
+    width = pe * n_thresholds * threshold_bits
+    res = Resources(lut=width)
+    if tmem > 1:
+        kind = memory_kind("block" if ram_style == "ultra" else ram_style, tmem)
+        if kind == "lutram":
+            res = res + Resources(lut=width * math.ceil(tmem / LUTRAM_DEPTH))
+        else:
+            res = res + Resources(bram18=bram18_count(tmem, width))
+    return UnitCost(res, n * channels // pe)
+
+
+def swg_cycles(ifm_h: int, ifm_w: int, channels: int, kernel: tuple[int, int],
+               stride: tuple[int, int], simd: int) -> int:
+    """Sliding window generator cycles (FINN ConvolutionInputGenerator, 2D).
+
+    ifm_w*k*(C/SIMD) + ofm_h * max(ofm_w*k*k*C/SIMD, stride*ifm_w*C/SIMD) for a square kernel;
+    rpnn writes kh for the first k, kh*kw for k*k and stride_h for stride.
+    """
+    kh, kw = kernel
+    sh, sw = stride
+    ofm_h = (ifm_h - kh) // sh + 1
+    ofm_w = (ifm_w - kw) // sw + 1
+    fold = channels // simd
+    return ifm_w * kh * fold + ofm_h * max(ofm_w * kh * kw * fold, sh * ifm_w * fold)
+
+
+def swg_ram_width(depth: int) -> int:
+    """RAMB18 port width FINN's SWG estimate assumes for a line buffer `depth` words deep:
+    36/18/9/4/2/1 bits up to 512/1024/2048/4096/8192/more words."""
+    for limit, width in ((512, 36), (1024, 18), (2048, 9), (4096, 4), (8192, 2)):
+        if depth <= limit:
+            return width
+    return 1
+
+
+def swg_cost(ifm_h: int, ifm_w: int, channels: int, kernel: tuple[int, int],
+             stride: tuple[int, int], simd: int, bits: int, ram_style: str = "auto") -> UnitCost:
+    """Sliding window generator (FINN ConvolutionInputGenerator estimates).
+
+    Buffer: kh + stride_h rows of ifm_w*C/SIMD words of SIMD*bits.  LUTRAM: 300 +
+    (k + stride) * SIMD*bits * ceil(ifm_w*C/SIMD/64); BRAM: (k + stride) *
+    ceil(SIMD*bits/ram_width) * ceil(depth/ram_depth) with ram_width 36/18/9/4/2/1 for depth
+    <= 512/1024/2048/4096/8192/more, plus the 300 LUT base.  FINN counts ``auto`` as BRAM;
+    rpnn applies the LUTRAM_MAX_DEPTH rule.  Latency: the first window needs kh - 1 rows and
+    kw pixels; after the last input word the last window is still written.
+    """
+    kh, kw = kernel
+    sh, _ = stride
+    depth = ifm_w * channels // simd
+    width = simd * bits
+    rows = kh + sh
+    kind = memory_kind(ram_style, depth)
+    if kind == "lutram":
+        res = Resources(lut=HLS_BASE_LUT + rows * width * math.ceil(depth / LUTRAM_DEPTH))
+    elif kind == "uram":
+        res = Resources(lut=HLS_BASE_LUT, uram=rows * uram_count(depth, width))
+    else:
+        ram_width = swg_ram_width(depth)
+        ram_depth = {36: 512, 18: 1024, 9: 2048, 4: 4096, 2: 8192, 1: 16384}[ram_width]
+        res = Resources(lut=HLS_BASE_LUT, bram18=rows * math.ceil(width / ram_width)
+                        * math.ceil(depth / ram_depth))
+    fold = channels // simd
+    cycles = swg_cycles(ifm_h, ifm_w, channels, kernel, stride, simd)
+    return UnitCost(res, cycles, need=((kh - 1) * ifm_w + kw) * fold, tail=kh * kw * fold)
+
+
+def pad_cost(out_h: int, out_w: int, channels: int, simd: int, bits: int,
+             padding: tuple[int, int, int, int]) -> UnitCost:
+    """Padding unit (rpnn, derived; FINN FMPadding has no resource estimate).
+
+    LUT = SIMD*bits (one 2:1 mux LUT per output bit) + 2 * (bits of the row, column and
+    channel-fold counters).  Cycles (C/SIMD)*OH*OW (FINN FMPadding).  It writes the top and
+    left padding before reading anything; after its last input word it writes the right and
+    bottom padding.
+    """
+    top, left, bottom, right = padding
+    fold = channels // simd
+    counters = sum(max(1, math.ceil(math.log2(v + 1))) for v in (out_h, out_w, fold))
+    need = 0 if top > 0 or left > 0 else 1
+    return UnitCost(Resources(lut=simd * bits + 2 * counters), fold * out_h * out_w,
+                    need=need, tail=(bottom * out_w + right) * fold + 1)
+
+
+def maxpool_cost(ifm_h: int, ifm_w: int, channels: int, kernel: tuple[int, int],
+                 stride: tuple[int, int], pe: int, bits: int) -> UnitCost:
+    """Streaming max pool (rpnn, derived; FINN marks its own cycle formula inaccurate).
+
+    It reads every input word once: cycles H*W*C/PE.  Datapath 2*PE*bits LUTs (a comparator
+    and a mux per bit); a buffer of one output row of partial maxima, OW*C/PE words of
+    PE*bits, in LUTRAM or BRAM by LUTRAM_MAX_DEPTH.  The first output needs kh - 1 rows and
+    kw pixels.
+    """
+    kh, kw = kernel
+    ofm_w = (ifm_w - kw) // stride[1] + 1
+    fold = channels // pe
+    res = Resources(lut=2 * pe * bits) + memory_resources(ofm_w * fold, pe * bits, "auto")
+    return UnitCost(res, ifm_h * ifm_w * fold, need=((kh - 1) * ifm_w + kw) * fold)
+
+
+def add_streams_cost(n: int, channels: int, pe: int, out_bits: int) -> UnitCost:
+    """Element-wise adder (rpnn, derived): PE*out_bits LUTs (one LUT per sum bit on the carry
+    chain, UG474); cycles N*C/PE (FINN AddStreams)."""
+    return UnitCost(Resources(lut=pe * out_bits), n * channels // pe)
+
+
+def label_select_cost(labels: int, k: int, pe: int, bits: int) -> UnitCost:
+    """Top-k label selection (rpnn, derived; FINN LabelSelect has no LUT estimate).
+
+    PE*k*bits LUTs of comparators against the k kept values + k*(bits + index bits) for the
+    sorted register list.  Cycles labels/PE (FINN LabelSelect).  It outputs after reading
+    all labels, then writes the k indices.
+    """
+    index_bits = max(1, math.ceil(math.log2(labels)))
+    lut = pe * k * bits + k * (bits + index_bits)
+    return UnitCost(Resources(lut=lut), labels // pe, need=labels // pe, tail=k)
+
+
+def duplicate_cost(words: int) -> UnitCost:
+    """Stream duplication (rpnn): wiring and handshakes, counted as 0 LUTs; one word per
+    cycle."""
+    return UnitCost(Resources(), words)
+
+
+def dwc_luts(in_bits: int, out_bits: int) -> int:
+    """LUTs of a data width converter (FINN StreamingDataWidthConverter ``lut_estimation``).
+
+    Through the least common multiple intw of the two widths: for each side whose width
+    differs from intw, ceil(|log2(width/intw)|) counter LUTs plus that width's bits of
+    shift-register control.  Equal widths cost nothing.
+    """
+    if in_bits == out_bits:
+        return 0
+    intw = math.lcm(in_bits, out_bits)
+    luts = 0
+    if in_bits != intw:
+        luts += abs(math.ceil(math.log2(in_bits / intw))) + intw
+    if intw != out_bits:
+        luts += abs(math.ceil(math.log2(intw / out_bits))) + out_bits
+    return luts
+
+
+def dwc_cost(elements: int, in_word: int, out_word: int, bits: int) -> UnitCost:
+    """A width converter re-cutting `elements` from words of `in_word` to `out_word` elements.
+
+    Cycles max(input words, output words) (rpnn: it reads and writes concurrently; FINN's
+    ``get_exp_cycles`` adds them).  The first output word needs ceil(out/in) input words; a
+    down-conversion still writes in/out words after its last input word.
+    """
+    in_words, out_words = elements // in_word, elements // out_word
+    return UnitCost(Resources(lut=dwc_luts(in_word * bits, out_word * bits)),
+                    max(in_words, out_words), need=math.ceil(out_word / in_word),
+                    tail=math.ceil(in_word / out_word))
+
+
+def fifo_cost(depth: int, width: int, words: int, ram_style: str = "auto") -> UnitCost:
+    """A FIFO of `depth` words of `width` bits (FINN StreamingFIFO estimates).
+
+    LUT = 2*ceil(log2 depth) address LUTs, + ceil(depth/32)*ceil(width/2) as a shift-register
+    or LUTRAM FIFO; BRAM by the RAMB18 table and URAM by ceil(width/72)*ceil(depth/4096), the
+    depth rounded up to a power of two (vendor FIFOs).  ``auto``: LUTs up to
+    LUTRAM_MAX_DEPTH.  Cycles: one word per cycle.
+    """
+    address = 2 * math.ceil(math.log2(depth)) if depth > 1 else 0
+    rounded = 1 << max(0, (depth - 1).bit_length())
+    kind = memory_kind(ram_style, depth)
+    if kind == "lutram":
+        res = Resources(lut=address + math.ceil(depth / SRL_DEPTH) * math.ceil(width / 2))
+    elif kind == "bram":
+        res = Resources(lut=address, bram18=bram18_count(rounded, width))
+    else:
+        res = Resources(lut=address, uram=uram_count(rounded, width))
+    return UnitCost(res, words)
+
+
+def stream_port_cost(words: int) -> UnitCost:
+    """A host port (tensor_to_stream / stream_to_tensor): no fabric cost in this model, one
+    word per cycle."""
+    return UnitCost(Resources(), words, need=0 if words else 1, depth=0, tail=0)
+
+
+# --------------------------------------------------------------------------- float layers
+
+
+def float_mac_resources(resource: str = "dsp") -> tuple[Resources, Resources]:
+    """(multiplier, adder) of IEEE single precision, from PG060 (approximate): with
+    ``resource = "dsp"`` 3 DSP + 100 LUT and 2 DSP + 200 LUT, with ``"lut"`` 600 and 400 LUTs.
+    """
+    mul, add = (FP32_MUL_DSP, FP32_ADD_DSP) if resource == "dsp" else (FP32_MUL_LOGIC,
+                                                                          FP32_ADD_LOGIC)
+    return Resources(lut=mul[1], dsp=mul[0]), Resources(lut=add[1], dsp=add[0])
+
+
+def float_mvtu_cost(mw: int, mh: int, pe: int, simd: int, n: int = 1, *,
+                    resource: str = "dsp", ram_style: str = "auto") -> UnitCost:
+    """A float32 matrix-vector unit, for comparing precisions the paper's way (rpnn).
+
+    The dialect keeps dataflow units integer-only (an f32 ``rpnn.mvtu`` does not verify), so a
+    float layer exists only in this model: per PE, SIMD multipliers, an adder tree of SIMD - 1
+    adders and one accumulating adder (`float_mac_resources`), plus a ReLU of 32 LUTs (a
+    sign-controlled 32-bit mux) and the 300-LUT HLS base; weights MW*MH/(PE*SIMD) deep and
+    PE*SIMD*32 bits wide as for `mvtu_resources`.  Cycles as an integer MVTU, assuming the
+    accumulator reaches II = 1 by interleaving the MH/PE independent output rows over the
+    adder's latency.
+    """
+    mul, add = float_mac_resources(resource)
+    per_pe_lut = simd * mul.lut + simd * add.lut + FP32_BITS
+    per_pe_dsp = simd * mul.dsp + simd * add.dsp
+    weights = memory_resources(mw * mh // (pe * simd), pe * simd * FP32_BITS, ram_style)
+    res = Resources(lut=HLS_BASE_LUT + pe * per_pe_lut, dsp=pe * per_pe_dsp) + weights
+    sf, nf = mw // simd, mh // pe
+    return UnitCost(res, mvtu_cycles(mw, mh, pe, simd, n), need=sf,
+                    depth=3 + math.ceil(math.log2(simd)), tail=(nf - 1) * sf + 1)

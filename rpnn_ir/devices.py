@@ -1,0 +1,160 @@
+"""FPGA parts: resource capacities and default clocks for the cost model and the folder.
+
+The built-in parts live in the package data file ``rpnn_ir/data/devices.toml`` (capacities
+from the datasheets, the default clock with its source).  Users add or override parts with a
+TOML or JSON file of the same shape (``load_devices(path)``, or the passes' ``devices-file=``
+option)::
+
+    [devices.my_part]          # JSON: {"devices": {"my_part": {...}}}
+    lut = 100000
+    ff = 200000
+    bram36 = 200               # or bram18 = 400
+    uram = 0
+    dsp = 500
+    slrs = 1
+    clock_mhz = 150.0
+
+Block RAM is counted in RAMB18 halves (``bram18 = 2 * bram36``), the unit of FINN's memory
+tables (docs/cost-model.md).
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+RESOURCES = ("lut", "bram18", "uram", "dsp")
+"""The resources every cost estimate reports, in this order."""
+
+
+class DeviceError(ValueError):
+    """An unknown part name or a malformed devices file."""
+
+
+@dataclass(frozen=True)
+class Device:
+    """One FPGA part."""
+
+    name: str
+    lut: int
+    ff: int
+    bram18: int
+    uram: int
+    dsp: int
+    slrs: int = 1
+    clock_mhz: float = 100.0
+    board: str = ""
+    clock_source: str = ""
+
+    @property
+    def bram36(self) -> int:
+        return self.bram18 // 2
+
+    def capacity(self, resource: str) -> int:
+        """Capacity of one of `RESOURCES` (or ``ff``)."""
+        return int(getattr(self, resource))
+
+    def per_slr(self) -> Device:
+        """One super logic region, assuming the resources split evenly between SLRs.
+
+        Real SLRs differ slightly (the static shell region of an Alveo card, I/O columns), so
+        per-SLR utilisation is an approximation.
+        """
+        if self.slrs <= 1:
+            return self
+        n = self.slrs
+        return Device(
+            f"{self.name}/slr", self.lut // n, self.ff // n, self.bram18 // n, self.uram // n,
+            self.dsp // n, 1, self.clock_mhz, self.board, self.clock_source,
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name, "board": self.board, "lut": self.lut, "ff": self.ff,
+            "bram18": self.bram18, "uram": self.uram, "dsp": self.dsp, "slrs": self.slrs,
+            "clock_mhz": self.clock_mhz, "clock_source": self.clock_source,
+        }
+
+
+def _device_from_table(name: str, table: dict[str, Any], origin: str) -> Device:
+    if not isinstance(table, dict):
+        raise DeviceError(f"{origin}: device '{name}' must be a table of fields")
+    known = {"lut", "ff", "bram18", "bram36", "uram", "dsp", "slrs", "clock_mhz", "board",
+             "clock_source"}
+    unknown = sorted(set(table) - known)
+    if unknown:
+        raise DeviceError(f"{origin}: device '{name}' has unknown field(s) "
+                          f"{', '.join(unknown)} (known: {', '.join(sorted(known))})")
+    missing = [f for f in ("lut", "dsp") if f not in table]
+    if "bram18" not in table and "bram36" not in table:
+        missing.append("bram36 (or bram18)")
+    if missing:
+        raise DeviceError(f"{origin}: device '{name}' lacks {', '.join(missing)}")
+    if "bram18" in table and "bram36" in table and table["bram18"] != 2 * table["bram36"]:
+        raise DeviceError(f"{origin}: device '{name}': bram18 must be 2 * bram36")
+
+    def count(field: str, default: int = 0) -> int:
+        value = table.get(field, default)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise DeviceError(f"{origin}: device '{name}': {field} must be a non-negative "
+                              f"integer, got {value!r}")
+        return value
+
+    bram18 = count("bram18") if "bram18" in table else 2 * count("bram36")
+    clock = table.get("clock_mhz", 100.0)
+    if isinstance(clock, bool) or not isinstance(clock, int | float) or clock <= 0:
+        raise DeviceError(f"{origin}: device '{name}': clock_mhz must be positive")
+    slrs = count("slrs", 1)
+    if slrs < 1:
+        raise DeviceError(f"{origin}: device '{name}': slrs must be at least 1")
+    return Device(
+        name=name, lut=count("lut"), ff=count("ff"), bram18=bram18, uram=count("uram"),
+        dsp=count("dsp"), slrs=slrs, clock_mhz=float(clock),
+        board=str(table.get("board", "")), clock_source=str(table.get("clock_source", "")),
+    )
+
+
+def parse_devices(data: dict[str, Any], origin: str = "<devices>") -> dict[str, Device]:
+    """Devices of a parsed TOML/JSON document ``{"devices": {name: {...}}}``."""
+    if not isinstance(data, dict) or not isinstance(data.get("devices"), dict):
+        raise DeviceError(f"{origin}: expected a top-level 'devices' table of parts")
+    return {name: _device_from_table(name, table, origin)
+            for name, table in data["devices"].items()}
+
+
+@cache
+def builtin_devices() -> dict[str, Device]:
+    """The parts shipped with rpnn (``rpnn_ir/data/devices.toml``)."""
+    text = resources.files("rpnn_ir").joinpath("data", "devices.toml").read_text()
+    return parse_devices(tomllib.loads(text), "rpnn_ir/data/devices.toml")
+
+
+def load_devices(path: str | Path | None = None) -> dict[str, Device]:
+    """The built-in parts, extended (or overridden by name) by those of a TOML/JSON file."""
+    devices = dict(builtin_devices())
+    if path:
+        path = Path(path)
+        try:
+            text = path.read_text()
+        except OSError as e:
+            raise DeviceError(f"cannot read devices file '{path}': {e.strerror}") from None
+        try:
+            data = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
+        except (json.JSONDecodeError, tomllib.TOMLDecodeError) as e:
+            raise DeviceError(f"devices file '{path}' does not parse: {e}") from None
+        devices.update(parse_devices(data, str(path)))
+    return devices
+
+
+def get_device(name: str, devices_file: str | Path | None = None) -> Device:
+    """The part called `name` (built-in or from `devices_file`)."""
+    devices = load_devices(devices_file)
+    if name not in devices:
+        raise DeviceError(f"unknown device '{name}' (known: {', '.join(sorted(devices))}; "
+                          "add parts with devices-file=)")
+    return devices[name]
