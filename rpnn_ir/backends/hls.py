@@ -507,6 +507,11 @@ def _top_hpp(graph: Graph, options: HlsTarget) -> str:
 #ifndef {guard}
 #define {guard}
 
+// Folded words can be wider than ap_int's default limit of 1024 bits (e.g. SIMD = 784 at
+// 2 bits); this must come before the first ap_int.h (32768 is the headers' maximum).
+#ifndef AP_INT_MAX_W
+#define AP_INT_MAX_W 32768
+#endif
 #include <ap_int.h>
 #include <hls_stream.h>
 

@@ -12,7 +12,8 @@ form over integer-level values (see docs/passes.md, "rpnn-streamline"):
   of the non-batch axes.  Bias adds, scalings, batch norms and relus after a linear layer
   fold into it; the next activation quantizer turns it into one ``rpnn.multithreshold``
   with integer thresholds, a float output into one ``rpnn.scale_bias``.
-- ``_Float``: a function argument (possibly reshaped), to be quantized;
+- ``_Float``: a function argument (possibly reshaped), or float arithmetic on one that the
+  host computes before the input quantizer (`is_host_preprocessing`), to be quantized;
 - ``_Kept``: an integer value used as it is (``rpnn.topk`` indices, integer constants).
 
 New integer-level ops are inserted before the op they replace; the float ops left without
@@ -465,11 +466,23 @@ class _Streamliner:
             if isinstance(op, func.ReturnOp):
                 self.rewrite_return(op)
                 continue
+            if self.is_host_preprocessing(op):
+                self.states[op.results[0]] = _Float(op.results[0])
+                continue
             handler = _HANDLERS.get(type(op))
             if handler is None or len(op.results) != 1:
                 raise self.error(op, "has no integer-level form (op not supported by "
                                  "rpnn-streamline)")
             self.states[op.results[0]] = handler(self, op)
+
+    def is_host_preprocessing(self, op: Operation) -> bool:
+        """Float arithmetic on an input before its quantizer (e.g. Brevitas' 2x - 1) stays
+        as it is: the host computes it, and the quantizer after it is the network's entry."""
+        if not isinstance(op, _HOST_OPS):
+            return False
+        states = [self.states.get(v) for v in op.operands]
+        return (any(isinstance(s, _Float) for s in states)
+                and all(isinstance(s, _Float | _Const) for s in states))
 
     def operand(self, op: Operation, value: SSAValue) -> _State:
         return self.states[value]
@@ -1004,6 +1017,9 @@ class _Streamliner:
         self.returns.append((op, tuple(op.operands)))
         op.operands = new_operands
 
+
+_HOST_OPS = (rpnn.AddOp, rpnn.MulOp, rpnn.BatchNormOp, rpnn.ReluOp)
+"""Float ops that may precede an input quantizer on the host."""
 
 _HANDLERS: dict[type[Operation], Callable[[_Streamliner, Operation], _State]] = {
     rpnn.ConstantOp: _Streamliner.on_constant,
