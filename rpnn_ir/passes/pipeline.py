@@ -7,19 +7,22 @@ runs, in order: `rpnn-streamline` (graph -> integer level), `rpnn-infer-precisio
 for `target-fps`, or the fastest design within the device budget when `target-fps` is 0),
 `rpnn-insert-fifos` (width converters and FIFO depths for the chosen folding) and
 `rpnn-cost` (cost annotations and the design's report).  Each stage is the registered pass
-of that name, so `-p rpnn-pipeline` and the spelled-out list give the same module.
+of that name, so `-p rpnn-pipeline` gives the module the spelled-out list gives, with one
+addition: in budget mode, while the design with its FIFOs and width converters exceeds the
+budget, the fold is repeated with a proportionally smaller budget (`fold_to_fit`).
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
 
-from rpnn_ir.passes.cost import CostPass
+from rpnn_ir.dataflow_model import functions_with_dataflow
+from rpnn_ir.passes.cost import CostPass, analyse, resolve_device
 from rpnn_ir.passes.fold import FoldPass
 from rpnn_ir.passes.infer_precision import InferPrecisionPass
 from rpnn_ir.passes.insert_fifos import InsertFifosPass
@@ -77,4 +80,50 @@ class PipelinePass(ModulePass):
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         for stage in self.stages():
-            stage.apply(ctx, op)
+            if isinstance(stage, FoldPass):
+                self.fold_to_fit(ctx, op, stage)
+            else:
+                stage.apply(ctx, op)
+
+    def fold_to_fit(self, ctx: Context, op: ModuleOp, fold: FoldPass) -> None:
+        """Fold; in budget mode, fold again with a proportionally smaller budget while the
+        design exceeds its budget once `rpnn-insert-fifos` has added FIFOs and width
+        converters (their sizes depend on the folding, so `rpnn-fold` cannot count them)."""
+        lowered = op.clone()
+        for _ in range(MAX_REFOLDS):
+            fold.apply(ctx, op)
+            if self.target_fps:
+                return
+            trial = op.clone()
+            InsertFifosPass().apply(ctx, trial)
+            excess = self._excess(trial)
+            if excess <= 1.0:
+                return
+            fold = replace(fold, lut_fraction=fold.lut_fraction / excess * REFOLD_MARGIN,
+                           bram_fraction=fold.bram_fraction / excess * REFOLD_MARGIN)
+            _replace_body(op, lowered.clone())
+
+    def _excess(self, module: ModuleOp) -> float:
+        """Largest used / budgeted share of LUT or BRAM18 over the module's functions."""
+        device, devices = resolve_device(self.device, self.devices_file)
+        clock = self.clock_mhz or device.clock_mhz
+        excess = 0.0
+        for _, graph in functions_with_dataflow(module):
+            util = analyse(graph, device, clock, devices).report["utilisation"]
+            for resource, budget in (("lut", self.lut_fraction), ("bram18", self.bram_fraction)):
+                if util[resource] is not None and budget > 0:
+                    excess = max(excess, util[resource] / budget)
+        return excess
+
+
+MAX_REFOLDS = 4
+"""Folds tried in budget mode before the last one is kept (fitting or not: rpnn-cost says)."""
+REFOLD_MARGIN = 0.98
+"""Each refold aims a little below the proportional budget, so it converges in few tries."""
+
+
+def _replace_body(module: ModuleOp, source: ModuleOp) -> None:
+    """Give `module` the body of `source` (a clone), in place."""
+    old = module.body.detach_block(0)
+    module.body.add_block(source.body.detach_block(0))
+    old.erase()

@@ -7,6 +7,8 @@ from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 
 from rpnn_ir import api, examples, interp
+from rpnn_ir.devices import load_devices
+from rpnn_ir.dialects import rpnn
 from rpnn_ir.passes.pipeline import PipelinePass
 
 
@@ -47,3 +49,15 @@ def test_folding_meets_a_throughput_target() -> None:
     PipelinePass(quiet=True, device="xczu7ev", target_fps=50_000).apply(Context(), module)
     cost = interp.find_function(module).attributes["rpnn.design_cost"]
     assert cost.data["fps"].value.data >= 50_000
+
+
+def test_budget_mode_fits_once_fifos_are_added() -> None:
+    """CNV W2A2 folded for the whole xc7z020 only fits with its FIFOs and width converters
+    because the pipeline folds again with a smaller budget (the first fold ends at ~104% LUT)."""
+    module = examples.build("cnv_w2a2")
+    PipelinePass(quiet=True, device="xc7z020").apply(Context(), module)
+    cost = interp.find_function(module).attributes["rpnn.design_cost"].data
+    device = load_devices(None)["xc7z020"]
+    for resource in ("lut", "bram18"):
+        assert cost[resource].value.data <= device.capacity(resource)
+    assert any(isinstance(op, rpnn.FIFOOp) for op in module.walk())
