@@ -36,9 +36,7 @@ from xdsl.dialects.builtin import (
     FloatAttr,
     IntegerAttr,
     ModuleOp,
-    StringAttr,
     TensorType,
-    UnitAttr,
     f32,
     i64,
 )
@@ -103,17 +101,9 @@ class GraphBuilder:
         zero_point: float = 0.0,
     ) -> SSAValue:
         """QONNX Quant with an f32 result (fake quantization)."""
-        properties: dict[str, Attribute] = {
-            "scale": dense_f32(scale),
-            "zero_point": dense_f32(zero_point),
-            "bit_width": IntegerAttr(bits, i64),
-            "rounding_mode": StringAttr(rounding),
-        }
-        if signed:
-            properties["signed"] = UnitAttr()
-        if narrow:
-            properties["narrow"] = UnitAttr()
-        return self.insert(rpnn.QuantOp(operands=[x], result_types=[x.type], properties=properties))
+        return self.insert(rpnn.QuantOp.from_params(
+            x, x.type, scale=scale, bits=bits, signed=signed, narrow=narrow,
+            zero_point=zero_point, rounding=rounding))
 
     def bipolar_quant(self, x: SSAValue, scale: float = 1.0) -> SSAValue:
         """QONNX BipolarQuant with an f32 result."""

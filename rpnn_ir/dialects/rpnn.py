@@ -352,6 +352,24 @@ class QuantOp(IRDLOperation):
         "`:` type($input) `->` type($output)"
     )
 
+    @classmethod
+    def from_params(cls, input: SSAValue, result_type: Attribute, *, scale: np.ndarray | float,
+              bits: int, signed: bool, narrow: bool, zero_point: np.ndarray | float = 0.0,
+              rounding: str = "ROUND") -> QuantOp:
+        """A quantizer whose f32 scale and zero point are given as numbers or arrays."""
+        properties: dict[str, Attribute] = {
+            "scale": dtypes.numpy_to_dense(np.asarray(scale, np.float32), Float32Type()),
+            "zero_point": dtypes.numpy_to_dense(np.asarray(zero_point, np.float32),
+                                                Float32Type()),
+            "bit_width": _i64(bits),
+            "rounding_mode": StringAttr(rounding),
+        }
+        if signed:
+            properties["signed"] = UnitAttr()
+        if narrow:
+            properties["narrow"] = UnitAttr()
+        return cls.create(operands=[input], result_types=[result_type], properties=properties)
+
     def int_range(self) -> tuple[int, int]:
         """[min_int, max_int] of the quantizer, before the zero point is subtracted."""
         bits = self.bit_width.value.data

@@ -44,9 +44,7 @@ from xdsl.dialects.builtin import (
     FloatAttr,
     IntegerAttr,
     ModuleOp,
-    StringAttr,
     TensorType,
-    UnitAttr,
     f32,
     i64,
 )
@@ -1073,17 +1071,8 @@ class _Importer:
                             "(not supported)")
         self._check_scale(scale, x, "scale")
         self._check_param(zero_point, x, "zero point")
-        properties: dict[str, Attribute] = {
-            "scale": _dense_f32(scale),
-            "zero_point": _dense_f32(zero_point),
-            "bit_width": IntegerAttr(bit_width, i64),
-            "rounding_mode": StringAttr(mode),
-        }
-        if signed:
-            properties["signed"] = UnitAttr()
-        if narrow:
-            properties["narrow"] = UnitAttr()
-        op = rpnn.QuantOp(operands=[x], result_types=[x.type], properties=properties)
+        op = rpnn.QuantOp.from_params(x, x.type, scale=scale, bits=bit_width, signed=signed,
+                                narrow=narrow, zero_point=zero_point, rounding=mode)
         self._define(node.output[0], self._emit(op, node.output[0]))
 
     def _check_param(self, array: np.ndarray, x: SSAValue, what: str) -> None:

@@ -23,7 +23,6 @@ from xdsl.dialects.builtin import (
     ModuleOp,
     StringAttr,
     TensorType,
-    UnitAttr,
     f32,
     i64,
 )
@@ -117,18 +116,9 @@ class Fn:
 
     def quant(self, x: SSAValue, *, scale, bits: int, signed: bool, zero_point=0.0,
               narrow: bool = False, mode: str = "ROUND", out: Attribute = F32) -> SSAValue:
-        props: dict[str, Attribute] = {
-            "scale": dense_f32(scale),
-            "zero_point": dense_f32(zero_point),
-            "bit_width": i64_attr(bits),
-            "rounding_mode": StringAttr(mode),
-        }
-        if signed:
-            props["signed"] = UnitAttr()
-        if narrow:
-            props["narrow"] = UnitAttr()
-        return self.add(rpnn.QuantOp(operands=[x], result_types=[tensor(shape_of(x), out)],
-                                     properties=props))
+        return self.add(rpnn.QuantOp.from_params(
+            x, tensor(shape_of(x), out), scale=scale, bits=bits, signed=signed, narrow=narrow,
+            zero_point=zero_point, rounding=mode))
 
     def bipolar_quant(self, x: SSAValue, scale, out: Attribute = F32) -> SSAValue:
         return self.add(rpnn.BipolarQuantOp(

@@ -37,9 +37,7 @@ from xdsl.dialects.builtin import (
     FunctionType,
     IntegerAttr,
     ModuleOp,
-    StringAttr,
     TensorType,
-    UnitAttr,
     f32,
     i64,
 )
@@ -109,17 +107,10 @@ class _Builder:
         return self.add(rpnn.ConstantOp.from_numpy(np.asarray(values, np.int64), element_type))
 
     def quant(self, x: SSAValue, bits: int, signed: bool) -> SSAValue:
-        props: dict[str, Attribute] = {
-            "scale": dtypes.numpy_to_dense(np.array(0.5, np.float32), f32),
-            "zero_point": dtypes.numpy_to_dense(np.array(0.0, np.float32), f32),
-            "bit_width": IntegerAttr(bits, i64),
-            "rounding_mode": StringAttr("ROUND"),
-        }
-        if signed:
-            props["signed"] = UnitAttr()
         lo, hi = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if signed else (0, (1 << bits) - 1)
-        return self.add(rpnn.QuantOp(operands=[x], result_types=[
-            TensorType(dtypes.int_type(bits, signed), _shape(x))], properties=props), lo, hi)
+        result = TensorType(dtypes.int_type(bits, signed), _shape(x))
+        return self.add(rpnn.QuantOp.from_params(x, result, scale=0.5, bits=bits,
+                                                 signed=signed, narrow=False), lo, hi)
 
     def bipolar_quant(self, x: SSAValue) -> SSAValue:
         return self.add(rpnn.BipolarQuantOp(

@@ -33,9 +33,7 @@ from xdsl.dialects.builtin import (
     FunctionType,
     IntegerAttr,
     ModuleOp,
-    StringAttr,
     TensorType,
-    UnitAttr,
     f32,
     i64,
 )
@@ -102,18 +100,9 @@ class Builder:
 
     def quant(self, x: SSAValue, bits: int, signed: bool, narrow: bool, zero_point: int,
               out: Attribute) -> SSAValue:
-        props: dict[str, Attribute] = {
-            "scale": dtypes.numpy_to_dense(np.array(1.0, np.float32), f32),
-            "zero_point": dtypes.numpy_to_dense(np.array(float(zero_point), np.float32), f32),
-            "bit_width": IntegerAttr(bits, i64),
-            "rounding_mode": StringAttr("ROUND"),
-        }
-        if signed:
-            props["signed"] = UnitAttr()
-        if narrow:
-            props["narrow"] = UnitAttr()
-        return self.add(rpnn.QuantOp(operands=[x], result_types=[TensorType(out, _shape(x))],
-                                     properties=props))
+        return self.add(rpnn.QuantOp.from_params(
+            x, TensorType(out, _shape(x)), scale=1.0, bits=bits, signed=signed, narrow=narrow,
+            zero_point=float(zero_point)))
 
     def bipolar_quant(self, x: SSAValue) -> SSAValue:
         return self.add(rpnn.BipolarQuantOp(
