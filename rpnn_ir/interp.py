@@ -213,6 +213,20 @@ def _quant(op: rpnn.QuantOp, args: list[np.ndarray]) -> list[np.ndarray]:
     return [_as_result(op.output, q)]
 
 
+@_impl(rpnn.TruncOp)
+def _trunc(op: rpnn.TruncOp, args: list[np.ndarray]) -> list[np.ndarray]:
+    def param(attr) -> np.ndarray:
+        return dtypes.dense_to_numpy(attr).astype(np.float64)
+
+    q = np.round(args[0].astype(np.float64) / param(op.scale) + param(op.zero_point))
+    y = np.ldexp(q, -op.shift.value.data)  # q / 2^shift, exact
+    bounds = op.clamp_range()
+    if bounds is not None:
+        y = np.clip(y, *bounds)
+    y = round_mode(y, op.rounding_mode.data)
+    return [_as_result(op.output, (y - param(op.out_zero_point)) * param(op.out_scale))]
+
+
 @_impl(rpnn.BipolarQuantOp)
 def _bipolar_quant(op: rpnn.BipolarQuantOp, args: list[np.ndarray]) -> list[np.ndarray]:
     signs = np.where(args[0] >= 0, 1.0, -1.0)

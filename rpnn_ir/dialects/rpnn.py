@@ -420,6 +420,95 @@ class QuantOp(IRDLOperation):
 
 
 @irdl_op_definition
+class TruncOp(IRDLOperation):
+    """QONNX Trunc: quantize, divide by 2^shift, optionally clamp, round, rescale (f32).
+
+    QONNX Trunc v1 is out_scale = scale and out_zero_point = zero_point, without a clamp;
+    Trunc v2 is out_scale = output_scale and out_zero_point = zero_point / 2^shift, with the
+    clamp `bits` (and `signed`, `narrow`).
+    """
+
+    name = "rpnn.trunc"
+    input = operand_def(TensorType)
+    output = result_def(TensorType)
+    scale = prop_def(DenseIntOrFPElementsAttr)
+    zero_point = prop_def(DenseIntOrFPElementsAttr)
+    shift = prop_def(IntegerAttr[I64])
+    out_scale = prop_def(DenseIntOrFPElementsAttr)
+    out_zero_point = prop_def(DenseIntOrFPElementsAttr)
+    bit_width = opt_prop_def(IntegerAttr[I64])
+    signed = opt_prop_def(UnitAttr)
+    narrow = opt_prop_def(UnitAttr)
+    rounding_mode = prop_def(StringAttr)
+    traits = traits_def(Pure())
+    assembly_format = (
+        "$input `scale` `=` $scale `zero_point` `=` $zero_point `shift` `=` $shift "
+        "`out_scale` `=` $out_scale `out_zero_point` `=` $out_zero_point "
+        "(`bits` `=` $bit_width^)? (`signed` $signed^)? (`narrow` $narrow^)? "
+        "`rounding` `=` $rounding_mode attr-dict `:` type($input) `->` type($output)"
+    )
+
+    @classmethod
+    def from_params(cls, input: SSAValue, result_type: Attribute, *, scale: np.ndarray | float,
+                    zero_point: np.ndarray | float, shift: int,
+                    out_scale: np.ndarray | float, out_zero_point: np.ndarray | float,
+                    bits: int | None = None, signed: bool = False, narrow: bool = False,
+                    rounding: str = "FLOOR") -> TruncOp:
+        """A truncation whose f32 parameters are given as numbers or arrays."""
+        properties: dict[str, Attribute] = {
+            name: dtypes.numpy_to_dense(np.asarray(value, np.float32), Float32Type())
+            for name, value in (("scale", scale), ("zero_point", zero_point),
+                                ("out_scale", out_scale), ("out_zero_point", out_zero_point))
+        }
+        properties["shift"] = _i64(shift)
+        properties["rounding_mode"] = StringAttr(rounding)
+        if bits is not None:
+            properties["bit_width"] = _i64(bits)
+        if signed:
+            properties["signed"] = UnitAttr()
+        if narrow:
+            properties["narrow"] = UnitAttr()
+        return cls.create(operands=[input], result_types=[result_type], properties=properties)
+
+    def clamp_range(self) -> tuple[int, int] | None:
+        """[min_int, max_int] of the clamp (QONNX's min_int/max_int), None without `bits`."""
+        if self.bit_width is None:
+            return None
+        bits = self.bit_width.value.data
+        narrow = int(self.narrow is not None)
+        if self.signed:
+            return -(1 << (bits - 1)) + narrow, (1 << (bits - 1)) - 1
+        return 0, (1 << bits) - 1 - narrow
+
+    def verify_(self) -> None:
+        _check_data_types(self)
+        if not dtypes.is_float(_elt(self.input)):
+            _fail(self, "input must be an f32 tensor")
+        if not dtypes.is_float(_elt(self.output)):
+            _fail(self, f"result must be f32, not {dtypes.type_str(_elt(self.output))}")
+        if _shape(self.output) != _shape(self.input):
+            _fail(self, "result shape must equal input shape")
+        shift = self.shift.value.data
+        if shift < 0:
+            _fail(self, f"shift ({shift}) must be non-negative")
+        if self.bit_width is None:
+            if self.signed or self.narrow:
+                _fail(self, "signed and narrow need a clamp bit width (bits)")
+        elif not 1 <= (bits := self.bit_width.value.data) <= dtypes.MAX_INT_BITS:
+            _fail(self, f"bit width ({bits}) must be between 1 and {dtypes.MAX_INT_BITS}")
+        _check_choice(self, "rounding mode", self.rounding_mode.data, ROUNDING_MODES)
+        for what, attr in (("scale", self.scale), ("zero point", self.zero_point),
+                           ("out scale", self.out_scale),
+                           ("out zero point", self.out_zero_point)):
+            if not dtypes.is_float(attr.get_element_type()):
+                _fail(self, f"{what} must be an f32 dense attribute")
+            _check_broadcast(self, what, _shape(attr.type), _shape(self.input))
+            values = dtypes.dense_to_numpy(attr)
+            if "scale" in what and not np.all(np.isfinite(values) & (values > 0)):
+                _fail(self, f"{what} must be positive and finite")
+
+
+@irdl_op_definition
 class BipolarQuantOp(IRDLOperation):
     """QONNX BipolarQuant: +scale where x >= 0, -scale elsewhere (bipolar result: +1/-1)."""
 
@@ -1291,6 +1380,7 @@ RPNN = Dialect(
     [
         ConstantOp,
         QuantOp,
+        TruncOp,
         BipolarQuantOp,
         MatMulOp,
         Conv2dOp,

@@ -367,6 +367,7 @@ _ALLOWED_ATTRIBUTES: dict[str, frozenset[str]] = {
     "Quant": frozenset({"signed", "narrow", "rounding_mode"}),
     "IntQuant": frozenset({"signed", "narrow", "rounding_mode"}),
     "BipolarQuant": frozenset(),
+    "Trunc": frozenset({"rounding_mode", "signed", "narrow"}),
     "MultiThreshold": frozenset({"out_dtype", "out_scale", "out_bias", "data_layout"}),
     "Gemm": frozenset({"alpha", "beta", "transA", "transB"}),
     "MatMul": frozenset(),
@@ -412,8 +413,9 @@ _ALLOWED_ATTRIBUTES: dict[str, frozenset[str]] = {
     "Where": frozenset(),
 }
 
-_QONNX_OPS = ("Quant", "IntQuant", "BipolarQuant", "MultiThreshold")
-_QONNX_INPUTS = {"Quant": 4, "IntQuant": 4, "BipolarQuant": 2, "MultiThreshold": 2}
+_QONNX_OPS = ("Quant", "IntQuant", "BipolarQuant", "Trunc", "MultiThreshold")
+_QONNX_INPUTS = {"Quant": 4, "IntQuant": 4, "BipolarQuant": 2, "Trunc": 5, "MultiThreshold": 2}
+"""Inputs of each QONNX op (Trunc v2 takes 6: see `_Importer._trunc_v2`)."""
 _GRAPH_OPS = (
     "Add", "ArgMax", "BatchNormalization", "Constant", "Conv", "Div", "Dropout", "Flatten",
     "Gemm", "Identity", "MatMul", "MaxPool", "Mul", "Relu", "Reshape", "Sub", "TopK",
@@ -880,11 +882,6 @@ class _Importer:
         """The conversion method of a node, or an error naming what is supported."""
         op_type = node.op_type
         if node.domain in QONNX_DOMAINS:
-            if op_type == "Trunc":
-                raise self.fail(
-                    "QONNX Trunc is not supported yet (the rpnn dialect has no truncation op); "
-                    f"{_SUPPORTED_TEXT}"
-                )
             handler = _QONNX_HANDLERS.get(op_type)
         elif node.domain in DEFAULT_DOMAINS:
             handler = _HANDLERS.get(op_type)
@@ -900,6 +897,8 @@ class _Importer:
             raise self.fail(f"unsupported op '{_printable(op_type)}'; {_SUPPORTED_TEXT}")
         if node.domain in QONNX_DOMAINS:  # onnx.checker knows no schema for these
             inputs = _QONNX_INPUTS[op_type]
+            if op_type == "Trunc" and self._trunc_v2(node):
+                inputs = 6
             if len(node.input) != inputs or not all(node.input) or len(node.output) != 1:
                 raise self.fail(f"{op_type} takes {inputs} inputs and 1 output, got "
                                 f"{len(node.input)} inputs and {len(node.output)} outputs")
@@ -1045,16 +1044,8 @@ class _Importer:
             raise self.fail("input x (input 0) is missing")
         scale = self._const_input(node, 1, "scale")
         zero_point = self._const_input(node, 2, "zero point")
-        bits = self._const_input(node, 3, "bit width")
-        assert scale is not None and zero_point is not None and bits is not None
-        if bits.size != 1 or not np.isfinite(bits).all() or float(bits.reshape(-1)[0]) != int(
-            bits.reshape(-1)[0]
-        ):
-            raise self.fail(f"bit width must be one integer, got {bits.reshape(-1)[:4].tolist()}")
-        bit_width = int(bits.reshape(-1)[0])
-        if not 1 <= bit_width <= dtypes.MAX_INT_BITS:
-            raise self.fail(f"bit width {bit_width} is not supported (1 to "
-                            f"{dtypes.MAX_INT_BITS})")
+        assert scale is not None and zero_point is not None
+        bit_width = self._bit_width(node, 3, "bit width")
         signed = self._choice(attrs, "signed", 1, (0, 1))
         if "narrow" not in attrs:
             raise self.fail(
@@ -1062,10 +1053,7 @@ class _Importer:
                 "qonnx executes 1); write narrow=0 or narrow=1"
             )
         narrow = self._choice(attrs, "narrow", 0, (0, 1))
-        mode = str(attrs.get("rounding_mode", "ROUND")).upper()
-        if mode not in _ROUNDING_MODES:
-            raise self.fail(f"rounding_mode '{_printable(mode)}' is not supported (supported: "
-                            f"{', '.join(rpnn.ROUNDING_MODES)})")
+        mode = self._rounding_mode(attrs, "ROUND")
         if bit_width == 1 and not signed and narrow:
             raise self.fail("an unsigned narrow 1-bit quantizer has the single value 0 "
                             "(not supported)")
@@ -1073,6 +1061,81 @@ class _Importer:
         self._check_param(zero_point, x, "zero point")
         op = rpnn.QuantOp.from_params(x, x.type, scale=scale, bits=bit_width, signed=signed,
                                 narrow=narrow, zero_point=zero_point, rounding=mode)
+        self._define(node.output[0], self._emit(op, node.output[0]))
+
+    def _integer_input(self, node: onnx.NodeProto, index: int, what: str) -> int:
+        array = self._const_input(node, index, what)
+        assert array is not None
+        flat = array.reshape(-1)
+        if array.size != 1 or not np.isfinite(array).all() or float(flat[0]) != int(flat[0]):
+            raise self.fail(f"{what} must be one integer, got {flat[:4].tolist()}")
+        return int(flat[0])
+
+    def _bit_width(self, node: onnx.NodeProto, index: int, what: str) -> int:
+        bit_width = self._integer_input(node, index, what)
+        if not 1 <= bit_width <= dtypes.MAX_INT_BITS:
+            raise self.fail(f"{what} {bit_width} is not supported (1 to "
+                            f"{dtypes.MAX_INT_BITS})")
+        return bit_width
+
+    def _rounding_mode(self, attrs: dict[str, Any], default: str) -> str:
+        mode = str(attrs.get("rounding_mode", default)).upper()
+        if mode not in _ROUNDING_MODES:
+            raise self.fail(f"rounding_mode '{_printable(mode)}' is not supported (supported: "
+                            f"{', '.join(rpnn.ROUNDING_MODES)})")
+        return mode
+
+    def _trunc_v2(self, node: onnx.NodeProto) -> bool:
+        """Trunc v2 (6 inputs, output_scale): 6 inputs, or the node's domain at opset >= 2.
+
+        qonnx executes the version of the domain's opset (default 1)."""
+        versions = [o.version for o in self.model.opset_import if o.domain == node.domain]
+        return len(node.input) == 6 or max(versions, default=1) >= 2
+
+    def trunc(self, node: onnx.NodeProto, attrs: dict[str, Any]) -> None:
+        """QONNX Trunc v1 and v2 as one rpnn.trunc (docs/semantics.md, rpnn.trunc)."""
+        x = self._value(node.input[0])
+        scale = self._const_input(node, 1, "scale")
+        zero_point = self._const_input(node, 2, "zero point")
+        assert scale is not None and zero_point is not None
+        self._check_scale(scale, x, "scale")
+        self._check_param(zero_point, x, "zero point")
+        mode = self._rounding_mode(attrs, "FLOOR")
+        scale32 = scale.astype(np.float32)
+        zero_point32 = zero_point.astype(np.float32)
+        if not self._trunc_v2(node):
+            if "signed" in attrs or "narrow" in attrs:
+                raise self.fail("attributes signed and narrow belong to Trunc v2 (6 inputs, "
+                                "domain opset 2); Trunc v1 takes rounding_mode only")
+            in_bits = self._integer_input(node, 3, "input bit width")
+            out_bits = self._integer_input(node, 4, "output bit width")
+            if in_bits < out_bits:
+                raise self.fail(f"output bit width {out_bits} exceeds the input bit width "
+                                f"{in_bits} (a truncation drops low bits)")
+            op = rpnn.TruncOp.from_params(
+                x, x.type, scale=scale32, zero_point=zero_point32, shift=in_bits - out_bits,
+                out_scale=scale32, out_zero_point=zero_point32, rounding=mode)
+            self._define(node.output[0], self._emit(op, node.output[0]))
+            return
+        out_scale = self._const_input(node, 4, "output scale")
+        assert out_scale is not None
+        self._check_scale(out_scale, x, "output scale")
+        bits = self._bit_width(node, 5, "output bit width")
+        signed = self._choice(attrs, "signed", 1, (0, 1))
+        narrow = self._choice(attrs, "narrow", 0, (0, 1))
+        # qonnx: 2^round(log2(output_scale / scale)), in f32; one power of two for all channels
+        with np.errstate(all="ignore"):
+            exponents = sorted(set(np.round(np.log2(
+                out_scale.astype(np.float32) / scale32)).reshape(-1).tolist()))
+        if len(exponents) != 1 or not np.isfinite(exponents[0]) or exponents[0] < 0:
+            raise self.fail("output scale / scale must round to one power of two 2^s with "
+                            f"s >= 0 for all channels (round(log2) gives {exponents[:4]})")
+        shift = int(exponents[0])
+        op = rpnn.TruncOp.from_params(
+            x, x.type, scale=scale32, zero_point=zero_point32, shift=shift,
+            out_scale=out_scale.astype(np.float32),
+            out_zero_point=np.ldexp(zero_point32, -shift), bits=bits, signed=signed,
+            narrow=narrow, rounding=mode)
         self._define(node.output[0], self._emit(op, node.output[0]))
 
     def _check_param(self, array: np.ndarray, x: SSAValue, what: str) -> None:
@@ -1502,6 +1565,7 @@ _QONNX_HANDLERS: dict[str, _Handler] = {
     "Quant": _Importer.quant,
     "IntQuant": _Importer.quant,
     "BipolarQuant": _Importer.bipolar_quant,
+    "Trunc": _Importer.trunc,
     "MultiThreshold": _Importer.multithreshold,
 }
 

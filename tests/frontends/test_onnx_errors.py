@@ -52,13 +52,38 @@ def test_unnamed_node_is_named_by_position_and_output():
     assert "node #1 (Sigmoid, output 'y')" in import_error(model)
 
 
-def test_trunc_is_a_clean_unsupported_error():
-    node = helper.make_node("Trunc", ["x", "s", "z", "ib", "ob"], ["y"], domain=QONNX,
-                            name="trunc0", rounding_mode="FLOOR")
-    inits = [init("s", f32(1.0)), init("z", f32(0.0)), init("ib", f32(8.0)),
-             init("ob", f32(4.0))]
-    message = import_error(single(node, inits=inits))
-    assert "node 'trunc0' (Trunc)" in message and "not supported yet" in message
+def trunc_model(inputs, inits, opset: int = 1, **attrs) -> onnx.ModelProto:
+    node = helper.make_node("Trunc", inputs, ["y"], domain=QONNX, name="trunc0", **attrs)
+    model = single(node, inits=inits)
+    for opset_id in model.opset_import:
+        if opset_id.domain == QONNX:
+            opset_id.version = opset
+    return model
+
+
+V1_INITS = [init("s", f32(1.0)), init("z", f32(0.0)), init("ib", f32(8.0)), init("ob", f32(4.0))]
+
+
+@pytest.mark.parametrize("inputs,inits,opset,attrs,expected", [
+    (["x", "s", "z", "ib", "ob"], V1_INITS, 2, {},
+     "Trunc takes 6 inputs and 1 output, got 5 inputs and 1 outputs"),
+    (["x", "s", "z", "ib", "ob"], V1_INITS, 1, {"signed": 1},
+     "attributes signed and narrow belong to Trunc v2"),
+    (["x", "s", "z", "ob", "ib"], V1_INITS, 1, {},
+     "output bit width 8 exceeds the input bit width 4"),
+    (["x", "s", "z", "ib", "ob"], V1_INITS, 1, {"rounding_mode": "NEAREST"},
+     "rounding_mode 'NEAREST' is not supported"),
+    (["x", "s", "z", "ib", "os", "ob"], [*V1_INITS, init("os", f32([1.0, 2.0, 4.0, 8.0]))], 2,
+     {}, "output scale / scale must round to one power of two 2^s with s >= 0 for all "
+     "channels (round(log2) gives [0.0, 1.0, 2.0, 3.0])"),
+    (["x", "s", "z", "ib", "os", "ob"], [*V1_INITS, init("os", f32(0.25))], 1, {},
+     "output scale / scale must round to one power of two 2^s with s >= 0"),
+    (["x", "s", "z", "ib", "os", "w"], [*V1_INITS, init("os", f32(2.0)), init("w", f32(40.0))],
+     2, {}, "output bit width 40 is not supported (1 to 32)"),
+])
+def test_trunc_errors(inputs, inits, opset, attrs, expected):
+    message = import_error(trunc_model(inputs, inits, opset, **attrs))
+    assert "node 'trunc0' (Trunc)" in message and expected in message, message
 
 
 def test_unknown_domain():

@@ -144,6 +144,79 @@ def test_bipolar_quant_and_one_bit_signed_quant():
     assert set(np.unique(z)) <= {-0.5, 0.5}
 
 
+# --------------------------------------------------------------------------- Trunc
+
+
+def trunc_model(x_shape, params: dict[str, np.ndarray], opset: int, **attrs):
+    """One Trunc node (v1: scale, zp, ib, ob; v2: scale, zp, ib, os, ob) at a domain opset."""
+    names = ["s", "z", "ib", "ob"] if opset == 1 else ["s", "z", "ib", "os", "ob"]
+    node = helper.make_node("Trunc", ["x", *names], ["y"], domain=QONNX, name="t", **attrs)
+    model = make_model([node], [tensor_info("x", x_shape)], [tensor_info("y", x_shape)],
+                       [init(n, f32(params[n])) for n in names])
+    for opset_id in model.opset_import:
+        if opset_id.domain == QONNX:
+            opset_id.version = opset
+    return model
+
+
+def trunc_inputs(scale: float, shift: int, zp: float, seed: int) -> np.ndarray:
+    """x / scale + zp = q for q in [-40, 40): ties of q / 2^shift included, plus random."""
+    qs = np.arange(-40, 40)
+    values = np.concatenate([(qs - zp) * scale, rng(seed).uniform(-50 * scale, 50 * scale, 40)])
+    return f32(values).reshape(1, 2, -1)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("zp", [0.0, 3.0])
+def test_trunc_v1(mode: str, zp: float):
+    x = trunc_inputs(0.25, 2, zp, seed=20)
+    model = trunc_model(x.shape, {"s": 0.25, "z": zp, "ib": 8.0, "ob": 6.0}, 1,
+                        rounding_mode=mode)
+    check_against_qonnx(model, [x], exact=True)
+    (op,) = [op for op in from_onnx(model).walk() if isinstance(op, rpnn.TruncOp)]
+    assert op.shift.value.data == 2 and op.bit_width is None
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("signed,narrow", [(1, 0), (1, 1), (0, 0), (0, 1)])
+def test_trunc_v2(mode: str, signed: int, narrow: int):
+    """output_scale / scale = 8: shift 3; 3-bit clamp of q / 8 in about [-6, 7]; zero point 4
+    becomes 4 / 8 = 0.5."""
+    x = trunc_inputs(0.125, 3, 4.0, seed=21)
+    params = {"s": 0.125, "z": 4.0, "ib": 10.0, "os": 1.0, "ob": 3.0}
+    model = trunc_model(x.shape, params, 2, rounding_mode=mode, signed=signed, narrow=narrow)
+    check_against_qonnx(model, [x], exact=True)
+    (op,) = [op for op in from_onnx(model).walk() if isinstance(op, rpnn.TruncOp)]
+    assert op.shift.value.data == 3 and op.bit_width.value.data == 3
+    assert bool(op.signed) == bool(signed) and bool(op.narrow) == bool(narrow)
+
+
+def test_trunc_v2_per_channel_and_default_attributes():
+    """Per-channel scales with one common ratio (2^2); signed and narrow absent (1 and 0);
+    rounding_mode absent is FLOOR (qonnx requires the attribute, so it runs the explicit one)."""
+    x = f32(rng(22).normal(0, 4, (2, 3, 5)))
+    scale = f32([[[0.5], [0.25], [1.0]]])
+    params = {"s": scale, "z": 0.0, "ib": 12.0, "os": scale * 4, "ob": 3.0}
+    ours = run_rpnn(trunc_model(x.shape, params, 2), [x])
+    (ref,) = check_against_qonnx(trunc_model(x.shape, params, 2, rounding_mode="FLOOR"), [x],
+                                 exact=True)
+    assert_match(ours[0], ref, exact=True)
+
+
+def test_trunc_after_quant_in_a_network():
+    """Quant (8 bit) -> Trunc v1 to 5 bits -> Relu, the way Brevitas exports a truncation."""
+    x = f32(rng(23).normal(0, 2, (1, 4, 6)))
+    nodes = [
+        quant_node("x", "xq", "q", signed=1, narrow=0),
+        helper.make_node("Trunc", ["xq", "q_scale", "q_zp", "q_bw", "ob"], ["t"], domain=QONNX,
+                         rounding_mode="ROUND"),
+        helper.make_node("Relu", ["t"], ["y"]),
+    ]
+    model = make_model(nodes, [tensor_info("x", x.shape)], [tensor_info("y", x.shape)],
+                       [*quant_params("q", 0.0625, 0.0, 8.0), init("ob", f32(5.0))])
+    check_against_qonnx(model, [x], exact=True)
+
+
 @pytest.mark.parametrize("domain", QONNX_DOMAINS)
 def test_domain_aliases(domain: str):
     """Quant/BipolarQuant/MultiThreshold under every accepted domain give the same module."""

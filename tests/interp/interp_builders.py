@@ -120,6 +120,16 @@ class Fn:
             x, tensor(shape_of(x), out), scale=scale, bits=bits, signed=signed, narrow=narrow,
             zero_point=zero_point, rounding=mode))
 
+    def trunc(self, x: SSAValue, *, scale, zero_point=0.0, shift: int, out_scale=None,
+              out_zero_point=None, bits: int | None = None, signed: bool = False,
+              narrow: bool = False, mode: str = "FLOOR") -> SSAValue:
+        """rpnn.trunc; out_scale and out_zero_point default to scale and zero_point (v1)."""
+        return self.add(rpnn.TruncOp.from_params(
+            x, tensor(shape_of(x), F32), scale=scale, zero_point=zero_point, shift=shift,
+            out_scale=scale if out_scale is None else out_scale,
+            out_zero_point=zero_point if out_zero_point is None else out_zero_point,
+            bits=bits, signed=signed, narrow=narrow, rounding=mode))
+
     def bipolar_quant(self, x: SSAValue, scale, out: Attribute = F32) -> SSAValue:
         return self.add(rpnn.BipolarQuantOp(
             operands=[x], result_types=[tensor(shape_of(x), out)],

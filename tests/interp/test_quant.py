@@ -1,4 +1,4 @@
-"""rpnn.quant and rpnn.bipolar_quant against exact formulations (fractions / decimal).
+"""rpnn.quant, rpnn.bipolar_quant and rpnn.trunc against exact formulations (fractions / decimal).
 
 The references below never call numpy's rounding: each QONNX rounding mode is written with
 `fractions.Fraction` arithmetic (and cross-checked with the `decimal` module's rounding
@@ -343,3 +343,94 @@ def test_quant_random_against_fractions(case):
     np.testing.assert_array_equal(got[0], floats)
     if int_out is not None:
         np.testing.assert_array_equal(got[1], np.array(ints_, dtype=np.int64).reshape(x.shape))
+
+
+# --------------------------------------------------------------------------- rpnn.trunc
+
+
+def ref_trunc(x: np.ndarray, scale, zp, shift: int, out_scale, out_zp, bits, signed, narrow,
+              mode) -> np.ndarray:
+    """docs/semantics.md, rpnn.trunc, element by element with Fractions (f32 result)."""
+    params = np.broadcast_arrays(*(np.asarray(p, np.float32) for p in
+                                   (scale, zp, out_scale, out_zp)))
+    params = [np.broadcast_to(p, x.shape) for p in params]
+    out = []
+    for xi, si_, zi, osi, ozi in zip(x.flat, *(p.flat for p in params), strict=True):
+        q = round_fraction(quant_v(xi, si_, zi), "HALF_EVEN")
+        v = Fraction(q, 2**shift)
+        if bits is not None:
+            lo, hi = int_range(bits, signed, narrow)
+            v = min(max(v, Fraction(lo)), Fraction(hi))
+        y = (round_fraction(v, mode) - Fraction(float(ozi))) * Fraction(float(osi))
+        out.append(float(y))
+    return np.array(out, np.float64).astype(np.float32).reshape(x.shape)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_trunc_ties_table(mode):
+    """shift 1: q = -5..5 gives q / 2 = -2.5 .. 2.5, ties at every odd q (v1, no clamp)."""
+    qs = np.arange(-5, 6)
+    x = (qs * 0.25).astype(np.float32)[None]
+    fn = Fn(tensor([1, 11], F32))
+    module = fn.finish(fn.trunc(fn.args[0], scale=0.25, shift=1, mode=mode))
+    expected = [round_fraction(Fraction(int(q), 2), mode) * 0.25 for q in qs]
+    assert expected == [round_decimal(Fraction(int(q), 2), mode) * 0.25 for q in qs]
+    np.testing.assert_array_equal(run1(module, x)[0], np.array(expected, np.float32))
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_trunc_clamp(mode):
+    """v2 style: the signed 3-bit clamp [-4, 3] applies to q / 2^shift."""
+    x = np.array([[7.5, 8.0, 100.0, -9.0, -8.5, -100.0, 3.0]], np.float32)
+    fn = Fn(tensor([1, 7], F32))
+    module = fn.finish(fn.trunc(fn.args[0], scale=1.0, shift=1, out_scale=2.0,
+                                out_zero_point=0.0, bits=3, signed=True, mode=mode))
+    # q = round_half_even(x): 8, 8, 100, -9, -8, -100, 3; then q / 2
+    v = [Fraction(4), Fraction(4), Fraction(50), Fraction(-9, 2), Fraction(-4), Fraction(-50),
+         Fraction(3, 2)]
+    expected = [round_fraction(min(max(f, Fraction(-4)), Fraction(3)), mode) * 2 for f in v]
+    np.testing.assert_array_equal(run1(module, x)[0], np.array(expected, np.float32))
+
+
+@st.composite
+def trunc_cases(draw):
+    shift = draw(st.integers(0, 4))
+    v2 = draw(st.booleans())
+    bits = draw(st.integers(1, 6)) if v2 else None
+    signed = v2 and draw(st.booleans())
+    narrow = v2 and draw(st.booleans())
+    mode = draw(st.sampled_from(MODES))
+    channels = draw(st.integers(1, 3))
+    if draw(st.booleans()):
+        scale = [2.0 ** draw(st.integers(-6, 3)) for _ in range(channels)]
+    else:
+        scale = [draw(st.floats(2.0 ** -10, 10, width=32)) for _ in range(channels)]
+    zp = [float(draw(st.integers(-4, 4))) for _ in range(channels)]
+    out_scale = [2.0 ** draw(st.integers(-6, 3)) for _ in range(channels)]
+    out_zp = [z / 2**shift for z in zp] if v2 else zp
+    n = draw(st.integers(1, 6))
+    x = []
+    for i in range(channels * n):
+        c = i // n
+        kind = draw(st.sampled_from(["any", "tie", "int"]))
+        if kind == "any":
+            x.append(draw(f32_values))
+        else:  # q / 2^shift lands on k + 0.5 (a tie) or k; x / scale + zp = q exactly
+            k = draw(st.integers(-40, 40))
+            q = k * 2**shift + (2 ** (shift - 1) if kind == "tie" and shift else 0)
+            x.append((q - zp[c]) * scale[c])
+    xs = np.array(x, np.float32).reshape(channels, n)
+    col = [np.array(p, np.float32).reshape(channels, 1) for p in (scale, zp, out_scale, out_zp)]
+    return xs, *col, shift, bits, signed, narrow, mode
+
+
+@settings(max_examples=100, deadline=None)
+@given(trunc_cases())
+def test_trunc_random_against_fractions(case):
+    x, scale, zp, out_scale, out_zp, shift, bits, signed, narrow, mode = case
+    fn = Fn()
+    y = fn.trunc(fn.const(x, F32), scale=scale, zero_point=zp, shift=shift, out_scale=out_scale,
+                 out_zero_point=out_zp, bits=bits, signed=signed, narrow=narrow, mode=mode)
+    got = interp.run(fn.finish(y), [])[0]
+    expected = ref_trunc(x, scale, zp, shift, out_scale, out_zp, bits, signed, narrow, mode)
+    np.testing.assert_array_equal(got, expected)

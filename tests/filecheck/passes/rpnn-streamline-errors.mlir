@@ -112,3 +112,12 @@ func.func @float_multithreshold(%x: tensor<1x2xf32>) -> tensor<1x2xf32> {
   func.return %y : tensor<1x2xf32>
 }
 // CHECK: rpnn.multithreshold (%y): has no integer-level form (op not supported by rpnn-streamline)
+
+// -----
+
+func.func @trunc(%x: tensor<1x2xf32>) -> tensor<1x2xf32> {
+  %xq = rpnn.quant %x scale = dense<0.5> : tensor<f32> zero_point = dense<0.0> : tensor<f32> bits = 8 signed rounding = "ROUND" : tensor<1x2xf32> -> tensor<1x2xf32>
+  %y = rpnn.trunc %xq scale = dense<0.5> : tensor<f32> zero_point = dense<0.0> : tensor<f32> shift = 4 out_scale = dense<0.5> : tensor<f32> out_zero_point = dense<0.0> : tensor<f32> rounding = "FLOOR" : tensor<1x2xf32> -> tensor<1x2xf32>
+  func.return %y : tensor<1x2xf32>
+}
+// CHECK: rpnn.trunc (%y): has no integer-level form (op not supported by rpnn-streamline)

@@ -313,6 +313,92 @@
 %y = rpnn.quant %x scale = dense<0.5> : tensor<f32> zero_point = dense<[0.0, 1.0, 2.0, 0.0]> : tensor<4xf32> bits = 2 rounding = "FLOOR" : tensor<1x4xf32> -> tensor<1x4xui2>
 // CHECK: rpnn.quant: result type ui2 cannot hold the quantized range [-2, 3]
 
+// ---- rpnn.trunc
+
+// -----
+
+%x = "test.op"() : () -> tensor<1x4xf32>
+%y = rpnn.trunc %x scale = dense<0.5> : tensor<f32> zero_point = dense<0.0> : tensor<f32> shift = 1 out_scale = dense<1.0> : tensor<f32> out_zero_point = dense<0.0> : tensor<f32> rounding = "FLOOR" : tensor<1x4xf32> -> tensor<1x4xf16>
+// CHECK: rpnn.trunc: element type f16 is not a data type (siN/uiN of 1-32 bits, !rpnn.bipolar or f32)
+
+// -----
+
+%x = "test.op"() : () -> tensor<1x4xf32>
+%y = rpnn.trunc %x scale = dense<0.5> : vector<1xf32> zero_point = dense<0.0> : tensor<f32> shift = 1 out_scale = dense<1.0> : tensor<f32> out_zero_point = dense<0.0> : tensor<f32> rounding = "FLOOR" : tensor<1x4xf32> -> tensor<1x4xf32>
+// CHECK: rpnn.trunc: scale must be a dense attribute of tensor type, not vector<1xf32>
+
+// -----
+
+%x = "test.op"() : () -> tensor<1x4xsi8>
+%y = rpnn.trunc %x scale = dense<0.5> : tensor<f32> zero_point = dense<0.0> : tensor<f32> shift = 1 out_scale = dense<1.0> : tensor<f32> out_zero_point = dense<0.0> : tensor<f32> rounding = "FLOOR" : tensor<1x4xsi8> -> tensor<1x4xf32>
+// CHECK: rpnn.trunc: input must be an f32 tensor
+
+// -----
+
+%x = "test.op"() : () -> tensor<1x4xf32>
+%y = rpnn.trunc %x scale = dense<0.5> : tensor<f32> zero_point = dense<0.0> : tensor<f32> shift = 1 out_scale = dense<1.0> : tensor<f32> out_zero_point = dense<0.0> : tensor<f32> rounding = "FLOOR" : tensor<1x4xf32> -> tensor<1x4xsi8>
+// CHECK: rpnn.trunc: result must be f32, not si8
+
+// -----
+
+%x = "test.op"() : () -> tensor<1x4xf32>
+%y = rpnn.trunc %x scale = dense<0.5> : tensor<f32> zero_point = dense<0.0> : tensor<f32> shift = 1 out_scale = dense<1.0> : tensor<f32> out_zero_point = dense<0.0> : tensor<f32> rounding = "FLOOR" : tensor<1x4xf32> -> tensor<4xf32>
+// CHECK: rpnn.trunc: result shape must equal input shape
+
+// -----
+
+%x = "test.op"() : () -> tensor<1x4xf32>
+%y = rpnn.trunc %x scale = dense<0.5> : tensor<f32> zero_point = dense<0.0> : tensor<f32> shift = -1 out_scale = dense<1.0> : tensor<f32> out_zero_point = dense<0.0> : tensor<f32> rounding = "FLOOR" : tensor<1x4xf32> -> tensor<1x4xf32>
+// CHECK: rpnn.trunc: shift (-1) must be non-negative
+
+// -----
+
+%x = "test.op"() : () -> tensor<1x4xf32>
+%y = rpnn.trunc %x scale = dense<0.5> : tensor<f32> zero_point = dense<0.0> : tensor<f32> shift = 1 out_scale = dense<1.0> : tensor<f32> out_zero_point = dense<0.0> : tensor<f32> signed rounding = "FLOOR" : tensor<1x4xf32> -> tensor<1x4xf32>
+// CHECK: rpnn.trunc: signed and narrow need a clamp bit width (bits)
+
+// -----
+
+%x = "test.op"() : () -> tensor<1x4xf32>
+%y = rpnn.trunc %x scale = dense<0.5> : tensor<f32> zero_point = dense<0.0> : tensor<f32> shift = 1 out_scale = dense<1.0> : tensor<f32> out_zero_point = dense<0.0> : tensor<f32> bits = 0 rounding = "FLOOR" : tensor<1x4xf32> -> tensor<1x4xf32>
+// CHECK: rpnn.trunc: bit width (0) must be between 1 and 32
+
+// -----
+
+%x = "test.op"() : () -> tensor<1x4xf32>
+%y = rpnn.trunc %x scale = dense<0.5> : tensor<f32> zero_point = dense<0.0> : tensor<f32> shift = 1 out_scale = dense<1.0> : tensor<f32> out_zero_point = dense<0.0> : tensor<f32> bits = 33 signed rounding = "FLOOR" : tensor<1x4xf32> -> tensor<1x4xf32>
+// CHECK: rpnn.trunc: bit width (33) must be between 1 and 32
+
+// -----
+
+%x = "test.op"() : () -> tensor<1x4xf32>
+%y = rpnn.trunc %x scale = dense<0.5> : tensor<f32> zero_point = dense<0.0> : tensor<f32> shift = 1 out_scale = dense<1.0> : tensor<f32> out_zero_point = dense<0.0> : tensor<f32> rounding = "NEAREST" : tensor<1x4xf32> -> tensor<1x4xf32>
+// CHECK: rpnn.trunc: rounding mode 'NEAREST' must be one of ROUND, HALF_EVEN, CEIL, FLOOR, UP, DOWN, HALF_UP, HALF_DOWN
+
+// -----
+
+%x = "test.op"() : () -> tensor<1x4xf32>
+%y = rpnn.trunc %x scale = dense<0.5> : tensor<f32> zero_point = dense<0.0> : tensor<f32> shift = 1 out_scale = dense<1> : tensor<si8> out_zero_point = dense<0.0> : tensor<f32> rounding = "FLOOR" : tensor<1x4xf32> -> tensor<1x4xf32>
+// CHECK: rpnn.trunc: out scale must be an f32 dense attribute
+
+// -----
+
+%x = "test.op"() : () -> tensor<1x4xf32>
+%y = rpnn.trunc %x scale = dense<0.5> : tensor<f32> zero_point = dense<0.0> : tensor<f32> shift = 1 out_scale = dense<1.0> : tensor<f32> out_zero_point = dense<0.0> : tensor<3xf32> rounding = "FLOOR" : tensor<1x4xf32> -> tensor<1x4xf32>
+// CHECK: rpnn.trunc: out zero point of shape [3] does not broadcast to [1, 4]
+
+// -----
+
+%x = "test.op"() : () -> tensor<1x4xf32>
+%y = rpnn.trunc %x scale = dense<[0.5, 0.0, 1.0, 1.0]> : tensor<4xf32> zero_point = dense<0.0> : tensor<f32> shift = 1 out_scale = dense<1.0> : tensor<f32> out_zero_point = dense<0.0> : tensor<f32> rounding = "FLOOR" : tensor<1x4xf32> -> tensor<1x4xf32>
+// CHECK: rpnn.trunc: scale must be positive and finite
+
+// -----
+
+%x = "test.op"() : () -> tensor<1x4xf32>
+%y = rpnn.trunc %x scale = dense<0.5> : tensor<f32> zero_point = dense<0.0> : tensor<f32> shift = 1 out_scale = dense<-1.0> : tensor<f32> out_zero_point = dense<0.0> : tensor<f32> rounding = "FLOOR" : tensor<1x4xf32> -> tensor<1x4xf32>
+// CHECK: rpnn.trunc: out scale must be positive and finite
+
 // ---- rpnn.bipolar_quant
 
 // -----

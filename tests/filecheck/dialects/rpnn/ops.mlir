@@ -17,6 +17,10 @@ func.func @graph_level(%x: tensor<1x3x8x8xf32>) -> tensor<1x1xui4> {
   // CHECK-NEXT: %q = rpnn.quant %x scale = dense<5.000000e-01> : tensor<f32> zero_point = dense<0.000000e+00> : tensor<f32> bits = 4 signed narrow rounding = "ROUND" : tensor<1x3x8x8xf32> -> tensor<1x3x8x8xf32>
   %bq = rpnn.bipolar_quant %x scale = dense<1.0> : tensor<f32> : tensor<1x3x8x8xf32> -> tensor<1x3x8x8xf32>
   // CHECK-NEXT: %bq = rpnn.bipolar_quant %x scale = dense<1.000000e+00> : tensor<f32> : tensor<1x3x8x8xf32> -> tensor<1x3x8x8xf32>
+  %tr = rpnn.trunc %x scale = dense<0.25> : tensor<f32> zero_point = dense<0.0> : tensor<f32> shift = 2 out_scale = dense<1.0> : tensor<f32> out_zero_point = dense<0.0> : tensor<f32> bits = 4 signed narrow rounding = "FLOOR" : tensor<1x3x8x8xf32> -> tensor<1x3x8x8xf32>
+  // CHECK-NEXT: %tr = rpnn.trunc %x scale = dense<2.500000e-01> : tensor<f32> zero_point = dense<0.000000e+00> : tensor<f32> shift = 2 out_scale = dense<1.000000e+00> : tensor<f32> out_zero_point = dense<0.000000e+00> : tensor<f32> bits = 4 signed narrow rounding = "FLOOR" : tensor<1x3x8x8xf32> -> tensor<1x3x8x8xf32>
+  %tr1 = rpnn.trunc %x scale = dense<0.5> : tensor<f32> zero_point = dense<2.0> : tensor<f32> shift = 3 out_scale = dense<0.5> : tensor<f32> out_zero_point = dense<2.0> : tensor<f32> rounding = "ROUND" : tensor<1x3x8x8xf32> -> tensor<1x3x8x8xf32>
+  // CHECK-NEXT: %tr1 = rpnn.trunc %x scale = dense<5.000000e-01> : tensor<f32> zero_point = dense<2.000000e+00> : tensor<f32> shift = 3 out_scale = dense<5.000000e-01> : tensor<f32> out_zero_point = dense<2.000000e+00> : tensor<f32> rounding = "ROUND" : tensor<1x3x8x8xf32> -> tensor<1x3x8x8xf32>
   %w = rpnn.constant dense<0.25> : tensor<4x3x3x3xf32>
   // CHECK-NEXT: %w = rpnn.constant dense<2.500000e-01> : tensor<4x3x3x3xf32>
   %c = rpnn.conv2d %q, %w stride = [1, 1] padding = [1, 1, 1, 1] dilation = [1, 1] groups = 1 : tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32> -> tensor<1x4x8x8xf32>
@@ -272,6 +276,7 @@ func.func @corner_cases(%x: tensor<1x3xsi4>, %s: !rpnn.stream<2x2x16xsi2, 4>) {
 // ---- The generic form round-trips as well (third RUN line).
 
 // GENERIC:      "rpnn.quant"(%x) <{scale = dense<5.000000e-01> : tensor<f32>, zero_point = dense<0.000000e+00> : tensor<f32>, bit_width = 4 : i64, signed, narrow, rounding_mode = "ROUND"}> : (tensor<1x3x8x8xf32>) -> tensor<1x3x8x8xf32>
+// GENERIC:      %tr = "rpnn.trunc"(%x) <{scale = dense<2.500000e-01> : tensor<f32>, zero_point = dense<0.000000e+00> : tensor<f32>, shift = 2 : i64, out_scale = dense<1.000000e+00> : tensor<f32>, out_zero_point = dense<0.000000e+00> : tensor<f32>, bit_width = 4 : i64, signed, narrow, rounding_mode = "FLOOR"}> : (tensor<1x3x8x8xf32>) -> tensor<1x3x8x8xf32>
 // GENERIC:      "rpnn.conv2d"(%q, %w) <{stride = array<i64: 1, 1>, padding = array<i64: 1, 1, 1, 1>, dilation = array<i64: 1, 1>, groups = 1 : i64}> : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>) -> tensor<1x4x8x8xf32>
 // GENERIC:      %mt = "rpnn.multithreshold"(%mm, %th) <{out_scale = 2.000000e+00 : f32, out_bias = -3.000000e+00 : f32}> : (tensor<1x10xf32>, tensor<1x3xf32>) -> tensor<1x10xf32>
 // GENERIC:      %fw = "rpnn.constant"() <{value = dense<1> : tensor<64x10xsi2>}> : () -> tensor<64x10x!rpnn.bipolar>
