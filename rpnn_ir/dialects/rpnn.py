@@ -216,6 +216,18 @@ def _check_broadcast(op: IRDLOperation, what: str, shape: Sequence[int], to: Seq
         _fail(op, f"{what} of shape {list(shape)} does not broadcast to {list(to)}")
 
 
+def _check_float_params(op: IRDLOperation,
+                        params: Sequence[tuple[str, DenseIntOrFPElementsAttr]]) -> None:
+    """f32 dense parameters broadcasting to the input (`op.input`); scales positive, finite."""
+    for what, attr in params:
+        if not dtypes.is_float(attr.get_element_type()):
+            _fail(op, f"{what} must be an f32 dense attribute")
+        _check_broadcast(op, what, _shape(attr.type), _shape(op.input))
+        values = dtypes.dense_to_numpy(attr)
+        if "scale" in what and not np.all(np.isfinite(values) & (values > 0)):
+            _fail(op, f"{what} must be positive and finite")
+
+
 def _check_positive(op: IRDLOperation, **fields: int) -> None:
     for field, value in fields.items():
         if value <= 0:
@@ -392,13 +404,7 @@ class QuantOp(IRDLOperation):
         _check_choice(self, "rounding mode", self.rounding_mode.data, ROUNDING_MODES)
         if _shape(self.output) != _shape(self.input):
             _fail(self, "result shape must equal input shape")
-        for what, attr in (("scale", self.scale), ("zero point", self.zero_point)):
-            if not dtypes.is_float(attr.get_element_type()):
-                _fail(self, f"{what} must be an f32 dense attribute")
-            _check_broadcast(self, what, _shape(attr.type), _shape(self.input))
-        scale = dtypes.dense_to_numpy(self.scale)
-        if not np.all(np.isfinite(scale) & (scale > 0)):
-            _fail(self, "scale must be positive and finite")
+        _check_float_params(self, (("scale", self.scale), ("zero point", self.zero_point)))
         out = _elt(self.output)
         if dtypes.is_float(out):
             return
@@ -497,15 +503,9 @@ class TruncOp(IRDLOperation):
         elif not 1 <= (bits := self.bit_width.value.data) <= dtypes.MAX_INT_BITS:
             _fail(self, f"bit width ({bits}) must be between 1 and {dtypes.MAX_INT_BITS}")
         _check_choice(self, "rounding mode", self.rounding_mode.data, ROUNDING_MODES)
-        for what, attr in (("scale", self.scale), ("zero point", self.zero_point),
-                           ("out scale", self.out_scale),
-                           ("out zero point", self.out_zero_point)):
-            if not dtypes.is_float(attr.get_element_type()):
-                _fail(self, f"{what} must be an f32 dense attribute")
-            _check_broadcast(self, what, _shape(attr.type), _shape(self.input))
-            values = dtypes.dense_to_numpy(attr)
-            if "scale" in what and not np.all(np.isfinite(values) & (values > 0)):
-                _fail(self, f"{what} must be positive and finite")
+        _check_float_params(self, (("scale", self.scale), ("zero point", self.zero_point),
+                                   ("out scale", self.out_scale),
+                                   ("out zero point", self.out_zero_point)))
 
 
 @irdl_op_definition
