@@ -8,9 +8,9 @@ and W8A8, built as dataflow modules with random weights of the right types, and 
 device: the fastest design within the budget (LUT and BRAM18 fractions; URAM and DSP up to the
 device) found by
 
-- greedy: FINN's SetFolding (`rpnn_ir.folding_baselines`), run for every achievable target
+- greedy: FINN's SetFolding (`rpnn_ir.hw.folding_baselines`), run for every achievable target
   and the fastest design within the budget kept;
-- rpnn-fold: `rpnn_ir.folding.fold_for_budget` (what the pass runs);
+- rpnn-fold: `rpnn_ir.hw.folding.fold_for_budget` (what the pass runs);
 - optimum: independently of rpnn-fold's search, every achievable bottleneck T is tried in
   increasing order, starting from the per-resource relaxation bound (no design can be faster
   than it, so smaller T need no search), with the exact Pareto dynamic programme and none of
@@ -21,7 +21,7 @@ device) found by
   and it is checked against exhaustive enumeration on small random networks in
   tests/cost/test_fold.py.
 
-FP32 rows cost the same networks with float32 MVTUs (`rpnn_ir.cost.float_mvtu_cost`, PG060
+FP32 rows cost the same networks with float32 MVTUs (`rpnn_ir.hw.cost.float_mvtu_cost`, PG060
 operators with DSPs) and are folded by the same DP.  The script asserts that rpnn-fold is
 never slower than greedy and within 5% of the optimum.
 """
@@ -35,10 +35,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rpnn_ir.dataflow_model import functions_with_dataflow
-from rpnn_ir.dataflow_nets import build_cnv, build_lfc
-from rpnn_ir.devices import Device, get_device
-from rpnn_ir.folding import (
+from rpnn_ir.builders.dataflow_nets import build_cnv, build_lfc
+from rpnn_ir.hw.dataflow_model import functions_with_dataflow
+from rpnn_ir.hw.devices import Device, get_device
+from rpnn_ir.hw.folding import (
     FoldError,
     FoldProblem,
     Objective,
@@ -50,7 +50,7 @@ from rpnn_ir.folding import (
     relaxation_bound,
     solve,
 )
-from rpnn_ir.folding_baselines import greedy_for_budget
+from rpnn_ir.hw.folding_baselines import greedy_for_budget
 
 
 @dataclass

@@ -12,10 +12,11 @@ import pytest
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 
-from rpnn_ir import api, examples, interp
+from rpnn_ir import api, interp
 from rpnn_ir.backends import hls, hls_csim
 from rpnn_ir.backends.c_reference import write_files
 from rpnn_ir.backends.c_runner import CReference
+from rpnn_ir.builders import examples
 from rpnn_ir.dialects import rpnn
 from rpnn_ir.passes.pipeline import PipelinePass
 

@@ -8,11 +8,11 @@ ii, first_out, last_out}`` (integers) and every function with dataflow units an 
 ``rpnn.design_cost`` with frames/s, the bottleneck cycles, the latency and the totals; the IR
 is otherwise unchanged and still verifies and round-trips.  The report (a table, or JSON with
 ``json=true``) goes to stderr or to the file given by ``report=``, never to stdout where the
-IR goes.  Options: ``device=`` (a part of `rpnn_ir.devices`), ``clock-mhz=`` (default: the
+IR goes.  Options: ``device=`` (a part of `rpnn_ir.hw.devices`), ``clock-mhz=`` (default: the
 part's clock), ``devices-file=`` (extra parts), ``json``, ``report=``.
 
-The formulas are those of `rpnn_ir.cost` (docs/cost-model.md); the latency model is
-`rpnn_ir.dataflow_model.schedule`.
+The formulas are those of `rpnn_ir.hw.cost` (docs/cost-model.md); the latency model is
+`rpnn_ir.hw.dataflow_model.schedule`.
 """
 
 from __future__ import annotations
@@ -34,14 +34,14 @@ from xdsl.dialects.builtin import (
 from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import PassFailedException
 
-from rpnn_ir.cost import Resources
-from rpnn_ir.dataflow_model import (
+from rpnn_ir.hw.cost import Resources
+from rpnn_ir.hw.dataflow_model import (
     DataflowGraph,
     evaluate,
     functions_with_dataflow,
     schedule,
 )
-from rpnn_ir.devices import RESOURCES, Device, DeviceError, load_devices
+from rpnn_ir.hw.devices import RESOURCES, Device, DeviceError, load_devices
 
 COST_ATTR = "rpnn.cost"
 DESIGN_ATTR = "rpnn.design_cost"

@@ -7,7 +7,7 @@ Target mode (``target-fps=N``): the cheapest design with at least N frames/s at 
 cost = sum over LUT, BRAM18, URAM and DSP of the fraction of the device used.  Budget mode
 (no target): the fastest design using at most ``lut-fraction`` (``bram-fraction``,
 ``uram-fraction``, ``dsp-fraction``; default 1) of the device, then the cheapest at that
-speed.  Both are exact for the cost model (`rpnn_ir.folding`; docs/passes.md).
+speed.  Both are exact for the cost model (`rpnn_ir.hw.folding`; docs/passes.md).
 
 FIFOs already in the IR are left out of the model (their depths depend on the folding):
 re-run ``rpnn-insert-fifos`` after folding, and keep some budget for them, or pass
@@ -34,9 +34,9 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import PassFailedException
 
-from rpnn_ir.dataflow_model import DataflowGraph, functions_with_dataflow
-from rpnn_ir.devices import RESOURCES, Device
-from rpnn_ir.folding import (
+from rpnn_ir.hw.dataflow_model import DataflowGraph, functions_with_dataflow
+from rpnn_ir.hw.devices import RESOURCES, Device
+from rpnn_ir.hw.folding import (
     GROUP_KINDS,
     FoldError,
     FoldResult,

@@ -21,7 +21,7 @@ from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
 
-from rpnn_ir.dataflow_model import functions_with_dataflow
+from rpnn_ir.hw.dataflow_model import functions_with_dataflow
 from rpnn_ir.passes.cost import CostPass, analyse, resolve_device
 from rpnn_ir.passes.fold import FoldPass
 from rpnn_ir.passes.infer_precision import InferPrecisionPass
@@ -37,7 +37,7 @@ class PipelinePass(ModulePass):
     name = "rpnn-pipeline"
 
     device: str = "xc7z020"
-    """Part to fold for and cost against (see `rpnn_ir/data/devices.toml`)."""
+    """Part to fold for and cost against (see `rpnn_ir/hw/data/devices.toml`)."""
     target_fps: int | float = 0.0
     """Frames/s to reach at least cost; 0: the fastest design within the budget."""
     lut_fraction: int | float = 1.0

@@ -1,4 +1,4 @@
-"""Every formula of rpnn_ir.cost on hand-computed cases (docs/cost-model.md).
+"""Every formula of rpnn_ir.hw.cost on hand-computed cases (docs/cost-model.md).
 
 Each expected number is worked out in the comment next to it from the formula's docstring,
 not from the code.
@@ -10,9 +10,8 @@ import json
 
 import pytest
 
-from rpnn_ir import api, cost
-from rpnn_ir.dataflow_model import DataflowGraph, evaluate, functions_with_dataflow, schedule
-from rpnn_ir.dataflow_nets import (
+from rpnn_ir import api
+from rpnn_ir.builders.dataflow_nets import (
     BNN_PYNQ_CNV_W1A1_FOLDING,
     BNN_PYNQ_CNV_W2A2_FOLDING,
     BNN_PYNQ_LFC_FOLDING,
@@ -20,7 +19,9 @@ from rpnn_ir.dataflow_nets import (
     build_cnv,
     build_lfc,
 )
-from rpnn_ir.devices import DeviceError, builtin_devices, get_device, load_devices
+from rpnn_ir.hw import cost
+from rpnn_ir.hw.dataflow_model import DataflowGraph, evaluate, functions_with_dataflow, schedule
+from rpnn_ir.hw.devices import DeviceError, builtin_devices, get_device, load_devices
 
 # --------------------------------------------------------------------------- memories
 

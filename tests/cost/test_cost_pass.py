@@ -13,7 +13,7 @@ from xdsl.printer import Printer
 from xdsl.utils.exceptions import PassFailedException
 
 from rpnn_ir import api
-from rpnn_ir.dataflow_model import evaluate, functions_with_dataflow
+from rpnn_ir.hw.dataflow_model import evaluate, functions_with_dataflow
 from rpnn_ir.passes.cost import COST_ATTR, DESIGN_ATTR, CostPass, analyse
 
 ALL_UNITS = (Path(__file__).parent / "all_units.mlir").read_text()
@@ -84,7 +84,7 @@ def test_json_report_and_partitions(tmp_path):
 def test_latency_is_below_finn_sum_and_above_bottleneck():
     module = api.parse(ALL_UNITS)
     (_, graph), *_ = list(functions_with_dataflow(module))
-    from rpnn_ir.devices import get_device
+    from rpnn_ir.hw.devices import get_device
 
     report = analyse(graph, get_device("xc7z020"), 100.0).report
     assert report["max_cycles"] < report["latency_cycles"] < report["finn_latency_cycles"]

@@ -14,8 +14,7 @@ from xdsl.dialects import func
 from xdsl.utils.exceptions import PassFailedException
 
 from rpnn_ir import api, interp
-from rpnn_ir.dataflow_model import evaluate, functions_with_dataflow
-from rpnn_ir.dataflow_nets import (
+from rpnn_ir.builders.dataflow_nets import (
     DataflowBuilder,
     activation_type,
     build_chain,
@@ -23,9 +22,10 @@ from rpnn_ir.dataflow_nets import (
     build_lfc,
     weight_type,
 )
-from rpnn_ir.devices import Device, get_device
 from rpnn_ir.dialects import rpnn
-from rpnn_ir.folding import (
+from rpnn_ir.hw.dataflow_model import evaluate, functions_with_dataflow
+from rpnn_ir.hw.devices import Device, get_device
+from rpnn_ir.hw.folding import (
     FoldError,
     Objective,
     extract_problem,
@@ -34,7 +34,7 @@ from rpnn_ir.folding import (
     fold_for_fps,
     relaxation_bound,
 )
-from rpnn_ir.folding_baselines import exhaustive, greedy_for_budget, greedy_for_fps
+from rpnn_ir.hw.folding_baselines import exhaustive, greedy_for_budget, greedy_for_fps
 from rpnn_ir.passes.cost import analyse
 from rpnn_ir.passes.fold import FoldPass
 
@@ -308,7 +308,7 @@ def test_model_total_equals_cost_pass_after_folding(tmp_path):
 @given(st.lists(st.tuples(*[st.integers(0, 4)] * 4), min_size=1, max_size=40))
 def test_pareto_front_is_exact(rows):
     """The front kept under each DP state: exactly the non-dominated resource vectors."""
-    from rpnn_ir.folding import _pareto
+    from rpnn_ir.hw.folding import _pareto
 
     points = np.asarray(rows, dtype=np.int64)
     kept = {tuple(points[i]) for i in _pareto(points)}

@@ -6,9 +6,10 @@ import pytest
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 
-from rpnn_ir import api, examples, interp
-from rpnn_ir.devices import load_devices
+from rpnn_ir import api, interp
+from rpnn_ir.builders import examples
 from rpnn_ir.dialects import rpnn
+from rpnn_ir.hw.devices import load_devices
 from rpnn_ir.passes.pipeline import PipelinePass
 
 

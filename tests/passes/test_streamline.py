@@ -36,7 +36,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the stra
 
 from strategies.graph_nets import GraphBuilder, GraphNet, QuantSpec, graph_nets  # noqa: E402
 
-from rpnn_ir import api, dtypes, examples, interp  # noqa: E402
+from rpnn_ir import api, dtypes, interp  # noqa: E402
+from rpnn_ir.builders import examples  # noqa: E402
 from rpnn_ir.dialects import rpnn  # noqa: E402
 from rpnn_ir.passes.streamline import (  # noqa: E402
     StreamlinePass,

@@ -32,7 +32,7 @@ only add up; edge costs depend only on the two words, which the state holds.  He
   scalar cost picks the cheapest.  This is optimal for the model, not a heuristic.
 
 Only a front larger than `MAX_FRONT` is thinned (then `FoldResult.exact` is False).  FINN's
-greedy SetFolding and an exhaustive enumeration live in `rpnn_ir.folding_baselines`.
+greedy SetFolding and an exhaustive enumeration live in `rpnn_ir.hw.folding_baselines`.
 """
 
 from __future__ import annotations
@@ -50,8 +50,9 @@ from xdsl.dialects.builtin import IntegerAttr, StringAttr
 from xdsl.ir import SSAValue
 from xdsl.rewriter import InsertPoint, Rewriter
 
-from rpnn_ir import cost
-from rpnn_ir.dataflow_model import (
+from rpnn_ir.dialects import rpnn
+from rpnn_ir.hw import cost
+from rpnn_ir.hw.dataflow_model import (
     PASS_THROUGH,
     DataflowGraph,
     Unit,
@@ -60,8 +61,7 @@ from rpnn_ir.dataflow_model import (
     linked_values,
     stream_uses,
 )
-from rpnn_ir.devices import RESOURCES, Device
-from rpnn_ir.dialects import rpnn
+from rpnn_ir.hw.devices import RESOURCES, Device
 
 MAX_FRONT = 4000
 """Largest Pareto front kept per DP state before thinning it by scalar cost."""
@@ -353,7 +353,7 @@ def as_float32(problem: FoldProblem, device: Device | None = None,
     """The same network computed in float32, for comparing precisions the paper's way.
 
     A float layer is not legal dataflow IR (units are integer-only), so it exists only in
-    the model: every MVTU is costed by `rpnn_ir.cost.float_mvtu_cost` (PG060 operators,
+    the model: every MVTU is costed by `rpnn_ir.hw.cost.float_mvtu_cost` (PG060 operators,
     `resource` = "dsp" or "lut"), the other units and the streams carry 32-bit elements;
     the configurations and constraints are those of the integer network.
     """

@@ -1,6 +1,6 @@
 """FPGA parts: resource capacities and default clocks for the cost model and the folder.
 
-The built-in parts live in the package data file ``rpnn_ir/data/devices.toml`` (capacities
+The built-in parts live in the package data file ``rpnn_ir/hw/data/devices.toml`` (capacities
 from the datasheets, the default clock with its source).  Users add or override parts with a
 TOML or JSON file of the same shape (``load_devices(path)``, or the passes' ``devices-file=``
 option)::
@@ -129,9 +129,9 @@ def parse_devices(data: dict[str, Any], origin: str = "<devices>") -> dict[str, 
 
 @cache
 def builtin_devices() -> dict[str, Device]:
-    """The parts shipped with rpnn (``rpnn_ir/data/devices.toml``)."""
-    text = resources.files("rpnn_ir").joinpath("data", "devices.toml").read_text()
-    return parse_devices(tomllib.loads(text), "rpnn_ir/data/devices.toml")
+    """The parts shipped with rpnn (``rpnn_ir/hw/data/devices.toml``)."""
+    text = resources.files("rpnn_ir.hw").joinpath("data", "devices.toml").read_text()
+    return parse_devices(tomllib.loads(text), "rpnn_ir/hw/data/devices.toml")
 
 
 def load_devices(path: str | Path | None = None) -> dict[str, Device]:

@@ -4,7 +4,7 @@ Shared by ``rpnn-cost`` (which reports it) and ``rpnn-fold`` (which evaluates ot
 of the same units).  A *unit* is a dataflow op (``rpnn.mvtu``, ``rpnn.swg``, ...,
 ``rpnn.tensor_to_stream`` and ``rpnn.stream_to_tensor`` as the host ports); streams are
 followed through ``rpnn.partition`` borders (block arguments and ``rpnn.yield``).  Costs come
-from the formulas of `rpnn_ir.cost`; every folding parameter can be overridden, so the folder
+from the formulas of `rpnn_ir.hw.cost`; every folding parameter can be overridden, so the folder
 can ask "what would this unit cost at PE = 8, SIMD = 16" without rewriting the IR.
 """
 
@@ -18,8 +18,9 @@ from xdsl.dialects import func
 from xdsl.dialects.builtin import IntegerType, TensorType
 from xdsl.ir import Attribute, BlockArgument, Operation, OpResult, SSAValue
 
-from rpnn_ir import cost, dtypes
+from rpnn_ir import dtypes
 from rpnn_ir.dialects import rpnn
+from rpnn_ir.hw import cost
 
 UNIT_OPS: dict[type[Operation], str] = {
     rpnn.MVTUOp: "mvtu",

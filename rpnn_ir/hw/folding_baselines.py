@@ -1,6 +1,6 @@
 """Baselines for ``rpnn-fold``: FINN's greedy SetFolding and an exhaustive search.
 
-Both work on the same model as `rpnn_ir.folding` (`FoldProblem`), and their designs are
+Both work on the same model as `rpnn_ir.hw.folding` (`FoldProblem`), and their designs are
 costed the same way (units, FIFOs and the width converters their word sizes need), so the
 comparison in ``benchmarks/folding.py`` and ``tests/cost/test_fold.py`` is like for like.
 
@@ -31,7 +31,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from rpnn_ir.folding import (
+from rpnn_ir.hw.folding import (
     FoldProblem,
     Group,
     Objective,

@@ -1,7 +1,7 @@
 """The example networks at the graph level (QONNX semantics), and the script that writes them.
 
     python examples/generate.py [--out-dir examples] [--seed 0]
-    rpnn_ir.examples.build("lfc_w1a1", seed=0)      # -> ModuleOp
+    rpnn_ir.builders.examples.build("lfc_w1a1", seed=0)      # -> ModuleOp
 
 Everything is drawn from one seeded numpy generator, so a seed always gives the same files.
 The networks have the shape of a Brevitas export (float weights, each followed by its weight
