@@ -21,3 +21,16 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     if os.environ.get("CI") and report.skipped and not hasattr(report, "wasxfail"):
         report.outcome = "failed"
         report.longrepr = f"skipped under CI, which counts as a failure: {report.longrepr}"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector):
+    """A module skipped while it is collected (`pytest.importorskip` at module level) never
+    reaches `pytest_runtest_makereport`: its tests would vanish from a CI run. Fail it."""
+    outcome = yield
+    report = outcome.get_result()
+    if os.environ.get("CI") and report.skipped:
+        report.outcome = "failed"
+        report.longrepr = (
+            f"skipped at collection under CI, which counts as a failure: {report.longrepr}"
+        )
