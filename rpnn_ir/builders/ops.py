@@ -102,6 +102,17 @@ def random_values(rng: np.random.Generator, elt: Attribute, shape: Sequence[int]
     return rng.integers(lo, hi + 1, size=tuple(shape), dtype=np.int64)
 
 
+def dot_bounds(x: tuple[int, int], w: np.ndarray, axis: int) -> tuple[int, int]:
+    """Exact [min, max] over the dot products of `w` along `axis` with inputs in `x`.
+
+    The bounds the accumulator type of a dense or depthwise layer must hold for these
+    weights (each weight meets the input extreme that pushes its product out furthest)."""
+    lo, hi = x
+    pos, neg = np.maximum(w, 0), np.minimum(w, 0)
+    return (int((pos * lo + neg * hi).sum(axis=axis).min()),
+            int((pos * hi + neg * lo).sum(axis=axis).max()))
+
+
 def divisors(n: int) -> list[int]:
     """The legal foldings (PE, SIMD, word sizes) of a dimension of `n` elements."""
     return [d for d in range(1, n + 1) if n % d == 0]
