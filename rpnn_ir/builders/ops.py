@@ -271,8 +271,9 @@ class FunctionBuilder:
         return self.add(rpnn.StreamToTensorOp(operands=[s], result_types=[typ]))
 
     def _unit(self, op_type: type[Operation], s: SSAValue, w: SSAValue, t: SSAValue | None,
-              out_shape: Sequence[int], acc: Attribute, out: Attribute | None, pe: int,
-              simd: int, out_bias: int | None, resource: str, ram_style: str) -> SSAValue:
+              out_shape: Sequence[int], acc: Attribute, out: Attribute | None, *, pe: int = 1,
+              simd: int = 1, out_bias: int | None = None, resource: str = "lut",
+              ram_style: str = "auto") -> SSAValue:
         """An MVTU or depthwise unit: without thresholds `t` it outputs the accumulator."""
         out_elt = acc if t is None else out
         props: dict[str, Attribute] = {
@@ -286,20 +287,17 @@ class FunctionBuilder:
                                 properties=props))
 
     def mvtu(self, s: SSAValue, w: SSAValue, acc: Attribute, t: SSAValue | None = None,
-             out: Attribute | None = None, pe: int = 1, simd: int = 1,
-             out_bias: int | None = None, resource: str = "lut",
-             ram_style: str = "auto") -> SSAValue:
+             out: Attribute | None = None, **unit) -> SSAValue:
+        """rpnn.mvtu with weights `w` [MW, MH]; `unit`: pe, simd, out_bias, resource,
+        ram_style (defaults 1, 1, none, "lut", "auto")."""
         out_shape = (*shape_of(s)[:-1], shape_of(w)[1])
-        return self._unit(rpnn.MVTUOp, s, w, t, out_shape, acc, out, pe, simd, out_bias,
-                          resource, ram_style)
+        return self._unit(rpnn.MVTUOp, s, w, t, out_shape, acc, out, **unit)
 
     def depthwise(self, s: SSAValue, w: SSAValue, acc: Attribute, t: SSAValue | None = None,
-                  out: Attribute | None = None, pe: int = 1, simd: int = 1,
-                  out_bias: int | None = None, resource: str = "lut",
-                  ram_style: str = "auto") -> SSAValue:
+                  out: Attribute | None = None, **unit) -> SSAValue:
+        """rpnn.depthwise with weights `w` [channels, taps]; `unit` as for `mvtu`."""
         out_shape = (*shape_of(s)[:-1], shape_of(w)[0])
-        return self._unit(rpnn.DepthwiseOp, s, w, t, out_shape, acc, out, pe, simd, out_bias,
-                          resource, ram_style)
+        return self._unit(rpnn.DepthwiseOp, s, w, t, out_shape, acc, out, **unit)
 
     def thresholding(self, s: SSAValue, t: SSAValue, out: Attribute, pe: int = 1,
                      out_bias: int | None = None) -> SSAValue:
