@@ -30,33 +30,20 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
-from xdsl.dialects import func
-from xdsl.dialects.builtin import (
-    DenseArrayBase,
-    FunctionType,
-    IntegerAttr,
-    ModuleOp,
-    StringAttr,
-    TensorType,
-    i64,
-)
-from xdsl.ir import Block, Region
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from rpnn_ir import dtypes  # noqa: E402
 from rpnn_ir.backends.c_runner import CReference  # noqa: E402
-from rpnn_ir.dialects import rpnn  # noqa: E402
-
-BIPOLAR = rpnn.BipolarType()
-
-
-def si(n):
-    return dtypes.int_type(n, True)
-
-
-def ui(n):
-    return dtypes.int_type(n, False)
+from rpnn_ir.builders.ops import (  # noqa: E402
+    BIPOLAR,
+    FunctionBuilder,
+    dot_bounds,
+    random_values,
+    si,
+    tensor,
+    ui,
+)
 
 
 class Builder:
@@ -64,14 +51,9 @@ class Builder:
 
     def __init__(self, shape, elt, word, seed=0):
         self.rng = np.random.default_rng(seed)
-        self.arg_type = TensorType(elt, [1, *shape])
-        self.block = Block(arg_types=[self.arg_type])
-        self.s = self.add(rpnn.TensorToStreamOp(
-            operands=[self.block.args[0]],
-            result_types=[rpnn.StreamType(shape, elt, word)]))
-        lo, hi = (-1, 1) if dtypes.is_bipolar(elt) else dtypes.element_range(elt)
-        self.sample = (self.rng.choice([-1, 1], size=(8, *shape)) if dtypes.is_bipolar(elt)
-                       else self.rng.integers(lo, hi, size=(8, *shape), endpoint=True))
+        self.fn = FunctionBuilder(tensor([1, *shape], elt))
+        self.s = self.fn.to_stream(self.fn.args[0], word)
+        self.sample = random_values(self.rng, elt, (8, *shape))
         self.elt = elt
         self.nodes: list[onnx.NodeProto] = []
         self.inits: list[onnx.TensorProto] = []
@@ -84,10 +66,6 @@ class Builder:
             self.onnx_input = helper.make_tensor_value_info("x", TensorProto.FLOAT,
                                                             [None, *shape])
         self.count = 0
-
-    def add(self, op):
-        self.block.add_op(op)
-        return op.results[0]
 
     def name(self, base):
         self.count += 1
@@ -104,11 +82,7 @@ class Builder:
         return out
 
     def _acc_type(self, w, x_elt):
-        xlo, xhi = (-1, 1) if dtypes.is_bipolar(x_elt) else dtypes.element_range(x_elt)
-        pos, neg = np.maximum(w, 0), np.minimum(w, 0)
-        hi = int((pos * xhi + neg * xlo).sum(axis=0).max())
-        lo = int((pos * xlo + neg * xhi).sum(axis=0).min())
-        return dtypes.narrowest_int_type(lo, hi)
+        return dtypes.narrowest_int_type(*dot_bounds(dtypes.element_range(x_elt), w, axis=0))
 
     def _threshold(self, acc_sample, mh, out):
         if out is None:
@@ -126,21 +100,13 @@ class Builder:
         w_elt = BIPOLAR if dtypes.is_bipolar(x_elt) and np.all(np.abs(w) == 1) and (
             self.bipolar_weights) else si(2)
         acc = self._acc_type(w, x_elt)
-        shape = self.s.type.get_shape()
-        if self.s.type.word.data != simd:
-            self.s = self.add(rpnn.DWCOp(operands=[self.s], result_types=[
-                rpnn.StreamType(shape, x_elt, simd)]))
+        self.reword(simd)
         acc_sample = self.sample @ w
         t, t_elt = self._threshold(acc_sample, w.shape[1], out)
-        wc = self.add(rpnn.ConstantOp.from_numpy(w, w_elt))
-        tc = None if t is None else self.add(rpnn.ConstantOp.from_numpy(t, t_elt))
-        props = {"pe": IntegerAttr(pe, i64), "simd": IntegerAttr(simd, i64), "acc_type": acc,
-                 "resource_type": StringAttr("lut"), "ram_style": StringAttr("auto")}
-        out_elt = acc if out is None else out
-        if out is not None and not dtypes.is_bipolar(out):
-            props["out_bias"] = IntegerAttr(0, i64)
-        self.s = self.add(rpnn.MVTUOp(operands=[self.s, wc, tc], result_types=[
-            rpnn.StreamType([*shape[:-1], w.shape[1]], out_elt, pe)], properties=props))
+        wc = self.fn.const(w, w_elt)
+        tc = None if t is None else self.fn.const(t, t_elt)
+        out_bias = 0 if out is not None and not dtypes.is_bipolar(out) else None
+        self.s = self.fn.mvtu(self.s, wc, acc, tc, out, pe=pe, simd=simd, out_bias=out_bias)
         if t is None:
             self.sample = acc_sample
         else:
@@ -179,35 +145,22 @@ class Builder:
         h, w, c = self.s.type.get_shape()
         oh, ow = h - kernel + 1, w - kernel + 1
         word = simd if c % simd == 0 else self.s.type.word.data
-        self.s = self.add(self._swg(kernel, word))
+        self.reword(word)
+        self.s = self.fn.swg(self.s, (kernel, kernel), (1, 1), word)
         view = np.lib.stride_tricks.sliding_window_view(self.sample, (kernel, kernel),
                                                         axis=(1, 2))
         self.sample = view.transpose(0, 1, 2, 4, 5, 3).reshape(self.sample.shape[0], oh, ow, -1)
         wts = self.rng.integers(-2, 1, size=(kernel * kernel * c, out_channels), endpoint=True)
         self.mvtu(wts, out, pe, simd, conv=(kernel, kernel, c))
 
-    def _swg(self, kernel, word):
-        h, w, c = self.s.type.get_shape()
-        elt = self.s.type.element_type
+    def reword(self, word):
+        """The current stream with `word` elements per word (a width converter if needed)."""
         if self.s.type.word.data != word:
-            self.s = self.add(rpnn.DWCOp(operands=[self.s], result_types=[
-                rpnn.StreamType([h, w, c], elt, word)]))
-        return rpnn.SWGOp(operands=[self.s], result_types=[
-            rpnn.StreamType([h - kernel + 1, w - kernel + 1, kernel * kernel * c], elt, word)],
-            properties={"kernel": DenseArrayBase.from_list(i64, [kernel, kernel]),
-                        "stride": DenseArrayBase.from_list(i64, [1, 1]),
-                        "simd": IntegerAttr(word, i64)})
+            self.s = self.fn.dwc(self.s, word)
 
     def pool(self, pe):
-        h, w, c = self.s.type.get_shape()
-        elt = self.s.type.element_type
-        if self.s.type.word.data != pe:
-            self.s = self.add(rpnn.DWCOp(operands=[self.s], result_types=[
-                rpnn.StreamType([h, w, c], elt, pe)]))
-        self.s = self.add(rpnn.StreamMaxPoolOp(operands=[self.s], result_types=[
-            rpnn.StreamType([h // 2, w // 2, c], elt, pe)], properties={
-            "kernel": DenseArrayBase.from_list(i64, [2, 2]),
-            "stride": DenseArrayBase.from_list(i64, [2, 2]), "pe": IntegerAttr(pe, i64)}))
+        self.reword(pe)
+        self.s = self.fn.stream_maxpool(self.s, (2, 2), (2, 2), pe)
         view = np.lib.stride_tricks.sliding_window_view(self.sample, (2, 2), axis=(1, 2))
         self.sample = view[:, ::2, ::2].max(axis=(-2, -1))
         self.cur = self.node("MaxPool", [self.cur], kernel_shape=[2, 2], strides=[2, 2])
@@ -215,22 +168,13 @@ class Builder:
     def flatten(self):
         h, w, c = self.s.type.get_shape()
         assert h == w == 1, "flatten of NHWC equals NCHW only for 1x1 pixels"
-        elt = self.s.type.element_type
-        self.s = self.add(rpnn.DWCOp(operands=[self.s], result_types=[
-            rpnn.StreamType([c], elt, self.s.type.word.data)]))
+        self.s = self.fn.dwc(self.s, self.s.type.word.data, [c])
         self.sample = self.sample.reshape(self.sample.shape[0], -1)
         self.cur = self.node("Flatten", [self.cur])
 
     def finish(self):
-        shape = self.s.type.get_shape()
-        self.out_rank = 1 + len(shape)
-        out = self.add(rpnn.StreamToTensorOp(operands=[self.s], result_types=[
-            TensorType(self.s.type.element_type, [1, *shape])]))
-        self.block.add_op(func.ReturnOp(out))
-        module = ModuleOp([func.FuncOp("main", FunctionType.from_lists([self.arg_type],
-                                                                       [out.type]),
-                                       Region(self.block))])
-        module.verify()
+        self.out_rank = 1 + len(self.s.type.get_shape())
+        module = self.fn.finish(self.fn.to_tensor(self.s))
         graph = helper.make_graph(self.nodes, "net", [self.onnx_input], [
             helper.make_tensor_value_info(self.cur, TensorProto.FLOAT, [None] * self.out_rank)],
             self.inits)

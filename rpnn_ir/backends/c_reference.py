@@ -25,7 +25,7 @@ from typing import IO
 
 import numpy as np
 from xdsl.context import Context
-from xdsl.dialects.builtin import ModuleOp
+from xdsl.dialects.builtin import DenseArrayBase, ModuleOp
 from xdsl.ir import Attribute
 from xdsl.utils.target import Target
 
@@ -380,29 +380,39 @@ class _Emitter:
 """
         self._add(node, body, helper)
 
-    def unit_swg(self, node: Node) -> None:
-        op = node.op
-        assert isinstance(op, rpnn.SWGOp)
+    def _window_unit(self, node: Node, kernel: DenseArrayBase, stride: DenseArrayBase,
+                     variables: str, per_pixel: str) -> None:
+        """A unit sliding a window over an NHWC frame (SWG, max pool): loops over frames and
+        output pixels with `corner` at the window's top-left element; `per_pixel` (a format
+        string of kh, kw, w, c and ct) writes the pixel's outputs through `y`."""
         h, w, c = self.stream(node.inputs[0]).shape
         oh, ow, _ = self.stream(node.outputs[0]).shape
-        kh, kw = rpnn._ints(op.kernel)
-        sh, sw = rpnn._ints(op.stride)
+        kh, kw = rpnn._ints(kernel)
+        sh, sw = rpnn._ints(stride)
         ct = self.ctype(node.inputs[0])
+        inner = per_pixel.format(kh=kh, kw=kw, w=w, c=c, ct=ct)
         body = f"""\
-    size_t f, oh, ow, kh, kw;
+    size_t f, oh, ow, kh, kw{variables};
     for (f = 0; f < frames; ++f) {{
         const {ct} *xf = x0 + f * {h * w * c};
         for (oh = 0; oh < {oh}; ++oh)
-            for (ow = 0; ow < {ow}; ++ow)
-                for (kh = 0; kh < {kh}; ++kh)
-                    for (kw = 0; kw < {kw}; ++kw) {{
-                        memcpy(y, xf + ((oh * {sh} + kh) * {w} + ow * {sw} + kw) * {c},
-                               {c} * sizeof *y);
-                        y += {c};
-                    }}
+            for (ow = 0; ow < {ow}; ++ow) {{
+                const {ct} *corner = xf + (oh * {sh} * {w} + ow * {sw}) * {c};
+{inner}            }}
     }}
 """
         self._add(node, body)
+
+    def unit_swg(self, node: Node) -> None:
+        op = node.op
+        assert isinstance(op, rpnn.SWGOp)
+        self._window_unit(node, op.kernel, op.stride, "", """\
+                for (kh = 0; kh < {kh}; ++kh)
+                    for (kw = 0; kw < {kw}; ++kw) {{
+                        memcpy(y, corner + (kh * {w} + kw) * {c}, {c} * sizeof *y);
+                        y += {c};
+                    }}
+""")
 
     def unit_pad(self, node: Node) -> None:
         op = node.op
@@ -427,18 +437,7 @@ class _Emitter:
     def unit_stream_maxpool(self, node: Node) -> None:
         op = node.op
         assert isinstance(op, rpnn.StreamMaxPoolOp)
-        h, w, c = self.stream(node.inputs[0]).shape
-        oh, ow, _ = self.stream(node.outputs[0]).shape
-        kh, kw = rpnn._ints(op.kernel)
-        sh, sw = rpnn._ints(op.stride)
-        ct = self.ctype(node.inputs[0])
-        body = f"""\
-    size_t f, oh, ow, kh, kw, ch;
-    for (f = 0; f < frames; ++f) {{
-        const {ct} *xf = x0 + f * {h * w * c};
-        for (oh = 0; oh < {oh}; ++oh)
-            for (ow = 0; ow < {ow}; ++ow) {{
-                const {ct} *corner = xf + (oh * {sh} * {w} + ow * {sw}) * {c};
+        self._window_unit(node, op.kernel, op.stride, ", ch", """\
                 for (ch = 0; ch < {c}; ++ch) {{
                     {ct} best = corner[ch];
                     for (kh = 0; kh < {kh}; ++kh)
@@ -449,10 +448,7 @@ class _Emitter:
                         }}
                     *y++ = best;
                 }}
-            }}
-    }}
-"""
-        self._add(node, body)
+""")
 
     def unit_add_streams(self, node: Node) -> None:
         out_ct = self.ctype(node.outputs[0])

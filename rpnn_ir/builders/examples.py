@@ -27,26 +27,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from xdsl.builder import Builder
 from xdsl.context import Context
-from xdsl.dialects.builtin import (
-    Builtin,
-    DenseArrayBase,
-    DenseIntOrFPElementsAttr,
-    FloatAttr,
-    IntegerAttr,
-    ModuleOp,
-    TensorType,
-    f32,
-    i64,
-)
-from xdsl.dialects.func import Func, FuncOp, ReturnOp
-from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
+from xdsl.dialects.builtin import Builtin, ModuleOp
+from xdsl.dialects.func import Func
+from xdsl.ir import SSAValue
 from xdsl.parser import Parser
 from xdsl.printer import Printer
-from xdsl.rewriter import InsertPoint
 
-from rpnn_ir import dtypes
+from rpnn_ir.builders.ops import F32, FunctionBuilder, shape_of, tensor
 from rpnn_ir.dialects import rpnn
 
 EPSILON = 1e-4
@@ -54,136 +42,6 @@ EPSILON = 1e-4
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def dense_f32(values: np.ndarray | float) -> DenseIntOrFPElementsAttr:
-    """An f32 dense attribute from raw bytes; a Python scalar gives a rank-0 `tensor<f32>`."""
-    return dtypes.numpy_to_dense(np.asarray(values, dtype=np.float32), f32)
-
-
-def f32_tensor(shape: Sequence[int]) -> TensorType:
-    return TensorType(f32, list(shape))
-
-
-def shape_of(value: SSAValue) -> tuple[int, ...]:
-    assert isinstance(value.type, TensorType)
-    return tuple(value.type.get_shape())
-
-
-class GraphBuilder:
-    """Appends graph-level rpnn ops to the body of one function and infers result types."""
-
-    def __init__(self, input_types: Sequence[Attribute]):
-        self.block = Block(arg_types=input_types)
-        self.builder = Builder(InsertPoint.at_end(self.block))
-
-    @property
-    def args(self) -> tuple[SSAValue, ...]:
-        return tuple(self.block.args)
-
-    def insert(self, op: Operation) -> SSAValue:
-        self.builder.insert(op)
-        return op.results[0]
-
-    def constant(self, values: np.ndarray) -> SSAValue:
-        """An f32 constant tensor (float weights, biases)."""
-        return self.insert(rpnn.ConstantOp.from_numpy(values.astype(np.float32), f32))
-
-    def quant(
-        self,
-        x: SSAValue,
-        *,
-        scale: np.ndarray | float,
-        bits: int,
-        signed: bool,
-        narrow: bool,
-        rounding: str = "ROUND",
-        zero_point: float = 0.0,
-    ) -> SSAValue:
-        """QONNX Quant with an f32 result (fake quantization)."""
-        return self.insert(rpnn.QuantOp.from_params(
-            x, x.type, scale=scale, bits=bits, signed=signed, narrow=narrow,
-            zero_point=zero_point, rounding=rounding))
-
-    def bipolar_quant(self, x: SSAValue, scale: float = 1.0) -> SSAValue:
-        """QONNX BipolarQuant with an f32 result."""
-        return self.insert(
-            rpnn.BipolarQuantOp(
-                operands=[x], result_types=[x.type], properties={"scale": dense_f32(scale)}
-            )
-        )
-
-    def matmul(self, x: SSAValue, w: SSAValue) -> SSAValue:
-        shape = (*shape_of(x)[:-1], shape_of(w)[1])
-        return self.insert(rpnn.MatMulOp(operands=[x, w], result_types=[f32_tensor(shape)]))
-
-    def conv2d(self, x: SSAValue, w: SSAValue) -> SSAValue:
-        """Valid (unpadded) convolution, stride 1, NCHW input and OIHW weights."""
-        n, _, h, wd = shape_of(x)
-        o, _, kh, kw = shape_of(w)
-        shape = (n, o, h - kh + 1, wd - kw + 1)
-        properties = {
-            "stride": DenseArrayBase.from_list(i64, [1, 1]),
-            "padding": DenseArrayBase.from_list(i64, [0, 0, 0, 0]),
-            "dilation": DenseArrayBase.from_list(i64, [1, 1]),
-            "groups": IntegerAttr(1, i64),
-        }
-        return self.insert(
-            rpnn.Conv2dOp(operands=[x, w], result_types=[f32_tensor(shape)], properties=properties)
-        )
-
-    def batchnorm(
-        self, x: SSAValue, scale: np.ndarray, bias: np.ndarray, mean: np.ndarray, var: np.ndarray
-    ) -> SSAValue:
-        properties = {
-            "scale": dense_f32(scale),
-            "bias": dense_f32(bias),
-            "mean": dense_f32(mean),
-            "var": dense_f32(var),
-            "epsilon": FloatAttr(EPSILON, f32),
-        }
-        return self.insert(
-            rpnn.BatchNormOp(operands=[x], result_types=[x.type], properties=properties)
-        )
-
-    def scale_bias(self, x: SSAValue, scale: np.ndarray | float, bias: np.ndarray | float):
-        properties = {"scale": dense_f32(scale), "bias": dense_f32(bias)}
-        return self.insert(
-            rpnn.ScaleBiasOp(operands=[x], result_types=[x.type], properties=properties)
-        )
-
-    def add(self, x: SSAValue, y: SSAValue) -> SSAValue:
-        shape = np.broadcast_shapes(shape_of(x), shape_of(y))
-        return self.insert(rpnn.AddOp(operands=[x, y], result_types=[f32_tensor(shape)]))
-
-    def relu(self, x: SSAValue) -> SSAValue:
-        return self.insert(rpnn.ReluOp(operands=[x], result_types=[x.type]))
-
-    def maxpool(self, x: SSAValue, kernel: int) -> SSAValue:
-        """Non-overlapping kernel x kernel max pooling, no padding."""
-        n, c, h, w = shape_of(x)
-        properties = {
-            "kernel": DenseArrayBase.from_list(i64, [kernel, kernel]),
-            "stride": DenseArrayBase.from_list(i64, [kernel, kernel]),
-            "padding": DenseArrayBase.from_list(i64, [0, 0, 0, 0]),
-        }
-        shape = (n, c, h // kernel, w // kernel)
-        return self.insert(
-            rpnn.MaxPoolOp(operands=[x], result_types=[f32_tensor(shape)], properties=properties)
-        )
-
-    def reshape(self, x: SSAValue, shape: Sequence[int]) -> SSAValue:
-        return self.insert(rpnn.ReshapeOp(operands=[x], result_types=[f32_tensor(shape)]))
-
-    def finish(self, name: str, outputs: Sequence[SSAValue]) -> ModuleOp:
-        """Return `outputs` from a public function `name` and wrap it in a module."""
-        self.builder.insert(ReturnOp(*outputs))
-        function = FuncOp(
-            name,
-            ([arg.type for arg in self.block.args], [out.type for out in outputs]),
-            Region(self.block),
-        )
-        return ModuleOp([function])
 
 
 def random_batchnorm(
@@ -223,19 +81,19 @@ def build_lfc_w1a1(rng: np.random.Generator) -> ModuleOp:
     scale/bias (Brevitas' TensorNorm) giving f32 logits.
     """
     sizes = [784, 1024, 1024, 1024, 10]
-    g = GraphBuilder([f32_tensor([1, sizes[0]])])
-    x = g.bipolar_quant(g.args[0])
+    g = FunctionBuilder(tensor([1, sizes[0]], F32))
+    x = g.bipolar_quant(g.args[0], 1.0)
     for layer, (k, m) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
-        w = g.bipolar_quant(g.constant(rng.standard_normal((k, m), dtype=np.float32)))
-        acc = g.matmul(x, w)
+        w = g.bipolar_quant(g.const(rng.standard_normal((k, m), dtype=np.float32), F32), 1.0)
+        acc = g.matmul(x, w, F32)
         pre_std = float(np.sqrt(k))  # sum of k products of +-1
         if layer < len(sizes) - 2:
-            x = g.bipolar_quant(g.batchnorm(acc, *random_batchnorm(rng, m, pre_std)))
+            x = g.bipolar_quant(g.batchnorm(acc, *random_batchnorm(rng, m, pre_std), EPSILON), 1.0)
         else:
             scale = np.float32(rng.uniform(0.5, 1.5) / pre_std)
             bias = np.float32(rng.normal(0.0, 0.1))
             x = g.scale_bias(acc, scale, bias)
-    return g.finish("main", [x])
+    return g.finish(x)
 
 
 def build_cnv_w2a2(rng: np.random.Generator) -> ModuleOp:
@@ -247,7 +105,7 @@ def build_cnv_w2a2(rng: np.random.Generator) -> ModuleOp:
     batch norm -> Quant activation (2-bit signed narrow, scale 1: values -1, 0, +1), max pool
     after the activation of layers 2 and 4.  The last layer ends with batch norm: f32 logits.
     """
-    g = GraphBuilder([f32_tensor([1, 3, 32, 32])])
+    g = FunctionBuilder(tensor([1, 3, 32, 32], F32))
     x = g.quant(g.args[0], scale=2.0**-7, bits=8, signed=True, narrow=False)
     act_power = 1.0 / 3.0  # E[x^2] of a uniform input in [-1, 1)
 
@@ -256,11 +114,11 @@ def build_cnv_w2a2(rng: np.random.Generator) -> ModuleOp:
         w = rng.standard_normal(shape, dtype=np.float32)
         scale = ternary_scale(w)
         nonzero = float(np.mean(np.abs(w) >= 0.5 * scale))
-        quantized = g.quant(g.constant(w), scale=scale, bits=2, signed=True, narrow=True)
+        quantized = g.quant(g.const(w, F32), scale=scale, bits=2, signed=True, narrow=True)
         return quantized, scale * float(np.sqrt(nonzero * act_power))
 
     def activation(acc: SSAValue, channels: int, pre_std: float) -> SSAValue:
-        normed = g.batchnorm(acc, *random_batchnorm(rng, channels, pre_std))
+        normed = g.batchnorm(acc, *random_batchnorm(rng, channels, pre_std), EPSILON)
         return g.quant(normed, scale=1.0, bits=2, signed=True, narrow=True)
 
     channels = 3
@@ -273,11 +131,11 @@ def build_cnv_w2a2(rng: np.random.Generator) -> ModuleOp:
         (256, False),
     ]:
         w, product_std = weights((out_channels, channels, 3, 3))
-        acc = g.conv2d(x, w)
+        acc = g.conv2d(x, w, F32)
         x = activation(acc, out_channels, product_std * float(np.sqrt(channels * 9)))
         act_power = 0.6  # ternary activations: about 60% non-zero
         if pool:
-            x = g.maxpool(x, 2)
+            x = g.maxpool(x, (2, 2), (2, 2))
         channels = out_channels
     assert shape_of(x) == (1, 256, 1, 1), shape_of(x)
     x = g.reshape(x, [1, 256])
@@ -285,13 +143,13 @@ def build_cnv_w2a2(rng: np.random.Generator) -> ModuleOp:
     sizes = [256, 512, 512, 10]
     for layer, (k, m) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
         w, product_std = weights((k, m))
-        acc = g.matmul(x, w)
+        acc = g.matmul(x, w, F32)
         pre_std = product_std * float(np.sqrt(k))
         if layer < len(sizes) - 2:
             x = activation(acc, m, pre_std)
         else:
-            x = g.batchnorm(acc, *random_batchnorm(rng, m, pre_std))
-    return g.finish("main", [x])
+            x = g.batchnorm(acc, *random_batchnorm(rng, m, pre_std), EPSILON)
+    return g.finish(x)
 
 
 def build_tiny_mlp(rng: np.random.Generator) -> ModuleOp:
@@ -306,20 +164,21 @@ def build_tiny_mlp(rng: np.random.Generator) -> ModuleOp:
     def values(shape: tuple[int, ...], std: float) -> np.ndarray:
         return (np.round(rng.normal(0.0, std, shape) * 64) / 64 + 0.0).astype(np.float32)
 
-    g = GraphBuilder([f32_tensor([1, 16])])
+    g = FunctionBuilder(tensor([1, 16], F32))
     x = g.quant(g.args[0], scale=0.5, bits=2, signed=True, narrow=False)
 
     w1 = values((16, 8), 0.5)
     scale1 = np.maximum(np.abs(w1).max(axis=0, keepdims=True), 1 / 64)
-    w1q = g.quant(g.constant(w1), scale=scale1, bits=2, signed=True, narrow=True)
-    h = g.add(g.matmul(x, w1q), g.constant(values((8,), 0.25)))
+    w1q = g.quant(g.const(w1, F32), scale=scale1, bits=2, signed=True, narrow=True)
+    h = g.binary(rpnn.AddOp, g.matmul(x, w1q, F32), g.const(values((8,), 0.25), F32), F32)
     h = g.quant(g.relu(h), scale=0.5, bits=2, signed=False, narrow=False)
 
     w2 = values((8, 4), 0.5)
     scale2 = max(float(np.abs(w2).max()), 1 / 64)
-    w2q = g.quant(g.constant(w2), scale=scale2, bits=2, signed=True, narrow=True)
-    logits = g.add(g.matmul(h, w2q), g.constant(values((4,), 0.25)))
-    return g.finish("main", [logits])
+    w2q = g.quant(g.const(w2, F32), scale=scale2, bits=2, signed=True, narrow=True)
+    logits = g.binary(rpnn.AddOp, g.matmul(h, w2q, F32), g.const(values((4,), 0.25), F32),
+                      F32)
+    return g.finish(logits)
 
 
 NETWORKS = {

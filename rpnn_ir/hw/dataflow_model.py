@@ -258,13 +258,14 @@ def evaluate(unit: Unit, *, pe: int | None = None, simd: int | None = None,
         n_thr, t_bits = _threshold_params(op)
         return cost.thresholding_cost(x.channels, pe, math.prod(x.get_shape()[:-1]),
                                       n_thresholds=n_thr, threshold_bits=t_bits)
-    if kind == "swg":
-        assert isinstance(op, rpnn.SWGOp)
+    if kind in ("swg", "maxpool"):
+        assert isinstance(op, rpnn.SWGOp | rpnn.StreamMaxPoolOp)
         x = _stream(op.input)
         h, w, c = x.get_shape()
         k, s = _ints(op.kernel), _ints(op.stride)
-        return cost.swg_cost(h, w, c, (k[0], k[1]), (s[0], s[1]), simd,
-                             element_bits(x.element_type))
+        unit_cost = cost.swg_cost if kind == "swg" else cost.maxpool_cost
+        return unit_cost(h, w, c, (k[0], k[1]), (s[0], s[1]), simd if kind == "swg" else pe,
+                         element_bits(x.element_type))
     if kind == "pad":
         assert isinstance(op, rpnn.PadOp)
         y = _stream(op.output)
@@ -272,13 +273,6 @@ def evaluate(unit: Unit, *, pe: int | None = None, simd: int | None = None,
         p = _ints(op.padding)
         return cost.pad_cost(oh, ow, c, simd, element_bits(y.element_type),
                              (p[0], p[1], p[2], p[3]))
-    if kind == "maxpool":
-        assert isinstance(op, rpnn.StreamMaxPoolOp)
-        x = _stream(op.input)
-        h, w, c = x.get_shape()
-        k, s = _ints(op.kernel), _ints(op.stride)
-        return cost.maxpool_cost(h, w, c, (k[0], k[1]), (s[0], s[1]), pe,
-                                 element_bits(x.element_type))
     if kind == "add":
         assert isinstance(op, rpnn.AddStreamsOp)
         y = _stream(op.output)

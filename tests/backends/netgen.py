@@ -13,73 +13,22 @@ import math
 from collections.abc import Callable, Sequence
 
 import numpy as np
-from xdsl.dialects import func
-from xdsl.dialects.builtin import (
-    DenseArrayBase,
-    FunctionType,
-    IntegerAttr,
-    ModuleOp,
-    StringAttr,
-    TensorType,
-    i64,
-)
-from xdsl.ir import Attribute, Block, Region, SSAValue
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.ir import Attribute, SSAValue
 
 from rpnn_ir import dtypes
-from rpnn_ir.dialects import rpnn
-
-BIPOLAR = rpnn.BipolarType()
-
-
-def si(width: int) -> Attribute:
-    return dtypes.int_type(width, signed=True)
-
-
-def ui(width: int) -> Attribute:
-    return dtypes.int_type(width, signed=False)
-
-
-def _ints(values: Sequence[int]) -> DenseArrayBase:
-    return DenseArrayBase.from_list(i64, [int(v) for v in values])
-
-
-def _i64(value: int) -> IntegerAttr:
-    return IntegerAttr(int(value), i64)
-
-
-def _shape(s: SSAValue) -> tuple[int, ...]:
-    return tuple(s.type.get_shape())
-
-
-def _elt(s: SSAValue) -> Attribute:
-    return s.type.element_type
-
-
-def _word(s: SSAValue) -> int:
-    return s.type.word.data
-
-
-def _stream(shape, elt, word) -> rpnn.StreamType:
-    return rpnn.StreamType(list(shape), elt, word)
-
-
-def _window_out(size: int, kernel: int, stride: int) -> int:
-    return (size - kernel) // stride + 1
-
-
-def _range(elt: Attribute) -> tuple[int, int]:
-    return dtypes.element_range(elt)
-
-
-def _values(rng: np.random.Generator, elt: Attribute, shape) -> np.ndarray:
-    if dtypes.is_bipolar(elt):
-        return rng.choice(np.array([-1, 1]), size=shape)
-    lo, hi = _range(elt)
-    return rng.integers(lo, hi, size=shape, endpoint=True)
-
-
-def divisors(n: int) -> list[int]:
-    return [d for d in range(1, n + 1) if n % d == 0]
+from rpnn_ir.builders.ops import (
+    BIPOLAR,
+    FunctionBuilder,
+    divisors,
+    dot_bounds,
+    elt_of,
+    random_values,
+    shape_of,
+    si,
+    tensor,
+    ui,
+)
 
 
 class Net:
@@ -87,15 +36,10 @@ class Net:
 
     def __init__(self, seed: int = 0, name: str = "main"):
         self.rng = np.random.default_rng(seed)
-        self.block = Block()
-        self.arg_types: list[Attribute] = []
+        self.fn = FunctionBuilder()
         self.results: list[SSAValue] = []
         self.name = name
         self.samples: dict[SSAValue, np.ndarray] = {}  # sample frames of each stream
-
-    def _add(self, op) -> SSAValue:
-        self.block.add_op(op)
-        return op.results[0]
 
     def _sample(self, s: SSAValue) -> np.ndarray:
         return self.samples[s]
@@ -104,29 +48,19 @@ class Net:
 
     def input(self, shape: Sequence[int], elt: Attribute, word: int = 1,
               name: str | None = None) -> SSAValue:
-        typ = TensorType(elt, [1, *shape])
-        self.arg_types.append(typ)
-        arg = self.block.insert_arg(typ, len(self.block.args))
-        if name is not None:
-            arg.name_hint = name
-        s = self._add(rpnn.TensorToStreamOp(operands=[arg],
-                                            result_types=[_stream(shape, elt, word)]))
-        self.samples[s] = _values(self.rng, elt, (16, *shape))
+        arg = self.fn.add_arg(tensor([1, *shape], elt), name)
+        s = self.fn.to_stream(arg, word)
+        self.samples[s] = random_values(self.rng, elt, (16, *shape))
         return s
 
     def output(self, s: SSAValue) -> None:
-        typ = TensorType(_elt(s), [1, *_shape(s)])
-        self.results.append(self._add(rpnn.StreamToTensorOp(operands=[s], result_types=[typ])))
+        self.results.append(self.fn.to_tensor(s))
 
     def finish(self) -> ModuleOp:
-        self.block.add_op(func.ReturnOp(*self.results))
-        ftype = FunctionType.from_lists(self.arg_types, [r.type for r in self.results])
-        module = ModuleOp([func.FuncOp(self.name, ftype, Region(self.block))])
-        module.verify()
-        return module
+        return self.fn.finish(*self.results, name=self.name)
 
     def const(self, values: np.ndarray, elt: Attribute) -> SSAValue:
-        return self._add(rpnn.ConstantOp.from_numpy(np.asarray(values), elt))
+        return self.fn.const(np.asarray(values), elt)
 
     # ---- helpers -----------------------------------------------------------------
 
@@ -136,7 +70,7 @@ class Net:
         if dtypes.is_bipolar(out):
             steps, bias = 1, None
         else:
-            lo, hi = _range(out)
+            lo, hi = dtypes.element_range(out)
             steps = min(hi - lo, 15)
             bias = lo if lo != 0 else None
         rows = channels if per_channel else 1
@@ -148,8 +82,8 @@ class Net:
             t[r] = self.rng.permutation(picks)  # unsorted on purpose
         return t, bias
 
-    def _threshold_type(self, t: np.ndarray) -> Attribute:
-        return dtypes.narrowest_int_type(int(t.min()), int(t.max()))
+    def _threshold_const(self, t: np.ndarray) -> SSAValue:
+        return self.const(t, dtypes.narrowest_int_type(int(t.min()), int(t.max())))
 
     def _acc_type(self, lo: int, hi: int, wider: bool = False) -> Attribute:
         typ = dtypes.narrowest_int_type(lo, hi)
@@ -157,38 +91,24 @@ class Net:
             return dtypes.int_type(typ.width.data + 2, dtypes.is_int(typ) and lo < 0)
         return typ
 
-    def _unit(self, op_type, s, w_values, w_elt, acc_bounds, acc_samples, channels, out_shape,
-              out, pe, simd, per_channel=True, resource="lut", ram="auto"):
+    def _unit(self, build: Callable[..., SSAValue], s: SSAValue, w_values: np.ndarray,
+              w_elt: Attribute, acc_bounds: tuple[int, int], acc_samples: np.ndarray,
+              channels: int, out: Attribute | None, pe: int, simd: int,
+              per_channel: bool = True, resource: str = "lut", ram: str = "auto"
+              ) -> SSAValue:
+        """An MVTU or depthwise unit (`build`) with a random accumulator type (the narrowest
+        or two bits wider) and thresholds drawn from the sampled accumulators."""
         lo, hi = acc_bounds
         acc = self._acc_type(lo, hi, wider=bool(self.rng.integers(0, 2)))
         w = self.const(w_values, w_elt)
-        operands = [s, w]
-        props: dict[str, Attribute] = {
-            "pe": _i64(pe), "simd": _i64(simd), "acc_type": acc,
-            "resource_type": StringAttr(resource), "ram_style": StringAttr(ram),
-        }
         if out is None:
-            operands.append(None)
-            out_elt = acc
-            sample = acc_samples
-        else:
-            t, bias = self._thresholds(acc_samples, channels, out, per_channel)
-            operands.append(self.const(t, self._threshold_type(t)))
-            if bias is not None:
-                props["out_bias"] = _i64(bias)
-            out_elt = out
-            counts = (np.sort(t, axis=1)[None, :, :] if t.shape[0] > 1 else
-                      np.sort(t, axis=1)[None, :, :])
-            flat = acc_samples.reshape(-1, channels)
-            rows = counts[0] if t.shape[0] > 1 else np.repeat(counts[0], channels, axis=0)
-            n = np.stack([np.searchsorted(rows[c], flat[:, c], side="right")
-                          for c in range(channels)], axis=1)
-            sample = (2 * n - 1 if dtypes.is_bipolar(out) else n + (bias or 0))
-            sample = sample.reshape(acc_samples.shape)
-        result = self._add(op_type(operands=operands,
-                                   result_types=[_stream(out_shape, out_elt, pe)],
-                                   properties=props))
-        self.samples[result] = sample
+            result = build(s, w, acc, pe=pe, simd=simd, resource=resource, ram_style=ram)
+            self.samples[result] = acc_samples
+            return result
+        t, bias = self._thresholds(acc_samples, channels, out, per_channel)
+        result = build(s, w, acc, self._threshold_const(t), out, pe=pe, simd=simd,
+                       out_bias=bias, resource=resource, ram_style=ram)
+        self.samples[result] = _threshold_samples(acc_samples, t, channels, out, bias)
         return result
 
     # ---- units -------------------------------------------------------------------
@@ -197,72 +117,47 @@ class Net:
              pe: int = 1, simd: int = 1, per_channel: bool = True, resource: str = "lut",
              ram: str = "auto") -> SSAValue:
         s = self.rewordto(s, simd)
-        mw = _shape(s)[-1]
-        w = _values(self.rng, w_elt, (mw, mh))
-        xlo, xhi = _range(_elt(s))
-        pos, neg = np.maximum(w, 0), np.minimum(w, 0)
-        hi = int((pos * xhi + neg * xlo).sum(axis=0).max())
-        lo = int((pos * xlo + neg * xhi).sum(axis=0).min())
+        mw = shape_of(s)[-1]
+        w = random_values(self.rng, w_elt, (mw, mh))
+        bounds = dot_bounds(dtypes.element_range(elt_of(s)), w, axis=0)
         acc_samples = self._sample(s) @ w
-        return self._unit(rpnn.MVTUOp, s, w, w_elt, (lo, hi), acc_samples, mh,
-                          (*_shape(s)[:-1], mh), out, pe, simd, per_channel, resource, ram)
+        return self._unit(self.fn.mvtu, s, w, w_elt, bounds, acc_samples, mh, out, pe, simd,
+                          per_channel, resource, ram)
 
     def depthwise(self, s: SSAValue, w_elt: Attribute, out: Attribute | None, taps: int,
                   pe: int = 1, simd: int = 1) -> SSAValue:
         s = self.rewordto(s, pe * simd)
-        channels = _shape(s)[-1] // taps
-        w = _values(self.rng, w_elt, (channels, taps))
-        xlo, xhi = _range(_elt(s))
-        pos, neg = np.maximum(w, 0), np.minimum(w, 0)
-        hi = int((pos * xhi + neg * xlo).sum(axis=1).max())
-        lo = int((pos * xlo + neg * xhi).sum(axis=1).min())
+        channels = shape_of(s)[-1] // taps
+        w = random_values(self.rng, w_elt, (channels, taps))
+        bounds = dot_bounds(dtypes.element_range(elt_of(s)), w, axis=1)
         x = self._sample(s)
         xs = x.reshape(*x.shape[:-1], taps, channels)
         acc_samples = np.einsum("...kc,ck->...c", xs, w)
-        return self._unit(rpnn.DepthwiseOp, s, w, w_elt, (lo, hi), acc_samples, channels,
-                          (*_shape(s)[:-1], channels), out, pe, simd)
+        return self._unit(self.fn.depthwise, s, w, w_elt, bounds, acc_samples, channels, out,
+                          pe, simd)
 
     def thresholding(self, s: SSAValue, out: Attribute, pe: int = 1,
                      per_channel: bool = True) -> SSAValue:
         s = self.rewordto(s, pe)
-        channels = _shape(s)[-1]
+        channels = shape_of(s)[-1]
         t, bias = self._thresholds(self._sample(s), channels, out, per_channel)
-        props: dict[str, Attribute] = {"pe": _i64(pe)}
-        if bias is not None:
-            props["out_bias"] = _i64(bias)
-        tc = self.const(t, self._threshold_type(t))
-        result = self._add(rpnn.ThresholdingOp(
-            operands=[s, tc], result_types=[_stream(_shape(s), out, pe)], properties=props))
-        x = self._sample(s).reshape(-1, channels)
-        rows = np.sort(t, axis=1)
-        n = np.stack([np.searchsorted(rows[c if rows.shape[0] > 1 else 0], x[:, c],
-                                      side="right") for c in range(channels)], axis=1)
-        sample = 2 * n - 1 if dtypes.is_bipolar(out) else n + (bias or 0)
-        self.samples[result] = sample.reshape(self._sample(s).shape)
+        result = self.fn.thresholding(s, self._threshold_const(t), out, pe, bias)
+        self.samples[result] = _threshold_samples(self._sample(s), t, channels, out, bias)
         return result
 
     def swg(self, s: SSAValue, kernel, stride, simd: int = 1) -> SSAValue:
         s = self.rewordto(s, simd)
-        h, w, c = _shape(s)
-        shape = (_window_out(h, kernel[0], stride[0]), _window_out(w, kernel[1], stride[1]),
-                 kernel[0] * kernel[1] * c)
-        result = self._add(rpnn.SWGOp(
-            operands=[s], result_types=[_stream(shape, _elt(s), simd)],
-            properties={"kernel": _ints(kernel), "stride": _ints(stride),
-                        "simd": _i64(simd)}))
+        result = self.fn.swg(s, kernel, stride, simd)
         x = self._sample(s)
         view = np.lib.stride_tricks.sliding_window_view(x, tuple(kernel), axis=(1, 2))
         view = view[:, ::stride[0], ::stride[1]]
-        self.samples[result] = view.transpose(0, 1, 2, 4, 5, 3).reshape(x.shape[0], *shape)
+        self.samples[result] = view.transpose(0, 1, 2, 4, 5, 3).reshape(x.shape[0],
+                                                                        *shape_of(result))
         return result
 
     def pad(self, s: SSAValue, padding, value: int, simd: int = 1) -> SSAValue:
         s = self.rewordto(s, simd)
-        h, w, c = _shape(s)
-        shape = (h + padding[0] + padding[2], w + padding[1] + padding[3], c)
-        result = self._add(rpnn.PadOp(
-            operands=[s], result_types=[_stream(shape, _elt(s), simd)],
-            properties={"padding": _ints(padding), "value": _i64(value), "simd": _i64(simd)}))
+        result = self.fn.pad(s, padding, value, simd)
         top, left, bottom, right = padding
         self.samples[result] = np.pad(self._sample(s),
                                       ((0, 0), (top, bottom), (left, right), (0, 0)),
@@ -271,61 +166,59 @@ class Net:
 
     def maxpool(self, s: SSAValue, kernel, stride, pe: int = 1) -> SSAValue:
         s = self.rewordto(s, pe)
-        h, w, c = _shape(s)
-        shape = (_window_out(h, kernel[0], stride[0]), _window_out(w, kernel[1], stride[1]), c)
-        result = self._add(rpnn.StreamMaxPoolOp(
-            operands=[s], result_types=[_stream(shape, _elt(s), pe)],
-            properties={"kernel": _ints(kernel), "stride": _ints(stride), "pe": _i64(pe)}))
+        result = self.fn.stream_maxpool(s, kernel, stride, pe)
         view = np.lib.stride_tricks.sliding_window_view(self._sample(s), tuple(kernel),
                                                         axis=(1, 2))
         self.samples[result] = view[:, ::stride[0], ::stride[1]].max(axis=(-2, -1))
         return result
 
     def dwc(self, s: SSAValue, word: int, shape: Sequence[int] | None = None) -> SSAValue:
-        shape = tuple(shape or _shape(s))
-        result = self._add(rpnn.DWCOp(operands=[s],
-                                      result_types=[_stream(shape, _elt(s), word)]))
+        result = self.fn.dwc(s, word, shape)
         x = self._sample(s)
-        self.samples[result] = x.reshape(x.shape[0], *shape)
+        self.samples[result] = x.reshape(x.shape[0], *shape_of(result))
         return result
 
     def rewordto(self, s: SSAValue, word: int) -> SSAValue:
-        return s if _word(s) == word else self.dwc(s, word)
+        return s if s.type.word.data == word else self.dwc(s, word)
 
     def fifo(self, s: SSAValue, depth: int = 2, ram: str = "auto") -> SSAValue:
-        result = self._add(rpnn.FIFOOp(operands=[s], result_types=[s.type],
-                                       properties={"depth": _i64(depth),
-                                                   "ram_style": StringAttr(ram)}))
+        result = self.fn.fifo(s, depth, ram)
         self.samples[result] = self._sample(s)
         return result
 
     def duplicate(self, s: SSAValue, copies: int = 2) -> tuple[SSAValue, ...]:
-        op = rpnn.DuplicateOp(operands=[s], result_types=[[s.type] * copies])
-        self.block.add_op(op)
-        for r in op.results:
+        results = self.fn.duplicate(s, copies)
+        for r in results:
             self.samples[r] = self._sample(s)
-        return tuple(op.results)
+        return results
 
     def add_streams(self, a: SSAValue, b: SSAValue, pe: int = 1) -> SSAValue:
         a, b = self.rewordto(a, pe), self.rewordto(b, pe)
-        lo_a, hi_a = _range(_elt(a))
-        lo_b, hi_b = _range(_elt(b))
+        lo_a, hi_a = dtypes.element_range(elt_of(a))
+        lo_b, hi_b = dtypes.element_range(elt_of(b))
         out = dtypes.narrowest_int_type(lo_a + lo_b, hi_a + hi_b)
-        result = self._add(rpnn.AddStreamsOp(operands=[a, b],
-                                             result_types=[_stream(_shape(a), out, pe)],
-                                             properties={"pe": _i64(pe)}))
+        result = self.fn.add_streams(a, b, out, pe)
         self.samples[result] = self._sample(a) + self._sample(b)
         return result
 
     def label_select(self, s: SSAValue, k: int, pe: int = 1) -> SSAValue:
         s = self.rewordto(s, pe)
-        labels = _shape(s)[0]
-        out = dtypes.narrowest_int_type(0, labels - 1)
-        result = self._add(rpnn.LabelSelectOp(
-            operands=[s], result_types=[_stream([k], out, 1)],
-            properties={"k": _i64(k), "pe": _i64(pe)}))
+        labels = shape_of(s)[0]
+        result = self.fn.label_select(s, k, dtypes.narrowest_int_type(0, labels - 1), pe)
         self.samples[result] = np.argsort(-self._sample(s), axis=-1, kind="stable")[:, :k]
         return result
+
+
+def _threshold_samples(acc: np.ndarray, t: np.ndarray, channels: int, out: Attribute,
+                       bias: int | None) -> np.ndarray:
+    """The thresholded samples: per channel the count of (sorted) thresholds <= acc, as
+    bipolar +-1 or offset by `bias`; one row of `t` serves every channel."""
+    rows = np.sort(t, axis=1)
+    flat = acc.reshape(-1, channels)
+    n = np.stack([np.searchsorted(rows[c if rows.shape[0] > 1 else 0], flat[:, c],
+                                  side="right") for c in range(channels)], axis=1)
+    sample = 2 * n - 1 if dtypes.is_bipolar(out) else n + (bias or 0)
+    return sample.reshape(acc.shape)
 
 
 # --------------------------------------------------------------------------- hand-built nets
@@ -354,7 +247,7 @@ def conv_net(seed: int = 0) -> ModuleOp:
     s = net.swg(s, (3, 3), (1, 1), simd=4)
     s = net.mvtu(s, 8, si(2), si(2), pe=2, simd=8, resource="dsp", ram="block")
     s = net.maxpool(s, (2, 2), (2, 2), pe=2)
-    s = net.dwc(s, 4, shape=[int(np.prod(_shape(s)))])
+    s = net.dwc(s, 4, shape=[int(np.prod(shape_of(s)))])
     s = net.mvtu(s, 16, si(2), ui(2), pe=4, simd=4)
     s = net.mvtu(s, 10, si(3), None, pe=2, simd=4)
     net.output(net.label_select(s, 3, pe=2))
@@ -456,9 +349,9 @@ def random_net(data, seed: int, image: bool | None = None, min_steps: int = 1) -
         return draw(st.sampled_from(choices))
 
     for _ in range(steps):
-        shp = _shape(s)
-        x = _elt(s)
-        cur_bits = max(abs(v) for v in _range(x))
+        shp = shape_of(s)
+        x = elt_of(s)
+        cur_bits = max(abs(v) for v in dtypes.element_range(x))
         kinds = ["mvtu", "fifo", "dwc", "residual", "branch_out"]
         if not dtypes.is_bipolar(x):
             kinds.append("thresholding")
@@ -500,10 +393,10 @@ def random_net(data, seed: int, image: bool | None = None, min_steps: int = 1) -
             s = net.swg(s, (kh, kw), (sh, sw), simd=fold(shp[-1]))
             mh = draw(st.integers(1, 8))
             s = net.mvtu(s, mh, weight_type(x), act_type(), pe=fold(mh),
-                         simd=fold(_shape(s)[-1]))
+                         simd=fold(shape_of(s)[-1]))
         elif kind == "pad":
             pads = [draw(st.integers(0, 2)) for _ in range(4)]
-            lo, hi = _range(x)
+            lo, hi = dtypes.element_range(x)
             value = draw(st.sampled_from([-1, 1])) if dtypes.is_bipolar(x) else draw(
                 st.integers(lo, hi))
             s = net.pad(s, pads, value, simd=fold(shp[-1]))

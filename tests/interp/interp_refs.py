@@ -5,7 +5,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from interp_builders import window_out
+from xdsl.dialects.builtin import ModuleOp
+
+from rpnn_ir import interp
+from rpnn_ir.builders.ops import window_out
 
 
 def conv_loops(x, w, stride, padding, dilation, groups):
@@ -57,3 +60,14 @@ def xnor_popcount_matmul(x, w):
 def count_loop(value, row) -> int:
     """Number of thresholds t in `row` with t <= value."""
     return sum(1 for t in row if t <= value)
+
+
+def run(module: ModuleOp, *inputs: np.ndarray) -> list[np.ndarray]:
+    """The interpreter's results for `inputs`."""
+    return interp.run(module, list(inputs))
+
+
+def run1(module: ModuleOp, *inputs: np.ndarray) -> np.ndarray:
+    """The interpreter's single result for `inputs`."""
+    (result,) = interp.run(module, list(inputs))
+    return result

@@ -6,23 +6,13 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from interp_builders import (
-    BIPOLAR,
-    Fn,
-    i64_attr,
-    run,
-    run1,
-    si,
-    stream,
-    tensor,
-    ui,
-    window_out,
-)
-from interp_refs import conv_loops, count_loop, xnor_popcount_matmul
+from interp_refs import conv_loops, count_loop, run, run1, xnor_popcount_matmul
 from xdsl.dialects.builtin import StringAttr
 from xdsl.ir import Block, Region
 
 from rpnn_ir import interp
+from rpnn_ir.builders.ops import BIPOLAR, i64_attr, si, stream, tensor, ui, window_out
+from rpnn_ir.builders.ops import FunctionBuilder as Fn
 from rpnn_ir.dialects import rpnn
 
 # --------------------------------------------------------------------------- references

@@ -10,10 +10,12 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from interp_builders import BIPOLAR, F32, Fn, run1, si, tensor, ui, window_out
+from interp_refs import run1
 from xdsl.dialects.builtin import f64
 
 from rpnn_ir import dtypes, interp
+from rpnn_ir.builders.ops import BIPOLAR, F32, si, tensor, ui, window_out
+from rpnn_ir.builders.ops import FunctionBuilder as Fn
 from rpnn_ir.dialects import rpnn
 
 # --------------------------------------------------------------------------- multithreshold

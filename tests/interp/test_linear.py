@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from interp_builders import BIPOLAR, F32, Fn, run1, si, tensor, ui
-from interp_refs import conv_loops, xnor_popcount_matmul
+from interp_refs import conv_loops, run1, xnor_popcount_matmul
 
 from rpnn_ir import interp
+from rpnn_ir.builders.ops import BIPOLAR, F32, si, tensor, ui
+from rpnn_ir.builders.ops import FunctionBuilder as Fn
 
 # --------------------------------------------------------------------------- references
 

@@ -15,9 +15,11 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from interp_builders import BIPOLAR, F32, Fn, run1, si, tensor, ui
+from interp_refs import run1
 
 from rpnn_ir import interp
+from rpnn_ir.builders.ops import BIPOLAR, F32, si, tensor, ui
+from rpnn_ir.builders.ops import FunctionBuilder as Fn
 
 MODES = ["ROUND", "HALF_EVEN", "CEIL", "FLOOR", "UP", "DOWN", "HALF_UP", "HALF_DOWN"]
 

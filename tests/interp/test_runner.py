@@ -6,13 +6,15 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from interp_builders import BIPOLAR, F32, Fn, run, si, stream, tensor, ui
+from interp_refs import run
 from xdsl.dialects import func
 from xdsl.dialects import test as xdsl_test
 from xdsl.dialects.builtin import FunctionType, ModuleOp
 from xdsl.ir import Region
 
 from rpnn_ir import api, interp
+from rpnn_ir.builders.ops import BIPOLAR, F32, si, stream, tensor, ui
+from rpnn_ir.builders.ops import FunctionBuilder as Fn
 from rpnn_ir.dialects import rpnn
 
 

@@ -19,15 +19,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from xdsl.context import Context
-from xdsl.dialects.builtin import IntegerAttr, ModuleOp, StringAttr, TensorType, i64
+from xdsl.dialects.builtin import ModuleOp, TensorType
 from xdsl.ir import Attribute, SSAValue
 from xdsl.utils.exceptions import DiagnosticException
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/ (for strategies)
 
-from strategies.integer_nets import BIPOLAR, SI32, Builder, integer_nets  # noqa: E402
+from strategies.integer_nets import SI32, integer_nets, multithreshold  # noqa: E402
 
 from rpnn_ir import api, dtypes, interp  # noqa: E402
+from rpnn_ir.builders.ops import BIPOLAR, FunctionBuilder, random_values  # noqa: E402
 from rpnn_ir.dialects import rpnn  # noqa: E402
 from rpnn_ir.passes import get_all_passes  # noqa: E402
 from rpnn_ir.passes.infer_precision import InferPrecisionPass  # noqa: E402
@@ -59,13 +60,6 @@ def narrower(elt: Attribute) -> Attribute | None:
 def element_types() -> st.SearchStrategy[Attribute]:
     ints = st.builds(dtypes.int_type, st.integers(1, 8), st.booleans())
     return st.one_of(st.just(BIPOLAR), ints)
-
-
-def random_values(rng: np.random.Generator, elt: Attribute, shape) -> np.ndarray:
-    if dtypes.is_bipolar(elt):
-        return rng.choice(np.array([-1, 1]), size=shape)
-    lo, hi = dtypes.element_range(elt)
-    return rng.integers(lo, hi + 1, size=shape)
 
 
 def extremes(weights_row: np.ndarray, x_lo: int, x_hi: int) -> tuple[np.ndarray, np.ndarray]:
@@ -108,7 +102,7 @@ def test_matmul_accumulator_sound_and_tight(layer):
     x_lo, x_hi = dtypes.element_range(x_elt)
 
     def build(acc: Attribute) -> ModuleOp:
-        b = Builder(TensorType(x_elt, [1, w.shape[0]]))
+        b = FunctionBuilder(TensorType(x_elt, [1, w.shape[0]]))
         return b.finish(b.matmul(b.block.args[0], b.const(w, w_elt), acc))
 
     frames = np.concatenate([np.stack(extremes(w[:, m], x_lo, x_hi)) for m in range(w.shape[1])])
@@ -145,9 +139,9 @@ def test_conv_accumulator_sound_and_tight(layer):
     out_c, c_per_group, kh, kw = weights.shape
 
     def build(acc: Attribute) -> ModuleOp:
-        b = Builder(TensorType(x_elt, [1, channels, h, w]))
-        y = b.conv2d(b.block.args[0], b.const(weights, w_elt), stride, padding, (1, 1), groups,
-                     acc)
+        b = FunctionBuilder(TensorType(x_elt, [1, channels, h, w]))
+        y = b.conv2d(b.block.args[0], b.const(weights, w_elt), acc, stride, padding, (1, 1),
+                     groups)
         return b.finish(y)
 
     oh = (h + padding[0] + padding[2] - kh) // stride[0] + 1
@@ -173,33 +167,16 @@ def test_conv_accumulator_sound_and_tight(layer):
                           .element_type, frames)
 
 
-def stream_type(shape, elt, word=1):
-    return rpnn.StreamType(list(shape), elt, word)
-
-
-def unit_props(acc: Attribute) -> dict[str, Attribute]:
-    return {"pe": IntegerAttr(1, i64), "simd": IntegerAttr(1, i64), "acc_type": acc,
-            "resource_type": StringAttr("lut"), "ram_style": StringAttr("auto")}
-
-
 def build_unit(unit: type, x_elt, w, w_elt, acc, thresholds=None, out=None,
                pixels: int = 1) -> ModuleOp:
     """tensor_to_stream -> mvtu/depthwise (thresholded or not) -> stream_to_tensor."""
     length = w.shape[0] if unit is rpnn.MVTUOp else w.shape[0] * w.shape[1]
-    out_c = w.shape[1] if unit is rpnn.MVTUOp else w.shape[0]
-    b = Builder(TensorType(x_elt, [1, pixels, length]))
-    s = b.add(rpnn.TensorToStreamOp(operands=[b.block.args[0]],
-                                    result_types=[stream_type([pixels, length], x_elt)]))
-    operands = [s, b.const(w, w_elt), None]
-    out_elt = acc
-    if thresholds is not None:
-        operands[2] = b.const(thresholds, SI32)
-        out_elt = out
-    y = b.add(unit(operands=operands, result_types=[stream_type([pixels, out_c], out_elt)],
-                   properties=unit_props(acc)))
-    t = b.add(rpnn.StreamToTensorOp(operands=[y],
-                                    result_types=[TensorType(out_elt, [1, pixels, out_c])]))
-    return b.finish(t)
+    b = FunctionBuilder(TensorType(x_elt, [1, pixels, length]))
+    s = b.to_stream(b.block.args[0])
+    t = None if thresholds is None else b.const(thresholds, SI32)
+    build = b.mvtu if unit is rpnn.MVTUOp else b.depthwise
+    y = build(s, b.const(w, w_elt), acc, t, out)
+    return b.finish(b.to_tensor(y))
 
 
 @examples(40)
@@ -254,7 +231,7 @@ def test_worst_case_weights_range_from_type_times_k(x_elt, w_elt, k, m):
     w = np.full((k, m), best)
 
     def build(acc):
-        b = Builder(TensorType(x_elt, [1, k]))
+        b = FunctionBuilder(TensorType(x_elt, [1, k]))
         return b.finish(b.matmul(b.block.args[0], b.const(w, w_elt), acc))
 
     frames = np.stack(extremes(w[:, 0], x_lo, x_hi))
@@ -279,9 +256,9 @@ def test_thresholds_clipped_exhaustively(seed, x_elt, channels, shared, sort, st
     if sort:
         th = np.sort(th, axis=1)
     ends = (bias, bias + scale * steps)
-    b = Builder(TensorType(x_elt, [1, channels]))
-    y = b.multithreshold(b.block.args[0], b.const(th, SI32),
-                         dtypes.narrowest_int_type(min(ends), max(ends)), scale, bias)
+    b = FunctionBuilder(TensorType(x_elt, [1, channels]))
+    y = multithreshold(b, b.block.args[0], b.const(th, SI32),
+                       dtypes.narrowest_int_type(min(ends), max(ends)), scale, bias)
     module = b.finish(y)
     frames = np.repeat(np.arange(lo, hi + 1)[:, None], channels, axis=1)
     after = infer(module)
@@ -357,14 +334,14 @@ def test_registered():
 def test_lfc_sized_network_is_fast():
     """784-1024-1024-1024-10 bipolar with random weights: si11 / si11 / ... in well under 10 s."""
     rng = np.random.default_rng(0)
-    b = Builder(TensorType(BIPOLAR, [1, 784]))
+    b = FunctionBuilder(TensorType(BIPOLAR, [1, 784]))
     x: SSAValue = b.block.args[0]
     for k, m in ((784, 1024), (1024, 1024), (1024, 1024)):
-        acc = b.matmul(x, b.const(rng.choice([-1, 1], size=(k, m)), BIPOLAR))
-        x = b.multithreshold(acc, b.const(rng.integers(-40, 40, size=(m, 1)), SI32), BIPOLAR,
-                             2, -1)
-    acc = b.matmul(x, b.const(rng.choice([-1, 1], size=(1024, 10)), BIPOLAR))
-    module = b.finish(b.topk(acc, 1))
+        acc = b.matmul(x, b.const(rng.choice([-1, 1], size=(k, m)), BIPOLAR), SI32)
+        x = multithreshold(b, acc, b.const(rng.integers(-40, 40, size=(m, 1)), SI32), BIPOLAR,
+                           2, -1)
+    acc = b.matmul(x, b.const(rng.choice([-1, 1], size=(1024, 10)), BIPOLAR), SI32)
+    module = b.finish(b.topk(acc, 1, SI32))
     after = infer(module)
     accs = [op.output.type.element_type for op in ops_of(after, rpnn.MatMulOp)]
     assert [dtypes.type_str(t) for t in accs] == ["si11", "si12", "si12", "si12"]
@@ -374,8 +351,9 @@ def test_lfc_sized_network_is_fast():
 
 
 def test_too_wide_is_a_diagnostic():
-    b = Builder(TensorType(dtypes.int_type(32, signed=False), [1, 4]))
-    acc = b.matmul(b.block.args[0], b.const(np.full((4, 1), 1000), dtypes.int_type(16, True)))
+    b = FunctionBuilder(TensorType(dtypes.int_type(32, signed=False), [1, 4]))
+    acc = b.matmul(b.block.args[0], b.const(np.full((4, 1), 1000), dtypes.int_type(16, True)),
+                   SI32)
     module = b.finish(acc)
     with pytest.raises(DiagnosticException, match=r"rpnn.matmul.*need 44 bits"):
         infer(module)
@@ -383,4 +361,4 @@ def test_too_wide_is_a_diagnostic():
 
 def test_bad_option():
     with pytest.raises(DiagnosticException, match="weights=typo"):
-        infer(Builder(TensorType(SI32, [1, 1])).finish(), weights="typo")
+        infer(FunctionBuilder(TensorType(SI32, [1, 1])).finish(), weights="typo")

@@ -22,9 +22,7 @@ from hypothesis import strategies as st
 from xdsl.context import Context
 from xdsl.dialects import func
 from xdsl.dialects.builtin import (
-    DenseIntOrFPElementsAttr,
     Float64Type,
-    FloatAttr,
     FunctionType,
     ModuleOp,
     TensorType,
@@ -34,10 +32,11 @@ from xdsl.utils.exceptions import PassFailedException
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the strategies package
 
-from strategies.graph_nets import GraphBuilder, GraphNet, QuantSpec, graph_nets  # noqa: E402
+from strategies.graph_nets import GraphNet, QuantSpec, graph_nets  # noqa: E402
 
 from rpnn_ir import api, dtypes, interp  # noqa: E402
 from rpnn_ir.builders import examples  # noqa: E402
+from rpnn_ir.builders.ops import F32, FunctionBuilder, tensor  # noqa: E402
 from rpnn_ir.dialects import rpnn  # noqa: E402
 from rpnn_ir.passes.streamline import (  # noqa: E402
     StreamlinePass,
@@ -193,15 +192,15 @@ def test_thresholds_float64_near_boundaries(n, d, b, s, mode, zp, relu):
 def test_float64_quotient_near_a_tie():
     """rpnn.quant rounds x / scale to float64 (docs/semantics.md): 5 * fl(0.3) is 2^-54 below
     1.5, v rounds onto the tie 1.5 and ROUND gives 2 (the exact value would give 1)."""
-    b = GraphBuilder(TensorType(f32, [1, 5]))
-    xq = b.quant(b.arg, QuantSpec(False, 4, True), 1.0)
-    w = b.quant(b.const(np.ones((5, 1))), QuantSpec(False, 2, True, narrow=True), 1.0)
-    acc = b.f32_op(rpnn.MatMulOp, [xq, w], (1, 1))
+    b = FunctionBuilder(TensorType(f32, [1, 5]))
+    xq = QuantSpec(False, 4, True).build(b, b.args[0], 1.0)
+    w = QuantSpec(False, 2, True, narrow=True).build(b, b.const(np.ones((5, 1)), F32), 1.0)
+    acc = b.matmul(xq, w, F32)
     f64 = Float64Type()
-    y = b.f32_op(rpnn.ScaleBiasOp, [acc], (1, 1),
-                 scale=dtypes.numpy_to_dense(np.array(0.3), f64),
-                 bias=dtypes.numpy_to_dense(np.array(0.0), f64))
-    module = b.finish(b.quant(y, QuantSpec(False, 3, True, mode="ROUND"), 1.0))
+    y = b.add(rpnn.ScaleBiasOp(operands=[acc], result_types=[tensor((1, 1), F32)], properties={
+        "scale": dtypes.numpy_to_dense(np.array(0.3), f64),
+        "bias": dtypes.numpy_to_dense(np.array(0.0), f64)}))
+    module = b.finish(QuantSpec(False, 3, True, mode="ROUND").build(b, y, 1.0))
     assert Fraction(5) * Fraction(0.3) == Fraction(3, 2) - Fraction(1, 2**54)
     x = np.array([[1, 1, 1, 1, 1], [1, 1, 1, 1, 0], [2, 1, 1, 1, 1]], np.float32)
     after = streamline(module)
@@ -250,22 +249,16 @@ def dense_layer(channels: int, bits: int) -> ModuleOp:
     """x[1, 64] -> 4-bit input -> ternary weights [64, channels] -> batchnorm (mixed signs)
     -> relu -> unsigned `bits`-bit activation quantizer."""
     rng = np.random.default_rng(1)
-    b = GraphBuilder(TensorType(f32, [1, 64]))
-    xq = b.quant(b.arg, QuantSpec(False, 4, True), 0.5)
-    w = b.const(rng.integers(-2, 3, size=(64, channels)) * 0.25)
-    wq = b.quant(w, QuantSpec(False, 2, True, narrow=True), 0.25)
-    acc = b.f32_op(rpnn.MatMulOp, [xq, wq], (1, channels))
-
-    def vec(values) -> DenseIntOrFPElementsAttr:
-        return dtypes.numpy_to_dense(np.asarray(values, dtype=np.float32), f32)
-
+    b = FunctionBuilder(TensorType(f32, [1, 64]))
+    xq = QuantSpec(False, 4, True).build(b, b.args[0], 0.5)
+    w = b.const(rng.integers(-2, 3, size=(64, channels)) * 0.25, F32)
+    wq = QuantSpec(False, 2, True, narrow=True).build(b, w, 0.25)
+    acc = b.matmul(xq, wq, F32)
     gamma = rng.choice([-1.0, 1.0], size=channels) * rng.integers(1, 9, size=channels) / 8
-    bn = b.f32_op(rpnn.BatchNormOp, [acc], (1, channels), scale=vec(gamma),
-                  bias=vec(rng.integers(-64, 65, size=channels) / 16),
-                  mean=vec(rng.integers(-64, 65, size=channels) / 16),
-                  var=vec(np.full(channels, 0.25)), epsilon=FloatAttr(0.0, f32))
-    r = b.f32_op(rpnn.ReluOp, [bn], (1, channels))
-    return b.finish(b.quant(r, QuantSpec(False, bits, False), 2.0**-7))
+    bn = b.batchnorm(acc, gamma, rng.integers(-64, 65, size=channels) / 16,
+                     rng.integers(-64, 65, size=channels) / 16, np.full(channels, 0.25), 0.0)
+    r = b.relu(bn)
+    return b.finish(QuantSpec(False, bits, False).build(b, r, 2.0**-7))
 
 
 def test_1024_channels_255_levels_exact():
@@ -280,16 +273,16 @@ def test_1024_channels_255_levels_exact():
 
 
 def small_layer(weight_zero_point: float = 0.0, weight_scale=0.5) -> ModuleOp:
-    b = GraphBuilder(TensorType(f32, [1, 4]))
-    xq = b.quant(b.arg, QuantSpec(False, 4, True), 0.5)
-    w = b.const(np.full((4, 2), 0.5))
-    wq = b.quant(w, QuantSpec(False, 4, True), weight_scale)
+    b = FunctionBuilder(TensorType(f32, [1, 4]))
+    xq = QuantSpec(False, 4, True).build(b, b.args[0], 0.5)
+    w = b.const(np.full((4, 2), 0.5), F32)
+    wq = QuantSpec(False, 4, True).build(b, w, weight_scale)
     if weight_zero_point:
         wq.owner.properties["zero_point"] = dtypes.numpy_to_dense(
             np.array(weight_zero_point, np.float32), f32)
     for op, name in ((xq, "xq"), (w, "w"), (wq, "wq")):
         op.name_hint = name
-    y = b.f32_op(rpnn.MatMulOp, [xq, wq], (1, 2))
+    y = b.matmul(xq, wq, F32)
     y.name_hint = "y"
     return b.finish(y)
 

@@ -30,23 +30,19 @@ from collections.abc import Sequence
 
 import numpy as np
 from hypothesis import strategies as st
-from xdsl.dialects import func
-from xdsl.dialects.builtin import (
-    DenseArrayBase,
-    FloatAttr,
-    FunctionType,
-    IntegerAttr,
-    ModuleOp,
-    TensorType,
-    f32,
-    i64,
-)
-from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
+from xdsl.dialects.builtin import ModuleOp, TensorType, f32
+from xdsl.ir import Attribute, SSAValue
 
 from rpnn_ir import dtypes
+from rpnn_ir.builders.ops import (
+    BIPOLAR,
+    FunctionBuilder,
+    dot_bounds,
+    elt_of,
+    random_values,
+    shape_of,
+)
 from rpnn_ir.dialects import rpnn
-
-BIPOLAR = rpnn.BipolarType()
 
 
 class LowerableNet:
@@ -62,138 +58,87 @@ class LowerableNet:
         printer.text(repr(self))
 
 
-def _ints(values: Sequence[int]) -> DenseArrayBase:
-    return DenseArrayBase.from_list(i64, [int(v) for v in values])
-
-
-def _shape(value: SSAValue) -> tuple[int, ...]:
-    return tuple(value.type.get_shape())
-
-
-def _elt(value: SSAValue) -> Attribute:
-    return value.type.element_type
-
-
-def _window_out(size: int, kernel: int, stride: int, pad: int = 0) -> int:
-    return (size + pad - kernel) // stride + 1
-
-
 def _narrowest(lo: int, hi: int) -> Attribute:
     return dtypes.narrowest_int_type(lo, hi)
 
 
 class _Builder:
-    """Appends integer-level ops to `@main`, tracking each integer value's exact range."""
+    """Appends integer-level ops to `@main` (through the shared FunctionBuilder), tracking
+    each integer value's exact range."""
 
     def __init__(self, arg_type: TensorType):
-        self.arg_type = arg_type
-        self.block = Block(arg_types=[arg_type])
+        self.fn = FunctionBuilder(arg_type)
         self.ranges: dict[SSAValue, tuple[int, int]] = {}
 
-    def add(self, op: Operation, lo: int | None = None, hi: int | None = None) -> SSAValue:
-        self.block.add_op(op)
-        if lo is not None and hi is not None:
-            self.ranges[op.results[0]] = (lo, hi)
-        return op.results[0]
+    @property
+    def arg(self) -> SSAValue:
+        return self.fn.args[0]
+
+    def _ranged(self, value: SSAValue, lo: int, hi: int) -> SSAValue:
+        self.ranges[value] = (lo, hi)
+        return value
 
     def finish(self, *results: SSAValue) -> ModuleOp:
-        self.block.add_op(func.ReturnOp(*results))
-        ftype = FunctionType.from_lists([self.arg_type], [r.type for r in results])
-        module = ModuleOp([func.FuncOp("main", ftype, Region(self.block))])
-        module.verify()
-        return module
+        return self.fn.finish(*results)
 
     def const(self, values: np.ndarray, element_type: Attribute) -> SSAValue:
-        return self.add(rpnn.ConstantOp.from_numpy(np.asarray(values, np.int64), element_type))
+        return self.fn.const(np.asarray(values, np.int64), element_type)
 
     def quant(self, x: SSAValue, bits: int, signed: bool) -> SSAValue:
         lo, hi = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if signed else (0, (1 << bits) - 1)
-        result = TensorType(dtypes.int_type(bits, signed), _shape(x))
-        return self.add(rpnn.QuantOp.from_params(x, result, scale=0.5, bits=bits,
-                                                 signed=signed, narrow=False), lo, hi)
+        q = self.fn.quant(x, scale=0.5, bits=bits, signed=signed, narrow=False,
+                          out=dtypes.int_type(bits, signed))
+        return self._ranged(q, lo, hi)
 
     def bipolar_quant(self, x: SSAValue) -> SSAValue:
-        return self.add(rpnn.BipolarQuantOp(
-            operands=[x], result_types=[TensorType(BIPOLAR, _shape(x))],
-            properties={"scale": dtypes.numpy_to_dense(np.array(1.0, np.float32), f32)}),
-            -1, 1)
+        return self._ranged(self.fn.bipolar_quant(x, 1.0, BIPOLAR), -1, 1)
 
     def matmul(self, x: SSAValue, weights: np.ndarray, w_elt: Attribute) -> SSAValue:
-        lo, hi = _dot_bounds(self.ranges[x], weights.T)
+        lo, hi = dot_bounds(self.ranges[x], weights, axis=0)
         w = self.const(weights, w_elt)
-        shape = (*_shape(x)[:-1], weights.shape[1])
-        return self.add(rpnn.MatMulOp(operands=[x, w], result_types=[
-            TensorType(_narrowest(lo, hi), shape)]), lo, hi)
+        return self._ranged(self.fn.matmul(x, w, _narrowest(lo, hi)), lo, hi)
 
     def conv2d(self, x: SSAValue, weights: np.ndarray, w_elt: Attribute, stride, padding,
                groups: int) -> SSAValue:
-        n, _, h, wd = _shape(x)
-        o, _, kh, kw = weights.shape
         x_lo, x_hi = self.ranges[x]
         if any(padding):
             x_lo, x_hi = min(x_lo, 0), max(x_hi, 0)
-        lo, hi = _dot_bounds((x_lo, x_hi), weights.reshape(o, -1))
+        lo, hi = dot_bounds((x_lo, x_hi), weights.reshape(weights.shape[0], -1), axis=1)
         w = self.const(weights, w_elt)
-        oh = _window_out(h, kh, stride[0], padding[0] + padding[2])
-        ow = _window_out(wd, kw, stride[1], padding[1] + padding[3])
-        return self.add(rpnn.Conv2dOp(
-            operands=[x, w], result_types=[TensorType(_narrowest(lo, hi), [n, o, oh, ow])],
-            properties={"stride": _ints(stride), "padding": _ints(padding),
-                        "dilation": _ints((1, 1)), "groups": IntegerAttr(groups, i64)}),
-            lo, hi)
+        acc = self.fn.conv2d(x, w, _narrowest(lo, hi), stride, padding, (1, 1), groups)
+        return self._ranged(acc, lo, hi)
 
     def add_streams(self, a: SSAValue, b: SSAValue) -> SSAValue:
-        (lo_a, hi_a), (lo_b, hi_b) = (dtypes.element_range(_elt(v)) for v in (a, b))
+        (lo_a, hi_a), (lo_b, hi_b) = (dtypes.element_range(elt_of(v)) for v in (a, b))
         out = _narrowest(lo_a + lo_b, hi_a + hi_b)
         (ra_lo, ra_hi), (rb_lo, rb_hi) = self.ranges[a], self.ranges[b]
-        return self.add(rpnn.AddOp(operands=[a, b], result_types=[TensorType(out, _shape(a))]),
-                        ra_lo + rb_lo, ra_hi + rb_hi)
+        return self._ranged(self.fn.binary(rpnn.AddOp, a, b, out), ra_lo + rb_lo,
+                            ra_hi + rb_hi)
 
     def multithreshold(self, x: SSAValue, thresholds: np.ndarray, bipolar: bool,
                        bias: int) -> SSAValue:
-        t_elt = _narrowest(int(thresholds.min()), int(thresholds.max()))
-        t = self.const(thresholds, t_elt)
-        props: dict[str, Attribute] = {}
-        steps = thresholds.shape[1]
+        t = self.const(thresholds, _narrowest(int(thresholds.min()), int(thresholds.max())))
         if bipolar:
-            out, lo, hi = BIPOLAR, -1, 1
-            props = {"out_scale": FloatAttr(2.0, f32), "out_bias": FloatAttr(-1.0, f32)}
-        else:
-            lo, hi = bias, bias + steps
-            out = _narrowest(lo, hi)
-            if bias:
-                props["out_bias"] = FloatAttr(float(bias), f32)
-        return self.add(rpnn.MultiThresholdOp(
-            operands=[x, t], result_types=[TensorType(out, _shape(x))], properties=props),
-            lo, hi)
+            return self._ranged(self.fn.multithreshold(x, t, BIPOLAR, 2.0, -1.0), -1, 1)
+        lo, hi = bias, bias + thresholds.shape[1]
+        y = self.fn.multithreshold(x, t, _narrowest(lo, hi), None,
+                                   float(bias) if bias else None)
+        return self._ranged(y, lo, hi)
 
     def maxpool(self, x: SSAValue, kernel, stride) -> SSAValue:
-        n, c, h, w = _shape(x)
-        shape = [n, c, _window_out(h, kernel[0], stride[0]), _window_out(w, kernel[1], stride[1])]
-        return self.add(rpnn.MaxPoolOp(
-            operands=[x], result_types=[TensorType(_elt(x), shape)],
-            properties={"kernel": _ints(kernel), "stride": _ints(stride),
-                        "padding": _ints((0, 0, 0, 0))}), *self.ranges[x])
+        return self._ranged(self.fn.maxpool(x, kernel, stride), *self.ranges[x])
 
     def reshape(self, x: SSAValue, shape: Sequence[int]) -> SSAValue:
-        return self.add(rpnn.ReshapeOp(operands=[x], result_types=[TensorType(_elt(x), shape)]),
-                        *self.ranges[x])
+        return self._ranged(self.fn.reshape(x, shape), *self.ranges[x])
 
     def transpose(self, x: SSAValue, perm: Sequence[int]) -> SSAValue:
-        shape = [_shape(x)[p] for p in perm]
-        return self.add(rpnn.TransposeOp(operands=[x], result_types=[TensorType(_elt(x), shape)],
-                                         properties={"perm": _ints(perm)}), *self.ranges[x])
+        return self._ranged(self.fn.transpose(x, perm), *self.ranges[x])
 
     def topk(self, x: SSAValue, k: int) -> SSAValue:
-        out = dtypes.narrowest_int_type(0, _shape(x)[-1] - 1)
-        return self.add(rpnn.TopKOp(operands=[x], result_types=[
-            TensorType(out, (*_shape(x)[:-1], k))], properties={"k": IntegerAttr(k, i64)}))
+        return self.fn.topk(x, k, dtypes.narrowest_int_type(0, shape_of(x)[-1] - 1))
 
     def scale_bias(self, x: SSAValue, scale: float, bias: float) -> SSAValue:
-        return self.add(rpnn.ScaleBiasOp(
-            operands=[x], result_types=[TensorType(f32, _shape(x))],
-            properties={"scale": dtypes.numpy_to_dense(np.array(scale, np.float32), f32),
-                        "bias": dtypes.numpy_to_dense(np.array(bias, np.float32), f32)}))
+        return self.fn.scale_bias(x, scale, bias)
 
 
 def _flattened(x: SSAValue) -> bool:
@@ -204,26 +149,12 @@ def _flattened(x: SSAValue) -> bool:
     return isinstance(x.owner, rpnn.ReshapeOp)
 
 
-def _dot_bounds(x: tuple[int, int], rows: np.ndarray) -> tuple[int, int]:
-    """Exact [min, max] over rows r of sum_k r[k] * x_k with x_k in [lo, hi]."""
-    lo, hi = x
-    pos, neg = np.maximum(rows, 0).sum(axis=1), np.minimum(rows, 0).sum(axis=1)
-    return int((pos * lo + neg * hi).min()), int((pos * hi + neg * lo).max())
-
-
 # --------------------------------------------------------------------------- strategies
 
 
 def _weight_types() -> st.SearchStrategy[Attribute]:
     ints = st.builds(dtypes.int_type, st.integers(1, 3), st.booleans())
     return st.one_of(st.just(BIPOLAR), ints)
-
-
-def _values(rng: np.random.Generator, elt: Attribute, shape: Sequence[int]) -> np.ndarray:
-    if dtypes.is_bipolar(elt):
-        return rng.choice(np.array([-1, 1]), size=shape)
-    lo, hi = dtypes.element_range(elt)
-    return rng.integers(lo, hi, size=shape, endpoint=True)
 
 
 class _Net:
@@ -236,7 +167,7 @@ class _Net:
     def activation(self, acc: SSAValue) -> SSAValue:
         """A multithreshold on `acc` with thresholds inside its range (bipolar 1 in 4)."""
         draw = self.draw
-        channels = _shape(acc)[1]
+        channels = shape_of(acc)[1]
         lo, hi = self.b.ranges[acc]
         bipolar = draw(st.integers(0, 3)) == 0
         rows = draw(st.sampled_from([1, channels]))
@@ -250,8 +181,8 @@ class _Net:
 
     def conv(self, x: SSAValue, depthwise: bool, same: bool = False) -> SSAValue:
         draw, b = self.draw, self.b
-        _, c, h, w = _shape(x)
-        bipolar = dtypes.is_bipolar(_elt(x))
+        _, c, h, w = shape_of(x)
+        bipolar = dtypes.is_bipolar(elt_of(x))
         if same:  # a residual branch: the output has the input's shape
             k = 1 if bipolar or draw(st.booleans()) else 3
             kernel, stride, pads, out_c = (k, k), (1, 1), (k // 2,) * 4, c
@@ -263,7 +194,7 @@ class _Net:
             out_c = c if depthwise else draw(st.integers(1, 4))
         w_elt = draw(_weight_types())
         groups = c if depthwise else 1
-        weights = _values(self.rng, w_elt, (out_c, c // groups, *kernel))
+        weights = random_values(self.rng, w_elt, (out_c, c // groups, *kernel))
         self.description.append(f"{'depthwise' if depthwise else 'conv'} "
                                 f"{dtypes.type_str(w_elt)}{list(weights.shape)} s={stride} "
                                 f"p={pads}")
@@ -272,29 +203,29 @@ class _Net:
 
     def dense(self, x: SSAValue, m: int | None = None, thresholds: bool = True) -> SSAValue:
         w_elt = self.draw(_weight_types())
-        k = _shape(x)[1]
+        k = shape_of(x)[1]
         m = m or self.draw(st.integers(1, 8))
         self.description.append(f"matmul {dtypes.type_str(w_elt)}[{k}x{m}]")
-        acc = self.b.matmul(x, _values(self.rng, w_elt, (k, m)), w_elt)
+        acc = self.b.matmul(x, random_values(self.rng, w_elt, (k, m)), w_elt)
         return self.activation(acc) if thresholds else acc
 
     def residual(self, x: SSAValue) -> SSAValue:
-        if len(_shape(x)) == 4:
+        if len(shape_of(x)) == 4:
             branch = self.conv(x, depthwise=False, same=True)
         else:
-            branch = self.dense(x, m=_shape(x)[1])
+            branch = self.dense(x, m=shape_of(x)[1])
         self.description.append("residual add")
         swap = self.draw(st.booleans())
         return self.b.add_streams(*((branch, x) if swap else (x, branch)))
 
     def spatial_layer(self, x: SSAValue) -> SSAValue:
         draw = self.draw
-        _, c, h, w = _shape(x)
+        _, c, h, w = shape_of(x)
         choice = draw(st.sampled_from(["conv", "depthwise", "maxpool", "residual", "conv",
                                        "threshold", "maxpool"]))
         if choice == "depthwise" and c > 1:
             return self.conv(x, depthwise=True)
-        if choice == "maxpool" and dtypes.is_integer_like(_elt(x)):
+        if choice == "maxpool" and dtypes.is_integer_like(elt_of(x)):
             kernel = (draw(st.integers(1, min(2, h))), draw(st.integers(1, min(2, w))))
             stride = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
             self.description.append(f"maxpool k={kernel} s={stride}")
@@ -302,7 +233,7 @@ class _Net:
         if choice == "residual":
             return self.residual(x)
         if choice == "threshold":
-            if not dtypes.is_int(_elt(x)):
+            if not dtypes.is_int(elt_of(x)):
                 return x
             return self.activation(x)
         return self.conv(x, depthwise=False)
@@ -312,13 +243,13 @@ class _Net:
             x = self.b.transpose(x, (0, 2, 3, 1))
             self.description.append("transpose NHWC")
         self.description.append("flatten")
-        return self.b.reshape(x, (_shape(x)[0], int(np.prod(_shape(x)[1:]))))
+        return self.b.reshape(x, (shape_of(x)[0], int(np.prod(shape_of(x)[1:]))))
 
     def vector_layer(self, x: SSAValue) -> SSAValue:
         choice = self.draw(st.sampled_from(["dense", "dense", "residual", "threshold"]))
         if choice == "residual" and not _flattened(x):  # (c, h, w) vs (h, w, c) order
             return self.residual(x)
-        if choice == "threshold" and dtypes.is_int(_elt(x)):
+        if choice == "threshold" and dtypes.is_int(elt_of(x)):
             return self.activation(x)
         return self.dense(x)
 
@@ -337,36 +268,36 @@ def lowerable_nets(draw, max_layers: int = 4, batch: int = 4) -> LowerableNet:
     if entry == "arg":
         in_elt = dtypes.int_type(draw(st.integers(1, 4)), draw(st.booleans()))
         b = _Builder(TensorType(in_elt, shape))
-        x = b.block.args[0]
+        x = b.arg
         b.ranges[x] = dtypes.element_range(in_elt)
-        frames = _values(rng, in_elt, [batch, *shape[1:]])
+        frames = random_values(rng, in_elt, [batch, *shape[1:]])
         frames[0], frames[1] = b.ranges[x]
     else:
         b = _Builder(TensorType(f32, shape))
         if entry == "bipolar_quant":
-            x = b.bipolar_quant(b.block.args[0])
+            x = b.bipolar_quant(b.arg)
         else:
-            x = b.quant(b.block.args[0], draw(st.integers(2, 4)), draw(st.booleans()))
+            x = b.quant(b.arg, draw(st.integers(2, 4)), draw(st.booleans()))
         frames = rng.uniform(-6, 6, size=[batch, *shape[1:]]).astype(np.float32)
         frames[0], frames[1] = -100.0, 100.0
     net = _Net(draw, b, rng)
     net.description = description
     results: list[SSAValue] = []
     for _ in range(draw(st.integers(1, max_layers))):
-        if len(_shape(x)) == 4 and draw(st.integers(0, 5)) == 0:
+        if len(shape_of(x)) == 4 and draw(st.integers(0, 5)) == 0:
             x = net.flatten(x)
-        x = net.spatial_layer(x) if len(_shape(x)) == 4 else net.vector_layer(x)
+        x = net.spatial_layer(x) if len(shape_of(x)) == 4 else net.vector_layer(x)
         if draw(st.integers(0, 6)) == 0:
             results.append(x)  # an intermediate result too
             description.append("(output)")
     ending = draw(st.sampled_from(["integers", "topk", "scale_bias"]))
     if ending == "topk":
-        flat = len(_shape(x)) == 4 or _flattened(x)
-        if len(_shape(x)) == 4:
+        flat = len(shape_of(x)) == 4 or _flattened(x)
+        if len(shape_of(x)) == 4:
             x = net.flatten(x)
         if flat or draw(st.booleans()):  # labels in (c, h, w) order need a dense layer
             x = net.dense(x, thresholds=False)
-        k = draw(st.integers(1, _shape(x)[1]))
+        k = draw(st.integers(1, shape_of(x)[1]))
         description.append(f"topk {k}")
         results.append(b.topk(x, k))
     elif ending == "scale_bias":

@@ -40,21 +40,11 @@ from fractions import Fraction
 import numpy as np
 from hypothesis import strategies as st
 from xdsl.dialects import func
-from xdsl.dialects.builtin import (
-    DenseArrayBase,
-    FloatAttr,
-    FunctionType,
-    IntegerAttr,
-    ModuleOp,
-    StringAttr,
-    TensorType,
-    UnitAttr,
-    f32,
-    i64,
-)
-from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
+from xdsl.dialects.builtin import ModuleOp, TensorType, f32
+from xdsl.ir import SSAValue
 
 from rpnn_ir import dtypes, interp
+from rpnn_ir.builders.ops import F32, FunctionBuilder, shape_of, window_out
 from rpnn_ir.dialects import rpnn
 
 MODES = ("ROUND", "HALF_EVEN", "CEIL", "FLOOR", "UP", "DOWN", "HALF_UP", "HALF_DOWN")
@@ -100,6 +90,13 @@ class QuantSpec:
             lo, hi = 0, (1 << self.bits) - 1 - self.narrow
         return lo - self.zero_point, hi - self.zero_point
 
+    def build(self, b: FunctionBuilder, x: SSAValue, scale) -> SSAValue:
+        """This quantizer of `x` (f32 result) with `scale`, appended by `b`."""
+        if self.bipolar_op:
+            return b.bipolar_quant(x, scale)
+        return b.quant(x, scale=scale, bits=self.bits, signed=self.signed, narrow=self.narrow,
+                       zero_point=float(self.zero_point), mode=self.mode)
+
     def __str__(self) -> str:
         if self.bipolar_op:
             return "bipolar_quant"
@@ -109,18 +106,6 @@ class QuantSpec:
 
 
 # --------------------------------------------------------------------------- a tiny builder
-
-
-def _ints(values: Sequence[int]) -> DenseArrayBase:
-    return DenseArrayBase.from_list(i64, [int(v) for v in values])
-
-
-def _shape(value: SSAValue) -> tuple[int, ...]:
-    return tuple(value.type.get_shape())
-
-
-def _dense(values) -> Attribute:
-    return dtypes.numpy_to_dense(np.asarray(values, dtype=np.float32), f32)
 
 
 def _f32(values) -> np.ndarray:
@@ -143,56 +128,6 @@ def _offsets(rng: np.random.Generator, reach: int, size: int) -> np.ndarray:
     m = rng.integers(-16, 17, size=size)
     e = rng.integers(0, top + 1, size=size)
     return _pyints(m * (1 << e))
-
-
-def _window_out(size: int, kernel: int, stride: int, pad: int = 0, dilation: int = 1) -> int:
-    return (size + pad - dilation * (kernel - 1) - 1) // stride + 1
-
-
-class GraphBuilder:
-    """Appends graph-level ops to the body of `@main` (one f32 argument)."""
-
-    def __init__(self, arg_type: TensorType):
-        self.arg_type = arg_type
-        self.block = Block(arg_types=[arg_type])
-
-    @property
-    def arg(self) -> SSAValue:
-        return self.block.args[0]
-
-    def add(self, op: Operation) -> SSAValue:
-        self.block.add_op(op)
-        return op.results[0]
-
-    def finish(self, *results: SSAValue) -> ModuleOp:
-        self.block.add_op(func.ReturnOp(*results))
-        ftype = FunctionType.from_lists([self.arg_type], [r.type for r in results])
-        module = ModuleOp([func.FuncOp("main", ftype, Region(self.block))])
-        module.verify()
-        return module
-
-    def f32_op(self, op_type, operands, shape, **properties) -> SSAValue:
-        return self.add(op_type(operands=list(operands),
-                                result_types=[TensorType(f32, list(shape))],
-                                properties=properties))
-
-    def const(self, values: np.ndarray) -> SSAValue:
-        return self.add(rpnn.ConstantOp.from_numpy(np.asarray(values, np.float32), f32))
-
-    def quant(self, x: SSAValue, spec: QuantSpec, scale) -> SSAValue:
-        if spec.bipolar_op:
-            return self.f32_op(rpnn.BipolarQuantOp, [x], _shape(x), scale=_dense(scale))
-        props: dict[str, Attribute] = {
-            "scale": _dense(scale),
-            "zero_point": _dense(float(spec.zero_point)),
-            "bit_width": IntegerAttr(spec.bits, i64),
-            "rounding_mode": StringAttr(spec.mode),
-        }
-        if spec.signed:
-            props["signed"] = UnitAttr()
-        if spec.narrow:
-            props["narrow"] = UnitAttr()
-        return self.f32_op(rpnn.QuantOp, [x], _shape(x), **props)
 
 
 # --------------------------------------------------------------------------- choices
@@ -259,7 +194,7 @@ class _Act:
 
 
 class _Net:
-    def __init__(self, draw: Chooser, rng: np.random.Generator, builder: GraphBuilder,
+    def __init__(self, draw: Chooser, rng: np.random.Generator, builder: FunctionBuilder,
                  frames: np.ndarray):
         self.draw = draw
         self.rng = rng
@@ -287,7 +222,7 @@ class _Net:
         if draw.integers(0, 3) == 0:
             return y
         values = self.evaluate(y)
-        shape = _shape(y)
+        shape = shape_of(y)
         channels = shape[1]
         lo, hi = spec.int_range()
         lo, hi = lo + spec.zero_point, hi + spec.zero_point  # range of q
@@ -309,9 +244,9 @@ class _Net:
         if not any(shifts):
             return y
         cshape = (channels,) + (1,) * (len(shape) - 2)
-        c = self.b.const(_f32(shifts).reshape(cshape))
+        c = self.b.const(_f32(shifts).reshape(cshape), F32)
         self.description.append("tie shift")
-        return self.b.f32_op(rpnn.AddOp, [y, c], shape)
+        return self.b.binary(rpnn.AddOp, y, c, F32)
 
     # ---- weights -------------------------------------------------------------------
 
@@ -339,9 +274,9 @@ class _Net:
         frac = rng.choice([0, 0, 1, 2, 3], size=shape)  # quarter steps for the rounding modes
         values = np.vectorize(lambda s, f: Fraction(int(s), 2) + Fraction(int(f), 8),
                               otypes=[object])(steps, frac) * np.broadcast_to(scales, shape)
-        w = self.b.const(_f32(values))
+        w = self.b.const(_f32(values), F32)
         scale_values = _f32(scales) if per_channel else _f32(base)
-        wq = self.b.quant(w, spec, scale_values)
+        wq = spec.build(self.b, w, scale_values)
         self.description.append(f"w{list(shape)} {spec}{' per-channel' if per_channel else ''}")
         return wq, base, max(abs(qlo), abs(qhi), 1)
 
@@ -354,7 +289,7 @@ class _Net:
         `positive`, factors stay > 0 (a quantized value cannot be negated)."""
         signs = [1] if positive else [1, 1, -1]
         draw, rng, b = self.draw, self.rng, self.b
-        shape = _shape(y)
+        shape = shape_of(y)
         channels = shape[1]
         cshape = (channels,) + (1,) * (len(shape) - 2)
         kinds = [k for k in ("bias", "mul", "bn", "relu") if draw.booleans()]
@@ -371,8 +306,8 @@ class _Net:
                 bias = _f32(unit * n)
                 shape_c = cshape if len(shape) > 2 and draw.booleans() else (
                     (1,) + cshape if len(shape) > 2 else (channels,))
-                c = b.const(bias.reshape(shape_c))
-                y = b.f32_op(rpnn.AddOp, draw.permutations([y, c]), shape)
+                c = b.const(bias.reshape(shape_c), F32)
+                y = b.binary(rpnn.AddOp, *draw.permutations([y, c]), F32)
                 self.description.append("bias")
             elif kind == "mul":
                 if draw.booleans():
@@ -384,8 +319,8 @@ class _Net:
                                int(rng.choice([1] if positive else [1, 1, 1, -1, 0]))
                                for _ in range(channels)]
                     const = _f32(factors).reshape(cshape)
-                c = b.const(const)
-                y = b.f32_op(rpnn.MulOp, draw.permutations([y, c]), shape)
+                c = b.const(const, F32)
+                y = b.binary(rpnn.MulOp, *draw.permutations([y, c]), F32)
                 gain = gain * np.array(factors, dtype=object)
                 self.description.append("mul")
             elif kind == "bn":
@@ -401,14 +336,12 @@ class _Net:
                 new_unit = np.array([abs(g) / 2 if g != 0 else Fraction(1, 2)
                                      for g in new_gain], dtype=object)
                 beta = new_unit * _offsets(rng, 2 * acc_typ, channels)
-                y = b.f32_op(rpnn.BatchNormOp, [y], shape, scale=_dense(_f32(gammas)),
-                             bias=_dense(_f32(beta)), mean=_dense(_f32(mean)),
-                             var=_dense(_f32([var] * channels)),
-                             epsilon=FloatAttr(EPSILON, f32))
+                y = b.batchnorm(y, _f32(gammas), _f32(beta), _f32(mean),
+                                _f32([var] * channels), EPSILON)
                 gain = new_gain
                 self.description.append("batchnorm")
             else:
-                y = b.f32_op(rpnn.ReluOp, [y], shape)
+                y = b.relu(y)
                 self.description.append("relu")
         return y, gain
 
@@ -425,20 +358,20 @@ class _Net:
             spread = max(0, math.ceil(math.log2(max(acc_typ, 1) * 2 / levels)))
             scale = ref * Fraction(2) ** draw.integers(-1, spread + 1) * \
                 draw.sampled_from([1, 1, 1, 3])
-        channels = _shape(y)[1]
+        channels = shape_of(y)[1]
         if per_channel and channels > 1:
             scales = [scale * Fraction(2) ** int(self.rng.integers(-1, 2)) for _ in
                       range(channels)]
-            s_attr = _f32(scales).reshape((1, channels) + (1,) * (len(_shape(y)) - 2))
+            s_attr = _f32(scales).reshape((1, channels) + (1,) * (len(shape_of(y)) - 2))
         else:
             scales = [scale]
             s_attr = _f32(scale)
         y = self.aim_at_ties(y, spec, scales)
-        q = self.b.quant(y, spec, s_attr)
+        q = spec.build(self.b, y, s_attr)
         self.hidden.append(q)
         if draw.integers(0, 5) == 0:  # a second quantizer of the same value
             other = quant_specs(draw)
-            self.hidden.append(self.b.quant(y, other, _f32(scale)))
+            self.hidden.append(other.build(self.b, y, _f32(scale)))
             self.description.append(f"also {other}")
         self.description.append(f"act {spec}{' per-channel' if per_channel else ''}")
         return _Act(q, lo, hi, scale, spec.bipolar)
@@ -447,10 +380,10 @@ class _Net:
 
     def dense(self, x: _Act, last: bool, tail: str) -> tuple[_Act | SSAValue, str]:
         draw = self.draw
-        k = _shape(x.value)[1]
+        k = shape_of(x.value)[1]
         m = draw.integers(1, 10)
         wq, s_w, wmax = self.weights((k, m), 1)
-        y = self.b.f32_op(rpnn.MatMulOp, [x.value, wq], (1, m))
+        y = self.b.matmul(x.value, wq, F32)
         acc_typ = max(1, int(math.sqrt(k)) * max(abs(x.lo), abs(x.hi)) * wmax)
         gain = np.array([x.scale * s_w] * m, dtype=object)
         float_tail = last and tail != "quant"
@@ -459,15 +392,12 @@ class _Net:
             if draw.booleans():
                 scale = _f32(dyadic(draw, -3, 3))
                 bias = _f32([Fraction(int(v), 4) for v in self.rng.integers(-8, 9, size=m)])
-                y = self.b.f32_op(rpnn.ScaleBiasOp, [y], (1, m), scale=_dense(scale),
-                                  bias=_dense(bias))
+                y = self.b.scale_bias(y, scale, bias)
                 self.description.append("scale_bias")
             if tail == "labels":
                 kk = draw.integers(1, m)
                 out_t = dtypes.narrowest_int_type(0, max(m - 1, 1))
-                y = self.b.add(rpnn.TopKOp(operands=[y],
-                                           result_types=[TensorType(out_t, [1, kk])],
-                                           properties={"k": IntegerAttr(kk, i64)}))
+                y = self.b.topk(y, kk, out_t)
                 self.description.append(f"topk {kk}")
             return y, tail
         per_channel = last and draw.booleans()
@@ -482,7 +412,7 @@ class _Net:
 
     def conv(self, x: _Act, channel_scale: bool) -> _Act:
         draw = self.draw
-        _, c, h, w = _shape(x.value)
+        _, c, h, w = shape_of(x.value)
         kernel = draw.integers(1, min(3, h, w))
         dilation = 2 if kernel == 2 and min(h, w) >= 3 and draw.integers(0, 4) == 0 else 1
         groups = c if c > 1 and draw.integers(0, 3) == 0 else 1
@@ -493,11 +423,11 @@ class _Net:
         pad = 0 if x.bipolar else draw.integers(0, 1)
         padding = [pad, pad, pad, pad] if draw.booleans() else [0, pad, pad, 0]
         eff = dilation * (kernel - 1) + 1
-        oh = _window_out(h, kernel, stride, padding[0] + padding[2], dilation)
-        ow = _window_out(w, kernel, stride, padding[1] + padding[3], dilation)
+        oh = window_out(h, kernel, stride, padding[0] + padding[2], dilation)
+        ow = window_out(w, kernel, stride, padding[1] + padding[3], dilation)
         if oh <= 0 or ow <= 0 or eff > h + padding[0] + padding[2]:
             padding, stride, dilation = [0, 0, 0, 0], 1, 1
-            oh, ow = _window_out(h, kernel, 1), _window_out(w, kernel, 1)
+            oh, ow = window_out(h, kernel, 1), window_out(w, kernel, 1)
         if not x.bipolar and not channel_scale and draw.integers(0, 2) == 0:
             # a "same" convolution whose quantized output joins its input (residual)
             kernel, stride, dilation = (3 if min(h, w) >= 3 and draw.booleans() else 1), 1, 1
@@ -505,10 +435,8 @@ class _Net:
             groups = c if c > 1 and draw.booleans() else 1
             out_c, oh, ow = c, h, w
         wq, s_w, wmax = self.weights((out_c, c // groups, kernel, kernel), 0)
-        y = self.b.f32_op(rpnn.Conv2dOp, [x.value, wq], (1, out_c, oh, ow),
-                          stride=_ints([stride, stride]), padding=_ints(padding),
-                          dilation=_ints([dilation, dilation]),
-                          groups=IntegerAttr(groups, i64))
+        y = self.b.conv2d(x.value, wq, F32, (stride, stride), padding, (dilation, dilation),
+                          groups)
         self.description.append(f"conv k{kernel} s{stride} p{padding} d{dilation} g{groups}")
         taps = (c // groups) * kernel * kernel
         acc_typ = max(1, int(math.sqrt(taps)) * max(abs(x.lo), abs(x.hi)) * wmax)
@@ -524,8 +452,7 @@ class _Net:
             if spec.bipolar:
                 spec = QuantSpec(False, 2, True, False, "ROUND")
             act = self.activation(y, gain, acc_typ, spec=spec, scale=x.scale)
-            total = self.b.f32_op(rpnn.AddOp, draw.permutations([x.value, act.value]),
-                                  _shape(x.value))
+            total = self.b.binary(rpnn.AddOp, *draw.permutations([x.value, act.value]), F32)
             self.description.append("residual add")
             act = _Act(total, act.lo + x.lo, act.hi + x.hi, x.scale, False)
         else:
@@ -536,16 +463,13 @@ class _Net:
 
     def maxpool(self, y: SSAValue) -> SSAValue:
         draw = self.draw
-        _, c, h, w = _shape(y)
+        _, _, h, w = shape_of(y)
         kernel = draw.integers(2, min(3, h, w))
         stride = draw.integers(1, kernel)
         pad = draw.integers(0, 1) if kernel > 1 else 0
         padding = [0, 0, pad, pad]
-        oh = _window_out(h, kernel, stride, pad)
-        ow = _window_out(w, kernel, stride, pad)
         self.description.append(f"maxpool k{kernel} s{stride} p{pad}")
-        return self.b.f32_op(rpnn.MaxPoolOp, [y], (1, c, oh, ow), kernel=_ints([kernel] * 2),
-                             stride=_ints([stride] * 2), padding=_ints(padding))
+        return self.b.maxpool(y, (kernel, kernel), (stride, stride), padding)
 
 
 def _frames(rng: np.random.Generator, shape: tuple[int, ...], spec: QuantSpec,
@@ -585,7 +509,7 @@ def graph_nets(draw, kinds: Sequence[str] = ("mlp", "conv"), frames: int = 32,
             shape = (1, draw.integers(1, 4), draw.integers(1, 5))
         else:
             shape = (1, draw.integers(1, 20))
-    builder = GraphBuilder(TensorType(f32, list(shape)))
+    builder = FunctionBuilder(TensorType(f32, list(shape)))
     channel_scale = kind == "conv" and shape[1] > 1 and draw.integers(0, 4) == 0
     if channel_scale:  # a per-channel input scale: only a depthwise conv can take it
         s_in = np.array([in_scale * Fraction(2) ** int(rng.integers(-1, 2))
@@ -601,23 +525,21 @@ def graph_nets(draw, kinds: Sequence[str] = ("mlp", "conv"), frames: int = 32,
     net.description.append(f"input {list(shape)} {in_spec}"
                            f"{' per-channel' if channel_scale else ''}")
     lo, hi = in_spec.int_range()
-    x_in = builder.arg
+    x_in = builder.args[0]
     if kind == "mlp" and len(shape) == 3:
-        x_in = builder.f32_op(rpnn.ReshapeOp, [x_in], (1, shape[1] * shape[2]))
+        x_in = builder.reshape(x_in, (1, shape[1] * shape[2]))
         net.description.append("flatten before the input quantizer")
-    q = builder.quant(x_in, in_spec, in_attr)
+    q = in_spec.build(builder, x_in, in_attr)
     act = _Act(q, lo, hi, in_scale, in_spec.bipolar)
     for index in range(conv_layers):
         act = net.conv(act, channel_scale and index == 0)
     if kind == "conv":
         value = act.value
         if draw.integers(0, 3) == 0:
-            value = builder.f32_op(rpnn.TransposeOp, [value],
-                                   [_shape(value)[i] for i in (0, 2, 3, 1)],
-                                   perm=_ints([0, 2, 3, 1]))
+            value = builder.transpose(value, (0, 2, 3, 1))
             net.description.append("transpose")
-        size = int(np.prod(_shape(value)[1:]))
-        value = builder.f32_op(rpnn.ReshapeOp, [value], (1, size))
+        size = int(np.prod(shape_of(value)[1:]))
+        value = builder.reshape(value, (1, size))
         net.description.append("flatten")
         act = _Act(value, act.lo, act.hi, act.scale, act.bipolar)
     dense_layers = draw.integers(1, 3)

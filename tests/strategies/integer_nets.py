@@ -21,28 +21,17 @@ the extreme values of the input type.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from hypothesis import strategies as st
-from xdsl.dialects import func
-from xdsl.dialects.builtin import (
-    DenseArrayBase,
-    FloatAttr,
-    FunctionType,
-    IntegerAttr,
-    ModuleOp,
-    TensorType,
-    f32,
-    i64,
-)
-from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
+from xdsl.dialects.builtin import ModuleOp, TensorType, f32
+from xdsl.ir import Attribute, SSAValue
 
 from rpnn_ir import dtypes
+from rpnn_ir.builders.ops import BIPOLAR, FunctionBuilder, elt_of, random_values, shape_of
 from rpnn_ir.dialects import rpnn
 
-BIPOLAR = rpnn.BipolarType()
 SI32 = dtypes.int_type(32, signed=True)
 
 
@@ -58,110 +47,11 @@ class IntegerNet:
         return f"IntegerNet({'; '.join(self.description)}, frames {list(self.frames.shape)})"
 
 
-# --------------------------------------------------------------------------- a tiny builder
-
-
-def _ints(values: Sequence[int]) -> DenseArrayBase:
-    return DenseArrayBase.from_list(i64, [int(v) for v in values])
-
-
-def _shape(value: SSAValue) -> tuple[int, ...]:
-    return tuple(value.type.get_shape())
-
-
-def _elt(value: SSAValue) -> Attribute:
-    return value.type.element_type
-
-
-def _window_out(size: int, kernel: int, stride: int, pad: int = 0, dilation: int = 1) -> int:
-    return (size + pad - dilation * (kernel - 1) - 1) // stride + 1
-
-
-class Builder:
-    """Appends rpnn ops to the body of `@main`."""
-
-    def __init__(self, arg_type: TensorType):
-        self.arg_type = arg_type
-        self.block = Block(arg_types=[arg_type])
-
-    def add(self, op: Operation) -> SSAValue:
-        self.block.add_op(op)
-        return op.results[0]
-
-    def finish(self, *results: SSAValue) -> ModuleOp:
-        self.block.add_op(func.ReturnOp(*results))
-        ftype = FunctionType.from_lists([self.arg_type], [r.type for r in results])
-        module = ModuleOp([func.FuncOp("main", ftype, Region(self.block))])
-        module.verify()
-        return module
-
-    def const(self, values: np.ndarray, element_type: Attribute) -> SSAValue:
-        return self.add(rpnn.ConstantOp.from_numpy(np.asarray(values, np.int64), element_type))
-
-    def quant(self, x: SSAValue, bits: int, signed: bool, narrow: bool, zero_point: int,
-              out: Attribute) -> SSAValue:
-        return self.add(rpnn.QuantOp.from_params(
-            x, TensorType(out, _shape(x)), scale=1.0, bits=bits, signed=signed, narrow=narrow,
-            zero_point=float(zero_point)))
-
-    def bipolar_quant(self, x: SSAValue) -> SSAValue:
-        return self.add(rpnn.BipolarQuantOp(
-            operands=[x], result_types=[TensorType(BIPOLAR, _shape(x))],
-            properties={"scale": dtypes.numpy_to_dense(np.array(1.0, np.float32), f32)}))
-
-    def matmul(self, x: SSAValue, w: SSAValue, acc: Attribute = SI32) -> SSAValue:
-        shape = (*_shape(x)[:-1], _shape(w)[1])
-        return self.add(rpnn.MatMulOp(operands=[x, w], result_types=[TensorType(acc, shape)]))
-
-    def conv2d(self, x: SSAValue, w: SSAValue, stride, padding, dilation, groups,
-               acc: Attribute = SI32) -> SSAValue:
-        n, _, h, wd = _shape(x)
-        o, _, kh, kw = _shape(w)
-        oh = _window_out(h, kh, stride[0], padding[0] + padding[2], dilation[0])
-        ow = _window_out(wd, kw, stride[1], padding[1] + padding[3], dilation[1])
-        return self.add(rpnn.Conv2dOp(
-            operands=[x, w], result_types=[TensorType(acc, [n, o, oh, ow])],
-            properties={"stride": _ints(stride), "padding": _ints(padding),
-                        "dilation": _ints(dilation), "groups": IntegerAttr(groups, i64)}))
-
-    def add_op(self, a: SSAValue, b: SSAValue) -> SSAValue:
-        shape = np.broadcast_shapes(_shape(a), _shape(b))
-        return self.add(rpnn.AddOp(operands=[a, b], result_types=[TensorType(SI32, shape)]))
-
-    def relu(self, x: SSAValue) -> SSAValue:
-        return self.add(rpnn.ReluOp(operands=[x], result_types=[x.type]))
-
-    def multithreshold(self, x: SSAValue, t: SSAValue, out: Attribute, scale: int,
-                       bias: int) -> SSAValue:
-        props: dict[str, Attribute] = {}
-        if scale != 1:
-            props["out_scale"] = FloatAttr(float(scale), f32)
-        if bias != 0:
-            props["out_bias"] = FloatAttr(float(bias), f32)
-        return self.add(rpnn.MultiThresholdOp(
-            operands=[x, t], result_types=[TensorType(out, _shape(x))], properties=props))
-
-    def maxpool(self, x: SSAValue, kernel, stride, padding) -> SSAValue:
-        n, c, h, w = _shape(x)
-        oh = _window_out(h, kernel[0], stride[0], padding[0] + padding[2])
-        ow = _window_out(w, kernel[1], stride[1], padding[1] + padding[3])
-        return self.add(rpnn.MaxPoolOp(
-            operands=[x], result_types=[TensorType(_elt(x), [n, c, oh, ow])],
-            properties={"kernel": _ints(kernel), "stride": _ints(stride),
-                        "padding": _ints(padding)}))
-
-    def reshape(self, x: SSAValue, shape: Sequence[int]) -> SSAValue:
-        return self.add(rpnn.ReshapeOp(operands=[x], result_types=[TensorType(_elt(x), shape)]))
-
-    def transpose(self, x: SSAValue, perm: Sequence[int]) -> SSAValue:
-        shape = [_shape(x)[p] for p in perm]
-        return self.add(rpnn.TransposeOp(operands=[x], result_types=[TensorType(_elt(x), shape)],
-                                         properties={"perm": _ints(perm)}))
-
-    def topk(self, x: SSAValue, k: int) -> SSAValue:
-        shape = (*_shape(x)[:-1], k)
-        return self.add(rpnn.TopKOp(operands=[x], result_types=[TensorType(SI32, shape)],
-                                    properties={"k": IntegerAttr(k, i64)}))
+def multithreshold(b: FunctionBuilder, x: SSAValue, t: SSAValue, out: Attribute, scale: int,
+                   bias: int) -> SSAValue:
+    """rpnn.multithreshold with integer `scale` and `bias` (left out when 1 and 0)."""
+    return b.multithreshold(x, t, out, float(scale) if scale != 1 else None,
+                            float(bias) if bias != 0 else None)
 
 
 # --------------------------------------------------------------------------- strategies
@@ -171,17 +61,6 @@ def precisions(max_bits: int = 8) -> st.SearchStrategy[Attribute]:
     """siN / uiN of 1..max_bits bits, or !rpnn.bipolar."""
     ints = st.builds(dtypes.int_type, st.integers(1, max_bits), st.booleans())
     return st.one_of(st.just(BIPOLAR), ints)
-
-
-def _type_bounds(elt: Attribute) -> tuple[int, int]:
-    return dtypes.element_range(elt)
-
-
-def _random_values(rng: np.random.Generator, elt: Attribute, shape: Sequence[int]) -> np.ndarray:
-    lo, hi = _type_bounds(elt)
-    if dtypes.is_bipolar(elt):
-        return rng.choice(np.array([-1, 1]), size=shape)
-    return rng.integers(lo, hi + 1, size=shape)
 
 
 def _linear_bounds(x: tuple[int, int], w: np.ndarray, axis: int) -> tuple[int, int]:
@@ -223,16 +102,16 @@ def integer_nets(draw, max_layers: int = 3, batch: int = 12) -> IntegerNet:
     entry = draw(st.sampled_from(["arg", "arg", "quant", "bipolar_quant"]))
     if entry == "arg":
         in_elt = draw(precisions())
-        b = Builder(TensorType(in_elt, shape))
+        b = FunctionBuilder(TensorType(in_elt, shape))
         x = b.block.args[0]
-        lo, hi = _type_bounds(in_elt)
-        frames = _random_values(rng, in_elt, [batch, *shape[1:]])
+        lo, hi = dtypes.element_range(in_elt)
+        frames = random_values(rng, in_elt, [batch, *shape[1:]])
         frames[0], frames[1] = lo if not dtypes.is_bipolar(in_elt) else -1, hi
         description.append(f"arg {dtypes.type_str(in_elt)}{shape}")
     else:
-        b = Builder(TensorType(f32, shape))
+        b = FunctionBuilder(TensorType(f32, shape))
         if entry == "bipolar_quant":
-            x = b.bipolar_quant(b.block.args[0])
+            x = b.bipolar_quant(b.block.args[0], 1.0, BIPOLAR)
             lo, hi = -1, 1
             description.append(f"bipolar_quant{shape}")
         else:
@@ -246,7 +125,8 @@ def integer_nets(draw, max_layers: int = 3, batch: int = 12) -> IntegerNet:
             out = dtypes.narrowest_int_type(lo, hi)
             if draw(st.booleans()):  # wider than needed
                 out = dtypes.int_type(min(32, out.width.data + draw(st.integers(1, 8))), True)
-            x = b.quant(b.block.args[0], bits, signed, narrow, zero_point, out)
+            x = b.quant(b.block.args[0], scale=1.0, bits=bits, signed=signed, narrow=narrow,
+                        zero_point=float(zero_point), out=out)
             description.append(f"quant bits={bits} signed={signed} narrow={narrow} "
                                f"zp={zero_point}{shape}")
         span = (hi - lo + 4) / 2
@@ -259,11 +139,11 @@ def integer_nets(draw, max_layers: int = 3, batch: int = 12) -> IntegerNet:
     layers = draw(st.integers(1, max_layers))
     for layer in range(layers):
         last = layer == layers - 1
-        in_bipolar = dtypes.is_bipolar(_elt(x))
+        in_bipolar = dtypes.is_bipolar(elt_of(x))
         w_elt = draw(precisions())
-        if len(_shape(x)) == 4 and draw(st.integers(0, 3)) > 0:
-            channels = _shape(x)[1]
-            h, wd = _shape(x)[2:]
+        if len(shape_of(x)) == 4 and draw(st.integers(0, 3)) > 0:
+            channels = shape_of(x)[1]
+            h, wd = shape_of(x)[2:]
             depthwise = channels > 1 and draw(st.booleans())
             groups = channels if depthwise else 1
             out_c = channels * draw(st.integers(1, 2)) if depthwise else draw(st.integers(1, 4))
@@ -276,37 +156,37 @@ def integer_nets(draw, max_layers: int = 3, batch: int = 12) -> IntegerNet:
                     kernel[axis] = min(kernel[axis], size)
             kh, kw = kernel
             stride = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
-            weights = _random_values(rng, w_elt, [out_c, channels // groups, kh, kw])
-            acc = b.conv2d(x, b.const(weights, w_elt), stride, pads, dilation, groups)
+            weights = random_values(rng, w_elt, [out_c, channels // groups, kh, kw])
+            acc = b.conv2d(x, b.const(weights, w_elt), SI32, stride, pads, dilation, groups)
             flat_w = weights.reshape(out_c, -1)
             acc_bounds = _linear_bounds(bounds, flat_w, axis=1)
             acc_bounds = (min(acc_bounds[0], 0), max(acc_bounds[1], 0))  # padding
             description.append(f"conv {dtypes.type_str(w_elt)}{list(weights.shape)} "
                                f"s={stride} p={pads} d={dilation} g={groups}")
         else:
-            if len(_shape(x)) == 4:
+            if len(shape_of(x)) == 4:
                 if draw(st.booleans()):
                     x = b.transpose(x, [0, 1, 3, 2])
                     description.append("transpose")
-                x = b.reshape(x, [1, int(np.prod(_shape(x)[1:]))])
+                x = b.reshape(x, [1, int(np.prod(shape_of(x)[1:]))])
                 description.append("flatten")
-            k = _shape(x)[1]
+            k = shape_of(x)[1]
             m = draw(st.integers(1, 8))
-            weights = _random_values(rng, w_elt, [k, m])
-            acc = b.matmul(x, b.const(weights, w_elt))
+            weights = random_values(rng, w_elt, [k, m])
+            acc = b.matmul(x, b.const(weights, w_elt), SI32)
             acc_bounds = _linear_bounds(bounds, weights, axis=0)
             description.append(f"matmul {dtypes.type_str(w_elt)}{[k, m]}")
-        channels = _shape(acc)[1]
+        channels = shape_of(acc)[1]
         if draw(st.integers(0, 3)) == 0:  # an integer bias
-            bias_shape = [1, channels] + [1] * (len(_shape(acc)) - 2)
+            bias_shape = [1, channels] + [1] * (len(shape_of(acc)) - 2)
             bias = rng.integers(-20, 21, size=bias_shape)
-            acc = b.add_op(acc, b.const(bias, dtypes.narrowest_int_type(-20, 20)))
+            acc = b.binary(rpnn.AddOp, acc, b.const(bias, dtypes.narrowest_int_type(-20, 20)), SI32)
             acc_bounds = (acc_bounds[0] - 20, acc_bounds[1] + 20)
             description.append("bias")
         if last and draw(st.integers(0, 4)) == 0:  # the accumulator is the output
             results.append(acc)
-            if len(_shape(acc)) == 2 and draw(st.booleans()):
-                results.append(b.topk(acc, draw(st.integers(1, _shape(acc)[1]))))
+            if len(shape_of(acc)) == 2 and draw(st.booleans()):
+                results.append(b.topk(acc, draw(st.integers(1, shape_of(acc)[1])), SI32))
                 description.append("topk")
             break
         bipolar = draw(st.integers(0, 3)) == 0
@@ -320,7 +200,7 @@ def integer_nets(draw, max_layers: int = 3, batch: int = 12) -> IntegerNet:
             out = dtypes.narrowest_int_type(min(ends), max(ends))
             if draw(st.booleans()):
                 out = dtypes.int_type(draw(st.integers(out.width.data + 1, 16)), True)
-        x = b.multithreshold(acc, b.const(th, SI32), out, scale, bias)
+        x = multithreshold(b, acc, b.const(th, SI32), out, scale, bias)
         description.append(f"multithreshold {list(th.shape)} -> {dtypes.type_str(out)}")
         if bipolar:
             bounds = (-1, 1)
@@ -330,8 +210,8 @@ def integer_nets(draw, max_layers: int = 3, batch: int = 12) -> IntegerNet:
             x = b.relu(x)
             bounds = (max(bounds[0], 0), max(bounds[1], 0))
             description.append("relu")
-        if len(_shape(x)) == 4 and draw(st.booleans()):
-            h, wd = _shape(x)[2:]
+        if len(shape_of(x)) == 4 and draw(st.booleans()):
+            h, wd = shape_of(x)[2:]
             kernel = (draw(st.integers(1, min(2, h))), draw(st.integers(1, min(2, wd))))
             pads = [draw(st.integers(0, k - 1)) for k in (kernel[0], kernel[1])] * 2
             stride = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
