@@ -50,6 +50,8 @@ def _render(path: str, function: str, generic: bool) -> str:
         module = from_onnx(path, function_name=function)
     except OnnxImportError as e:
         raise ToolError(str(e)) from None
+    except ValueError as e:  # a --function that is not a symbol name
+        raise ToolError(str(e).removeprefix("from_onnx: ")) from None
     stream = io.StringIO()
     Printer(stream=stream, print_generic_format=generic).print_op(module)
     stream.write("\n")
