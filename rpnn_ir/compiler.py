@@ -38,6 +38,7 @@ from xdsl.utils.exceptions import (
 )
 
 from rpnn_ir import api, files
+from rpnn_ir.passes.infer_precision import check_declared_types
 from rpnn_ir.verify import verify_module
 
 __all__ = ["CompileError", "CompileResult", "available_passes", "available_targets", "compile"]
@@ -80,6 +81,13 @@ def available_passes() -> dict[str, Callable[[], type[ModulePass]]]:
     passes = dict(Universe.get_multiverse().all_passes)
     passes.update(get_all_passes())
     return passes
+
+
+def available_rpnn_targets() -> set[str]:
+    """Names of rpnn's own targets (the backends, which execute the program)."""
+    from rpnn_ir.backends import get_all_targets
+
+    return set(get_all_targets())
 
 
 def available_targets() -> dict[str, Callable[..., Any]]:
@@ -279,6 +287,7 @@ def _compile(module_or_path: Any, pipeline: str | None, target: str | None,
         if previous is not None:
             try:
                 verify_module(op)
+                check_declared_types(op)  # one semantics: no type narrower than its values
             except VerifyException as e:
                 raise CompileError(f"IR does not verify after pass '{previous.name}': "
                                    f"{e}") from None
@@ -301,6 +310,11 @@ def _compile(module_or_path: Any, pipeline: str | None, target: str | None,
     except DiagnosticException as e:
         raise CompileError(f"pass '{stage[0]}' failed: {e}") from None
 
+    if target_name in available_rpnn_targets():  # the backends run the program
+        try:
+            check_declared_types(module)
+        except VerifyException as e:
+            raise CompileError(f"target '{target_name}' refuses the module: {e}") from None
     result = CompileResult(module=module, target=target_name)
     if directory is not None:
         files.make_output_dir(directory)  # removed again if the target fails

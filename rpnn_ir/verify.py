@@ -14,15 +14,19 @@ from __future__ import annotations
 from xdsl.ir import Block, BlockArgument, Operation, OpResult, SSAValue
 from xdsl.utils.exceptions import VerifyException
 
-__all__ = ["DominanceError", "verify_dominance", "verify_module"]
+__all__ = ["DominanceError", "LocatedVerifyException", "verify_dominance", "verify_module"]
 
 
-class DominanceError(VerifyException):
-    """A value used where its definition does not reach; `op` is the user."""
+class LocatedVerifyException(VerifyException):
+    """A verifier error about one op (`op`), so that drivers can print where it is."""
 
     def __init__(self, message: str, op: Operation):
         super().__init__(message)
         self.op = op
+
+
+class DominanceError(LocatedVerifyException):
+    """A value used where its definition does not reach; `op` is the user."""
 
 
 def verify_module(op: Operation) -> None:

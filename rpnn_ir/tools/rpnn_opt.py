@@ -53,7 +53,7 @@ from rpnn_ir.dialects import get_all_dialects
 from rpnn_ir.frontends.mlir_text import PARSE_SPAN_ATTR, op_location, parse_module, span_location
 from rpnn_ir.passes import get_all_passes
 from rpnn_ir.tools.cli import SourceDiagnostic, ToolError, UsageError, run_tool, usage_error_hook
-from rpnn_ir.verify import DominanceError, verify_dominance
+from rpnn_ir.verify import LocatedVerifyException, verify_dominance
 
 # --------------------------------------------------------------------------------------
 # MLIR frontend: rpnn's bounded, locating parser (rpnn_ir/frontends/mlir_text.py)
@@ -243,6 +243,8 @@ class RpnnOptMain(xDSLOptMain):
                 inner(previous, module, next_pass)  # verifies the module
             if not self.args.disable_verify:
                 verify_dominance(module)
+                if previous is not None:  # a pass must not leave a type its values overflow
+                    _check_declared_types(module)
             if next_pass is not None:
                 self._stage = ("pass", next_pass.name)
 
@@ -283,7 +285,10 @@ class RpnnOptMain(xDSLOptMain):
         return self._module
 
     def output_resulting_program(self, prog: ModuleOp) -> str:
-        self._stage = ("target", parse_spec(self.args.target).name)
+        name = parse_spec(self.args.target).name
+        if name in get_all_targets():  # rpnn's backends run the program: one semantics
+            _check_declared_types(prog)
+        self._stage = ("target", name)
         return super().output_resulting_program(prog)
 
     def run(self) -> None:
@@ -309,7 +314,7 @@ class RpnnOptMain(xDSLOptMain):
         if (span := getattr(error, PARSE_SPAN_ATTR, None)) is not None:
             return ToolError(message, span_location(span, self._line_offset))
         location = None
-        if isinstance(error, DominanceError):
+        if isinstance(error, LocatedVerifyException):
             location = op_location(error.op, self._line_offset)
         elif isinstance(error, VerifyException) and self._module is not None:
             op = find_failing_op(self._module, str(error))
@@ -331,6 +336,13 @@ def _bad_spec(args: argparse.Namespace | None) -> str:
             except ArgSpecParseError:
                 return text
     return ""
+
+
+def _check_declared_types(module: ModuleOp) -> None:
+    """`check_declared_types` of rpnn-infer-precision (imported when first needed)."""
+    from rpnn_ir.passes.infer_precision import check_declared_types
+
+    check_declared_types(module)
 
 
 def _positive_int(text: str) -> int:
