@@ -6,7 +6,8 @@ Used by `rpnn_ir.parse`/`rpnn_ir.load` and by `rpnn-opt`. On top of xDSL's parse
   string with no closing quote (``"abc...`` with 40 characters takes forever; see
   docs/frontend.md for the reproducer);
 - refuses a tensor, vector, memref or stream type with more than `limits.max_elements()`
-  elements before anything is allocated, and regions nested deeper than `limits.MAX_NESTING`;
+  elements before anything is allocated, regions nested deeper than `limits.MAX_NESTING`
+  and integer types wider than MLIR's 2^24 - 1 bits;
 - turns every exception xDSL raises on odd input (``OverflowError`` for ``dense<1e8> :
   tensor<f16>``, ``struct.error`` for an out-of-range array element, ``ValueError``...) into a
   `ParseError` at the op being parsed;
@@ -41,6 +42,12 @@ _OP_SPANS: weakref.WeakKeyDictionary[Operation, Span[Any]] = weakref.WeakKeyDict
 
 PARSE_SPAN_ATTR = "_rpnn_op_span"
 """Set on a VerifyException raised while parsing an op: the span where that op starts."""
+
+
+MAX_INTEGER_BITS = (1 << 24) - 1
+"""MLIR's limit on integer widths; xDSL has none, and computes value ranges of any width
+(``i2147483648`` took 7 s and 1 GB)."""
+_INTEGER_TYPE = re.compile(r"[su]?i(\d+)")
 
 
 class _LinearLexer(MLIRLexer):
@@ -97,6 +104,13 @@ class RpnnParser(Parser):
             return super().parse_optional_region(arguments)
         finally:
             self._depth -= 1
+
+    def _parse_optional_integer_or_float_type(self) -> Any:
+        match = _INTEGER_TYPE.fullmatch(self._current_token.text)
+        if match is not None and int(match.group(1)) > MAX_INTEGER_BITS:
+            self.raise_error(f"integer types have at most {MAX_INTEGER_BITS} bits (MLIR's "
+                             "limit)")
+        return super()._parse_optional_integer_or_float_type()
 
     def parse_ranked_shape(self) -> tuple[list[int], Attribute]:
         start = self._current_token.span.start
