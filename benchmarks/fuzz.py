@@ -68,6 +68,8 @@ def main() -> int:
         outcome = harness.run_isolated(case, case_dir, args.timeout, args.memory_mb)
         shutil.rmtree(case_dir, ignore_errors=True)
         record(kind, index, outcome)
+        if outcome.kind in BAD:  # at once, so that a long run shows it before the end
+            print(f"FAIL {kind} #{index}: {outcome.kind}: {outcome.detail}", flush=True)
         return outcome
 
     (root / "cases").mkdir()
@@ -99,10 +101,12 @@ def main() -> int:
     print(f"{'source':<16}" + "".join(f"{k:>13}" for k in harness.KINDS))
     for kind, counter in counts.items():
         print(f"{kind:<16}" + "".join(f"{counter[k]:>13}" for k in harness.KINDS))
+    total = sum(sum(c.values()) for c in counts.values())
+    print(f"total: {total} cases, {len(failures)} broke the promise")
     print(f"slowest case: {slowest[0]:.1f} s ({slowest[1]}); largest peak resident size: "
           f"{largest[0]:.0f} MB ({largest[1]})")
     for kind, index, outcome in failures:
-        print(f"FAIL {kind} #{index} (seed {args.seed}): {outcome.kind}: {outcome.detail}")
+        print(f"replay: {kind} #{index} with --seed {args.seed}: {outcome.kind}")
     shutil.rmtree(root, ignore_errors=True)
     return 1 if failures else 0
 

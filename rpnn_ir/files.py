@@ -69,17 +69,19 @@ def read_input(path: str | os.PathLike[str], what: str = "input file",
         raise FileError(f"{what} '{path}' is a directory, not a file") from None
     except OSError as e:
         raise FileError(f"cannot read {what} '{path}': {e.strerror}") from None
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(fd)
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):  # os.open opens folders too
+        os.close(fd)
         if stat.S_ISDIR(info.st_mode):
             raise FileError(f"{what} '{path}' is a directory, not a file")
-        if not stat.S_ISREG(info.st_mode):
-            raise FileError(f"{what} '{path}' is not a regular file (a device, FIFO or "
-                            "socket); give a file")
-        if info.st_size > limit:
-            raise FileError(f"{what} '{path}' has {info.st_size} bytes, above the limit of "
-                            f"{limit} (raise it with RPNN_MAX_INPUT_BYTES)")
-        os.set_blocking(fd, True)
+        raise FileError(f"{what} '{path}' is not a regular file (a device, FIFO or "
+                        "socket); give a file")
+    if info.st_size > limit:
+        os.close(fd)
+        raise FileError(f"{what} '{path}' has {info.st_size} bytes, above the limit of "
+                        f"{limit} (raise it with RPNN_MAX_INPUT_BYTES)")
+    os.set_blocking(fd, True)
+    with os.fdopen(fd, "rb") as handle:
         data = handle.read(limit + 1)
     if len(data) > limit:  # grew while we read it
         raise FileError(f"{what} '{path}' is above the size limit of {limit} bytes "

@@ -159,6 +159,8 @@ def test_inputs_must_be_regular_files(tmp_path: Path, capsys) -> None:
     assert len(err) == 2 and all("is not a regular file" in line for line in err), err
     with pytest.raises(files.FileError, match="not a regular file"):
         rpnn_ir.load(fifo)
+    with pytest.raises(files.FileError, match="is a directory"):  # found by the fuzz run
+        rpnn_ir.load(tmp_path)
 
 
 def test_input_size_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

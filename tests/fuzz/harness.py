@@ -361,11 +361,12 @@ def mutate_model(rng: random.Random, model: onnx.ModelProto) -> bytes:
         elif edit == "dims" and tensor is not None and tensor.dims:
             tensor.dims[rng.randrange(len(tensor.dims))] = rng.choice([0, 1, 3, -1, 2**40])
         elif edit == "values" and tensor is not None:
-            array = numpy_helper.to_array(tensor).astype(np.float32).copy()
-            if array.size:
-                array.flat[rng.randrange(array.size)] = rng.choice(
-                    [np.nan, np.inf, -np.inf, 0.0, 1e30, -3.0, 0.1])
-                tensor.CopyFrom(numpy_helper.from_array(array, tensor.name))
+            with contextlib.suppress(Exception):  # an earlier edit may have broken it
+                array = numpy_helper.to_array(tensor).astype(np.float32).copy()
+                if array.size:
+                    array.flat[rng.randrange(array.size)] = rng.choice(
+                        [np.nan, np.inf, -np.inf, 0.0, 1e30, -3.0, 0.1])
+                    tensor.CopyFrom(numpy_helper.from_array(array, tensor.name))
         elif edit == "delete" and node is not None:
             graph.node.remove(node)
         elif edit == "graph_input" and graph.input:
