@@ -85,6 +85,15 @@ def test_integer_width_is_bounded() -> None:
         rpnn_ir.parse('%c = "test.op"() {v = 1 : i2147483648} : () -> i32\n')
 
 
+def test_limit_option_is_checked_by_both_tools(capsys) -> None:
+    from rpnn_ir.tools import rpnn_import
+
+    assert rpnn_opt.main(["--max-elements", "0", str(EXAMPLE)]) == 2
+    assert rpnn_import.main(["--max-elements", "-5", "model.onnx"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 2 and all("is not a positive integer" in line for line in err)
+
+
 def test_nesting_is_bounded() -> None:
     with pytest.raises(ParseError, match=f"nested more than {limits.MAX_NESTING} deep"):
         rpnn_ir.parse("builtin.module {\n" * 2000 + "}\n" * 2000)

@@ -26,8 +26,8 @@ from typing import NoReturn
 
 from rpnn_ir import files
 
-__all__ = ["SourceDiagnostic", "ToolError", "UsageError", "run_tool", "usage_error_hook",
-           "write_result"]
+__all__ = ["SourceDiagnostic", "ToolError", "UsageError", "positive_int", "run_tool",
+           "usage_error_hook", "write_result"]
 
 
 class ToolError(Exception):
@@ -66,6 +66,13 @@ def usage_error_hook(parser: argparse.ArgumentParser, prog: str) -> None:
         raise UsageError(f"{message}; see {prog} --help")
 
     parser.error = error  # type: ignore[method-assign]
+
+
+def positive_int(text: str) -> int:
+    """argparse type of counts and limits (``--max-elements``)."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a positive integer")
+    return int(text)
 
 
 def write_result(output: str | None, text: str) -> None:

@@ -17,7 +17,13 @@ import sys
 from collections.abc import Sequence
 
 from rpnn_ir import __version__, files, limits
-from rpnn_ir.tools.cli import ToolError, run_tool, usage_error_hook, write_result
+from rpnn_ir.tools.cli import (
+    ToolError,
+    positive_int,
+    run_tool,
+    usage_error_hook,
+    write_result,
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -33,7 +39,7 @@ def _parser() -> argparse.ArgumentParser:
                         help="name of the generated function (default: main)")
     parser.add_argument("--print-op-generic", action="store_true",
                         help="print ops in MLIR's generic form")
-    parser.add_argument("--max-elements", type=int, default=None, metavar="N",
+    parser.add_argument("--max-elements", type=positive_int, default=None, metavar="N",
                         help="largest tensor accepted, in elements (default "
                         f"{limits.DEFAULT_MAX_ELEMENTS}, or RPNN_MAX_ELEMENTS)")
     parser.add_argument("--version", action="version", version=f"rpnn-import {__version__}")
@@ -64,8 +70,6 @@ def _import(args: argparse.Namespace) -> None:
     if args.max_elements is None:
         text = _render(args.input, args.function, args.print_op_generic)
     else:
-        if args.max_elements < 1:
-            raise ToolError(f"--max-elements must be positive, not {args.max_elements}")
         with limits.raised(args.max_elements):
             text = _render(args.input, args.function, args.print_op_generic)
     write_result(args.output, text)

@@ -52,7 +52,14 @@ from rpnn_ir.backends import get_all_targets
 from rpnn_ir.dialects import get_all_dialects
 from rpnn_ir.frontends.mlir_text import PARSE_SPAN_ATTR, op_location, parse_module, span_location
 from rpnn_ir.passes import get_all_passes
-from rpnn_ir.tools.cli import SourceDiagnostic, ToolError, UsageError, run_tool, usage_error_hook
+from rpnn_ir.tools.cli import (
+    SourceDiagnostic,
+    ToolError,
+    UsageError,
+    positive_int,
+    run_tool,
+    usage_error_hook,
+)
 from rpnn_ir.verify import LocatedVerifyException, verify_dominance
 
 # --------------------------------------------------------------------------------------
@@ -197,7 +204,7 @@ class RpnnOptMain(xDSLOptMain):
     def register_all_arguments(self, arg_parser: argparse.ArgumentParser) -> None:
         super().register_all_arguments(arg_parser)
         arg_parser.add_argument(
-            "--max-elements", type=_positive_int, default=None, metavar="N",
+            "--max-elements", type=positive_int, default=None, metavar="N",
             help="largest tensor, stream or testbench accepted, in elements (default "
             f"{limits.DEFAULT_MAX_ELEMENTS}, or RPNN_MAX_ELEMENTS)")
         # One line instead of argparse's usage block + exit(2); main() prints it.
@@ -343,12 +350,6 @@ def _check_declared_types(module: ModuleOp) -> None:
     from rpnn_ir.passes.infer_precision import check_declared_types
 
     check_declared_types(module)
-
-
-def _positive_int(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a positive integer")
-    return int(text)
 
 
 class _OutputBuffer(io.StringIO):
