@@ -54,7 +54,7 @@ def check(outcome: harness.Outcome, what: object) -> None:
     assert outcome.kind in PROMISE, f"{outcome.kind}: {outcome.detail}\n--- input:\n{what!r}"
 
 
-@budget(360)
+@budget(300)
 @given(level=st.sampled_from(["graph", "integer", "dataflow"]),
        rng=st.randoms(use_true_random=False))
 def test_mlir_mutants(seeds, case_dirs, level: str, rng: random.Random) -> None:
@@ -62,14 +62,14 @@ def test_mlir_mutants(seeds, case_dirs, level: str, rng: random.Random) -> None:
     check(harness.run_isolated(harness.mlir_case(text, level, False), case_dirs()), text)
 
 
-@budget(160)
+@budget(130)
 @given(index=st.integers(0, 1), rng=st.randoms(use_true_random=False))
 def test_onnx_mutants(models, case_dirs, index: int, rng: random.Random) -> None:
     data = harness.mutate_model(rng, models[index])
     check(harness.run_isolated(harness.onnx_case(data), case_dirs()), data[:200])
 
 
-@budget(100)
+@budget(80)
 @given(rng=st.randoms(use_true_random=False))
 def test_pass_and_target_options(seeds, case_dirs, tmp_path_factory, rng: random.Random):
     source = tmp_path_factory.getbasetemp() / "fuzz_seed.mlir"
@@ -80,7 +80,7 @@ def test_pass_and_target_options(seeds, case_dirs, tmp_path_factory, rng: random
           (pipeline, target))
 
 
-@budget(100)
+@budget(80)
 @given(rng=st.randoms(use_true_random=False))
 def test_api_arguments(case_dirs, rng: random.Random) -> None:
     name, args, kwargs = harness.api_arguments(rng)
