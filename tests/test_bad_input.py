@@ -101,6 +101,15 @@ def test_nesting_is_bounded() -> None:
         rpnn_ir.parse('%c = "test.op"() {v = ' + "[" * 3000 + "]" * 3000 + "} : () -> i32\n")
 
 
+def test_wide_activation_quantizer_is_bounded_in_streamlining() -> None:
+    """bits = 31 on an activation quantizer asked for 2^31 thresholds per channel (found by
+    benchmarks/fuzz.py --seed 1: MemoryError)."""
+    text = EXAMPLE.read_text().replace("bits = 2 rounding", "bits = 31 rounding", 1)
+    with pytest.raises(CompileError, match=r"8 channels x 2147483647 levels\) has "
+                                           r"17,179,869,176 elements, above the limit"):
+        rpnn_ir.compile(rpnn_ir.parse(text), "rpnn-streamline")
+
+
 def test_testbench_frames_and_seed_are_checked(tmp_path: Path, capsys) -> None:
     """tb-frames=100000000 grew to 12 GB; seed=-1 was a numpy ValueError."""
     out = tmp_path / "hls"
