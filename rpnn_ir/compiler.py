@@ -19,7 +19,7 @@ import dataclasses
 import inspect
 import io
 import os
-import tempfile
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,9 +30,16 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass, PassPipeline
 from xdsl.universe import Universe
 from xdsl.utils.arg_spec import ArgSpec, parse_pipeline, parse_spec
-from xdsl.utils.exceptions import ArgSpecParseError, DiagnosticException, VerifyException
+from xdsl.utils.exceptions import (
+    ArgSpecParseError,
+    DiagnosticException,
+    ParseError,
+    VerifyException,
+)
 
-from rpnn_ir import api
+from rpnn_ir import api, files
+from rpnn_ir.passes.infer_precision import check_declared_types
+from rpnn_ir.verify import verify_module
 
 __all__ = ["CompileError", "CompileResult", "available_passes", "available_targets", "compile"]
 
@@ -74,6 +81,13 @@ def available_passes() -> dict[str, Callable[[], type[ModulePass]]]:
     passes = dict(Universe.get_multiverse().all_passes)
     passes.update(get_all_passes())
     return passes
+
+
+def available_rpnn_targets() -> set[str]:
+    """Names of rpnn's own targets (the backends, which execute the program)."""
+    from rpnn_ir.backends import get_all_targets
+
+    return set(get_all_targets())
 
 
 def available_targets() -> dict[str, Callable[..., Any]]:
@@ -145,11 +159,11 @@ def _load(module_or_path: Any) -> tuple[ModuleOp, str]:
                 return from_onnx(path), path.stem
             except OnnxImportError as e:
                 raise CompileError(str(e)) from None
-        if not path.is_file():
-            raise CompileError(f"input file '{path}' not found (check the path)")
         try:
             return api.load(path), path.stem
-        except DiagnosticException as e:
+        except files.FileError as e:
+            raise CompileError(str(e)) from None
+        except (DiagnosticException, ParseError, ValueError) as e:
             raise CompileError(f"'{path}': {e}") from None
     try:
         import onnx
@@ -159,11 +173,16 @@ def _load(module_or_path: Any) -> tuple[ModuleOp, str]:
         from rpnn_ir.frontends.onnx_import import OnnxImportError, from_onnx
 
         try:
-            return from_onnx(module_or_path), module_or_path.graph.name or "model"
+            return from_onnx(module_or_path), _safe_stem(module_or_path.graph.name or "model")
         except OnnxImportError as e:
             raise CompileError(str(e)) from None
     raise TypeError("compile expects a ModuleOp, a path (.mlir or .onnx) or an onnx.ModelProto, "
                     f"not {type(module_or_path).__name__}")
+
+
+def _safe_stem(name: str) -> str:
+    """`name` reduced to ``[A-Za-z0-9_-]`` for a file name (it may come from the input)."""
+    return re.sub(r"[^A-Za-z0-9_-]", "_", name)[:64] or "model"
 
 
 def _make_target(target: str, options: Mapping[str, Any] | None,
@@ -207,18 +226,6 @@ def _make_target(target: str, options: Mapping[str, Any] | None,
     return spec.name, instance, writes_files
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent,
-                               text=True)
-    try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def compile(
     module_or_path: Any,
     pipeline: str | None = DEFAULT_PIPELINE,
@@ -236,8 +243,41 @@ def compile(
     - `out_dir`: created if needed.  A target with an ``out_dir``/``output_dir`` option
       (not set otherwise) gets it and writes its files there (`path` is the folder);
       otherwise the target's text (or, without a target, the module) is written to
-      ``out_dir/<stem>.<target>`` (``<stem>.mlir`` without a target), atomically.
+      ``out_dir/<stem>.<target>`` (``<stem>.mlir`` without a target).  Files are written
+      through `rpnn_ir.files`: nothing is left behind (a folder created for the run
+      included) when compiling fails.
+
+    Raises `CompileError` for a request or input that cannot be compiled and `TypeError`
+    for an argument of the wrong type.
     """
+    _check_arguments(pipeline, target, target_options, out_dir)
+    try:
+        with files.output_transaction():
+            return _compile(module_or_path, pipeline, target, target_options, out_dir)
+    except files.FileError as e:
+        raise CompileError(str(e)) from None
+
+
+def _check_arguments(pipeline: Any, target: Any, target_options: Any, out_dir: Any) -> None:
+    """`TypeError` naming the argument of `compile` that has the wrong type."""
+    for name, value in (("pipeline", pipeline), ("target", target)):
+        if value is not None and not isinstance(value, str):
+            raise TypeError(f"compile: '{name}' must be a str or None, not "
+                            f"{type(value).__name__}")
+    if target_options is not None and not isinstance(target_options, Mapping):
+        raise TypeError("compile: 'target_options' must be a mapping (option -> value), not "
+                        f"{type(target_options).__name__}")
+    if target_options is not None and not all(isinstance(k, str) for k in target_options):
+        raise TypeError("compile: the keys of 'target_options' must be option names (str)")
+    if out_dir is not None and not isinstance(out_dir, str | os.PathLike):
+        raise TypeError(f"compile: 'out_dir' must be a str or path, not "
+                        f"{type(out_dir).__name__}")
+
+
+def _compile(module_or_path: Any, pipeline: str | None, target: str | None,
+             target_options: Mapping[str, Any] | None,
+             out_dir: str | os.PathLike[str] | None) -> CompileResult:
+    """`compile` inside its output transaction."""
     module, stem = _load(module_or_path)
     ctx: Context = api.context()
     stage: list[str | None] = [None]
@@ -246,7 +286,8 @@ def compile(
                        following: ModulePass | None) -> None:
         if previous is not None:
             try:
-                op.verify()
+                verify_module(op)
+                check_declared_types(op)  # one semantics: no type narrower than its values
             except VerifyException as e:
                 raise CompileError(f"IR does not verify after pass '{previous.name}': "
                                    f"{e}") from None
@@ -261,7 +302,7 @@ def compile(
     elif target_options:
         raise CompileError("target_options given without a target")
     try:
-        module.verify()
+        verify_module(module)
     except VerifyException as e:
         raise CompileError(f"the input module does not verify: {e}") from None
     try:
@@ -269,9 +310,14 @@ def compile(
     except DiagnosticException as e:
         raise CompileError(f"pass '{stage[0]}' failed: {e}") from None
 
+    if target_name in available_rpnn_targets():  # the backends run the program
+        try:
+            check_declared_types(module)
+        except VerifyException as e:
+            raise CompileError(f"target '{target_name}' refuses the module: {e}") from None
     result = CompileResult(module=module, target=target_name)
     if directory is not None:
-        directory.mkdir(parents=True, exist_ok=True)
+        files.make_output_dir(directory)  # removed again if the target fails
     if target_impl is not None:
         stream = io.StringIO()
         try:
@@ -286,8 +332,8 @@ def compile(
             result.path = directory
         elif directory is not None and result.output:
             result.path = directory / f"{stem}.{target_name}"
-            _write_atomic(result.path, result.output)
+            files.write_output(result.path, result.output)
     elif directory is not None:
         result.path = directory / f"{stem}.mlir"
-        _write_atomic(result.path, str(module) + "\n")
+        files.write_output(result.path, str(module) + "\n")
     return result

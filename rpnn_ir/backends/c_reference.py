@@ -18,7 +18,6 @@ both go to the output stream (header first), each preceded by a `// ----- <file>
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -30,6 +29,7 @@ from xdsl.ir import Attribute
 from xdsl.utils.target import Target
 
 from rpnn_ir import dtypes
+from rpnn_ir import files as rpnn_files
 from rpnn_ir.backends.dataflow import (
     BackendError,
     Graph,
@@ -69,19 +69,19 @@ class CReferenceTarget(Target):
 
 
 def write_files(directory: Path, files: dict[str, str]) -> None:
-    """Write generated files (fixed names, never from the IR) into `directory`."""
+    """Write generated files (fixed names, never from the IR) into `directory`.
+
+    Through `rpnn_ir.files`: unpredictable temporary names, no writing through a link planted
+    in the folder, and nothing final (the folder included) unless the whole run succeeds.
+    """
     try:
-        directory.mkdir(parents=True, exist_ok=True)
+        rpnn_files.make_output_dir(directory)
         for name, text in files.items():
             path = directory / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.name}.tmp")
-            tmp.write_text(text)
-            os.replace(tmp, path)
-    except OSError as e:
-        raise BackendError(
-            f"cannot write into output directory '{directory}': {e.strerror}"
-        ) from None
+            rpnn_files.make_output_dir(path.parent)
+            rpnn_files.write_output(path, text, follow_symlinks=False)
+    except rpnn_files.FileError as e:
+        raise BackendError(f"cannot write into output directory '{directory}': {e}") from None
 
 
 # --------------------------------------------------------------------------- helpers

@@ -24,8 +24,9 @@ from xdsl.dialects.builtin import FunctionType, IntegerType, ModuleOp, Signednes
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.utils.exceptions import DiagnosticException
 
-from rpnn_ir import dtypes, interp
+from rpnn_ir import dtypes, interp, limits
 from rpnn_ir.dialects import rpnn
+from rpnn_ir.verify import DominanceError, verify_dominance
 
 
 class BackendError(DiagnosticException):
@@ -176,7 +177,15 @@ def _is_stream(value: SSAValue) -> bool:
 
 
 def extract(module: ModuleOp, function: str | None = None) -> Graph:
-    """The FPGA part of `function` (default: the module's first function)."""
+    """The FPGA part of `function` (default: the module's first function).
+
+    The module is checked for values used before their definition first (`verify_dominance`):
+    a backend handed such IR by a caller that skipped the parser must not fail half-way.
+    """
+    try:
+        verify_dominance(module)
+    except DominanceError as e:
+        raise BackendError(f"the module does not verify: {e}") from None
     try:
         func_op = interp.find_function(module, function)
     except interp.InterpreterError as e:
@@ -318,7 +327,17 @@ def region_module(module: ModuleOp, function: str | None = None) -> ModuleOp:
 
 
 def random_inputs(graph: Graph, frames: int, seed: int = 0) -> list[np.ndarray]:
-    """Random integer frames `[frames, *shape]` for each FPGA input (values of its type)."""
+    """Random integer frames `[frames, *shape]` for each FPGA input (values of its type).
+
+    Refused (`BackendError`) when `frames` of the largest stream would exceed
+    `rpnn_ir.limits.max_elements()`: the golden run holds them all.
+    """
+    largest = max((s.elems for s in graph.streams), default=0)
+    try:
+        limits.check_elements((frames, largest),
+                              f"the testbench ({frames} frames of the largest stream)")
+    except limits.LimitError as e:
+        raise BackendError(f"{e}; or lower tb-frames") from None
     rng = np.random.default_rng(seed)
     inputs = []
     for stream_id in graph.inputs:

@@ -95,6 +95,8 @@ def _check_options(options: HlsTarget) -> None:
         raise BackendError(f"clock-ns ({options.clock_ns}) must be positive")
     if options.tb_frames < 1:
         raise BackendError(f"tb-frames ({options.tb_frames}) must be at least 1")
+    if not 0 <= options.seed < 2**63:
+        raise BackendError(f"seed ({options.seed}) must be a non-negative 64-bit integer")
 
 
 # --------------------------------------------------------------------------- C++ spelling

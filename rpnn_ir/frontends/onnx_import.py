@@ -51,7 +51,7 @@ from xdsl.dialects.builtin import (
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.utils.exceptions import VerifyException
 
-from rpnn_ir import dtypes
+from rpnn_ir import dtypes, files, limits
 from rpnn_ir.dialects import rpnn
 
 __all__ = ["OnnxImportError", "from_onnx", "load_onnx"]
@@ -191,6 +191,28 @@ def _check_external_data(model: onnx.ModelProto, base_dir: Path | None, source: 
     return True
 
 
+def _check_strings(message: Any, source: str, where: str = "model") -> None:
+    """Refuse a string field that is not valid UTF-8 (protobuf hands it over as bytes)."""
+    for field, value in message.ListFields():
+        if field.type == field.TYPE_MESSAGE:
+            values = value if _repeated(field) else [value]
+            for index, item in enumerate(values):
+                shown = f"{where}.{field.name}[{index}]" if _repeated(field) else (
+                    f"{where}.{field.name}")
+                _check_strings(item, source, shown)
+        elif field.type == field.TYPE_STRING:
+            values = value if _repeated(field) else [value]
+            if any(isinstance(item, bytes) for item in values):
+                raise OnnxImportError(f"{source}: malformed model: {where}.{field.name} is "
+                                      "not valid UTF-8 text (ONNX names and strings must be)")
+
+
+def _repeated(field: Any) -> bool:
+    if hasattr(field, "is_repeated"):  # protobuf >= 5.28 (`label` is deprecated, then gone)
+        return bool(field.is_repeated)
+    return field.label == field.LABEL_REPEATED
+
+
 def _parse_model(data: bytes, source: str) -> onnx.ModelProto:
     model = onnx.ModelProto()
     try:
@@ -201,6 +223,7 @@ def _parse_model(data: bytes, source: str) -> onnx.ModelProto:
         raise OnnxImportError(
             f"{source}: not an ONNX model (no IR version or no graph in the protobuf message)"
         )
+    _check_strings(model, source)
     return model
 
 
@@ -212,10 +235,10 @@ def load_onnx(path: str | os.PathLike[str]) -> onnx.ModelProto:
         raise OnnxImportError(f"input file {source} not found (check the path)")
     if path.is_dir():
         raise OnnxImportError(f"input {source} is a directory, not an ONNX file")
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise OnnxImportError(f"cannot read input file {source}: {e.strerror}") from None
+    try:  # a regular file of bounded size (not /dev/zero, not a FIFO)
+        data = files.read_input(path)
+    except files.FileError as e:
+        raise OnnxImportError(_printable(str(e), 300)) from None
     model = _parse_model(data, source)
     if _check_external_data(model, path.parent, source):
         try:
@@ -536,13 +559,18 @@ def _fold_div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.true_divide(a, b).astype(np.result_type(a, b))
 
 
-_MAX_FOLDED_ELEMENTS = 1 << 26
-"""Largest constant that folding may create (ConstantOfShape/Expand/Range from file values)."""
+class _FoldTooLarge(ValueError):
+    """Folding would create a constant above `rpnn_ir.limits.max_elements()`."""
 
 
 def _check_fold_size(shape: Sequence[int]) -> None:
-    if any(d < 0 for d in shape) or _prod(shape) > _MAX_FOLDED_ELEMENTS:
+    """Refuse (before allocating) a folded constant above the element limit."""
+    if any(d < 0 for d in shape):
         raise ValueError(f"refusing to create a constant of shape {list(shape)}")
+    try:
+        limits.check_elements(shape, f"refusing to create a constant of shape {list(shape)}: it")
+    except limits.LimitError as e:
+        raise _FoldTooLarge(str(e)) from None
 
 
 def _fold_constant_of_shape(attrs: dict[str, Any], args: list[np.ndarray | None]) -> np.ndarray:
@@ -653,9 +681,42 @@ class _Importer:
         for value, arg in zip(self.inputs, self.block.args, strict=True):
             arg.name_hint = sanitize_name(value.name)
             self._define(value.name, arg)
+        self._check_constant_sizes()
+        self.where = source
         self.inferred = inferred(
             {v.name: _shape(a) for v, a in zip(self.inputs, self.block.args, strict=True)}
         )
+
+    def _check_constant_sizes(self) -> None:
+        """Fold the small constant subgraph once, before ONNX shape inference sees it.
+
+        Shape inference with data propagation computes Range, ConstantOfShape and Expand of
+        constant inputs itself, with no size limit (``Range(0, 1e12, 1)`` grows past 5 GB);
+        folding them here first refuses an oversized one with rpnn's limit and the node's
+        name.  Only the values inference sees are followed (`_skeleton`: small ones).
+        """
+        small = {name: a for name, a in self.consts.items() if a.size <= _SKELETON_LIMIT}
+        for index, node in enumerate(self.graph.node):
+            inputs = [name for name in node.input if name]
+            if node.domain not in DEFAULT_DOMAINS or not all(n in small for n in inputs):
+                continue
+            self.where = _describe(node, index)
+            try:
+                if node.op_type == "Constant":
+                    outputs = [_constant_value(node)]
+                elif node.op_type in _FOLDERS and inputs:
+                    args = [small[name] if name else None for name in node.input]
+                    outputs = _FOLDERS[node.op_type](self._attributes(node), args)
+                else:
+                    continue
+            except _FoldTooLarge as e:
+                raise self.fail(f"cannot fold this node on its constant inputs: {e}") from None
+            except Exception:  # reported in graph order by the conversion itself
+                continue
+            for name, array in zip(node.output, outputs, strict=False):
+                array = np.asarray(array)
+                if name and array.size <= _SKELETON_LIMIT:
+                    small[name] = array
 
     # ---- model-level information ------------------------------------------------
 
@@ -934,9 +995,10 @@ class _Importer:
         for name, array in zip(node.output, outputs, strict=False):
             if name:
                 array = np.asarray(array)
-                if array.size > _MAX_FOLDED_ELEMENTS:
-                    raise self.fail(f"folding gives a constant of {array.size} elements "
-                                    f"(limit {_MAX_FOLDED_ELEMENTS})")
+                try:
+                    limits.check_elements(array.shape, "folding gives a constant that")
+                except limits.LimitError as e:
+                    raise self.fail(str(e)) from None
                 self._define_const(name, array)
 
     def _fold_only(self, node: onnx.NodeProto, attrs: dict[str, Any]) -> None:
@@ -1550,6 +1612,14 @@ def _f32_like(value: SSAValue, shape: Sequence[int]) -> TensorType:
     return TensorType(typ.element_type, [int(d) for d in shape])
 
 
+def _constant_value(node: onnx.NodeProto) -> np.ndarray:
+    """The tensor of a `Constant` node's ``value`` attribute (else ValueError)."""
+    for attr in node.attribute:
+        if attr.name == "value" and attr.HasField("t"):
+            return numpy_helper.to_array(attr.t)
+    raise ValueError("Constant without a tensor value")
+
+
 def _describe(node: onnx.NodeProto, index: int) -> str:
     """`node 'conv1' (Conv)`, or by position and first output when the node has no name."""
     op = _printable(node.op_type, 40)
@@ -1595,6 +1665,9 @@ _HANDLERS: dict[str, _Handler] = {
 # --------------------------------------------------------------------------- entry point
 
 
+_FUNCTION_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_$.\-]{0,127}")
+
+
 def from_onnx(model: str | os.PathLike[str] | onnx.ModelProto, *,
               function_name: str = "main") -> ModuleOp:
     """Import an ONNX/QONNX model (a path or a `ModelProto`) as a graph-level rpnn module.
@@ -1602,7 +1675,14 @@ def from_onnx(model: str | os.PathLike[str] | onnx.ModelProto, *,
     Raises `OnnxImportError` (a one-line message) for a file that cannot be read, a
     malformed model, or an op or attribute the importer does not support.
     """
+    if not isinstance(function_name, str):
+        raise TypeError(f"from_onnx: 'function_name' must be a str, not "
+                        f"{type(function_name).__name__}")
+    if not _FUNCTION_NAME.fullmatch(function_name):
+        raise ValueError(f"from_onnx: function_name '{_printable(function_name)}' must be a "
+                         "symbol name ([A-Za-z_][A-Za-z0-9_$.-]*)")
     if isinstance(model, onnx.ModelProto):
+        _check_strings(model, "model")
         source = f"model '{_printable(model.graph.name)}'" if model.graph.name else "model"
         if model.ir_version <= 0 or not model.HasField("graph"):
             raise OnnxImportError(f"{source}: not an ONNX model (no IR version or no graph)")
@@ -1612,7 +1692,7 @@ def from_onnx(model: str | os.PathLike[str] | onnx.ModelProto, *,
         source = f"'{_printable(os.fspath(model))}'"
         model = load_onnx(model)
     else:
-        raise TypeError(f"from_onnx expects a path or an onnx.ModelProto, not "
+        raise TypeError(f"from_onnx: 'model' must be a path or an onnx.ModelProto, not "
                         f"{type(model).__name__}")
     importer = _Importer(
         model, source, lambda shapes: _infer_shapes(model, shapes, source)

@@ -28,6 +28,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from rpnn_ir import files
+
 RESOURCES = ("lut", "bram18", "uram", "dsp")
 """The resources every cost estimate reports, in this order."""
 
@@ -139,10 +141,13 @@ def load_devices(path: str | Path | None = None) -> dict[str, Device]:
     devices = dict(builtin_devices())
     if path:
         path = Path(path)
-        try:
-            text = path.read_text()
-        except OSError as e:
-            raise DeviceError(f"cannot read devices file '{path}': {e.strerror}") from None
+        try:  # a regular file of bounded size: devices-file=/dev/zero must not read forever
+            text = files.read_input(path, "devices file").decode("utf-8")
+        except files.FileError as e:
+            raise DeviceError(str(e)) from None
+        except UnicodeDecodeError as e:
+            raise DeviceError(f"devices file '{path}' is not UTF-8 text (invalid byte at "
+                              f"offset {e.start})") from None
         try:
             data = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
         except (json.JSONDecodeError, tomllib.TOMLDecodeError) as e:

@@ -34,6 +34,7 @@ from xdsl.dialects.builtin import (
 from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import PassFailedException
 
+from rpnn_ir import files
 from rpnn_ir.hw.cost import Resources
 from rpnn_ir.hw.dataflow_model import (
     DataflowGraph,
@@ -206,15 +207,14 @@ def format_table(report: dict[str, Any]) -> str:
 
 
 def write_report(text: str, path: str) -> None:
-    """Write to `path`, or to stderr when it is empty."""
+    """Write to `path` (through `rpnn_ir.files`), or to stderr when it is empty."""
     if not path:
         sys.stderr.write(text if text.endswith("\n") else text + "\n")
         return
-    try:
-        with open(path, "w") as f:
-            f.write(text if text.endswith("\n") else text + "\n")
-    except OSError as e:
-        raise PassFailedException(f"cannot write report '{path}': {e.strerror}") from None
+    try:  # final only when the whole run succeeds (rpnn_ir/files.py)
+        files.write_output(path, text if text.endswith("\n") else text + "\n")
+    except files.FileError as e:
+        raise PassFailedException(f"cannot write report '{path}': {e}") from None
 
 
 def resolve_device(name: str, devices_file: str) -> tuple[Device, dict[str, Device]]:

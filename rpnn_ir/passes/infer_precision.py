@@ -58,6 +58,7 @@ from xdsl.utils.exceptions import PassFailedException
 
 from rpnn_ir import dtypes, interp
 from rpnn_ir.dialects import rpnn
+from rpnn_ir.verify import LocatedVerifyException
 
 WEIGHT_MODES = ("actual", "worst-case")
 
@@ -719,19 +720,9 @@ def _functions_called(module: ModuleOp) -> set[str]:
 
 def infer_precision(module: ModuleOp, worst_case: bool = False) -> None:
     """Run the analysis on every function of `module` and retype it in place."""
-    analysis = _Analysis(worst_case)
+    analysis, functions = _analyse(module, worst_case)
     called = _functions_called(module)
-    functions = [op for op in module.walk() if isinstance(op, func.FuncOp)]
     for function in functions:
-        if not function.body.blocks:
-            continue
-        for block in function.body.blocks:
-            for arg in block.args:  # arguments keep their types
-                if _is_integer_like(arg):
-                    analysis.define(arg, None)
-                    analysis.pinned[arg] = (f"argument {arg.index} of "
-                                            f"@{function.sym_name.data}")
-            analysis.run_block(block)
         if function.sym_name.data in called:  # callers see the result types
             for op in function.walk():
                 if isinstance(op, func.ReturnOp):
@@ -781,6 +772,66 @@ def infer_precision(module: ModuleOp, worst_case: bool = False) -> None:
             inputs = list(function.function_type.inputs.data)
             if outputs != list(function.function_type.outputs.data):
                 function.function_type = FunctionType.from_lists(inputs, outputs)
+
+
+def _analyse(module: ModuleOp, worst_case: bool) -> tuple[_Analysis, list[func.FuncOp]]:
+    """The interval analysis of every function body (arguments keep their types)."""
+    analysis = _Analysis(worst_case)
+    functions = [op for op in module.walk() if isinstance(op, func.FuncOp)]
+    for function in functions:
+        for block in function.body.blocks:
+            for arg in block.args:  # arguments keep their types
+                if _is_integer_like(arg):
+                    analysis.define(arg, None)
+                    analysis.pinned[arg] = (f"argument {arg.index} of "
+                                            f"@{function.sym_name.data}")
+            analysis.run_block(block)
+    return analysis, functions
+
+
+def check_declared_types(module: ModuleOp) -> None:
+    """Refuse a unit whose declared accumulator or result type cannot hold its values.
+
+    The interval analysis of this pass, run without changing anything: for the actual
+    weights and the input ranges, every accumulator must fit the unit's ``acc`` type and
+    every computed integer value its element type.  Otherwise the three executions of one
+    program would differ (the interpreter raises, C computes wide, HLS wraps), so
+    `rpnn-opt`, `rpnn_ir.compile` and the backends' drivers call this on their input and
+    after every pass.  Raises `UnsoundTypeError` naming the unit and the narrowest sound type.
+    """
+    if not any(isinstance(op, (*_THRESHOLD_OPS, rpnn.MatMulOp, rpnn.Conv2dOp))
+               for op in module.walk()):
+        return  # nothing accumulates or thresholds: nothing can overflow
+    try:
+        analysis, _ = _analyse(module, worst_case=False)
+    except PassFailedException:  # IR this pass refuses: its own error says why
+        return
+    for op, (lo, hi) in analysis.acc_ranges.items():
+        acc = op.acc_type
+        if not dtypes.contains(acc, lo, hi):
+            raise UnsoundTypeError(op, f"accumulator type {dtypes.type_str(acc)}", lo, hi)
+    for value in analysis.values:
+        elt = _elt(value)
+        if value in analysis.pinned or elt is None or dtypes.is_bipolar(elt):
+            continue  # pinned values have their type's range by construction
+        lo, hi = analysis.ranges[value].bounds
+        if not dtypes.contains(elt, lo, hi):
+            owner = _owner_op(value)
+            assert owner is not None
+            raise UnsoundTypeError(owner, f"result type {dtypes.type_str(elt)}", lo, hi)
+
+
+class UnsoundTypeError(LocatedVerifyException):
+    """A declared type that cannot hold the values its op computes."""
+
+    def __init__(self, op: Operation, what: str, lo: int, hi: int):
+        if _bits_needed(lo, hi) > dtypes.MAX_INT_BITS:
+            sound = f"none: they need {_bits_needed(lo, hi)} bits"
+        else:
+            sound = dtypes.type_str(dtypes.narrowest_int_type(lo, hi))
+        super().__init__(f"{_where(op)}: {what} cannot hold its values in [{lo}, {hi}] "
+                         f"(the narrowest sound type is {sound}; rpnn-infer-precision "
+                         "chooses it)", op)
 
 
 @dataclass(frozen=True)

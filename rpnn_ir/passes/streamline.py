@@ -42,7 +42,7 @@ from xdsl.passes import ModulePass
 from xdsl.rewriter import InsertPoint, Rewriter
 from xdsl.utils.exceptions import PassFailedException
 
-from rpnn_ir import dtypes, interp
+from rpnn_ir import dtypes, interp, limits
 from rpnn_ir.dialects import rpnn
 
 INF = float("inf")
@@ -749,6 +749,11 @@ class _Streamliner:
         else:
             lo, hi = op.int_range()
             mode = op.rounding_mode.data
+            try:  # before building them: 31 bits would be 2^31 thresholds per channel
+                limits.check_elements((channels, hi - lo), "the multithreshold of this "
+                                      f"quantizer ({channels} channels x {hi - lo} levels)")
+            except limits.LimitError as e:
+                raise self.error(op, str(e)) from None
             levels = level_boundaries(lo, hi, mode)
             if len(set(vectors["zp"])) != 1:
                 raise self.error(op, "a per-channel zero point is not supported on an "

@@ -12,8 +12,10 @@ without a Python traceback and with a non-zero exit status:
 - a parse error prints xDSL's own diagnostic (location line, source line, caret, message),
   and exit status 1.
 
-With ``-o FILE`` the output is written to a temporary file next to FILE and renamed over it
-only when everything succeeded, so an error never leaves a half-written FILE behind.
+With ``-o FILE`` the output, like every report and generated file of the run, is written
+through `rpnn_ir.files` (see `rpnn_ir.tools.cli`): made final only when everything succeeded,
+atomically for a regular file, in place for a device. ``--max-elements`` raises the size
+limit of `rpnn_ir.limits`.
 
 Exceptions that are not about the input (bugs in a pass or in the driver) keep their traceback.
 A pass reports a problem with the input by raising a ``DiagnosticException`` (for instance
@@ -25,20 +27,17 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import inspect
+import io
 import os
 import sys
-import tempfile
 import warnings
-import weakref
 from collections.abc import Callable, Iterator, Sequence
-from pathlib import Path
-from typing import IO, Any, NoReturn, TypeVar
+from typing import IO, Any, TypeVar
 
 from xdsl.context import Context
-from xdsl.dialects.builtin import FileLineColLoc, ModuleOp
+from xdsl.dialects.builtin import ModuleOp
 from xdsl.frontend.mlir import MLIRFrontend
 from xdsl.ir import Operation
-from xdsl.parser import Parser
 from xdsl.utils.arg_spec import ArgSpec, ArgSpecConvertible, parse_pipeline, parse_spec
 from xdsl.utils.exceptions import (
     ArgSpecParseError,
@@ -46,105 +45,46 @@ from xdsl.utils.exceptions import (
     ParseError,
     VerifyException,
 )
-from xdsl.utils.lexer import Span
 from xdsl.xdsl_opt_main import xDSLOptMain
 
-from rpnn_ir import __version__
+from rpnn_ir import __version__, files, limits
 from rpnn_ir.backends import get_all_targets
 from rpnn_ir.dialects import get_all_dialects
+from rpnn_ir.frontends.mlir_text import PARSE_SPAN_ATTR, op_location, parse_module, span_location
 from rpnn_ir.passes import get_all_passes
+from rpnn_ir.tools.cli import (
+    SourceDiagnostic,
+    ToolError,
+    UsageError,
+    positive_int,
+    run_tool,
+    usage_error_hook,
+)
+from rpnn_ir.verify import LocatedVerifyException, verify_dominance
 
 # --------------------------------------------------------------------------------------
-# Errors
+# MLIR frontend: rpnn's bounded, locating parser (rpnn_ir/frontends/mlir_text.py)
 # --------------------------------------------------------------------------------------
-
-
-class RpnnOptError(Exception):
-    """A problem with the user's input, printed as one ``error:`` line (no traceback)."""
-
-    exit_code: int = 1
-
-    def __init__(self, message: str, location: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.location = location
-
-    def __str__(self) -> str:
-        if self.location:
-            return f"{self.location}: error: {self.message}"
-        return f"error: {self.message}"
-
-
-class UsageError(RpnnOptError):
-    """A mistake on the command line (exit status 2, as argparse uses)."""
-
-    exit_code = 2
-
-
-class SourceDiagnostic(RpnnOptError):
-    """A diagnostic already formatted by xDSL (a parse error with its caret block)."""
-
-    def __str__(self) -> str:
-        return self.message
-
-
-# --------------------------------------------------------------------------------------
-# MLIR frontend that remembers where each op starts, for verifier messages
-# --------------------------------------------------------------------------------------
-
-_OP_SPANS: weakref.WeakKeyDictionary[Operation, Span[Any]] = weakref.WeakKeyDictionary()
-"""Source span of the first token of every op parsed by `LocatingMLIRFrontend`."""
-
-
-_PARSE_SPAN_ATTR = "_rpnn_op_span"
-"""Set on a VerifyException raised while parsing an op: the span where that op starts."""
-
-
-class _LocatingParser(Parser):
-    def parse_operation(self) -> Operation:
-        start = self._current_token.span
-        try:
-            op = super().parse_operation()
-        except VerifyException as e:  # an attribute or type failed its verifier
-            if not hasattr(e, _PARSE_SPAN_ATTR):  # the innermost op is the most precise
-                setattr(e, _PARSE_SPAN_ATTR, start)
-            raise
-        except (ValueError, TypeError) as e:  # xDSL raises these for some bad attribute values
-            self.raise_error(str(e), start)
-        _OP_SPANS[op] = start
-        return op
 
 
 @dataclasses.dataclass(frozen=True)
 class LocatingMLIRFrontend(MLIRFrontend):
-    """xDSL's MLIR frontend, also recording each op's source position (see `op_location`)."""
+    """xDSL's MLIR frontend with `RpnnParser`: bounded, located errors, SSA dominance."""
 
     def parse(self, ctx: Context, input: IO[bytes], input_name: str = "input") -> ModuleOp:
-        data = input.read()
+        data = input.read(files.max_input_bytes() + 1)
+        if len(data) > files.max_input_bytes():
+            raise ToolError(f"input '{input_name}' is above the size limit of "
+                            f"{files.max_input_bytes()} bytes (raise it with "
+                            "RPNN_MAX_INPUT_BYTES)")
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as e:
-            raise RpnnOptError(
+            raise ToolError(
                 f"'{input_name}' is not UTF-8 text (invalid byte at offset {e.start}); "
                 "rpnn-opt reads MLIR source files"
             ) from None
-        return _LocatingParser(ctx, text, input_name).parse_module(not self.no_implicit_module)
-
-
-def op_location(op: Operation, line_offset: int = 0) -> str | None:
-    """``file:line:col`` of `op`: its explicit ``loc(...)``, else where it was parsed."""
-    loc = op.location
-    if isinstance(loc, FileLineColLoc):
-        return f"{loc.filename.data}:{loc.line.data}:{loc.column.data}"
-    span = _OP_SPANS.get(op)
-    if span is None:
-        return None
-    return span_location(span, line_offset)
-
-
-def span_location(span: Span[Any], line_offset: int = 0) -> str:
-    """``file:line:col`` of `span`, shifted by `line_offset` lines (--split-input-file)."""
-    return str(dataclasses.replace(span, line_offset=line_offset).get_location())
+        return parse_module(ctx, text, input_name, not self.no_implicit_module)
 
 
 def _walk_post_order(op: Operation) -> Iterator[Operation]:
@@ -217,10 +157,6 @@ def instantiate_spec(kind: str, cls: type[_SpecT], spec: ArgSpec) -> _SpecT:
 # --------------------------------------------------------------------------------------
 
 
-def _raise_usage_error(message: str) -> NoReturn:
-    raise UsageError(f"{message}; see rpnn-opt --help")
-
-
 class RpnnOptMain(xDSLOptMain):
     """``xdsl-opt`` with rpnn's dialects, passes and targets, and clean error reports."""
 
@@ -235,7 +171,7 @@ class RpnnOptMain(xDSLOptMain):
         self._stage: tuple[str, str] | None = None  # ("pass" | "after pass" | "target", name)
         self._line_offset = 0  # first line of the current --split-input-file chunk
         self._module: ModuleOp | None = None
-        self._output_tmp: Path | None = None
+        self._output: _OutputBuffer | None = None
         try:
             super().__init__(description, args)
         except ArgSpecParseError as e:
@@ -267,8 +203,12 @@ class RpnnOptMain(xDSLOptMain):
 
     def register_all_arguments(self, arg_parser: argparse.ArgumentParser) -> None:
         super().register_all_arguments(arg_parser)
+        arg_parser.add_argument(
+            "--max-elements", type=positive_int, default=None, metavar="N",
+            help="largest tensor, stream or testbench accepted, in elements (default "
+            f"{limits.DEFAULT_MAX_ELEMENTS}, or RPNN_MAX_ELEMENTS)")
         # One line instead of argparse's usage block + exit(2); main() prints it.
-        arg_parser.error = _raise_usage_error  # type: ignore[method-assign]
+        usage_error_hook(arg_parser, "rpnn-opt")
         arg_parser.epilog = (
             "exit status: 0 on success, 1 for bad input (missing file, parse or verifier "
             "error, failed pass), 2 for a bad command line"
@@ -308,6 +248,10 @@ class RpnnOptMain(xDSLOptMain):
             self._stage = None if previous is None else ("after pass", previous.name)
             if inner is not None:
                 inner(previous, module, next_pass)  # verifies the module
+            if not self.args.disable_verify:
+                verify_dominance(module)
+                if previous is not None:  # a pass must not leave a type its values overflow
+                    _check_declared_types(module)
             if next_pass is not None:
                 self._stage = ("pass", next_pass.name)
 
@@ -325,50 +269,18 @@ class RpnnOptMain(xDSLOptMain):
             extension = os.path.splitext(name)[1].removeprefix(".")
             if extension not in self.available_frontends:
                 known = ", ".join(self.available_frontends)
-                raise RpnnOptError(
+                raise ToolError(
                     f"cannot tell the input format of '{name}' from its extension "
                     f"(pass -f with one of: {known})"
                 )
-        try:
-            return open(name, "rb"), extension
-        except FileNotFoundError:
-            raise RpnnOptError(f"input file '{name}' not found (check the path)") from None
-        except IsADirectoryError:
-            raise RpnnOptError(f"input '{name}' is a directory, not a file") from None
-        except OSError as e:
-            raise RpnnOptError(f"cannot read input file '{name}': {e.strerror}") from None
+        return io.BytesIO(files.read_input(name)), extension
 
     def prepare_output(self) -> IO[str]:
         if self.args.output_file is None:
             return sys.stdout
-        path = Path(self.args.output_file)
-        if path.is_dir():
-            raise RpnnOptError(f"output '{path}' is a directory, not a file")
-        try:
-            fd, tmp = tempfile.mkstemp(
-                prefix=f".{path.name}.", suffix=".tmp", dir=path.parent, text=True
-            )
-        except OSError as e:
-            raise RpnnOptError(f"cannot write output file '{path}': {e.strerror}") from None
-        self._output_tmp = Path(tmp)
-        os.chmod(fd, 0o666 & ~_umask())  # what open(path, "w") would have given
-        return os.fdopen(fd, "w")
-
-    def _commit_output(self) -> None:
-        if self._output_tmp is not None:
-            tmp, self._output_tmp = self._output_tmp, None
-            try:
-                os.replace(tmp, self.args.output_file)
-            except OSError as e:
-                tmp.unlink(missing_ok=True)
-                raise RpnnOptError(
-                    f"cannot write output file '{self.args.output_file}': {e.strerror}"
-                ) from None
-
-    def _discard_output(self) -> None:
-        if self._output_tmp is not None:
-            self._output_tmp.unlink(missing_ok=True)
-            self._output_tmp = None
+        files.check_output_path(self.args.output_file)  # fail before the work, not after
+        self._output = _OutputBuffer()
+        return self._output
 
     # ---- running ---------------------------------------------------------------------
 
@@ -380,37 +292,38 @@ class RpnnOptMain(xDSLOptMain):
         return self._module
 
     def output_resulting_program(self, prog: ModuleOp) -> str:
-        self._stage = ("target", parse_spec(self.args.target).name)
+        name = parse_spec(self.args.target).name
+        if name in get_all_targets():  # rpnn's backends run the program: one semantics
+            _check_declared_types(prog)
+        self._stage = ("target", name)
         return super().output_resulting_program(prog)
 
     def run(self) -> None:
-        succeeded = False
         try:
-            super().run()
-            succeeded = True
-        except SystemExit as e:  # --shrink exits from inside run()
-            succeeded = e.code in (0, None)
-            raise
+            if self.args.max_elements is None:
+                super().run()
+            else:
+                with limits.raised(self.args.max_elements):
+                    super().run()
         except ParseError as e:  # span already shifted to the chunk's lines by run()
             raise SourceDiagnostic(str(e).rstrip()) from None
         except DiagnosticException as e:
             raise self._diagnostic_error(e) from None
-        finally:
-            if succeeded:
-                self._commit_output()
-            else:
-                self._discard_output()
+        if self._output is not None:  # staged: final when the tool's transaction commits
+            files.write_output(self.args.output_file, self._output.text)
 
-    def _diagnostic_error(self, error: DiagnosticException) -> RpnnOptError:
+    def _diagnostic_error(self, error: DiagnosticException) -> ToolError:
         # xDSL's constraint messages can span lines: keep the report on one.
         message = " ".join(line.strip() for line in str(error).splitlines() if line.strip())
         if self._stage is not None and self._stage[0] in ("pass", "target"):
             kind, name = self._stage
-            return RpnnOptError(f"{kind} '{name}' failed: {message}")
-        if (span := getattr(error, _PARSE_SPAN_ATTR, None)) is not None:
-            return RpnnOptError(message, span_location(span, self._line_offset))
+            return ToolError(f"{kind} '{name}' failed: {message}")
+        if (span := getattr(error, PARSE_SPAN_ATTR, None)) is not None:
+            return ToolError(message, span_location(span, self._line_offset))
         location = None
-        if isinstance(error, VerifyException) and self._module is not None:
+        if isinstance(error, LocatedVerifyException):
+            location = op_location(error.op, self._line_offset)
+        elif isinstance(error, VerifyException) and self._module is not None:
             op = find_failing_op(self._module, str(error))
             if op is not None:
                 location = op_location(op, self._line_offset)
@@ -418,7 +331,7 @@ class RpnnOptMain(xDSLOptMain):
                     message = f"'{op.name}' op: {message}"
         if self._stage is not None:  # the IR verified before this pass: the pass broke it
             message = f"IR does not verify after pass '{self._stage[1]}': {message}"
-        return RpnnOptError(message, location)
+        return ToolError(message, location)
 
 
 def _bad_spec(args: argparse.Namespace | None) -> str:
@@ -432,29 +345,29 @@ def _bad_spec(args: argparse.Namespace | None) -> str:
     return ""
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+def _check_declared_types(module: ModuleOp) -> None:
+    """`check_declared_types` of rpnn-infer-precision (imported when first needed)."""
+    from rpnn_ir.passes.infer_precision import check_declared_types
+
+    check_declared_types(module)
+
+
+class _OutputBuffer(io.StringIO):
+    """The ``-o`` text, kept until the run succeeded (xDSL closes the stream it gets)."""
+
+    text = ""
+
+    def close(self) -> None:
+        if not self.closed:
+            self.text = self.getvalue()
+        super().close()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``rpnn-opt``; returns the exit status."""
     # Python hides DeprecationWarnings by default; xdsl-opt shows them, so do we.
     warnings.filterwarnings("default", category=DeprecationWarning)
-    try:
-        RpnnOptMain(args=argv).run()
-    except RpnnOptError as e:
-        sys.stdout.flush()
-        print(e, file=sys.stderr)
-        return e.exit_code
-    except BrokenPipeError:  # e.g. `rpnn-opt big.mlir | head`
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return 1
-    except KeyboardInterrupt:
-        return 130
-    return 0
+    return run_tool(lambda: RpnnOptMain(args=argv).run())
 
 
 if __name__ == "__main__":
