@@ -46,13 +46,14 @@ from xdsl.ir import SSAValue
 from rpnn_ir import dtypes, interp
 from rpnn_ir.builders.ops import F32, FunctionBuilder, shape_of, window_out
 from rpnn_ir.dialects import rpnn
+from strategies.pretty import ShortRepr
 
 MODES = ("ROUND", "HALF_EVEN", "CEIL", "FLOOR", "UP", "DOWN", "HALF_UP", "HALF_DOWN")
 EPSILON = 2.0**-10
 
 
 @dataclass
-class GraphNet:
+class GraphNet(ShortRepr):
     """A verified graph-level module with one function `@main` and input frames for it."""
 
     module: ModuleOp

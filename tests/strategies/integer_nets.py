@@ -31,12 +31,13 @@ from xdsl.ir import Attribute, SSAValue
 from rpnn_ir import dtypes
 from rpnn_ir.builders.ops import BIPOLAR, FunctionBuilder, elt_of, random_values, shape_of
 from rpnn_ir.dialects import rpnn
+from strategies.pretty import ShortRepr
 
 SI32 = dtypes.int_type(32, signed=True)
 
 
 @dataclass
-class IntegerNet:
+class IntegerNet(ShortRepr):
     """A verified module with one function `@main` and input frames for it."""
 
     module: ModuleOp
