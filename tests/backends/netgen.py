@@ -310,6 +310,12 @@ HAND_NETS: dict[str, Callable[[int], ModuleOp]] = {
 # --------------------------------------------------------------------------- random nets
 
 
+ANY_KINDS = ("mvtu", "fifo", "dwc", "residual", "branch_out")
+IMAGE_KINDS = ("conv", "pad", "maxpool", "depthwise", "flatten")
+UNIT_KINDS = (*ANY_KINDS, "thresholding", *IMAGE_KINDS, "label_select")
+"""The steps of `random_net`: any stream, image streams only, vectors only (label_select)."""
+
+
 def random_net(data, seed: int, image: bool | None = None, min_steps: int = 1) -> ModuleOp:
     """A random dataflow graph: a chain of random units with random foldings (hypothesis).
 
@@ -320,8 +326,14 @@ def random_net(data, seed: int, image: bool | None = None, min_steps: int = 1) -
     draw = data.draw
     net = Net(seed)
     types = [BIPOLAR, ui(1), ui(2), ui(3), si(2), si(3), si(4), ui(8)]
+    # one kind of unit the graph starts with, so that every kind has a fair share of graphs
+    # (hypothesis's draws below favour the first kinds and short graphs)
+    focus = draw(st.sampled_from([k for k in UNIT_KINDS if image is None
+                                  or (k in IMAGE_KINDS) == image or k in ANY_KINDS]),
+                 label="focus")
     if image is None:
-        image = draw(st.booleans(), label="image")
+        image = focus in IMAGE_KINDS or (focus in ANY_KINDS and draw(st.booleans(),
+                                                                    label="image"))
     elt = draw(st.sampled_from(types), label="input type")
     if image:
         h, w = draw(st.integers(2, 6)), draw(st.integers(2, 6))
@@ -348,7 +360,7 @@ def random_net(data, seed: int, image: bool | None = None, min_steps: int = 1) -
             BIPOLAR, si(2), si(3), si(4), ui(2)]
         return draw(st.sampled_from(choices))
 
-    for _ in range(steps):
+    for step in range(steps):
         shp = shape_of(s)
         x = elt_of(s)
         cur_bits = max(abs(v) for v in dtypes.element_range(x))
@@ -359,7 +371,8 @@ def random_net(data, seed: int, image: bool | None = None, min_steps: int = 1) -
             kinds += ["conv", "conv", "pad", "maxpool", "depthwise", "flatten"]
         else:
             kinds.append("label_select")
-        kind = draw(st.sampled_from(kinds), label="unit")
+        kind = focus if step == 0 and focus in kinds else draw(st.sampled_from(kinds),
+                                                               label="unit")
         if kind == "mvtu" and cur_bits <= 2**12:
             mh = draw(st.integers(1, 12))
             s = net.mvtu(s, mh, weight_type(x), act_type(), pe=fold(mh), simd=fold(shp[-1]),

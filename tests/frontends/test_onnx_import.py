@@ -79,6 +79,37 @@ def test_quant_bit_widths_and_zero_point(bits: int, signed: int):
     check_against_qonnx(model, [x], exact=True)
 
 
+@pytest.mark.parametrize("omitted", [("signed",), ("rounding_mode",),
+                                     ("signed", "rounding_mode")])
+@pytest.mark.parametrize("bits,narrow", [(2, 0), (3, 1), (4, 0)])
+def test_quant_defaults(omitted: tuple[str, ...], bits: int, narrow: int):
+    """A Quant without `signed` is signed (the documented default 1), without
+    `rounding_mode` it rounds half to even (ROUND).  qonnx's executor applies the same
+    rounding default but requires `signed` (its attribute table marks it required, default
+    1): the reference runs with `signed=1` written out.  Inputs at ties and below zero make
+    both defaults visible."""
+    x = tie_inputs(0.5, -2 * (1 << bits), 2 * (1 << bits), 30, seed=bits)
+    node = quant_node("x", "y", "q", narrow=narrow)
+    kept = [a for a in node.attribute if a.name not in omitted]
+    del node.attribute[:]
+    node.attribute.extend(kept)
+    params = quant_params("q", 0.5, 0.0, float(bits))
+    info = ([tensor_info("x", x.shape)], [tensor_info("y", x.shape)])
+    model = make_model([node], *info, params)
+    reference = make_model([helper.make_node("Quant", list(node.input), ["y"], domain=QONNX,
+                                             signed=1, **{a.name: helper.get_attribute_value(a)
+                                                          for a in kept if a.name != "signed"})],
+                           *info, params)
+    (y,) = run_rpnn(model, [x])
+    (ref,) = run_qonnx(reference, [x])
+    assert_match(y, ref, exact=True)
+    assert y.min() < 0  # signed: negative outputs
+    assert np.any(np.abs(x / 0.5 % 1) == 0.5)  # ties: the rounding mode shows
+    quant = [op for op in from_onnx(model).walk() if isinstance(op, rpnn.QuantOp)][0]
+    assert bool(quant.signed) and bool(quant.narrow) == bool(narrow)
+    assert quant.rounding_mode.data == "ROUND"
+
+
 def test_quant_per_channel_scale_and_zero_point():
     """Per-channel scale [C,1] on weights and [1,C,1,1] on activations, integral zero points."""
     weights = f32(rng(2).normal(0, 1, (6, 10)))

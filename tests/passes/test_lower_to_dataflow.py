@@ -218,11 +218,17 @@ func.func @f(%x: tensor<1x4xsi2>) -> tensor<1x2xsi4> {
         LowerToDataflowPass().apply(CTX, module)
 
 
+LOWERED = {"examples": 0, "compared": 0}
+"""Examples of test_any_integer_net_lowers_exactly_or_fails_cleanly, and how many lowered."""
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(integer_nets())
+@given(st.one_of(integer_nets(), integer_nets(lowerable=True)))
 def test_any_integer_net_lowers_exactly_or_fails_cleanly(net):
-    """On the precision tests' networks (relu, biases, dilation, grouped convs, out_scale...):
-    either a clean PassFailedException naming the op, or a bit-exact dataflow module."""
+    """On the precision tests' networks (relu, biases, dilation, grouped convs, out_scale...)
+    and on ones without what has no unit: either a clean PassFailedException naming the op,
+    or a bit-exact dataflow module."""
+    LOWERED["examples"] += 1
     expected = interp.run(net.module, [net.frames])
     module = net.module.clone()
     try:
@@ -233,3 +239,11 @@ def test_any_integer_net_lowers_exactly_or_fails_cleanly(net):
     module.verify()
     check_dataflow(module)
     assert_same(expected, interp.run(module, [net.frames]))
+    LOWERED["compared"] += 1
+
+
+def test_integer_nets_mostly_lower():
+    """Runs after the test above (file order): both outcomes were seen, and at least 40% of
+    the examples reached the bit-exact comparison (16 of 60 without the lowerable nets)."""
+    assert LOWERED["examples"] >= 60
+    assert 0.4 * LOWERED["examples"] <= LOWERED["compared"] < LOWERED["examples"], LOWERED

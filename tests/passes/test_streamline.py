@@ -124,6 +124,10 @@ def fractions(max_den: int = 16, max_num: int = 40):
     return st.builds(Fraction, st.integers(-max_num, max_num), st.integers(1, max_den))
 
 
+BRUTE_FORCE = {"examples": 0, "ties": 0}
+"""How many brute-force examples ran, and how many put an accumulator exactly on a tie."""
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     a=st.one_of(st.just(Fraction(0)), fractions().map(abs)),
@@ -137,16 +141,23 @@ def fractions(max_den: int = 16, max_num: int = 40):
     zp=st.integers(-3, 3),
     acc=st.tuples(st.integers(-40, 0), st.integers(0, 40)),
     float_quotient=st.booleans(),
+    tie=st.tuples(st.sampled_from(["-1/2", "+1/2", "any", "none"]), st.integers(0, 80),
+                  st.integers(0, 15)),
 )
 def test_thresholds_match_brute_force(a, b, clamp, s, bits, signed, narrow, mode, zp, acc,
-                                      float_quotient):
+                                      float_quotient, tie):
     """Every accumulator value crosses exactly as many thresholds as the quantizer output's
     level: rounding ties, clamps (relu), zero factors and the range bounds included; v is
-    computed exactly, or with the float64 quotient and sum of rpnn.quant."""
+    computed exactly, or with the float64 quotient and sum of rpnn.quant.  `tie` moves b so
+    that one accumulator value lands exactly on a rounding tie (at -1/2 or +1/2, where the
+    HALF_UP and HALF_DOWN rules differ from rounding half to even, or any level), widening
+    the clamp to let it through."""
     lo = -math.inf if clamp[0] is None else clamp[0]
     hi = math.inf if clamp[1] is None else clamp[1]
     if lo > hi:
         lo, hi = hi, lo
+    if tie[0] == "-1/2":  # -1/2 lies inside the range of a signed quantizer of 2+ bits only
+        signed, bits = True, max(bits, 2)
     bipolar = bits == 1 and signed
     if bipolar:
         narrow, zp = False, 0
@@ -154,19 +165,55 @@ def test_thresholds_match_brute_force(a, b, clamp, s, bits, signed, narrow, mode
         narrow = False
     min_int = -(1 << (bits - 1)) + narrow if signed else 0
     max_int = (1 << (bits - 1)) - 1 if signed else (1 << bits) - 1 - narrow
+    b, lo, hi = aim_at_tie(tie, a, b, s, zp, acc, (min_int, max_int), bipolar, (lo, hi))
     levels = [(0, False)] if bipolar else level_boundaries(min_int, max_int, mode)
     row = channel_thresholds(levels, a, b, lo, hi, s, Fraction(zp), acc[0], acc[1],
                              float_quotient=float_quotient)
     assert all(acc[0] <= t <= acc[1] + 1 for t in row)
+    on_tie = False
     for x in range(acc[0], acc[1] + 1):
         f = Fraction(min(max(a * x + b, lo), hi))
         v = Fraction(float(f / s) + zp) if float_quotient else f / s + zp
         if bipolar:
             expected = 1 if v >= 0 else 0
+            on_tie |= v == 0
         else:
             expected = reference_round(min(max(v, Fraction(min_int)), Fraction(max_int)),
                                        mode) - min_int
+            on_tie |= min_int < v < max_int and (v - Fraction(1, 2)).denominator == 1
         assert sum(t <= x for t in row) == expected, (x, v, row)
+    BRUTE_FORCE["examples"] += 1
+    BRUTE_FORCE["ties"] += on_tie
+
+
+def aim_at_tie(tie: tuple[str, int, int], a: Fraction, b: Fraction, s: Fraction, zp: int,
+               acc: tuple[int, int], q_range: tuple[int, int], bipolar: bool,
+               clamp: tuple[Fraction | float, Fraction | float]
+               ) -> tuple[Fraction, Fraction | float, Fraction | float]:
+    """(b, lo, hi): the bias that puts accumulator x0 (picked by `tie`) on a rounding tie of
+    v, and the clamp widened to let that tie through."""
+    kind, at, level = tie
+    lo, hi = clamp
+    if kind == "none":
+        return b, lo, hi
+    x0 = acc[0] + at % (acc[1] - acc[0] + 1)
+    min_int, max_int = q_range
+    half = Fraction(1, 2)
+    ties = [Fraction(0)] if bipolar else [j + half for j in range(min_int, max_int)]
+    if kind == "any" or not ties:
+        target = ties[level % len(ties)] if ties else half
+    else:  # -1/2 or +1/2 when in range: where HALF_UP and HALF_DOWN differ from HALF_EVEN
+        wanted = half if kind == "+1/2" else -half
+        target = wanted if wanted in ties else ties[level % len(ties)]
+    f0 = (target - zp) * s  # the clamped value that gives v = target
+    return f0 - a * x0, min(lo, f0), max(hi, f0)
+
+
+def test_brute_force_reached_ties():
+    """Runs after test_thresholds_match_brute_force (file order): most examples had an
+    accumulator value exactly on a tie (clamps and the range bounds take the rest)."""
+    assert BRUTE_FORCE["examples"] >= 300
+    assert BRUTE_FORCE["ties"] >= 0.6 * BRUTE_FORCE["examples"], BRUTE_FORCE
 
 
 @settings(max_examples=200, deadline=None)

@@ -43,9 +43,10 @@ from rpnn_ir.builders.ops import (
     shape_of,
 )
 from rpnn_ir.dialects import rpnn
+from strategies.pretty import ShortRepr
 
 
-class LowerableNet:
+class LowerableNet(ShortRepr):
     """A verified module with one function `@main` and a batch of input frames for it."""
 
     def __init__(self, module: ModuleOp, frames: np.ndarray, description: list[str]):
@@ -53,9 +54,6 @@ class LowerableNet:
 
     def __repr__(self) -> str:  # what hypothesis prints for a failing example
         return f"LowerableNet({'; '.join(self.description)}, frames {list(self.frames.shape)})"
-
-    def _repr_pretty_(self, printer, cycle) -> None:
-        printer.text(repr(self))
 
 
 def _narrowest(lo: int, hi: int) -> Attribute:

@@ -28,6 +28,11 @@ var + epsilon = 4^p, and offsets (biases, means, batch-norm shifts) lie on a gri
 current gain, so the interpreter's float64 arithmetic is exact and the quantizer inputs hit
 exact rounding ties (x.5) on reachable accumulators; input frames lie on a half-step grid of the
 input scale for the same reason (plus some arbitrary values).
+
+Activation steps are picked from the spread of the values the frames give (so outputs vary),
+and a network whose first output is constant over the frames is rejected.  The structure is
+drawn from hypothesis (`Chooser`: a failure shrinks to a smaller network); weight and frame
+values come from a numpy generator seeded by hypothesis.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 import numpy as np
+from hypothesis import assume
 from hypothesis import strategies as st
 from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp, TensorType, f32
@@ -46,13 +52,14 @@ from xdsl.ir import SSAValue
 from rpnn_ir import dtypes, interp
 from rpnn_ir.builders.ops import F32, FunctionBuilder, shape_of, window_out
 from rpnn_ir.dialects import rpnn
+from strategies.pretty import ShortRepr
 
 MODES = ("ROUND", "HALF_EVEN", "CEIL", "FLOOR", "UP", "DOWN", "HALF_UP", "HALF_DOWN")
 EPSILON = 2.0**-10
 
 
 @dataclass
-class GraphNet:
+class GraphNet(ShortRepr):
     """A verified graph-level module with one function `@main` and input frames for it."""
 
     module: ModuleOp
@@ -134,28 +141,25 @@ def _offsets(rng: np.random.Generator, reach: int, size: int) -> np.ndarray:
 
 
 class Chooser:
-    """Uniform structural choices from a numpy generator seeded by hypothesis.
+    """The network's structural choices, drawn from hypothesis (so that a failing example
+    shrinks to a smaller network); weight and frame values come from a numpy generator
+    seeded by hypothesis."""
 
-    Hypothesis's own draws favour the simplest values (most networks would end in the first
-    tail kind, use the first rounding mode, ...); one drawn seed driving these choices keeps
-    every feature equally likely, and a failing example stays reproducible (its seed) and
-    readable (`GraphNet.description`)."""
-
-    def __init__(self, rng: np.random.Generator):
-        self.rng = rng
+    def __init__(self, draw):
+        self.draw = draw
 
     def integers(self, lo: int, hi: int) -> int:
         """An integer in [lo, hi]."""
-        return int(self.rng.integers(lo, hi + 1))
+        return self.draw(st.integers(lo, hi))
 
     def booleans(self) -> bool:
-        return bool(self.rng.integers(0, 2))
+        return self.draw(st.booleans())
 
     def sampled_from(self, values: Sequence):
-        return values[int(self.rng.integers(0, len(values)))]
+        return self.draw(st.sampled_from(values))
 
     def permutations(self, values: Sequence) -> list:
-        return [values[i] for i in self.rng.permutation(len(values))]
+        return self.draw(st.permutations(values))
 
 
 def quant_specs(draw: Chooser, *, zero_point: bool = True,
@@ -348,16 +352,24 @@ class _Net:
     def activation(self, y: SSAValue, gain: np.ndarray, acc_typ: int, *,
                    spec: QuantSpec | None = None, scale: Fraction | None = None,
                    per_channel: bool = False) -> _Act:
-        """An activation quantizer whose step is close to the gain (ties on the grid)."""
+        """An activation quantizer whose step is the gain times a power of two (ties on the
+        grid), chosen so that the values the frames give spread over its levels (a quantizer
+        far coarser than its input would make the network's output constant)."""
         draw = self.draw
         spec = spec or quant_specs(self.draw)
         lo, hi = spec.int_range()
         if scale is None:
             ref = max((abs(g) for g in gain), default=Fraction(1)) or Fraction(1)
             levels = max(hi - lo, 1)
-            spread = max(0, math.ceil(math.log2(max(acc_typ, 1) * 2 / levels)))
-            scale = ref * Fraction(2) ** draw.integers(-1, spread + 1) * \
-                draw.sampled_from([1, 1, 1, 3])
+            values = self.evaluate(y)
+            measured = float(values.max() - values.min()) if values.size else 0.0
+            if measured > 0:  # the step that spreads the values seen over the levels
+                centre = math.floor(math.log2(measured / levels / float(ref)))
+                exponent = draw.integers(centre - 1, centre + 1)
+            else:
+                spread = max(0, math.ceil(math.log2(max(acc_typ, 1) * 2 / levels)))
+                exponent = draw.integers(-1, spread + 1)
+            scale = ref * Fraction(2) ** exponent * draw.sampled_from([1, 1, 1, 3])
         channels = shape_of(y)[1]
         if per_channel and channels > 1:
             scales = [scale * Fraction(2) ** int(self.rng.integers(-1, 2)) for _ in
@@ -495,7 +507,7 @@ def graph_nets(draw, kinds: Sequence[str] = ("mlp", "conv"), frames: int = 32,
     even where later layers would mask it."""
     kind = draw(st.sampled_from(list(kinds)))
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    draw = Chooser(np.random.default_rng(rng.integers(2**32)))
+    draw = Chooser(draw)
     tail = draw.sampled_from(["quant", "quant", "float", "labels"])
     in_spec = quant_specs(draw)
     in_scale = dyadic(draw, -3, 1)
@@ -548,6 +560,8 @@ def graph_nets(draw, kinds: Sequence[str] = ("mlp", "conv"), frames: int = 32,
         assert isinstance(result, _Act)
         result, tail = net.dense(result, index == dense_layers - 1, tail)
     out = result.value if isinstance(result, _Act) else result
+    first = net.evaluate(out).reshape(frames, -1)
+    assume((first != first[:1]).any())  # an output constant over the frames checks little
     extra = [h for h in net.hidden if h is not out] if hidden else []
     module = builder.finish(out, *extra)
     return GraphNet(module, data, tail, net.description)
