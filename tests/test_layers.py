@@ -14,7 +14,8 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "rpnn_ir"
 
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("rpnn_ir", "dtypes"),  # the package root (version, lazy exports) and the type helpers
+    # package root, type helpers, file I/O, size bounds, SSA dominance (no rpnn_ir imports)
+    ("rpnn_ir", "dtypes", "files", "limits", "verify"),
     ("dialects",),  # the rpnn dialect: types, ops, verifiers
     ("interp",),  # reference semantics of every op
     ("hw", "builders"),  # the hardware model; module builders (examples, test networks)
