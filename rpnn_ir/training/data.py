@@ -188,7 +188,7 @@ def load(name: str, folder: str | Path | None = None) -> Dataset:
         return digits()
     if name in ("mnist", "cifar10"):
         if folder is None:
-            raise DataError(f"data set {name!r} is read from a folder: pass --data-dir "
-                            "(nothing is downloaded)")
+            raise DataError(f"data set {name!r} is read from files you have: name their "
+                            "folder (--data-dir; nothing is downloaded)")
         return mnist(folder) if name == "mnist" else cifar10(folder)
     raise DataError(f"unknown data set {name!r}: expected digits, mnist or cifar10")

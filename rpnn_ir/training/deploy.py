@@ -64,9 +64,11 @@ class DesignCost:
 def pipeline_spec(device: str, target_fps: float, lut_fraction: float) -> str:
     """The `rpnn-pipeline` options for one design (target_fps 0: budget mode)."""
     if target_fps:
-        return f"rpnn-pipeline{{device={device} target-fps={target_fps:g} quiet=true}}"
-    return (f"rpnn-pipeline{{device={device} lut-fraction={lut_fraction:g} "
-            f"bram-fraction={lut_fraction:g} quiet=true}}")
+        fps = int(target_fps) if float(target_fps).is_integer() else float(target_fps)
+        return f"rpnn-pipeline{{device={device} target-fps={fps!r} quiet=true}}"
+    share = float(lut_fraction)
+    return (f"rpnn-pipeline{{device={device} lut-fraction={share!r} "
+            f"bram-fraction={share!r} quiet=true}}")
 
 
 def compile_design(proto: onnx.ModelProto, device: str, target_fps: float = 0.0,

@@ -103,12 +103,12 @@ class QuantConv2d(nn.Conv2d):
         return self._conv_forward(x, self.qweight(), None)
 
 
-def _specs(precision: Precision, per_channel: bool, scale: str, po2: bool,
+def _specs(precision: Precision, per_channel: bool, scale: str, act_scale: str, po2: bool,
            ) -> tuple[QuantSpec, QuantSpec, QuantSpec]:
     """Hidden weights, last-layer weights (per tensor) and activations."""
     w = QuantSpec(precision.weights, per_channel, scale, po2)
     last = QuantSpec(precision.weights, False, scale, po2)
-    a = QuantSpec(precision.acts, False, scale, po2)
+    a = QuantSpec(precision.acts, False, act_scale, po2)
     return w, last, a
 
 
@@ -144,11 +144,15 @@ def _hidden(layers: list[nn.Module], linear: nn.Module, channels: int, act: Quan
 
 def mlp(input_shape: tuple[int, ...], hidden: list[int], classes: int,
         precision: Precision | str, per_channel: bool = True, scale: str = "stats",
-        po2: bool = True, dropout: tuple[float, float] = (0.0, 0.0),
+        act_scale: str = "learned", po2: bool = True, dropout: tuple[float, float] = (0.0, 0.0),
         topology: str = "mlp") -> QuantNet:
-    """Input (8-bit) -> flatten -> [linear, BN, act] per hidden size -> linear."""
+    """Input (8-bit) -> flatten -> [linear, BN, act] per hidden size -> linear.
+
+    Weight scales (`scale`): "stats" or "learned", per output channel when `per_channel`
+    (the last layer's per tensor); activation scales (`act_scale`) per tensor; powers of two
+    when `po2`.  `dropout`: (input, hidden) rates."""
     precision = Precision.parse(precision) if isinstance(precision, str) else precision
-    w, last, a = _specs(precision, per_channel, scale, po2)
+    w, last, a = _specs(precision, per_channel, scale, act_scale, po2)
     layers: list[nn.Module] = [InputQuant(), nn.Flatten()]
     if dropout[0] > 0:
         layers.append(nn.Dropout(dropout[0]))
@@ -177,13 +181,13 @@ def lfc(input_shape, classes, precision, width: int = 1024, **kw) -> QuantNet:
 
 def cnv(input_shape: tuple[int, ...], classes: int, precision: Precision | str,
         width: int = 64, fc_width: int | None = None, per_channel: bool = True,
-        scale: str = "stats", po2: bool = True) -> QuantNet:
+        scale: str = "stats", act_scale: str = "learned", po2: bool = True) -> QuantNet:
     """BNN-PYNQ's CNV with `width` channels in the first stage (64), 2x and 4x after; fully
     connected layers of 8 x `width` units (512) unless `fc_width` is given.  A stage (two
     3x3 convolutions without padding, preceded by 2x2 max pooling from the second stage
     on) is kept only while the image is still at least 1x1 after it."""
     precision = Precision.parse(precision) if isinstance(precision, str) else precision
-    w, last, a = _specs(precision, per_channel, scale, po2)
+    w, last, a = _specs(precision, per_channel, scale, act_scale, po2)
     channels, size = input_shape[0], input_shape[1]
     layers: list[nn.Module] = [InputQuant()]
     for stage, mult in enumerate((1, 2, 4)):

@@ -196,7 +196,7 @@ class ActQuant(nn.Module):
         starts)."""
         bits = spec.bits or 1
         hi = int_range(bits, True, True)[1]
-        start = 0.0 if bits == 1 else math.floor(math.log2(1 / hi))
+        start = 0.0 if bits == 1 else float(math.floor(math.log2(1 / hi)))
         self.log2_scale = nn.Parameter(torch.tensor([start]),
                                        requires_grad=spec.scale == "learned" and bits > 1)
         self.register_buffer("running_ms", torch.tensor([1.0]))
