@@ -94,6 +94,7 @@ def execute_run(run: dict[str, Any], progress: Callable[[int, float], None] | No
     config = TrainConfig(**run["train"])
     build = dict(topology=run["topology"], input_shape=ds.input_shape, classes=ds.classes,
                  width=run["width"])
+    torch.manual_seed(config.seed)  # the initial weights too: a run is reproducible
     model = models.build(precision=run["precision"], **build)
     trained = train.train(model, ds, config, progress)
     predicted = train.predict(model, ds.x_test)
