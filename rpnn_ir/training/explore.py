@@ -248,7 +248,7 @@ def explore(sweep: Sweep, out_dir: str | Path, jobs: int = 1, scheduler: str | N
     rows = sorted((row for r in results.values() for row in r["rows"]), key=_sort_key)
     rows = [{c: row.get(c) for c in COLUMNS} for row in rows]
     write_table(rows, out)
-    plots.plot_all(rows, out)
+    plots.plot_all(rows, out, sweep.lut_fraction)
     text = findings.report(rows, sweep)
     _write_atomic(out / "findings.md", text)
     return Results(sweep, rows, out, cached, len(pending), time.perf_counter() - start, text)

@@ -39,9 +39,17 @@ def _panel(ax, rows: list[dict[str, Any]], x_key: str, minimize_x: bool) -> None
             continue
         xs = [float(r[x_key]) for r in mine]
         ys = [100 * float(r["accuracy"]) for r in mine]
-        ax.scatter(xs, ys, s=60 if precision == "float32" else 36, label=precision,
-                   color=COLORS[precision], marker=MARKERS[precision], zorder=3,
-                   edgecolors="white", linewidths=0.5)
+        size = 110 if precision == "float32" else 50
+        fits = [bool(r.get("fits", True)) for r in mine]
+        for fit in (True, False):
+            sel = [i for i, f in enumerate(fits) if f == fit]
+            if not sel:
+                continue
+            ax.scatter([xs[i] for i in sel], [ys[i] for i in sel], s=size,
+                       label=precision if fit or all(not f for f in fits) else None,
+                       marker=MARKERS[precision], zorder=3, linewidths=0.4 if fit else 1.2,
+                       color=COLORS[precision] if fit else "none",
+                       edgecolors="black" if fit else COLORS[precision])
         for r, x, y in zip(mine, xs, ys, strict=True):
             ax.annotate(str(r["width"]), (x, y), textcoords="offset points", xytext=(4, -9),
                         fontsize=7, color=COLORS[precision])
@@ -49,9 +57,10 @@ def _panel(ax, rows: list[dict[str, Any]], x_key: str, minimize_x: bool) -> None
     front = pareto_front(points, minimize_x)
     if front:
         fx, fy = zip(*front, strict=True)
-        ax.step(fx, fy, where="post" if minimize_x else "pre", color="black", linewidth=1.2,
+        ax.step(fx, fy, where="post", color="black", linewidth=1.2,
                 linestyle="--", label="Pareto front", zorder=2)
     ax.set_xscale("log")
+    ax.margins(x=0.06, y=0.08)
     ax.grid(True, which="both", alpha=0.3)
 
 
@@ -67,13 +76,14 @@ def _figure(rows: list[dict[str, Any]], mode: str, x_key: str, minimize_x: bool,
     devices = sorted({r["device"] for r in rows})
     if not devices:
         return
-    fig, axes = plt.subplots(1, len(devices), figsize=(6.4 * len(devices), 4.6), squeeze=False)
+    fig, axes = plt.subplots(1, len(devices), figsize=(7.6 * len(devices), 4.8), squeeze=False)
     for ax, device in zip(axes[0], devices, strict=True):
         _panel(ax, [r for r in rows if r["device"] == device], x_key, minimize_x)
         ax.set_xlabel(xlabel)
         ax.set_ylabel("test accuracy (%)")
         ax.set_title(title.format(device=device), fontsize=10)
-        ax.legend(fontsize=8, loc="lower right")
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0),
+                  title="hollow: exceeds\nthe device", title_fontsize=7)
     first = rows[0]
     fig.suptitle(f"{first['dataset']}, {first['topology']}-style networks (point labels: "
                  "width)", fontsize=11)
@@ -82,11 +92,12 @@ def _figure(rows: list[dict[str, Any]], mode: str, x_key: str, minimize_x: bool,
     plt.close(fig)
 
 
-def plot_all(rows: list[dict[str, Any]], out: Path) -> None:
-    """Write both plots into `out`."""
+def plot_all(rows: list[dict[str, Any]], out: Path, lut_fraction: float = 1.0) -> None:
+    """Write both plots into `out` (`lut_fraction`: the budget of the frames/s plot)."""
     fps = next((r["target_fps"] for r in rows if r["mode"] == "target"), None)
     _figure(rows, "target", "lut", True, "LUTs (log scale)",
-            f"accuracy vs LUTs at {fps or 0:,.0f} frames/s, {{device}}",
+            f"accuracy vs LUTs, cheapest design at {fps or 0:,.0f} frames/s, {{device}}",
             out / "accuracy_vs_lut.png")
     _figure(rows, "budget", "fps", False, "frames/s (log scale)",
-            "accuracy vs frames/s within the whole {device}", out / "accuracy_vs_fps.png")
+            f"accuracy vs frames/s, fastest design within {lut_fraction:.0%} of {{device}}",
+            out / "accuracy_vs_fps.png")
