@@ -20,14 +20,13 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import os
-import tempfile
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from rpnn_ir.compiler import _write_atomic as write_atomic
 from rpnn_ir.training.models import PRECISIONS
 from rpnn_ir.training.train import TrainConfig
 
@@ -137,16 +136,9 @@ def execute_run(run: dict[str, Any], progress: Callable[[int, float], None] | No
 
 
 def _write_atomic(path: Path, text: str) -> None:
-    """Write `text` to `path` through a temporary file in the same folder and a rename."""
+    """Write `text` to `path` through a temporary file and a rename (the compiler's way)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, text)
 
 
 def _cached(cache: Path) -> dict[str, Any] | None:
