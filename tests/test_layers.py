@@ -24,6 +24,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("frontends",),  # ONNX/QONNX importers
     ("api",),  # load / parse / run
     ("compiler",),  # compile(): passes then a target
+    ("training",),  # torch training, QONNX export, deployment and the exploration sweep
     ("tools",),  # console scripts
 )
 """Layers from the bottom up.  A module may import its own layer's package and the layers

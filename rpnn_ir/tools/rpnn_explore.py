@@ -24,16 +24,8 @@ from dataclasses import replace
 from typing import NoReturn
 
 from rpnn_ir import __version__
-
-
-class ExploreToolError(Exception):
-    """A problem with the user's input, printed as one ``error:`` line."""
-
-    exit_code = 1
-
-
-class UsageError(ExploreToolError):
-    exit_code = 2
+from rpnn_ir.tools.cli import ToolError as ExploreToolError
+from rpnn_ir.tools.cli import UsageError
 
 
 def _usage_error(message: str) -> NoReturn:
@@ -160,8 +152,8 @@ def run(argv: Sequence[str] | None) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         return run(argv)
-    except ExploreToolError as e:
-        print(f"error: {e}", file=sys.stderr)
+    except ExploreToolError as e:  # cli's one-line errors; no output transaction here, so
+        print(e, file=sys.stderr)     # the run cache stays on disk when a sweep is cut short
         return e.exit_code
     except OSError as e:
         print(f"error: {e.filename or ''}: {e.strerror or e}", file=sys.stderr)

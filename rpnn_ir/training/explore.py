@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from rpnn_ir.compiler import _write_atomic as write_atomic
+from rpnn_ir import files
 from rpnn_ir.training.models import PRECISIONS
 from rpnn_ir.training.train import TrainConfig
 
@@ -136,9 +136,11 @@ def execute_run(run: dict[str, Any], progress: Callable[[int, float], None] | No
 
 
 def _write_atomic(path: Path, text: str) -> None:
-    """Write `text` to `path` through a temporary file and a rename (the compiler's way)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, text)
+    """Write `text` to `path` safely (`rpnn_ir.files`: a temporary file and a rename).
+
+    Outside a transaction the file is final at once, so a cut-short sweep keeps its cache."""
+    files.make_output_dir(path.parent)
+    files.write_output(path, text)
 
 
 def _cached(cache: Path) -> dict[str, Any] | None:
