@@ -203,16 +203,25 @@ def test_pad_maxpool_add_label_select():
     c = cost.pad_cost(8, 8, 4, 2, 4, (1, 1, 1, 1))
     assert c.res == cost.Resources(lut=28) and c.cycles == 128
     assert c.need == 0 and c.tail == (1 * 8 + 1) * 2 + 1
-    # maxpool 28x28x64, k 2, PE 16, 2 bits: LUT 2*16*2 = 64 + row buffer 14*4 = 56 words
-    # of 32 bits in LUTRAM (32); cycles 28*28*4
+    # maxpool 28x28x64, k 2, PE 16, 2 bits: LUT 2*16*2 = 64 + one row buffer 14*4 = 56
+    # words of 32 bits in LUTRAM (32) + one pixel buffer of 4 words of 32 bits (32);
+    # cycles 28*28*4
     c = cost.maxpool_cost(28, 28, 64, (2, 2), (2, 2), 16, 2)
-    assert c.res == cost.Resources(lut=96) and c.cycles == 3136
+    assert c.res == cost.Resources(lut=128) and c.cycles == 3136
+    # 3x3 stride 2 on 9x9x130, PE 1, 8 bits: 2 rows of 4*130 = 520 words (BRAM: 1 RAMB18
+    # each at 8 bits) + 2 pixels of 130 words (BRAM, 1 each) + 16 LUT
+    c = cost.maxpool_cost(9, 9, 130, (3, 3), (2, 2), 1, 8)
+    assert c.res == cost.Resources(lut=16, bram18=4) and c.cycles == 9 * 9 * 130
     # add: PE 4 x 5 bits; cycles 10 * 16 / 4
     c = cost.add_streams_cost(10, 16, 4, 5)
     assert c.res == cost.Resources(lut=20) and c.cycles == 40
-    # label select 10 labels, k 1, PE 2, 16 bits: 2*1*16 + 1*(16 + 4) = 52; cycles 5
+    # label select 10 labels, k 1, PE 2, 16 bits: 2*1*16 + 1*(16 + 4) = 52; cycles 5 reading
+    # + 1 writing the index
     c = cost.label_select_cost(10, 1, 2, 16)
-    assert c.res == cost.Resources(lut=52) and c.cycles == 5 and c.need == 5
+    assert c.res == cost.Resources(lut=52) and c.cycles == 6 and c.need == 5
+    # k 4 written 2 a word: 5 + 2 cycles, 2 after the last input
+    c = cost.label_select_cost(10, 4, 2, 16, out_word=2)
+    assert c.cycles == 7 and c.tail == 2
 
 
 @pytest.mark.parametrize(("in_bits", "out_bits", "expected"), [
