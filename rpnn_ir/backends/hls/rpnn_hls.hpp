@@ -703,15 +703,17 @@ void label_select(hls::stream<ap_uint<PE * TI::bits> > &in,
         }
         first += PE;
     }
+    int at = 0;  // w * OW
     for (int w = 0; w < K / OW; ++w) {
 #pragma HLS PIPELINE II=1
         RPNN_ITERATION()
         ap_uint<OW * TO::bits> y = 0;
         for (int o = 0; o < OW; ++o) {
 #pragma HLS UNROLL
-            y.range((o + 1) * TO::bits - 1, o * TO::bits) = index[w * OW + o];
+            y.range((o + 1) * TO::bits - 1, o * TO::bits) = index[at + o];
         }
         out.write(y);
+        at += OW;
     }
 }
 
