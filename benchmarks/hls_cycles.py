@@ -9,7 +9,8 @@ cycles for the unit (`rpnn_ir.backends.hls_csim.compare_with_model`). Networks:
 
 - lfc: the LFC-like W1A1 example (784-1024-1024-1024-10) through rpnn-pipeline (xc7z020);
 - cnv: the CNV-like W2A2 example through rpnn-pipeline (xc7z020);
-- bnn-cnv: BNN-PYNQ's CNV-W1A1 with its published folding (random weights);
+- bnn-cnv: BNN-PYNQ's CNV-W1A1 with its published folding (random weights, last layer
+  padded to 64 outputs as in BNN-PYNQ);
 - ``--random N``: N random image dataflow graphs of tests/backends/netgen.py (every unit
   kind, random foldings).
 
@@ -101,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     builders = {
         "lfc": lambda: example("lfc_w1a1"),
         "cnv": lambda: example("cnv_w2a2"),
-        "bnn-cnv": lambda: build_cnv(1, 1, BNN_PYNQ_CNV_W1A1_FOLDING),
+        "bnn-cnv": lambda: build_cnv(1, 1, BNN_PYNQ_CNV_W1A1_FOLDING, last_mh=64),
     }
     rows: list[hls_csim.UnitCycles] = []
     for name in [n for n in args.nets.split(",") if n]:

@@ -477,13 +477,13 @@ template <int PE, class TE>
 ap_uint<PE * TE::bits> max_word(const ap_uint<PE * TE::bits> &a,
                                 const ap_uint<PE * TE::bits> &b) {
 #pragma HLS INLINE
-    ap_uint<PE * TE::bits> y;
+    ap_uint<PE * TE::bits> y = 0;
     for (int p = 0; p < PE; ++p) {
 #pragma HLS UNROLL
-        bool take_b = element<TE, PE>(b, p) > element<TE, PE>(a, p);
+        ap_uint<TE::bits> x = a.range((p + 1) * TE::bits - 1, p * TE::bits);
+        ap_uint<TE::bits> z = b.range((p + 1) * TE::bits - 1, p * TE::bits);
         y.range((p + 1) * TE::bits - 1, p * TE::bits) =
-            take_b ? b.range((p + 1) * TE::bits - 1, p * TE::bits)
-                   : a.range((p + 1) * TE::bits - 1, p * TE::bits);
+            TE::decode(z) > TE::decode(x) ? z : x;
     }
     return y;
 }
