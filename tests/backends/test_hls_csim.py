@@ -5,7 +5,7 @@ cycles (`hls_csim.compare_with_model`; the builds count them with RPNN_COUNT_ITE
 Each C simulation is a g++ build of ap_int code (about 10-20 s), so the sample is small: the
 five hand-built nets (every dataflow op), three hypothesis-generated random graphs, one
 AddressSanitizer + UBSan build and one build with the synthesis form of the weight arrays
-(RPNN_EXACT_PARAMS): 10 builds. The Xilinx ap_types headers come from the hls4ml wheel
+(RPNN_EXACT_PARAMS), one label select full of ties: 11 builds. The Xilinx ap_types headers come from the hls4ml wheel
 (`rpnn_ir.backends.hls_csim.ap_types_dir`, fetched once with pip into a cache); the tests
 are skipped when neither g++ nor the headers can be had.
 """
@@ -76,6 +76,20 @@ def test_sanitizers(tmp_path, ap_types):
     project = build_project(netgen.residual_net(5), tmp_path / "asan", tb_frames=3, seed=7)
     result = hls_csim.run_csim(project, sanitize=True, ap_types=ap_types)
     assert "PASS: 3 frames bit-exact" in result.stdout
+
+
+def test_label_select_ties(tmp_path, ap_types):
+    """The ranked label select on 2-bit labels (ties everywhere), 6 per cycle, top 5: the
+    lower index wins a tie across words and within one."""
+    net = netgen.Net(2)
+    s = net.input([24], netgen.ui(2), 6)
+    net.output(net.label_select(s, 5, pe=6))
+    module = net.finish()
+    project = build_project(module, tmp_path / "ties", tb_frames=16, seed=11)
+    result = hls_csim.run_csim(project, ap_types=ap_types, defines=COUNT)
+    assert "PASS: 16 frames bit-exact" in result.stdout
+    rows = check_cycles(module, result)
+    assert [r.iterations for r in rows if r.kind == "label_select"] == [24 // 6 + 5]
 
 
 def test_synthesis_form_of_the_weights(tmp_path, ap_types):
