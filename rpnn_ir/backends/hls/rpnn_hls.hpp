@@ -488,6 +488,18 @@ ap_uint<PE * TE::bits> max_word(const ap_uint<PE * TE::bits> &a,
     return y;
 }
 
+// The element-wise maximum of `word` and entry `at` of the first N memories of `buffer`.
+template <int N, int DEPTH, int PE, class TE>
+ap_uint<PE * TE::bits> max_over(ap_uint<PE * TE::bits> word,
+                                ap_uint<PE * TE::bits> buffer[N > 0 ? N : 1][DEPTH], int at) {
+#pragma HLS INLINE
+    for (int s = 0; s < N; ++s) {
+#pragma HLS UNROLL
+        word = max_word<PE, TE>(word, buffer[s][at]);
+    }
+    return word;
+}
+
 // Max pool on [H, W, C] (no padding), words of PE elements (CW words per pixel). It reads
 // every input word once, one per cycle (H*W*CW cycles), in two separable steps: the max over
 // a window's row comes from the word read now and the same channel fold of the KW - 1
@@ -502,6 +514,7 @@ void maxpool_body(hls::stream<ap_uint<PE * TE::bits> > &in,
                   ap_uint<PE * TE::bits> pixels[KW > 1 ? KW - 1 : 1][CW]) {
 #pragma HLS INLINE
     typedef ap_uint<PE * TE::bits> word_t;
+    const int OW = (W - KW) / SW + 1;
     int h = 0;
     int w = 0;
     int cw = 0;
@@ -514,21 +527,13 @@ void maxpool_body(hls::stream<ap_uint<PE * TE::bits> > &in,
 #pragma HLS PIPELINE II=1
         RPNN_ITERATION()
         word_t x = in.read();
-        word_t row_max = x;
-        for (int s = 0; s < (KW > 1 ? KW - 1 : 0); ++s) {
-#pragma HLS UNROLL
-            row_max = max_word<PE, TE>(row_max, pixels[s][cw]);
-        }
+        word_t row_max = max_over<KW - 1, CW, PE, TE>(x, pixels, cw);
         if (KW > 1) {
             pixels[pixel_slot][cw] = x;
         }
         const bool window_column = w == next_w;
         if (window_column) {
-            word_t window_max = row_max;
-            for (int r = 0; r < (KH > 1 ? KH - 1 : 0); ++r) {
-#pragma HLS UNROLL
-                window_max = max_word<PE, TE>(window_max, rows[r][at]);
-            }
+            word_t window_max = max_over<KH - 1, OW * CW, PE, TE>(row_max, rows, at);
             if (KH > 1) {
                 rows[row_slot][at] = row_max;
             }
