@@ -4,10 +4,10 @@ cycles (`hls_csim.compare_with_model`; the builds count them with RPNN_COUNT_ITE
 
 Each C simulation is a g++ build of ap_int code (about 10-20 s), so the sample is small: the
 five hand-built nets (every dataflow op), three hypothesis-generated random graphs, one
-AddressSanitizer + UBSan build and one build with the synthesis form of the weight arrays
-(RPNN_EXACT_PARAMS), one label select full of ties: 11 builds. The Xilinx ap_types headers come from the hls4ml wheel
-(`rpnn_ir.backends.hls_csim.ap_types_dir`, fetched once with pip into a cache); the tests
-are skipped when neither g++ nor the headers can be had.
+AddressSanitizer + UBSan build, one build with the synthesis form of the weight arrays
+(RPNN_EXACT_PARAMS) and a label select full of ties: 11 builds. The Xilinx ap_types headers
+come from the hls4ml wheel (`rpnn_ir.backends.hls_csim.ap_types_dir`, fetched once with pip
+into a cache); the tests are skipped when neither g++ nor the headers can be had.
 """
 
 from __future__ import annotations

@@ -21,7 +21,13 @@ from rpnn_ir.builders.dataflow_nets import (
 )
 from rpnn_ir.hw import cost
 from rpnn_ir.hw.dataflow_model import DataflowGraph, evaluate, functions_with_dataflow, schedule
-from rpnn_ir.hw.devices import DeviceError, builtin_devices, get_device, load_devices
+from rpnn_ir.hw.devices import (
+    DeviceError,
+    builtin_devices,
+    family_of_part,
+    get_device,
+    load_devices,
+)
 
 # --------------------------------------------------------------------------- memories
 
@@ -318,6 +324,38 @@ def test_user_devices(tmp_path):
         load_devices(bad)
     with pytest.raises(DeviceError, match="unknown device 'nope'"):
         get_device("nope")
+
+
+def test_device_families_and_uram_for_constants(tmp_path):
+    """Only parts whose bitstream initialises UltraRAM may hold constant weights there:
+    UltraScale+ cannot (UG901), Versal can (AM007)."""
+    devices = builtin_devices()
+    assert {name: (d.family, d.uram_for_constants) for name, d in devices.items()} == {
+        "xc7z020": ("zynq7000", False), "xczu3eg": ("ultrascale", False),
+        "xczu7ev": ("ultrascale", False), "xcu250": ("ultrascale", False),
+        "xcu280": ("ultrascale", False)}
+    assert family_of_part("xczu7ev-ffvc1156-2-e").name == "ultrascale"
+    assert family_of_part("XCU280-FSVH2892-2L-E").name == "ultrascale"
+    assert family_of_part("xc7z020clg400-1").name == "zynq7000"
+    versal = family_of_part("xcvc1902-vsva2197-2MP-e-S")
+    assert versal.name == "versal" and versal.uram_init and "AM007" in versal.uram_source
+    assert family_of_part("xc9500") is None
+    toml = tmp_path / "parts.toml"
+    toml.write_text('[families.mine]\nuram_init = true\n'
+                    '[devices.a]\nfamily = "versal"\nlut = 1\nbram36 = 1\nuram = 4\ndsp = 1\n'
+                    '[devices.b]\nfamily = "mine"\nlut = 1\nbram36 = 1\nuram = 4\ndsp = 1\n'
+                    '[devices.c]\nlut = 1\nbram36 = 1\nuram = 4\ndsp = 1\n'
+                    '[devices.d]\nfamily = "ultrascale"\nuram_init = true\nlut = 1\n'
+                    'bram36 = 1\nuram = 4\ndsp = 1\n')
+    parts = load_devices(toml)
+    assert [parts[n].uram_for_constants for n in "abcd"] == [True, True, False, True]
+    toml.write_text('[devices.a]\nfamily = "nope"\nlut = 1\nbram36 = 1\ndsp = 1\n')
+    with pytest.raises(DeviceError, match="unknown family 'nope'"):
+        load_devices(toml)
+    toml.write_text('[families.f]\npart_prefixes = "xc"\n[devices.a]\nlut = 1\n'
+                    'bram36 = 1\ndsp = 1\n')
+    with pytest.raises(DeviceError, match="part_prefixes must be a list"):
+        load_devices(toml)
 
 
 # --------------------------------------------------------------------------- IR + latency
