@@ -15,8 +15,10 @@ With `out-dir` the target writes a project directory (docs/backends.md):
 Without `out-dir` only `<top>.cpp` goes to the output stream (for FileCheck tests).
 
 Options: `out-dir`, `function`, `top` (C identifier, default rpnn_top), `part` (default
-xc7z020clg400-1), `clock-ns` (default 10.0), `control` (`none`: ap_ctrl_none, or `axilite`:
-s_axilite on return), `tb-frames` (golden frames, default 4), `seed` (golden inputs).
+xc7z020clg400-1; its device family also says whether constant weights may be UltraRAM:
+`rpnn_ir.hw.devices.family_of_part`), `clock-ns` (default 10.0), `control` (`none`:
+ap_ctrl_none, or `axilite`: s_axilite on return), `tb-frames` (golden frames, default 4),
+`seed` (golden inputs).
 """
 
 from __future__ import annotations
