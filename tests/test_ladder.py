@@ -1,7 +1,8 @@
 """The verification ladder end to end on the example networks: the graph-level module, the
 compiled dataflow module (both in the reference interpreter), the C reference and the HLS C
-simulation all agree bit for bit.  (tests/passes/test_pipeline.py checks the IR after every
-pass; the backends' own tests cover random graphs.)"""
+simulation all agree bit for bit, and the HLS units run as many cycles as rpnn-cost says.
+(tests/passes/test_pipeline.py checks the IR after every pass; the backends' own tests cover
+random graphs.)"""
 
 import os
 import shutil
@@ -69,5 +70,9 @@ def test_hls_csim(name: str, tmp_path: Path, ap_types: Path) -> None:
     _, dataflow = _compiled(name)
     files = hls.emit_hls(dataflow, hls.HlsTarget(tb_frames=8, seed=3))
     write_files(tmp_path, files)
-    result = hls_csim.run_csim(tmp_path, ap_types=ap_types)
+    result = hls_csim.run_csim(tmp_path, ap_types=ap_types, defines=("RPNN_COUNT_ITERATIONS",))
     assert "PASS: 8 frames bit-exact" in result.stdout
+    # every unit's pipelined loop iterations per frame are rpnn-cost's cycles for it
+    rows = hls_csim.compare_with_model(dataflow, hls_csim.iteration_counts(result))
+    assert all(row.agrees for row in rows), [row for row in rows if not row.agrees]
+    assert sum(row.kind == "mvtu" and row.iterations is not None for row in rows) >= 2

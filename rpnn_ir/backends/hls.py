@@ -9,13 +9,16 @@ With `out-dir` the target writes a project directory (docs/backends.md):
     csim/hls_stream.h  a minimal hls::stream for C simulation with g++ (Vitis uses its own)
     tb.cpp             C-simulation testbench: feeds golden/in*.dat, checks golden/out*.dat
     golden/            input and expected output words from the reference interpreter
-    run_hls.tcl        open_project ... csim_design, csynth_design, export_design
+    run_hls.tcl        csim_design -O, csynth_design, cosim_design, export_design -flow syn
+    README.md          what each file is, the commands, what to expect
 
 Without `out-dir` only `<top>.cpp` goes to the output stream (for FileCheck tests).
 
 Options: `out-dir`, `function`, `top` (C identifier, default rpnn_top), `part` (default
-xc7z020clg400-1), `clock-ns` (default 10.0), `control` (`none`: ap_ctrl_none, or `axilite`:
-s_axilite on return), `tb-frames` (golden frames, default 4), `seed` (golden inputs).
+xc7z020clg400-1; its device family also says whether constant weights may be UltraRAM:
+`rpnn_ir.hw.devices.family_of_part`), `clock-ns` (default 10.0), `control` (`none`:
+ap_ctrl_none, or `axilite`: s_axilite on return), `tb-frames` (golden frames, default 4),
+`seed` (golden inputs).
 """
 
 from __future__ import annotations
@@ -47,11 +50,21 @@ from rpnn_ir.backends.dataflow import (
     region_module,
 )
 from rpnn_ir.dialects import rpnn
+from rpnn_ir.hw import cost
+from rpnn_ir.hw.devices import family_of_part
 
 TEMPLATES = "rpnn_hls.hpp"
 CSIM_STREAM = "csim/hls_stream.h"
-RAM_IMPL = {"block": "bram", "distributed": "lutram", "ultra": "uram"}
+ROM_IMPL = {"lutram": "lutram", "bram": "bram", "uram": "uram"}
+"""BIND_STORAGE impl of a constant memory of each model memory kind (`cost.memory_kind`)."""
+LINE_BUFFER_MEM = {"lutram": "rpnn::MemLutram", "bram": "rpnn::MemBram", "uram": "rpnn::MemUram"}
+"""Template argument binding a unit's line buffer to the model's memory kind."""
 DEFAULT_DEPTH = 2
+AP_INT_DEFAULT_W = 1024
+"""ap_int's default maximum width; above it the project defines AP_INT_MAX_W."""
+AP_INT_LIMIT_W = 4096
+"""The widest ap_int Vitis HLS supports (UG1399, "Arbitrary Precision Integer Types":
+AP_INT_MAX_W may be raised to at most 4096)."""
 _PART = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*")
 _TOP = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 
@@ -150,6 +163,22 @@ def _chunk_array(name: str, words: np.ndarray, bits: int) -> str:
             + ",\n".join(rows) + "\n};\n")
 
 
+def _exact_array(name: str, words: np.ndarray, bits: int) -> str:
+    """`static const ap_uint<bits> name[d0][d1]`: the synthesis form of a constant array,
+    every word exactly `bits` wide (so a reshaped memory is exactly as wide as the model's)."""
+    rows = [f"    {{{', '.join(word_literal(int(v), bits) for v in row)}}}"
+            for row in words.tolist()]
+    dims = "".join(f"[{d}]" for d in words.shape)
+    return f"static const ap_uint<{bits}> {name}{dims} = {{\n" + ",\n".join(rows) + "\n};\n"
+
+
+def param_array(name: str, words: np.ndarray, bits: int) -> str:
+    """A constant array in both storage forms of rpnn_hls.hpp (`Stored`): exact-width words
+    for synthesis (RPNN_EXACT_STORAGE), 64-bit chunks for fast C-simulation builds."""
+    return (f"#ifdef RPNN_EXACT_STORAGE\n{_exact_array(name, words, bits)}#else\n"
+            f"{_chunk_array(name, words, bits)}#endif\n")
+
+
 def mvtu_weight_words(w: np.ndarray, w_elt: Attribute, pe: int, simd: int) -> np.ndarray:
     """[MW, MH] -> [PE][NF*SF]: word (p, nf*SF + sf) holds W[sf*SIMD + s, nf*PE + p] at s."""
     mw, mh = w.shape
@@ -183,22 +212,46 @@ def _port_bits(bits: int) -> int:
     return (bits + 7) // 8 * 8
 
 
+def fifo_impl(depth: int, ram_style: str) -> str:
+    """BIND_STORAGE impl of a stream channel from the model's memory kind (`cost.fifo_cost`):
+    a LUT FIFO is a shift register (srl) when its style is ``auto`` and LUTRAM when it was
+    asked for (``distributed``), else bram or uram."""
+    kind = cost.memory_kind(ram_style, depth)
+    if kind == "lutram":
+        return "srl" if ram_style == "auto" else "lutram"
+    return kind
+
+
 class _Emitter:
-    def __init__(self, graph: Graph):
+    def __init__(self, graph: Graph, part: str = "", uram_rom: bool = False):
         self.graph = graph
+        self.part = part
+        self.uram_rom = uram_rom  # may constant memories be UltraRAM on this part?
         self.params: list[str] = []
         self.pragmas: list[str] = []  # array pragmas at the top of the top function
         self.calls: list[str] = []
-        self.channels: dict[str, tuple[int, int, str | None]] = {}  # name -> bits, depth, ram
+        self.channels: dict[str, tuple[int, int, str]] = {}  # name -> bits, depth, ram style
         self.base: dict[int, str] = {}  # stream id -> channel that carries it
         self.readers: dict[int, list[str]] = {}  # stream id -> channels of its consumers
         self.read_count: dict[int, int] = {}
         self.consumers: dict[int, int] = {i: graph.uses(i) for i in range(len(graph.streams))}
+        self.unit = ""  # label of the unit being emitted (error messages, word widths)
+        self.widths: list[tuple[int, str]] = []  # (bits, where) of every ap_uint word
+
+    def word(self, bits: int, what: str) -> None:
+        """Record an ap_uint word the design declares (for AP_INT_MAX_W)."""
+        self.widths.append((bits, f"{self.unit or 'the top function'}: {what}"))
 
     def channel(self, name: str, bits: int, depth: int = DEFAULT_DEPTH,
-                ram: str | None = None) -> str:
+                ram: str = "auto") -> str:
         self.channels[name] = (bits, depth, ram)
+        self.word(bits, f"stream {name}")
         return name
+
+    def call(self, label: str, text: str) -> None:
+        """A process call of the dataflow region, labelled for the C-simulation counts."""
+        self.calls.append(f'    RPNN_UNIT("{label}")')
+        self.calls.append(text)
 
     def produce(self, stream_id: int) -> str:
         """The channel a unit writes `stream_id` into (fanned out to its consumers)."""
@@ -212,7 +265,8 @@ class _Emitter:
         source = self.base[stream_id]
         if count == 0:  # nobody reads it: drain it, or its producer would stall
             stream = self.graph.streams[stream_id]
-            self.calls.append(f"    rpnn::sink<{stream.words}, {stream.word_bits}>({source});")
+            self.call(f"s{stream_id}_sink",
+                      f"    rpnn::sink<{stream.words}, {stream.word_bits}>({source});")
             self.readers[stream_id] = []
             return
         if count <= 1:
@@ -225,8 +279,8 @@ class _Emitter:
             first = self.channel(f"s{stream_id}_c{j}", bits)
             rest = (self.channel(f"s{stream_id}_c{count - 1}", bits) if j == count - 2
                     else self.channel(f"s{stream_id}_r{j}", bits))
-            self.calls.append(f"    rpnn::duplicate<{stream.words}, {bits}>({source}, {first}, "
-                              f"{rest});")
+            self.call(f"s{stream_id}_fanout{j}", f"    rpnn::duplicate<{stream.words}, {bits}>"
+                      f"({source}, {first}, {rest});")
             readers.append(first)
             source = rest
         readers.append(source)
@@ -241,7 +295,14 @@ class _Emitter:
     # ---- units ---------------------------------------------------------------------
 
     def emit(self, node: Node) -> None:
+        self.unit = node.name
         getattr(self, f"unit_{node.kind}")(node)
+        self.unit = ""
+
+    def unit_call(self, text: str, part: int = 0) -> None:
+        """A call of the current unit (`part` numbers the processes of a unit made of
+        several: each runs concurrently, so each is compared with the unit's cycles)."""
+        self.call(self.unit if part == 0 else f"{self.unit}.{part}", text)
 
     def _single_consumer_alias(self, node: Node) -> bool:
         """fifo / same-word dwc: reuse the input channel when this unit is its only reader."""
@@ -257,20 +318,21 @@ class _Emitter:
         op = node.op
         assert isinstance(op, rpnn.FIFOOp)
         depth = op.depth.value.data
-        ram = RAM_IMPL.get(op.ram_style.data)
+        ram = op.ram_style.data
         src = node.inputs[0]
         stream = self.graph.streams[src]
         if self.consumers[src] == 1:
             name = self.readers[src][0]
             bits, old_depth, old_ram = self.channels[name]
-            self.channels[name] = (bits, max(old_depth, depth), ram or old_ram)
+            self.channels[name] = (bits, max(old_depth, depth),
+                                   ram if ram != "auto" else old_ram)
             self._single_consumer_alias(node)
             return
         source = self.read(src)
         out = self.produce(node.outputs[0])
         self.channels[out] = (stream.word_bits, max(DEFAULT_DEPTH, depth), ram)
-        self.calls.append(f"    rpnn::repack<{stream.words}, {stream.word_bits}, "
-                          f"{stream.word_bits}>({source}, {out});")
+        self.unit_call(f"    rpnn::repack<{stream.words}, {stream.word_bits}, "
+                       f"{stream.word_bits}>({source}, {out});")
         self.fan_out(node.outputs[0])
 
     def unit_dwc(self, node: Node) -> None:
@@ -282,16 +344,13 @@ class _Emitter:
         out = self.produce(node.outputs[0])
         b = x.bits
         if x.word == y.word:
-            self.calls.append(f"    rpnn::repack<{x.words}, {x.word_bits}, {x.word_bits}>"
-                              f"({source}, {out});")
-        elif x.word % y.word == 0 or y.word % x.word == 0:
-            self.calls.append(f"    rpnn::dwc<{x.elems}, {x.word}, {y.word}, {b}>({source}, "
-                              f"{out});")
+            self.unit_call(f"    rpnn::repack<{x.words}, {x.word_bits}, {x.word_bits}>"
+                           f"({source}, {out});")
         else:
-            g = math.gcd(x.word, y.word)
-            mid = self.channel(f"s{node.outputs[0]}_g", g * b)
-            self.calls.append(f"    rpnn::dwc<{x.elems}, {x.word}, {g}, {b}>({source}, {mid});")
-            self.calls.append(f"    rpnn::dwc<{x.elems}, {g}, {y.word}, {b}>({mid}, {out});")
+            if x.word % y.word != 0 and y.word % x.word != 0:
+                self.word((x.word + y.word) * b, "the width converter's buffer")
+            self.unit_call(f"    rpnn::dwc<{x.elems}, {x.word}, {y.word}, {b}>({source}, "
+                           f"{out});")
         self.fan_out(node.outputs[0])
 
     def unit_duplicate(self, node: Node) -> None:
@@ -304,35 +363,41 @@ class _Emitter:
                 rest = self.produce(outs[-1])
             else:
                 rest = self.channel(f"s{sid}_d", stream.word_bits)
-            self.calls.append(f"    rpnn::duplicate<{stream.words}, {stream.word_bits}>"
-                              f"({source}, {first}, {rest});")
+            self.unit_call(f"    rpnn::duplicate<{stream.words}, {stream.word_bits}>"
+                           f"({source}, {first}, {rest});", k)
             source = rest
         for sid in outs:
             self.fan_out(sid)
 
-    def _weights_pragmas(self, name: str, ram: str, partition_dims: tuple[int, ...]) -> None:
-        for dim in partition_dims:
-            self.pragmas.append(f"#pragma HLS ARRAY_PARTITION variable={name} complete "
-                                f"dim={dim}")
-        impl = RAM_IMPL.get(ram)
-        if impl is not None:
-            self.pragmas.append(f"#pragma HLS BIND_STORAGE variable={name} type=rom_2p "
-                                f"impl={impl}")
+    def _rom(self, name: str, words: np.ndarray, bits: int, ram_style: str, what: str) -> None:
+        """A constant memory: [PE][depth] words reshaped into ONE memory of PE words side by
+        side (depth x PE*bits, the memory the model prices), bound to the model's kind."""
+        self.params.append(param_array(name, words, bits))
+        self.word(bits, what)
+        kind = cost.memory_kind(ram_style, words.shape[1])
+        if kind == "uram" and not self.uram_rom:
+            raise BackendError(
+                f"{self.unit}: ram = \"ultra\" would put constant {what} in UltraRAM, which "
+                f"the bitstream cannot initialise on part '{self.part}' (only Versal's can; "
+                "rpnn_ir/hw/data/devices.toml): use ram = \"block\" or \"auto\"")
+        self.pragmas.append(f"#pragma HLS ARRAY_RESHAPE variable={name} complete dim=1")
+        self.pragmas.append(f"#pragma HLS BIND_STORAGE variable={name} type=rom_2p "
+                            f"impl={ROM_IMPL[kind]}")
 
-    def _thresholds(self, node: Node, channels: int, pe: int) -> tuple[int, str, str]:
+    def _thresholds(self, node: Node, channels: int, pe: int,
+                    ram_style: str = "auto") -> tuple[int, str, str]:
         """(T, TT, array name) of a unit's thresholds (a dummy array without)."""
         name = f"{node.name}_t"
         if node.thresholds is None:
-            self.params.append(f"static const rpnn::chunk_t {name}[{pe}][{channels // pe}][1] = "
-                               "{};\n")
+            self.params.append(param_array(name, np.zeros((pe, channels // pe), dtype=object), 1))
             return 0, "rpnn::UInt<1>", name
         op = node.op
         t_elt = op.thresholds.type.element_type  # type: ignore[attr-defined]
         words = threshold_words(node.thresholds, t_elt, channels, pe)
         steps = node.thresholds.shape[1]
-        bits = steps * bits_of(t_elt)
-        self.params.append(_chunk_array(name, words, bits))
-        self._weights_pragmas(name, "auto", (1, 3))
+        # the model keeps thresholds in BRAM when the weights are in URAM (cost.mvtu_resources)
+        self._rom(name, words, steps * bits_of(t_elt),
+                  "block" if ram_style == "ultra" else ram_style, "thresholds")
         return steps, elem_type(t_elt), name
 
     def _compute(self, node: Node, template: str, words: np.ndarray, w_elt: Attribute,
@@ -341,10 +406,8 @@ class _Emitter:
         assert isinstance(op, rpnn.MVTUOp | rpnn.DepthwiseOp)
         pe, simd = op.pe.value.data, op.simd.value.data
         w_name = f"{node.name}_w"
-        w_bits = simd * bits_of(w_elt)
-        self.params.append(_chunk_array(w_name, words, w_bits))
-        self._weights_pragmas(w_name, op.ram_style.data, (1, 3))
-        steps, tt, t_name = self._thresholds(node, channels, pe)
+        self._rom(w_name, words, simd * bits_of(w_elt), op.ram_style.data, "weights")
+        steps, tt, t_name = self._thresholds(node, channels, pe, op.ram_style.data)
         x_elt = self.graph.streams[node.inputs[0]].element_type
         out_elt = self.graph.streams[node.outputs[0]].element_type
         bias = 0 if dtypes.is_bipolar(out_elt) else op.bias_value
@@ -353,8 +416,8 @@ class _Emitter:
         out = self.produce(node.outputs[0])
         args = [*lead, simd, pe, elem_type(x_elt), elem_type(w_elt), elem_type(op.acc_type),
                 elem_type(out_elt), steps, tt, bias, res]
-        self.calls.append(f"    rpnn::{template}<{', '.join(map(str, args))}>({source}, {out}, "
-                          f"{w_name}, {t_name});")
+        self.unit_call(f"    rpnn::{template}<{', '.join(map(str, args))}>({source}, {out}, "
+                       f"{w_name}, {t_name});")
         self.fan_out(node.outputs[0])
 
     def unit_mvtu(self, node: Node) -> None:
@@ -388,8 +451,8 @@ class _Emitter:
         out = self.produce(node.outputs[0])
         args = [x.elems // c, c, pe, elem_type(x.element_type), elem_type(y.element_type),
                 steps, tt, bias]
-        self.calls.append(f"    rpnn::thresholding<{', '.join(map(str, args))}>({source}, "
-                          f"{out}, {t_name});")
+        self.unit_call(f"    rpnn::thresholding<{', '.join(map(str, args))}>({source}, "
+                       f"{out}, {t_name});")
         self.fan_out(node.outputs[0])
 
     def _window(self, node: Node, template: str, extra: list[str]) -> None:
@@ -402,17 +465,27 @@ class _Emitter:
         source = self.read(node.inputs[0])
         out = self.produce(node.outputs[0])
         args = [h, w, c // x.word, kh, kw, sh, sw, *extra]
-        self.calls.append(f"    rpnn::{template}<{', '.join(map(str, args))}>({source}, "
-                          f"{out});")
+        self.unit_call(f"    rpnn::{template}<{', '.join(map(str, args))}>({source}, {out});")
         self.fan_out(node.outputs[0])
+
+    @staticmethod
+    def _buffer(depth: int) -> str:
+        """The memory kind template argument of a line buffer `depth` words deep (the model
+        prices unit buffers by the ``auto`` rule: `cost.memory_kind`)."""
+        return LINE_BUFFER_MEM[cost.memory_kind("auto", depth)]
 
     def unit_swg(self, node: Node) -> None:
         x = self.graph.streams[node.inputs[0]]
-        self._window(node, "swg", [str(x.word_bits)])
+        _, w, c = x.shape
+        self._window(node, "swg", [str(x.word_bits), self._buffer(w * c // x.word)])
 
     def unit_stream_maxpool(self, node: Node) -> None:
         x = self.graph.streams[node.inputs[0]]
-        self._window(node, "stream_maxpool", [str(x.word), elem_type(x.element_type)])
+        y = self.graph.streams[node.outputs[0]]
+        fold = x.shape[-1] // x.word
+        self._window(node, "stream_maxpool", [str(x.word), elem_type(x.element_type),
+                                              self._buffer(y.shape[1] * fold),
+                                              self._buffer(fold)])
 
     def unit_pad(self, node: Node) -> None:
         op = node.op
@@ -424,8 +497,8 @@ class _Emitter:
         source = self.read(node.inputs[0])
         out = self.produce(node.outputs[0])
         args = [h, w, c // x.word, top, left, bottom, right, x.word_bits]
-        self.calls.append(f"    rpnn::pad<{', '.join(map(str, args))}>({source}, {out}, "
-                          f"ap_uint<{x.word_bits}>({word_literal(fill, x.word_bits)}));")
+        self.unit_call(f"    rpnn::pad<{', '.join(map(str, args))}>({source}, {out}, "
+                       f"ap_uint<{x.word_bits}>({word_literal(fill, x.word_bits)}));")
         self.fan_out(node.outputs[0])
 
     def unit_add_streams(self, node: Node) -> None:
@@ -435,8 +508,8 @@ class _Emitter:
         out = self.produce(node.outputs[0])
         args = [y.words, y.word, elem_type(a.element_type), elem_type(b.element_type),
                 elem_type(y.element_type)]
-        self.calls.append(f"    rpnn::add_streams<{', '.join(map(str, args))}>({ca}, {cb}, "
-                          f"{out});")
+        self.unit_call(f"    rpnn::add_streams<{', '.join(map(str, args))}>({ca}, {cb}, "
+                       f"{out});")
         self.fan_out(node.outputs[0])
 
     def unit_label_select(self, node: Node) -> None:
@@ -450,8 +523,8 @@ class _Emitter:
         out = self.produce(node.outputs[0])
         args = [x.elems, x.word, op.k.value.data, y.word, elem_type(x.element_type),
                 elem_type(y.element_type)]
-        self.calls.append(f"    rpnn::label_select<{', '.join(map(str, args))}>({source}, "
-                          f"{out});")
+        self.unit_call(f"    rpnn::label_select<{', '.join(map(str, args))}>({source}, "
+                       f"{out});")
         self.fan_out(node.outputs[0])
 
 
@@ -485,14 +558,36 @@ def _top_cpp(graph: Graph, em: _Emitter, options: HlsTarget) -> str:
     for name, (bits, depth, ram) in em.channels.items():
         lines.append(f'    hls::stream<ap_uint<{bits}> > {name}("{name}");')
         lines.append(f"#pragma HLS STREAM variable={name} depth={depth}")
-        if ram is not None:
-            lines.append(f"#pragma HLS BIND_STORAGE variable={name} type=fifo impl={ram}")
+        lines.append(f"#pragma HLS BIND_STORAGE variable={name} type=fifo "
+                     f"impl={fifo_impl(depth, ram)}")
     lines += em.calls
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
-def _top_hpp(graph: Graph, options: HlsTarget) -> str:
+def ap_int_max_w(em: _Emitter) -> int:
+    """The widest ap_uint word of the design; refused above Vitis HLS's limit of 4096 bits
+    (one error naming the unit and the fix)."""
+    bits, where = max(em.widths, key=lambda item: item[0])
+    if bits > AP_INT_LIMIT_W:
+        raise BackendError(
+            f"{where} is a {bits}-bit word, wider than the {AP_INT_LIMIT_W} bits Vitis HLS "
+            "allows an ap_int (AP_INT_MAX_W, UG1399): choose a smaller SIMD or PE for this "
+            "unit, or put a width converter (rpnn.dwc) to narrower words in front of it")
+    return bits
+
+
+def _max_width_lines(widest: int) -> str:
+    if widest <= AP_INT_DEFAULT_W:
+        return (f"// The widest word of this design is {widest} bits: ap_int's default limit "
+                f"({AP_INT_DEFAULT_W}) holds it.")
+    return (f"// The widest word of this design is {widest} bits, above ap_int's default limit "
+            f"of {AP_INT_DEFAULT_W}\n// (Vitis HLS allows up to {AP_INT_LIMIT_W}); this must "
+            f"come before the first ap_int.h.\n#ifndef AP_INT_MAX_W\n#define AP_INT_MAX_W "
+            f"{widest}\n#endif")
+
+
+def _top_hpp(graph: Graph, options: HlsTarget, widest: int) -> str:
     ins, outs = _ports(graph)
     guard = f"{options.top.upper()}_HPP"
     defs = []
@@ -509,11 +604,7 @@ def _top_hpp(graph: Graph, options: HlsTarget) -> str:
 #ifndef {guard}
 #define {guard}
 
-// Folded words can be wider than ap_int's default limit of 1024 bits (e.g. SIMD = 784 at
-// 2 bits); this must come before the first ap_int.h (32768 is the headers' maximum).
-#ifndef AP_INT_MAX_W
-#define AP_INT_MAX_W 32768
-#endif
+{_max_width_lines(widest)}
 #include <ap_int.h>
 #include <hls_stream.h>
 
@@ -572,8 +663,11 @@ def _tb_cpp(graph: Graph, options: HlsTarget) -> str:
     return f"""\
 // Generated by rpnn-opt -t rpnn-hls: C-simulation testbench. Feeds golden/in*.dat frame by
 // frame and compares every output word with golden/out*.dat (reference interpreter).
-// Usage: tb [golden-dir]; exit status 0 when bit-exact.
+// Usage: tb [golden-dir [frames]] (frames: at most this many, e.g. for C/RTL co-simulation);
+// exit status 0 when bit-exact. Built with -DRPNN_COUNT_ITERATIONS, it also prints
+// "ITERATIONS <unit> <iterations> <frames>" per unit (its pipelined loop iterations).
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -630,11 +724,20 @@ int main(int argc, char **argv) {{
     }}
     long errors = 0;
     int frames = {ins[0][0]}.frames;
+    if (argc > 2 && std::atoi(argv[2]) > 0 && std::atoi(argv[2]) < frames) {{
+        frames = std::atoi(argv[2]);
+    }}
     for (int f = 0; f < frames; ++f) {{
 {chr(10).join(feeds)}
         {options.top}({call_args});
 {chr(10).join(checks)}
     }}
+#ifdef RPNN_COUNT_ITERATIONS
+    for (std::map<std::string, long>::const_iterator it = rpnn::csim::counts().begin();
+         it != rpnn::csim::counts().end(); ++it) {{
+        std::printf("ITERATIONS %s %ld %d\\n", it->first.c_str(), it->second, frames);
+    }}
+#endif
 #ifdef RPNN_CSIM_STREAM
     if (hls::stream_leftover_words() != 0) {{
         std::printf("%ld words left in internal streams\\n", hls::stream_leftover_words());
@@ -651,11 +754,24 @@ int main(int argc, char **argv) {{
 """
 
 
+COSIM_FRAMES = 2
+"""Frames of the golden vectors that C/RTL co-simulation runs (RTL simulation is slow)."""
+
+
 def _tcl(options: HlsTarget) -> str:
     top = options.top
     return f"""\
-# Generated by rpnn-opt -t rpnn-hls. Run: vitis_hls -f run_hls.tcl (or vivado_hls -f ...)
+# Generated by rpnn-opt -t rpnn-hls (Vitis HLS 2022.1 or later; vivado_hls cannot read the
+# pragmas). Run in this directory:
+#     vitis_hls -f run_hls.tcl                      (Vitis HLS up to 2024.1)
+#     vitis-run --mode hls --tcl run_hls.tcl        (Vitis 2023.2 and later)
+# Steps: C simulation on the golden vectors, synthesis, C/RTL co-simulation on
+# {COSIM_FRAMES} frames, export with Vivado synthesis (real utilisation and timing). Set
+# RPNN_FLOW=impl for place and route as well (slower, final figures), RPNN_FLOW=none to stop
+# after co-simulation; RPNN_COSIM=0 skips co-simulation.
 set here [file dirname [file normalize [info script]]]
+set flow syn
+if {{[info exists ::env(RPNN_FLOW)]}} {{ set flow $::env(RPNN_FLOW) }}
 open_project -reset {top}_prj
 set_top {top}
 add_files $here/{top}.cpp -cflags "-std=c++14 -I$here"
@@ -664,10 +780,76 @@ add_files -tb $here/golden
 open_solution -reset sol1
 set_part {{{options.part}}}
 create_clock -period {options.clock_ns:g} -name default
-csim_design -argv "$here/golden"
+csim_design -O -argv "$here/golden"
 csynth_design
-export_design -format ip_catalog
+if {{![info exists ::env(RPNN_COSIM)] || $::env(RPNN_COSIM) != 0}} {{
+    cosim_design -argv "$here/golden {COSIM_FRAMES}"
+}}
+if {{$flow eq "syn" || $flow eq "impl"}} {{
+    export_design -flow $flow -format ip_catalog
+}}
 exit
+"""
+
+
+def _readme(graph: Graph, options: HlsTarget, widest: int) -> str:
+    ins, outs = _ports(graph)
+    top = options.top
+    ports = "\n".join(f"- `{name}`: {bits}-bit AXI-stream words, {words} per frame"
+                       for name, bits, words in ins + outs)
+    return f"""\
+# {top}: a Vitis HLS project generated by rpnn
+
+One call of `{top}` processes one frame: it reads every input port's words of the frame
+and writes every output port's. The units are a `#pragma HLS DATAFLOW` pipeline, one
+process per unit, each pipelined at one word per cycle; the slowest unit's cycles per frame
+are the frame interval that `rpnn-cost` reports.
+
+Ports:
+{ports}
+
+## Files
+
+- `{top}.cpp`: the top function: interface pragmas, the streams between units (depth and
+  FIFO implementation), the memory of every weight and threshold array (one memory per
+  unit, bound to BRAM, LUTRAM or URAM as the cost model priced it), one call per unit
+- `{top}.hpp`: its declaration and port widths; `AP_INT_MAX_W` when a word exceeds 1024
+  bits (the widest word here: {widest} bits)
+- `{top}_params.hpp`: weights and thresholds: exact-width `ap_uint` words for synthesis,
+  64-bit chunks for C simulation
+- `rpnn_hls.hpp`: rpnn's unit templates (MVTU, sliding window, max pool, ...)
+- `tb.cpp`: the testbench: feeds `golden/in*.dat`, compares every output word with
+  `golden/out*.dat`
+- `golden/`: input words and the expected output words from rpnn's reference interpreter
+- `csim/hls_stream.h`: a minimal `hls::stream` for C simulation with plain g++ (Vitis uses
+  its own)
+- `run_hls.tcl`: the Vitis flow below
+
+## Commands
+
+    vitis_hls -f run_hls.tcl                      # Vitis HLS 2022.1 - 2024.1
+    vitis-run --mode hls --tcl run_hls.tcl        # Vitis 2023.2 and later
+    RPNN_FLOW=impl vitis_hls -f run_hls.tcl       # also place and route
+
+The script runs, in `{top}_prj/sol1/`:
+
+1. `csim_design -O`: C simulation on the golden vectors; prints `PASS: N frames bit-exact`.
+2. `csynth_design`: synthesis for `{options.part}` at {options.clock_ns:g} ns; the report
+   (`syn/report/{top}_csynth.rpt`) gives every unit's latency and II (expected: II=1 for
+   every pipelined loop, latencies equal to rpnn-cost's cycles per unit).
+3. `cosim_design` on {COSIM_FRAMES} frames: the RTL against the same testbench (skip with
+   `RPNN_COSIM=0`).
+4. `export_design -flow syn` (or `impl`): Vivado synthesis of the exported IP; its report
+   (`impl/report/verilog/`) has the real LUT, FF, BRAM, URAM and DSP counts to hold against
+   rpnn-cost's estimate.
+
+Without Vitis, the C simulation also runs with g++ and the Xilinx ap_types headers:
+
+    g++ -std=c++14 -O0 -Wno-unknown-pragmas -Icsim -I. -isystem <ap_types> tb.cpp {top}.cpp -o tb
+    ./tb golden
+
+(`rpnn_ir.backends.hls_csim.run_csim` does this; add `-DRPNN_COUNT_ITERATIONS` to print each
+unit's loop iterations per frame.)
 """
 
 
@@ -698,24 +880,30 @@ def emit_hls(module: ModuleOp, options: HlsTarget | None = None,
     options = options or HlsTarget()
     _check_options(options)
     graph = extract(module, options.function)
-    em = _Emitter(graph)
+    family = family_of_part(options.part)
+    em = _Emitter(graph, options.part, uram_rom=family is not None and family.uram_init)
     for k, sid in enumerate(graph.inputs):
         s = graph.streams[sid]
+        em.unit = f"input port in{k}"
         out = em.produce(sid)
-        em.calls.append(f"    rpnn::repack<{s.words}, {_port_bits(s.word_bits)}, "
-                        f"{s.word_bits}>(in{k}, {out});")
+        em.word(_port_bits(s.word_bits), "its AXI-stream word")
+        em.call(f"in{k}", f"    rpnn::repack<{s.words}, {_port_bits(s.word_bits)}, "
+                f"{s.word_bits}>(in{k}, {out});")
         em.fan_out(sid)
     for node in graph.nodes:
         em.emit(node)
     for k, sid in enumerate(graph.outputs):
         s = graph.streams[sid]
-        em.calls.append(f"    rpnn::repack<{s.words}, {s.word_bits}, "
-                        f"{_port_bits(s.word_bits)}>({em.read(sid)}, out{k});")
+        em.unit = f"output port out{k}"
+        em.word(_port_bits(s.word_bits), "its AXI-stream word")
+        em.call(f"out{k}", f"    rpnn::repack<{s.words}, {s.word_bits}, "
+                f"{_port_bits(s.word_bits)}>({em.read(sid)}, out{k});")
+    widest = ap_int_max_w(em)
     top = options.top
     params = "".join(em.params)
     files = {
         f"{top}.cpp": _top_cpp(graph, em, options),
-        f"{top}.hpp": _top_hpp(graph, options),
+        f"{top}.hpp": _top_hpp(graph, options, widest),
         f"{top}_params.hpp": (
             f"// Generated by rpnn-opt -t rpnn-hls: weights and thresholds of {top}.\n"
             f"#ifndef {top.upper()}_PARAMS_HPP\n#define {top.upper()}_PARAMS_HPP\n\n"
@@ -724,6 +912,7 @@ def emit_hls(module: ModuleOp, options: HlsTarget | None = None,
         TEMPLATES: template_text(TEMPLATES),
         CSIM_STREAM: template_text("hls_stream.h"),
         "run_hls.tcl": _tcl(options),
+        "README.md": _readme(graph, options, widest),
     }
     if with_testbench:
         files["tb.cpp"] = _tb_cpp(graph, options)

@@ -19,7 +19,14 @@ import sys
 import tempfile
 import zipfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+
+from xdsl.dialects.builtin import ModuleOp
+
+from rpnn_ir import interp
+from rpnn_ir.backends.dataflow import extract
+from rpnn_ir.hw.dataflow_model import DataflowGraph, evaluate
 
 HLS4ML_VERSION = "1.3.0"
 _PREFIX = "hls4ml/templates/vivado/ap_types/"
@@ -92,13 +99,16 @@ def ap_types_dir(download: bool = True) -> Path:
 
 
 def compile_csim(project: Path, top: str = "rpnn_top", flags: Sequence[str] = ("-O0",),
-                 sanitize: bool = False, ap_types: Path | None = None) -> Path:
-    """Build the testbench `project/csim/tb` with g++ (warnings are errors)."""
+                 sanitize: bool = False, ap_types: Path | None = None,
+                 defines: Sequence[str] = ()) -> Path:
+    """Build the testbench `project/csim/tb` with g++ (warnings are errors). `defines`:
+    macros of rpnn_hls.hpp, e.g. RPNN_COUNT_ITERATIONS (print each unit's loop iterations)
+    or RPNN_EXACT_PARAMS (the synthesis form of the weight arrays)."""
     ap_types = ap_types or ap_types_dir()
     exe = project / "csim" / ("tb_asan" if sanitize else "tb")
     command = [
         os.environ.get("CXX", "g++"), "-std=c++14", *WARNING_FLAGS, *flags,
-        *(SANITIZE_FLAGS if sanitize else ()),
+        *(SANITIZE_FLAGS if sanitize else ()), *(f"-D{name}" for name in defines),
         f"-I{project / 'csim'}", f"-I{project}", "-isystem", str(ap_types),
         str(project / "tb.cpp"), str(project / f"{top}.cpp"), "-o", str(exe),
     ]
@@ -108,10 +118,26 @@ def compile_csim(project: Path, top: str = "rpnn_top", flags: Sequence[str] = ("
     return exe
 
 
+def iteration_counts(result: subprocess.CompletedProcess[str]) -> dict[str, int]:
+    """Loop iterations per frame of each unit label, from a testbench built with
+    RPNN_COUNT_ITERATIONS (the counts are the same for every frame: data never changes a
+    loop's trip count)."""
+    counts = {}
+    for line in result.stdout.splitlines():
+        if line.startswith("ITERATIONS "):
+            _, label, total, frames = line.split()
+            if int(total) % int(frames):
+                raise CsimError(f"unit {label}: {total} iterations over {frames} frames")
+            counts[label] = int(total) // int(frames)
+    return counts
+
+
 def run_csim(project: Path, top: str = "rpnn_top", sanitize: bool = False,
-             ap_types: Path | None = None) -> subprocess.CompletedProcess[str]:
+             ap_types: Path | None = None, defines: Sequence[str] = (),
+             flags: Sequence[str] = ("-O0",)) -> subprocess.CompletedProcess[str]:
     """Compile and run the testbench on `project/golden`; raises CsimError if it fails."""
-    exe = compile_csim(project, top, sanitize=sanitize, ap_types=ap_types)
+    exe = compile_csim(project, top, flags=flags, sanitize=sanitize, ap_types=ap_types,
+                       defines=defines)
     suppressions = project / "csim" / "ubsan.supp"
     suppressions.write_text(UBSAN_SUPPRESSIONS)
     env = dict(os.environ, ASAN_OPTIONS="detect_leaks=1",
@@ -122,3 +148,54 @@ def run_csim(project: Path, top: str = "rpnn_top", sanitize: bool = False,
         raise CsimError(f"C simulation failed ({result.returncode}):\n{result.stdout}"
                         f"{result.stderr}")
     return result
+
+
+@dataclass(frozen=True)
+class UnitCycles:
+    """One process of the C simulation next to the model's cycles of its unit."""
+
+    label: str
+    """The process label of the top function (`l3`, `l3.1`, `in0`, `s5_fanout0`, ...)."""
+    kind: str
+    """The model's unit kind, or "plumbing" for fan-out copies the IR does not have."""
+    iterations: int | None
+    """Pipelined loop iterations per frame (None: no process, e.g. a FIFO that is only the
+    depth of a channel)."""
+    model: int | None
+    """The model's cycles per frame (`rpnn_ir.hw.dataflow_model.evaluate`), None for
+    plumbing."""
+
+    @property
+    def agrees(self) -> bool:
+        return self.iterations is None or self.model is None or self.iterations == self.model
+
+
+def compare_with_model(module: ModuleOp, counts: dict[str, int],
+                       function: str | None = None) -> list[UnitCycles]:
+    """Each process's loop iterations per frame (`iteration_counts`) against the cost
+    model's cycles of the unit it implements, unit by unit in dataflow order. A unit made of
+    several processes (a duplicate with more than two outputs) has each compared, since they
+    run concurrently; a unit with no process of its own (a FIFO folded into its channel) is
+    listed with `iterations` None."""
+    graph = extract(module, function)
+    model = DataflowGraph.build(interp.find_function(module, function))
+    by_op = {unit.op: unit for unit in model.units}
+    sources = [u for u in model.units if u.kind == "source"]
+    sinks = [u for u in model.units if u.kind == "sink"]
+    order = ([(f"in{k}", u.op) for k, u in enumerate(sources)]
+             + [(node.name, node.op) for node in graph.nodes]
+             + [(f"out{k}", u.op) for k, u in enumerate(sinks)])
+    rows = []
+    claimed: set[str] = set()
+    for name, op in order:
+        cycles = evaluate(by_op[op]).cycles
+        kind = by_op[op].kind
+        mine = sorted((label for label in counts if label.split(".")[0] == name),
+                      key=lambda label: (len(label), label))
+        claimed.update(mine)
+        rows += [UnitCycles(label, kind, counts[label], cycles) for label in mine]
+        if not mine:
+            rows.append(UnitCycles(name, kind, None, cycles))
+    rows += [UnitCycles(label, "plumbing", counts[label], None)
+             for label in sorted(counts) if label not in claimed]
+    return rows

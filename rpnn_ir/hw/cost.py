@@ -385,15 +385,24 @@ def maxpool_cost(ifm_h: int, ifm_w: int, channels: int, kernel: tuple[int, int],
                  stride: tuple[int, int], pe: int, bits: int) -> UnitCost:
     """Streaming max pool (rpnn, derived; FINN marks its own cycle formula inaccurate).
 
-    It reads every input word once: cycles H*W*C/PE.  Datapath 2*PE*bits LUTs (a comparator
-    and a mux per bit); a buffer of one output row of partial maxima, OW*C/PE words of
-    PE*bits, in LUTRAM or BRAM by LUTRAM_MAX_DEPTH.  The first output needs kh - 1 rows and
-    kw pixels.
+    It reads every input word once: cycles H*W*C/PE (rpnn's template, checked against its
+    C-simulation loop counts).  Datapath 2*PE*bits LUTs (a comparator and a mux per bit).
+    Buffers, as the template has them: kh - 1 rows of window-row maxima, OW*C/PE words of
+    PE*bits each, and kw - 1 pixels, C/PE words each, one memory per row and per pixel, in
+    LUTRAM or BRAM by LUTRAM_MAX_DEPTH (for 2x2 pools: one row and one pixel).  The first
+    output needs kh - 1 rows and kw pixels.
     """
     kh, kw = kernel
     ofm_w = (ifm_w - kw) // stride[1] + 1
     fold = channels // pe
-    res = Resources(lut=2 * pe * bits) + memory_resources(ofm_w * fold, pe * bits, "auto")
+    width = pe * bits
+    rows = memory_resources(ofm_w * fold, width, "auto")
+    pixels = memory_resources(fold, width, "auto")
+    res = Resources(lut=2 * pe * bits)
+    for _ in range(kh - 1):
+        res = res + rows
+    for _ in range(kw - 1):
+        res = res + pixels
     return UnitCost(res, ifm_h * ifm_w * fold, need=((kh - 1) * ifm_w + kw) * fold)
 
 
@@ -403,16 +412,18 @@ def add_streams_cost(n: int, channels: int, pe: int, out_bits: int) -> UnitCost:
     return UnitCost(Resources(lut=pe * out_bits), n * channels // pe)
 
 
-def label_select_cost(labels: int, k: int, pe: int, bits: int) -> UnitCost:
+def label_select_cost(labels: int, k: int, pe: int, bits: int, out_word: int = 1) -> UnitCost:
     """Top-k label selection (rpnn, derived; FINN LabelSelect has no LUT estimate).
 
     PE*k*bits LUTs of comparators against the k kept values + k*(bits + index bits) for the
-    sorted register list.  Cycles labels/PE (FINN LabelSelect).  It outputs after reading
-    all labels, then writes the k indices.
+    sorted register list.  Cycles labels/PE + k/out_word: it reads the labels, PE a cycle
+    (FINN LabelSelect), then writes the k indices, `out_word` a cycle (rpnn's template;
+    checked against its C-simulation loop counts).
     """
     index_bits = max(1, math.ceil(math.log2(labels)))
     lut = pe * k * bits + k * (bits + index_bits)
-    return UnitCost(Resources(lut=lut), labels // pe, need=labels // pe, tail=k)
+    writes = k // out_word
+    return UnitCost(Resources(lut=lut), labels // pe + writes, need=labels // pe, tail=writes)
 
 
 def duplicate_cost(words: int) -> UnitCost:

@@ -281,7 +281,8 @@ def evaluate(unit: Unit, *, pe: int | None = None, simd: int | None = None,
     if kind == "label_select":
         assert isinstance(op, rpnn.LabelSelectOp)
         x = _stream(op.input)
-        return cost.label_select_cost(x.channels, _int(op.k), pe, element_bits(x.element_type))
+        return cost.label_select_cost(x.channels, _int(op.k), pe, element_bits(x.element_type),
+                                      _stream(op.output).word.data)
     if kind == "dwc":
         x, y = _stream(op.operands[0]), _stream(op.results[0])
         elements = math.prod(x.get_shape())

@@ -13,6 +13,18 @@ option)::
     dsp = 500
     slrs = 1
     clock_mhz = 150.0
+    family = "ultrascale"      # optional: an entry of [families] (built-in or in the file)
+
+    [families.my_family]       # optional
+    part_prefixes = ["xcfoo"]
+    uram_init = false          # can the bitstream initialise UltraRAM (hold a ROM)?
+    uram_source = "where that fact comes from"
+
+A part's family says whether its UltraRAM can be initialised by the configuration bitstream:
+only then may constant weights (ROMs) live in UltraRAM (`Device.uram_for_constants`; the
+built-in families and their sources are in devices.toml: UltraScale+ cannot, Versal can).
+A part without a family, or with a family that does not say, is taken not to (a per-device
+``uram_init = true`` overrides).
 
 Block RAM is counted in RAMB18 halves (``bram18 = 2 * bram36``), the unit of FINN's memory
 tables (docs/cost-model.md).
@@ -39,6 +51,16 @@ class DeviceError(ValueError):
 
 
 @dataclass(frozen=True)
+class Family:
+    """A device family: how its part names begin and what its UltraRAM can do."""
+
+    name: str
+    part_prefixes: tuple[str, ...] = ()
+    uram_init: bool = False
+    uram_source: str = ""
+
+
+@dataclass(frozen=True)
 class Device:
     """One FPGA part."""
 
@@ -52,10 +74,19 @@ class Device:
     clock_mhz: float = 100.0
     board: str = ""
     clock_source: str = ""
+    family: str = ""
+    uram_init: bool = False
+    """Whether the configuration bitstream can initialise this part's UltraRAM."""
 
     @property
     def bram36(self) -> int:
         return self.bram18 // 2
+
+    @property
+    def uram_for_constants(self) -> bool:
+        """Whether constant weights and thresholds (ROMs) may be placed in UltraRAM."""
+        return self.uram > 0 and self.uram_init
+
 
     def capacity(self, resource: str) -> int:
         """Capacity of one of `RESOURCES` (or ``ff``)."""
@@ -72,7 +103,8 @@ class Device:
         n = self.slrs
         return Device(
             f"{self.name}/slr", self.lut // n, self.ff // n, self.bram18 // n, self.uram // n,
-            self.dsp // n, 1, self.clock_mhz, self.board, self.clock_source,
+            self.dsp // n, 1, self.clock_mhz, self.board, self.clock_source, self.family,
+            self.uram_init,
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -80,14 +112,33 @@ class Device:
             "name": self.name, "board": self.board, "lut": self.lut, "ff": self.ff,
             "bram18": self.bram18, "uram": self.uram, "dsp": self.dsp, "slrs": self.slrs,
             "clock_mhz": self.clock_mhz, "clock_source": self.clock_source,
+            "family": self.family, "uram_init": self.uram_init,
         }
 
 
-def _device_from_table(name: str, table: dict[str, Any], origin: str) -> Device:
+def _family_from_table(name: str, table: dict[str, Any], origin: str) -> Family:
+    if not isinstance(table, dict):
+        raise DeviceError(f"{origin}: family '{name}' must be a table of fields")
+    unknown = sorted(set(table) - {"part_prefixes", "uram_init", "uram_source"})
+    if unknown:
+        raise DeviceError(f"{origin}: family '{name}' has unknown field(s) {', '.join(unknown)} "
+                          "(known: part_prefixes, uram_init, uram_source)")
+    prefixes = table.get("part_prefixes", [])
+    if not isinstance(prefixes, list) or not all(isinstance(p, str) and p for p in prefixes):
+        raise DeviceError(f"{origin}: family '{name}': part_prefixes must be a list of strings")
+    uram_init = table.get("uram_init", False)
+    if not isinstance(uram_init, bool):
+        raise DeviceError(f"{origin}: family '{name}': uram_init must be true or false")
+    return Family(name, tuple(p.lower() for p in prefixes), uram_init,
+                  str(table.get("uram_source", "")))
+
+
+def _device_from_table(name: str, table: dict[str, Any], origin: str,
+                       families: dict[str, Family]) -> Device:
     if not isinstance(table, dict):
         raise DeviceError(f"{origin}: device '{name}' must be a table of fields")
     known = {"lut", "ff", "bram18", "bram36", "uram", "dsp", "slrs", "clock_mhz", "board",
-             "clock_source"}
+             "clock_source", "family", "uram_init"}
     unknown = sorted(set(table) - known)
     if unknown:
         raise DeviceError(f"{origin}: device '{name}' has unknown field(s) "
@@ -114,26 +165,65 @@ def _device_from_table(name: str, table: dict[str, Any], origin: str) -> Device:
     slrs = count("slrs", 1)
     if slrs < 1:
         raise DeviceError(f"{origin}: device '{name}': slrs must be at least 1")
+    family = str(table.get("family", ""))
+    if family and family not in families:
+        raise DeviceError(f"{origin}: device '{name}': unknown family '{family}' (known: "
+                          f"{', '.join(sorted(families))}; add it under [families])")
+    uram_init = table.get("uram_init", families[family].uram_init if family else False)
+    if not isinstance(uram_init, bool):
+        raise DeviceError(f"{origin}: device '{name}': uram_init must be true or false")
     return Device(
         name=name, lut=count("lut"), ff=count("ff"), bram18=bram18, uram=count("uram"),
         dsp=count("dsp"), slrs=slrs, clock_mhz=float(clock),
         board=str(table.get("board", "")), clock_source=str(table.get("clock_source", "")),
+        family=family, uram_init=uram_init,
     )
 
 
-def parse_devices(data: dict[str, Any], origin: str = "<devices>") -> dict[str, Device]:
-    """Devices of a parsed TOML/JSON document ``{"devices": {name: {...}}}``."""
+def parse_families(data: dict[str, Any], origin: str = "<devices>") -> dict[str, Family]:
+    """Families of a parsed TOML/JSON document (its optional ``families`` table)."""
+    tables = data.get("families", {}) if isinstance(data, dict) else {}
+    if not isinstance(tables, dict):
+        raise DeviceError(f"{origin}: 'families' must be a table of device families")
+    return {name: _family_from_table(name, table, origin) for name, table in tables.items()}
+
+
+def parse_devices(data: dict[str, Any], origin: str = "<devices>",
+                  families: dict[str, Family] | None = None) -> dict[str, Device]:
+    """Devices of a parsed TOML/JSON document ``{"devices": {name: {...}}}``; their
+    ``family`` fields name entries of the document's ``families`` or of `families`."""
     if not isinstance(data, dict) or not isinstance(data.get("devices"), dict):
         raise DeviceError(f"{origin}: expected a top-level 'devices' table of parts")
-    return {name: _device_from_table(name, table, origin)
+    known = {**(families or {}), **parse_families(data, origin)}
+    return {name: _device_from_table(name, table, origin, known)
             for name, table in data["devices"].items()}
+
+
+def _builtin_data() -> dict[str, Any]:
+    text = resources.files("rpnn_ir.hw").joinpath("data", "devices.toml").read_text()
+    return tomllib.loads(text)
+
+
+@cache
+def builtin_families() -> dict[str, Family]:
+    """The device families shipped with rpnn (``rpnn_ir/hw/data/devices.toml``)."""
+    return parse_families(_builtin_data(), "rpnn_ir/hw/data/devices.toml")
 
 
 @cache
 def builtin_devices() -> dict[str, Device]:
     """The parts shipped with rpnn (``rpnn_ir/hw/data/devices.toml``)."""
-    text = resources.files("rpnn_ir.hw").joinpath("data", "devices.toml").read_text()
-    return parse_devices(tomllib.loads(text), "rpnn_ir/hw/data/devices.toml")
+    return parse_devices(_builtin_data(), "rpnn_ir/hw/data/devices.toml", builtin_families())
+
+
+def family_of_part(part: str) -> Family | None:
+    """The built-in family whose part prefix begins `part` (a Vivado part name such as
+    ``xczu7ev-ffvc1156-2-e``), or None when no family matches."""
+    part = part.lower()
+    for family in builtin_families().values():
+        if any(part.startswith(prefix) for prefix in family.part_prefixes):
+            return family
+    return None
 
 
 def load_devices(path: str | Path | None = None) -> dict[str, Device]:
@@ -152,7 +242,7 @@ def load_devices(path: str | Path | None = None) -> dict[str, Device]:
             data = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
         except (json.JSONDecodeError, tomllib.TOMLDecodeError) as e:
             raise DeviceError(f"devices file '{path}' does not parse: {e}") from None
-        devices.update(parse_devices(data, str(path)))
+        devices.update(parse_devices(data, str(path), builtin_families()))
     return devices
 
 

@@ -193,8 +193,8 @@ def _ram_options(unit: Unit, device: Device | None) -> list[str | None]:
     ram = unit.folding().get("ram")
     if ram is None:
         return [None]
-    if ram == "auto" and device is not None and device.uram > 0:
-        return ["auto", "ultra"]
+    if ram == "auto" and device is not None and device.uram_for_constants:
+        return ["auto", "ultra"]  # weights are constants: only where URAM can hold a ROM
     return [str(ram)]
 
 
@@ -342,7 +342,8 @@ def _float_cost(unit: Unit, pe: int, simd: int, ram: str | None,
         p = op.padding.get_values()  # type: ignore[attr-defined]
         return cost.pad_cost(out[0], out[1], out[2], simd, bits, (p[0], p[1], p[2], p[3]))
     if kind == "label_select":
-        return cost.label_select_cost(shape[-1], op.k.value.data, pe, bits)  # type: ignore
+        return cost.label_select_cost(shape[-1], op.k.value.data, pe, bits,  # type: ignore
+                                      op.results[0].type.word.data)  # type: ignore
     if kind == "add":
         return cost.add_streams_cost(math.prod(shape[:-1]), shape[-1], pe, bits)
     raise FoldError(f"{unit.name}: no float32 model for a {kind} unit")
@@ -367,7 +368,7 @@ def as_float32(problem: FoldProblem, device: Device | None = None,
             if key in seen:
                 continue
             seen.add(key)
-            if c.ram == "ultra" and (device is None or device.uram == 0):
+            if c.ram == "ultra" and (device is None or not device.uram_for_constants):
                 continue
             u = _float_cost(g.unit, c.pe, c.simd, c.ram, resource)
             configs.append(Config(c.pe, c.simd, c.ram, u.cycles, u.res.as_tuple(),

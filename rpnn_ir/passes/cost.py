@@ -12,7 +12,9 @@ IR goes.  Options: ``device=`` (a part of `rpnn_ir.hw.devices`), ``clock-mhz=`` 
 part's clock), ``devices-file=`` (extra parts), ``json``, ``report=``.
 
 The formulas are those of `rpnn_ir.hw.cost` (docs/cost-model.md); the latency model is
-`rpnn_ir.hw.dataflow_model.schedule`.
+`rpnn_ir.hw.dataflow_model.schedule`.  A unit with ``ram = "ultra"`` on a part whose
+UltraRAM the bitstream cannot initialise (UltraScale+) is costed as asked but listed under
+``warnings``: its constant weights cannot live there.
 """
 
 from __future__ import annotations
@@ -104,10 +106,22 @@ def analyse(graph: DataflowGraph, device: Device, clock_mhz: float,
         "limiting_resource": _limiting(util),
         "fits": all(u is None or u <= 1.0 for u in util.values()),
         "ff": None,
+        "warnings": _uram_rom_warnings(graph, device),
     }
     if graph.partitions:
         report["partitions"] = _partition_report(graph, costs, device, devices)
     return Analysis(graph, report)
+
+
+def _uram_rom_warnings(graph: DataflowGraph, device: Device) -> list[str]:
+    """Units whose constant weights are in UltraRAM on a part that cannot initialise it
+    (UltraScale+: the bitstream leaves UltraRAM zero; devices.toml, `uram_init`)."""
+    if device.uram_for_constants:
+        return []
+    return [f"{u.name}: ram = \"ultra\" puts constant weights in UltraRAM, which "
+            f"{device.name} cannot initialise from the bitstream (rpnn-hls refuses it; "
+            "use ram = \"block\")"
+            for u in graph.units if u.folding().get("ram") == "ultra"]
 
 
 def _partition_report(graph: DataflowGraph, costs, default: Device,
@@ -196,6 +210,7 @@ def format_table(report: dict[str, Any]) -> str:
         f"{r.upper() if r != 'bram18' else 'BRAM18'} {_pct(util[r])}" for r in RESOURCES)
         + (f"; limiting: {report['limiting_resource']}" if report["limiting_resource"] else "")
         + ("" if report["fits"] else " -- DOES NOT FIT"))
+    lines += [f"warning: {w}" for w in report.get("warnings", [])]
     for p in report.get("partitions", []):
         lines.append(
             f"partition {p['index']} ({p['device']}, SLR {p['slr']}): LUT {p['lut']}, "

@@ -17,7 +17,9 @@ The pass writes pe/simd/ram properties and the word size of every stream, insert
 ``rpnn.dwc`` where a unit reads words of another size than its producer writes, and removes
 width converters left converting nothing, so the module verifies; it drops the now stale
 ``rpnn.cost`` annotations (re-run ``rpnn-cost``).  FIFO depths are left as they are.  A
-``ram = "auto"`` unit may become ``"ultra"`` on a part with UltraRAM; other memory styles and
+``ram = "auto"`` unit may become ``"ultra"`` on a part whose UltraRAM the bitstream can
+initialise (Versal; not UltraScale+, where weights, being constants, stay in BRAM/LUTRAM:
+`Device.uram_for_constants`); other memory styles and
 ``resource`` are kept.  The report (why this bottleneck, which resource limits) goes to
 stderr or ``report=``; ``json`` (or ``json=true``) makes it JSON.  Options also:
 ``device=``, ``clock-mhz=``, ``devices-file=``.

@@ -1,10 +1,13 @@
-"""The HLS project (`-t rpnn-hls`) passes C simulation bit-exactly, compiled with g++.
+"""The HLS project (`-t rpnn-hls`) passes C simulation bit-exactly, compiled with g++, and
+every unit runs exactly as many pipelined loop iterations per frame as the cost model's
+cycles (`hls_csim.compare_with_model`; the builds count them with RPNN_COUNT_ITERATIONS).
 
 Each C simulation is a g++ build of ap_int code (about 10-20 s), so the sample is small: the
-five hand-built nets (every dataflow op), three hypothesis-generated random graphs, and one
-AddressSanitizer + UBSan build: 9 builds. The Xilinx ap_types headers come from the hls4ml
-wheel (`rpnn_ir.backends.hls_csim.ap_types_dir`, fetched once with pip into a cache); the
-tests are skipped when neither g++ nor the headers can be had.
+five hand-built nets (every dataflow op), three hypothesis-generated random graphs, one
+AddressSanitizer + UBSan build, one build with the synthesis form of the weight arrays
+(RPNN_EXACT_PARAMS) and a label select full of ties: 11 builds. The Xilinx ap_types headers
+come from the hls4ml wheel (`rpnn_ir.backends.hls_csim.ap_types_dir`, fetched once with pip
+into a cache); the tests are skipped when neither g++ nor the headers can be had.
 """
 
 from __future__ import annotations
@@ -40,11 +43,24 @@ def build_project(module, directory: Path, **options) -> Path:
     return directory
 
 
+COUNT = ("RPNN_COUNT_ITERATIONS",)
+
+
+def check_cycles(module, result) -> list[hls_csim.UnitCycles]:
+    """Every process's iterations per frame equal its unit's model cycles."""
+    rows = hls_csim.compare_with_model(module, hls_csim.iteration_counts(result))
+    assert rows and all(row.agrees for row in rows), [row for row in rows if not row.agrees]
+    assert sum(row.iterations is not None and row.model is not None for row in rows) >= 3
+    return rows
+
+
 @pytest.mark.parametrize("name", sorted(netgen.HAND_NETS))
 def test_hand_nets(name, tmp_path, ap_types):
-    project = build_project(netgen.HAND_NETS[name](0), tmp_path / name)
-    result = hls_csim.run_csim(project, ap_types=ap_types)
+    module = netgen.HAND_NETS[name](0)
+    project = build_project(module, tmp_path / name)
+    result = hls_csim.run_csim(project, ap_types=ap_types, defines=COUNT)
     assert "PASS: 4 frames bit-exact" in result.stdout
+    check_cycles(module, result)
     if name == "conv_net":  # the testbench does catch a wrong word
         golden = project / "golden" / "out0.dat"
         lines = golden.read_text().splitlines()
@@ -62,6 +78,30 @@ def test_sanitizers(tmp_path, ap_types):
     assert "PASS: 3 frames bit-exact" in result.stdout
 
 
+def test_label_select_ties(tmp_path, ap_types):
+    """The ranked label select on 2-bit labels (ties everywhere), 6 per cycle, top 5: the
+    lower index wins a tie across words and within one."""
+    net = netgen.Net(2)
+    s = net.input([24], netgen.ui(2), 6)
+    net.output(net.label_select(s, 5, pe=6))
+    module = net.finish()
+    project = build_project(module, tmp_path / "ties", tb_frames=16, seed=11)
+    result = hls_csim.run_csim(project, ap_types=ap_types, defines=COUNT)
+    assert "PASS: 16 frames bit-exact" in result.stdout
+    rows = check_cycles(module, result)
+    assert [r.iterations for r in rows if r.kind == "label_select"] == [24 // 6 + 5]
+
+
+def test_synthesis_form_of_the_weights(tmp_path, ap_types):
+    """The exact-width ap_uint arrays that synthesis sees give the same results (and the
+    testbench's frame limit, used for co-simulation, runs fewer frames)."""
+    project = build_project(netgen.conv_net(3), tmp_path / "exact", seed=5)
+    hls_csim.compile_csim(project, ap_types=ap_types, defines=("RPNN_EXACT_PARAMS",))
+    run = subprocess.run([str(project / "csim" / "tb"), str(project / "golden"), "2"],
+                         capture_output=True, text=True)
+    assert run.returncode == 0 and "PASS: 2 frames bit-exact" in run.stdout, run.stdout
+
+
 @settings(max_examples=3, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                  HealthCheck.function_scoped_fixture])
@@ -69,7 +109,7 @@ def test_sanitizers(tmp_path, ap_types):
 def test_random_graphs(data, seed, tmp_path_factory, ap_types):
     module = netgen.random_net(data, seed, image=True, min_steps=4)
     project = build_project(module, tmp_path_factory.mktemp("random"), tb_frames=3, seed=seed)
-    hls_csim.run_csim(project, ap_types=ap_types)
+    check_cycles(module, hls_csim.run_csim(project, ap_types=ap_types, defines=COUNT))
 
 
 # --------------------------------------------------------------------------- packing
@@ -130,14 +170,18 @@ def test_project_files(tmp_path):
     project = build_project(netgen.conv_net(0), tmp_path / "p", top="my_top",
                             part="xcu250-figd2104-2L-e", clock_ns=4.0, control="axilite")
     names = sorted(str(p.relative_to(project)) for p in project.rglob("*") if p.is_file())
-    assert names == ["csim/hls_stream.h", "golden/in0.dat", "golden/out0.dat", "my_top.cpp",
-                     "my_top.hpp", "my_top_params.hpp", "rpnn_hls.hpp", "run_hls.tcl", "tb.cpp"]
+    assert names == ["README.md", "csim/hls_stream.h", "golden/in0.dat", "golden/out0.dat",
+                     "my_top.cpp", "my_top.hpp", "my_top_params.hpp", "rpnn_hls.hpp",
+                     "run_hls.tcl", "tb.cpp"]
     tcl = (project / "run_hls.tcl").read_text()
     for line in ["set_top my_top", "set_part {xcu250-figd2104-2L-e}",
-                 "create_clock -period 4 -name default", 'csim_design -argv "$here/golden"',
-                 "csynth_design", "export_design -format ip_catalog", "open_project -reset",
-                 "open_solution -reset sol1"]:
+                 "create_clock -period 4 -name default", 'csim_design -O -argv "$here/golden"',
+                 "csynth_design", 'cosim_design -argv "$here/golden 2"',
+                 "export_design -flow $flow -format ip_catalog", "open_project -reset",
+                 "open_solution -reset sol1", "vitis-run --mode hls --tcl run_hls.tcl"]:
         assert line in tcl
+    readme = (project / "README.md").read_text()
+    assert "my_top_params.hpp" in readme and "cosim_design" in readme
     top = (project / "my_top.cpp").read_text()
     assert "#pragma HLS INTERFACE s_axilite port=return" in top
     assert "hls_stream.h" not in [p.name for p in project.glob("*")]  # only in csim/

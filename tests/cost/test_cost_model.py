@@ -21,7 +21,13 @@ from rpnn_ir.builders.dataflow_nets import (
 )
 from rpnn_ir.hw import cost
 from rpnn_ir.hw.dataflow_model import DataflowGraph, evaluate, functions_with_dataflow, schedule
-from rpnn_ir.hw.devices import DeviceError, builtin_devices, get_device, load_devices
+from rpnn_ir.hw.devices import (
+    DeviceError,
+    builtin_devices,
+    family_of_part,
+    get_device,
+    load_devices,
+)
 
 # --------------------------------------------------------------------------- memories
 
@@ -203,16 +209,25 @@ def test_pad_maxpool_add_label_select():
     c = cost.pad_cost(8, 8, 4, 2, 4, (1, 1, 1, 1))
     assert c.res == cost.Resources(lut=28) and c.cycles == 128
     assert c.need == 0 and c.tail == (1 * 8 + 1) * 2 + 1
-    # maxpool 28x28x64, k 2, PE 16, 2 bits: LUT 2*16*2 = 64 + row buffer 14*4 = 56 words
-    # of 32 bits in LUTRAM (32); cycles 28*28*4
+    # maxpool 28x28x64, k 2, PE 16, 2 bits: LUT 2*16*2 = 64 + one row buffer 14*4 = 56
+    # words of 32 bits in LUTRAM (32) + one pixel buffer of 4 words of 32 bits (32);
+    # cycles 28*28*4
     c = cost.maxpool_cost(28, 28, 64, (2, 2), (2, 2), 16, 2)
-    assert c.res == cost.Resources(lut=96) and c.cycles == 3136
+    assert c.res == cost.Resources(lut=128) and c.cycles == 3136
+    # 3x3 stride 2 on 9x9x130, PE 1, 8 bits: 2 rows of 4*130 = 520 words (BRAM: 1 RAMB18
+    # each at 8 bits) + 2 pixels of 130 words (BRAM, 1 each) + 16 LUT
+    c = cost.maxpool_cost(9, 9, 130, (3, 3), (2, 2), 1, 8)
+    assert c.res == cost.Resources(lut=16, bram18=4) and c.cycles == 9 * 9 * 130
     # add: PE 4 x 5 bits; cycles 10 * 16 / 4
     c = cost.add_streams_cost(10, 16, 4, 5)
     assert c.res == cost.Resources(lut=20) and c.cycles == 40
-    # label select 10 labels, k 1, PE 2, 16 bits: 2*1*16 + 1*(16 + 4) = 52; cycles 5
+    # label select 10 labels, k 1, PE 2, 16 bits: 2*1*16 + 1*(16 + 4) = 52; cycles 5 reading
+    # + 1 writing the index
     c = cost.label_select_cost(10, 1, 2, 16)
-    assert c.res == cost.Resources(lut=52) and c.cycles == 5 and c.need == 5
+    assert c.res == cost.Resources(lut=52) and c.cycles == 6 and c.need == 5
+    # k 4 written 2 a word: 5 + 2 cycles, 2 after the last input
+    c = cost.label_select_cost(10, 4, 2, 16, out_word=2)
+    assert c.cycles == 7 and c.tail == 2
 
 
 @pytest.mark.parametrize(("in_bits", "out_bits", "expected"), [
@@ -309,6 +324,38 @@ def test_user_devices(tmp_path):
         load_devices(bad)
     with pytest.raises(DeviceError, match="unknown device 'nope'"):
         get_device("nope")
+
+
+def test_device_families_and_uram_for_constants(tmp_path):
+    """Only parts whose bitstream initialises UltraRAM may hold constant weights there:
+    UltraScale+ cannot (UG901), Versal can (AM007)."""
+    devices = builtin_devices()
+    assert {name: (d.family, d.uram_for_constants) for name, d in devices.items()} == {
+        "xc7z020": ("zynq7000", False), "xczu3eg": ("ultrascale", False),
+        "xczu7ev": ("ultrascale", False), "xcu250": ("ultrascale", False),
+        "xcu280": ("ultrascale", False)}
+    assert family_of_part("xczu7ev-ffvc1156-2-e").name == "ultrascale"
+    assert family_of_part("XCU280-FSVH2892-2L-E").name == "ultrascale"
+    assert family_of_part("xc7z020clg400-1").name == "zynq7000"
+    versal = family_of_part("xcvc1902-vsva2197-2MP-e-S")
+    assert versal.name == "versal" and versal.uram_init and "AM007" in versal.uram_source
+    assert family_of_part("xc9500") is None
+    toml = tmp_path / "parts.toml"
+    toml.write_text('[families.mine]\nuram_init = true\n'
+                    '[devices.a]\nfamily = "versal"\nlut = 1\nbram36 = 1\nuram = 4\ndsp = 1\n'
+                    '[devices.b]\nfamily = "mine"\nlut = 1\nbram36 = 1\nuram = 4\ndsp = 1\n'
+                    '[devices.c]\nlut = 1\nbram36 = 1\nuram = 4\ndsp = 1\n'
+                    '[devices.d]\nfamily = "ultrascale"\nuram_init = true\nlut = 1\n'
+                    'bram36 = 1\nuram = 4\ndsp = 1\n')
+    parts = load_devices(toml)
+    assert [parts[n].uram_for_constants for n in "abcd"] == [True, True, False, True]
+    toml.write_text('[devices.a]\nfamily = "nope"\nlut = 1\nbram36 = 1\ndsp = 1\n')
+    with pytest.raises(DeviceError, match="unknown family 'nope'"):
+        load_devices(toml)
+    toml.write_text('[families.f]\npart_prefixes = "xc"\n[devices.a]\nlut = 1\n'
+                    'bram36 = 1\ndsp = 1\n')
+    with pytest.raises(DeviceError, match="part_prefixes must be a list"):
+        load_devices(toml)
 
 
 # --------------------------------------------------------------------------- IR + latency

@@ -70,6 +70,9 @@ def test_json_report_and_partitions(tmp_path):
     assert df["total"]["lut"] == sum(u["lut"] for u in df["units"])
     # the depthwise unit with ram = "ultra" needs URAM, which the xc7z020 does not have
     assert df["utilisation"]["uram"] == "n/a" and df["fits"] is False
+    # ... and holds constant weights, which no part of the xc7z020's family can initialise
+    (warning,) = df["warnings"]
+    assert "rpnn.depthwise" in warning and "cannot initialise" in warning
     (part,) = df["partitions"]
     assert part["device"] == "xczu7ev" and part["known_device"]
     assert part["lut"] == df["total"]["lut"]

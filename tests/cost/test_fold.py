@@ -151,14 +151,24 @@ def test_budget_mode_cnv_beats_greedy_and_respects_budget(tmp_path):
 
 
 def test_budget_uses_ultraram_when_block_ram_runs_out(tmp_path):
-    zcu = get_device("xczu7ev")
-    module = _fold(build_lfc(4, 4), tmp_path, device="xczu7ev", lut_fraction=0.7,
-                   bram_fraction=0.7)
+    """A part whose UltraRAM the bitstream initialises (Versal family) gets weights in URAM
+    when block RAM runs out; the same part as UltraScale+ (the xczu7ev) never does."""
+    devices = tmp_path / "devices.toml"
+    devices.write_text('[devices.zcu_versal]\nfamily = "versal"\nlut = 230400\nff = 460800\n'
+                       'bram36 = 312\nuram = 96\ndsp = 1728\nclock_mhz = 200.0\n')
+    part = get_device("zcu_versal", devices)
+    module = _fold(build_lfc(4, 4), tmp_path, device="zcu_versal", devices_file=str(devices),
+                   lut_fraction=0.7, bram_fraction=0.7)
     rams = {op.ram_style.data for op in module.walk() if isinstance(op, rpnn.MVTUOp)}
     assert "ultra" in rams
-    report = _analysis(module, zcu)
-    assert report["total"]["bram18"] <= 0.7 * zcu.bram18
-    assert report["total"]["uram"] <= zcu.uram
+    report = _analysis(module, part)
+    assert report["total"]["bram18"] <= 0.7 * part.bram18
+    assert report["total"]["uram"] <= part.uram
+    assert not get_device("xczu7ev").uram_for_constants
+    module = _fold(build_lfc(2, 2), tmp_path, device="xczu7ev", lut_fraction=0.7,
+                   bram_fraction=0.7)
+    rams = {op.ram_style.data for op in module.walk() if isinstance(op, rpnn.MVTUOp)}
+    assert "ultra" not in rams and _analysis(module, get_device("xczu7ev"))["total"]["uram"] == 0
 
 
 def test_infeasible_budget_is_reported(tmp_path):

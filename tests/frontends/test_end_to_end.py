@@ -52,8 +52,11 @@ def test_pipeline_and_c_reference(name: str, brevitas_export) -> None:
 def test_hls_csim_tfc(brevitas_export, tmp_path: Path) -> None:
     _, compiled = _compile(brevitas_export("tfc_2w2a", False))
     write_files(tmp_path, hls.emit_hls(compiled, hls.HlsTarget(tb_frames=8, seed=1)))
-    result = hls_csim.run_csim(tmp_path)
+    result = hls_csim.run_csim(tmp_path, defines=("RPNN_COUNT_ITERATIONS",))
     assert "PASS: 8 frames bit-exact" in result.stdout
+    rows = hls_csim.compare_with_model(compiled, hls_csim.iteration_counts(result))
+    assert all(row.agrees for row in rows), [row for row in rows if not row.agrees]
+    assert sum(row.kind == "mvtu" and row.iterations is not None for row in rows) >= 3
 
 
 def test_residual_without_requantization_is_reported(brevitas_export) -> None:

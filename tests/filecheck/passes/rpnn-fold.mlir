@@ -34,10 +34,10 @@ func.func @mlp(%x: tensor<1x12xui2>) -> tensor<1x1xui3> {
 // TARGET-REPORT:      rpnn-fold: @mlp on xc7z020 at 100 MHz, target 1e+07 frames/s
 // TARGET-REPORT-NEXT:   #1 rpnn.mvtu (%a)                  pe=2 simd=4 ram=auto                 9 cycles  LUT     520  BRAM18    0  URAM   0  DSP    0
 // TARGET-REPORT-NEXT:   #3 rpnn.mvtu (%b)                  pe=1 simd=6 ram=auto                 8 cycles  LUT     393  BRAM18    0  URAM   0  DSP    0
-// TARGET-REPORT-NEXT:   #4 rpnn.label_select (%l)          pe=1                                 8 cycles  LUT      15  BRAM18    0  URAM   0  DSP    0
+// TARGET-REPORT-NEXT:   #4 rpnn.label_select (%l)          pe=1                                 9 cycles  LUT      15  BRAM18    0  URAM   0  DSP    0
 // TARGET-REPORT-NEXT:   result: 9 cycles/frame = 11111111.1 frames/s; LUT 941, BRAM18 0, URAM 0, DSP 0 (units and 1 inserted width converter(s))
 // TARGET-REPORT:        target 1e+07 frames/s at 100 MHz: every unit within 10 cycles per frame, each at its cheapest folding (balanced pipeline)
-// TARGET-REPORT-NEXT:   bottleneck: #1 rpnn.mvtu (%a) with 9 cycles (11111111.1 frames/s)
+// TARGET-REPORT-NEXT:   bottleneck: #1 rpnn.mvtu (%a), #4 rpnn.label_select (%l) with 9 cycles (11111111.1 frames/s)
 
 // Budget 3% of the xc7z020's LUTs (1596): the fastest design that fits, then the cheapest.
 // BUDGET:      %s = rpnn.tensor_to_stream %x : tensor<1x12xui2> -> !rpnn.stream<12xui2, 12>
@@ -48,10 +48,10 @@ func.func @mlp(%x: tensor<1x12xui2>) -> tensor<1x1xui3> {
 
 // BUDGET-REPORT:      budget lut <= 1596, bram18 <= 280, uram <= 0, dsp <= 220
 // BUDGET-REPORT:      result: 3 cycles/frame = 33333333.3 frames/s; LUT 1380, BRAM18 0, URAM 0, DSP 0 (units and 0 inserted width converter(s)); of the budget: lut 86.5%, bram18 0.0%, dsp 0.0%
-// BUDGET-REPORT:      limiting resource: lut (the next faster bottleneck, 2 cycles, needs at least 1701 lut)
+// BUDGET-REPORT:      limiting resource: lut (the next faster bottleneck, 2 cycles, needs at least 1725 lut)
 
 // COST: rpnn.design_cost = {device = "xc7z020", clock_mhz = 1.000000e+02 : f64, fps = 1111111{{.*}} : f64, max_cycles = 9 : i64
 
-// FAST: error: pass 'rpnn-fold' failed: @mlp: 2e+08 frames/s at 100 MHz needs at most 0 cycles per frame, but #1 rpnn.mvtu (%a) needs at least 1 cycles fully unfolded (at most 100000000.0 frames/s)
+// FAST: error: pass 'rpnn-fold' failed: @mlp: 2e+08 frames/s at 100 MHz needs at most 0 cycles per frame, but #4 rpnn.label_select (%l) needs at least 2 cycles fully unfolded (at most 50000000.0 frames/s)
 
 // SMALL: error: pass 'rpnn-fold' failed: @mlp: no folding fits the budget, not even the most folded one: lut needs 698 > 266
