@@ -141,15 +141,6 @@ static int rpnn_popcount64(uint64_t v)
 #define RPNN_POPCOUNT64(v) rpnn_popcount64(v)
 #endif
 
-/* x86-64 GCC on Linux: also build the XNOR-popcount layers for CPUs with the popcnt
- * instruction, chosen at load time (without -mpopcnt GCC calls a table-based helper). */
-#if !defined(RPNN_PORTABLE_POPCOUNT) && !defined(RPNN_NO_CLONES) && defined(__GNUC__) && \
-    !defined(__clang__) && defined(__x86_64__) && defined(__linux__) && !defined(__POPCNT__)
-#define RPNN_POPCOUNT_CLONES __attribute__((target_clones("popcnt", "default")))
-#else
-#define RPNN_POPCOUNT_CLONES
-#endif
-
 /* Bit k of the packed vector is 1 where x[k] is +1 (bits past n are 0). */
 static void rpnn_pack_bipolar(const int8_t *x, size_t n, uint64_t *out)
 {
@@ -163,6 +154,43 @@ static void rpnn_pack_bipolar(const int8_t *x, size_t n, uint64_t *out)
     }
 }
 """
+
+
+ISA_BLOCK = """\
+/* Kernel levels, chosen at run time (cpuid): 0 portable C; 1 the same C compiled for AVX2
+ * and popcnt; 2 AVX-512 kernels (VPOPCNTDQ XNOR-popcount, VNNI 8-bit dot products). The
+ * environment variable RPNN_ISA=portable|avx2|avx512 caps the level (tests force each path);
+ * -DRPNN_PORTABLE builds level 0 only. */
+#if !defined(RPNN_PORTABLE) && !defined(RPNN_PORTABLE_POPCOUNT) && defined(__x86_64__) && \\
+    (defined(__GNUC__) || defined(__clang__))
+#define RPNN_X86 1
+#include <immintrin.h>
+#define RPNN_LEVEL1 __attribute__((target("avx2,popcnt")))
+#define RPNN_LEVEL2 __attribute__((target("avx2,popcnt,avx512f,avx512bw,avx512vpopcntdq,avx512vnni")))
+#endif
+
+int rpnn_kernel_level(void)
+{
+    const char *force = getenv("RPNN_ISA");
+    int level = 0;
+#ifdef RPNN_X86
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt"))
+        level = 1;
+    if (level == 1 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512vpopcntdq") && __builtin_cpu_supports("avx512vnni"))
+        level = 2;
+#endif
+    if (force && !strcmp(force, "portable"))
+        level = 0;
+    else if (force && !strcmp(force, "avx2") && level > 1)
+        level = 1;
+    return level;
+}
+"""
+
+VNNI_MAX_MW = 16384
+"""The 8-bit dot-product kernel keeps one input vector (MW bytes) on the stack."""
 
 
 class _Emitter:
@@ -244,6 +272,29 @@ class _Emitter:
         self.funcs.append(f"{helpers}{prefix}{self._signature(node)}\n{{\n{body}}}\n")
         self._call(node)
 
+    def _add_kernel(self, node: Node, body: str, helpers: str, wide: str | None) -> None:
+        """A unit with one variant per kernel level: `body` (portable C) compiled as is and
+        for AVX2, `wide` (AVX-512 intrinsics; None: `body` again) for level 2, and a
+        dispatcher taking the level."""
+        signature = self._signature(node)
+        args = ", ".join([f"x{k}" for k in range(len(node.inputs))] + ["y", "frames"])
+        variants = [f"{signature.replace(node.name + '(', node.name + '_k0(')}\n{{\n{body}}}\n",
+                    "#ifdef RPNN_X86",
+                    f"RPNN_LEVEL1 {signature.replace(node.name + '(', node.name + '_k1(')}\n"
+                    f"{{\n{body}}}\n",
+                    f"RPNN_LEVEL2 {signature.replace(node.name + '(', node.name + '_k2(')}\n"
+                    f"{{\n{wide or body}}}\n",
+                    "#endif"]
+        dispatch = (f"{signature.replace('size_t frames)', 'size_t frames, int level)')}\n{{\n"
+                    "#ifdef RPNN_X86\n"
+                    f"    if (level >= 2) {{\n        {node.name}_k2({args});\n        return;\n"
+                    f"    }}\n    if (level >= 1) {{\n        {node.name}_k1({args});\n"
+                    "        return;\n    }\n#endif\n    (void)level;\n"
+                    f"    {node.name}_k0({args});\n}}\n")
+        self.funcs.append(helpers + "\n".join(variants) + "\n" + dispatch)
+        call = [self.buf(i) for i in node.inputs] + [self.buf(node.outputs[0]), "n", "level"]
+        self.calls.append(f"        {node.name}({', '.join(call)});")
+
     def unit_mvtu(self, node: Node) -> None:
         op = node.op
         assert isinstance(op, rpnn.MVTUOp) and node.weights is not None
@@ -287,7 +338,7 @@ class _Emitter:
         }}
     }}
 """
-            self._add(node, body, helper, prefix="RPNN_POPCOUNT_CLONES\n")
+            self._add_kernel(node, body, helper, self._xnor_avx512(node, kw, pixels, act))
             return
         w = node.weights.T.copy()  # [MH][MW]
         acc_ct = _acc_ctype(x_elt, node.weights, axis=0)
@@ -341,7 +392,103 @@ class _Emitter:
         }}
     }}
 """
-        self._add(node, body, helper)
+        self._add_kernel(node, body, helper, self._dot_vnni(node, w, acc_ct, act, pixels))
+
+    def _xnor_avx512(self, node: Node, kw: int, pixels: int, act: str) -> str:
+        """XNOR-popcount with 512-bit VPOPCNTQ: 8 words per instruction, 4 inputs per weight
+        load, the last partial vector by masked loads."""
+        mw, mh = node.weights.shape
+        out_ct = self.ctype(node.outputs[0])
+        full, tail = kw // 8 * 8, kw % 8
+        lanes = "".join(
+            f"                s[{j}] = _mm512_add_epi64(s[{j}], _mm512_popcnt_epi64("
+            f"_mm512_xor_si512(LOAD(xp[{j}] + k), wk)));\n" for j in range(4))
+        tail_code = "" if not tail else f"""\
+            k = {full};
+            {{
+                __m512i wk = _mm512_maskz_loadu_epi64({(1 << tail) - 1}, w + k);
+#define LOAD(p) _mm512_maskz_loadu_epi64({(1 << tail) - 1}, p)
+{lanes}#undef LOAD
+            }}
+"""
+        full_code = "" if not full else f"""\
+            for (k = 0; k < {full}; k += 8) {{
+                __m512i wk = _mm512_loadu_si512((const void *)(w + k));
+#define LOAD(p) _mm512_loadu_si512((const void *)(p))
+{lanes}#undef LOAD
+            }}
+"""
+        return f"""\
+    uint64_t xp[4][{kw}];
+    size_t v, j, k, m, nvec = frames * {pixels};
+    for (v = 0; v < nvec; v += 4) {{
+        size_t nv = nvec - v < 4 ? nvec - v : 4;
+        for (j = 0; j < 4; ++j)
+            rpnn_pack_bipolar(x0 + (v + (j < nv ? j : 0)) * {mw}, {mw}, xp[j]);
+        for (m = 0; m < {mh}; ++m) {{
+            const uint64_t *w = {node.name}_w + m * {kw};
+            __m512i s[4];
+            s[0] = s[1] = s[2] = s[3] = _mm512_setzero_si512();
+{full_code}{tail_code}            for (j = 0; j < nv; ++j) {{
+                int32_t a = {mw} - 2 * (int32_t)_mm512_reduce_add_epi64(s[j]);
+                y[(v + j) * {mh} + m] = ({out_ct})({act});
+            }}
+        }}
+    }}
+"""
+
+    def _dot_vnni(self, node: Node, w: np.ndarray, acc_ct: str, act: str,
+                  pixels: int) -> str | None:
+        """8-bit dot products with VPDPBUSD (64 multiply-adds per instruction): inputs as
+        unsigned bytes (signed ones offset by 128, corrected by 128 * the weight row sums),
+        weights as signed bytes, rows padded to 64 with zeros, 4 outputs per input load.
+        None when the values do not fit bytes or a sum could leave int32."""
+        mh, mw = w.shape
+        xlo, xhi = range_of(self.stream(node.inputs[0]).element_type)
+        if xlo >= 0 and xhi <= 255:
+            offset = 0
+        elif xlo >= -128 and xhi <= 127:
+            offset = 128
+        else:
+            return None
+        if (acc_ct != "int32_t" or mw > VNNI_MAX_MW or w.size == 0 or w.min() < -128
+                or w.max() > 127):
+            return None
+        mwp = (mw + 63) // 64 * 64
+        mhp = (mh + 3) // 4 * 4
+        padded = np.zeros((mhp, mwp), dtype=np.int64)
+        padded[:mh, :mw] = w
+        tables = _array("int8_t", f"{node.name}_w8", padded)
+        if offset:
+            tables += _array("int32_t", f"{node.name}_ws", offset * w.sum(axis=1))
+        self.data.append(f"#ifdef RPNN_X86\n{tables}#endif\n")
+        correction = f" - {node.name}_ws[m + j]" if offset else ""
+        out_ct = self.ctype(node.outputs[0])
+        lanes = "".join(
+            f"                s[{j}] = _mm512_dpbusd_epi32(s[{j}], xk, _mm512_loadu_si512("
+            f"(const void *)(w + {j * mwp} + k)));\n" for j in range(4))
+        return f"""\
+    uint8_t xs[{mwp}];
+    size_t v, j, k, m, nvec = frames * {pixels};
+    memset(xs, 0, sizeof xs);
+    for (v = 0; v < nvec; ++v) {{
+        const {self.ctype(node.inputs[0])} *xv = x0 + v * {mw};
+        for (k = 0; k < {mw}; ++k)
+            xs[k] = (uint8_t)(xv[k] + {offset});
+        for (m = 0; m < {mhp}; m += 4) {{
+            const int8_t *w = {node.name}_w8 + m * {mwp};
+            __m512i s[4];
+            s[0] = s[1] = s[2] = s[3] = _mm512_setzero_si512();
+            for (k = 0; k < {mwp}; k += 64) {{
+                __m512i xk = _mm512_loadu_si512((const void *)(xs + k));
+{lanes}            }}
+            for (j = 0; j < 4 && m + j < {mh}; ++j) {{
+                int32_t a = _mm512_reduce_add_epi32(s[j]){correction};
+                y[v * {mh} + m + j] = ({out_ct})({act.replace("(a, m)", "(a, m + j)")});
+            }}
+        }}
+    }}
+"""
 
     def unit_depthwise(self, node: Node) -> None:
         op = node.op
@@ -584,7 +731,7 @@ typedef struct rpnn_job {
     const void *in[RPNN_JOB_PORTS];
     void *out[RPNN_JOB_PORTS];
     size_t f0, f1;
-    int status;
+    int status, level;
     void (*work)(struct rpnn_job *);
 } rpnn_job;
 
@@ -653,7 +800,8 @@ def emit_c(module: ModuleOp, function: str | None = None) -> tuple[str, str]:
     params = [f"const {t} *{n}" for t, n in zip(in_types, in_names, strict=True)]
     params += [f"{t} *{n}" for t, n in zip(out_types, out_names, strict=True)]
     host = c_host.plan(module, function, in_types, out_types)
-    prototypes = [f"int rpnn_forward({', '.join(params)}, size_t n_frames)",
+    prototypes = ["int rpnn_kernel_level(void)",
+                  f"int rpnn_forward({', '.join(params)}, size_t n_frames)",
                   f"int rpnn_forward_mt({', '.join(params)}, size_t n_frames, int n_threads)"]
     if isinstance(host, HostCode):
         f32_params = [f"const {p.ctype} *{n}" for p, n in zip(
@@ -681,7 +829,8 @@ def emit_c(module: ModuleOp, function: str | None = None) -> tuple[str, str]:
              f"RPNN_ARENA bytes. */",
              f"#define RPNN_ARENA {max(total, 64)}",
              f"#define RPNN_BLOCK {block}",
-             f"static void rpnn_fpga(unsigned char *arena, {fpga_params}, size_t n_frames)",
+             f"static void rpnn_fpga(unsigned char *arena, {fpga_params}, size_t n_frames, "
+             "int level)",
              "{", "    size_t f0, n;"]
     for sid, _ in offsets:
         lines.append(f"    {em.ctype(sid)} *b{sid};")
@@ -699,8 +848,7 @@ def emit_c(module: ModuleOp, function: str | None = None) -> tuple[str, str]:
         elems = graph.streams[sid].elems
         lines.append(f"        memcpy({pname} + f0 * {elems}, {em.buf(sid)}, "
                      f"n * {elems} * sizeof *{pname});")
-    if not offsets:
-        lines.insert(lines.index("    size_t f0, n;") + 1, "    (void)arena;")
+    lines.insert(lines.index("    size_t f0, n;") + 1, "    (void)arena;\n    (void)level;")
     lines += ["    }", "}", ""]
     lines += _integer_entry(graph, in_names, out_names, in_types, out_types, params)
     if isinstance(host, HostCode):
@@ -715,7 +863,7 @@ def emit_c(module: ModuleOp, function: str | None = None) -> tuple[str, str]:
         "#if defined(__clang__)\n#pragma STDC FP_CONTRACT OFF\n#endif\n"
         f'#include "{HEADER_NAME}"\n\n#include <stdlib.h>\n#include <string.h>\n'
         + ("#include <math.h>\n" if isinstance(host, HostCode) else "") + "\n"
-        f"#define RPNN_JOB_PORTS {ports}\n" + THREADS_BLOCK + "\n"
+        f"#define RPNN_JOB_PORTS {ports}\n" + THREADS_BLOCK + "\n" + ISA_BLOCK + "\n"
     ]
     if em.uses_popcount:
         parts.append(_popcount_block() + "\n")
@@ -744,7 +892,7 @@ def _integer_entry(graph: Graph, in_names: list[str], out_names: list[str],
         "        job->status = -1;",
         "        return;",
         "    }",
-        f"    rpnn_fpga(arena, {', '.join(args)}, job->f1 - job->f0);",
+        f"    rpnn_fpga(arena, {', '.join(args)}, job->f1 - job->f0, job->level);",
         "    free(arena);",
         "}",
         "",
@@ -757,6 +905,7 @@ def _integer_entry(graph: Graph, in_names: list[str], out_names: list[str],
         "        return -1;",
         "    memset(&job, 0, sizeof job);",
         "    job.work = rpnn_fpga_job;",
+        "    job.level = rpnn_kernel_level();",
     ]
     lines += [f"    job.in[{k}] = {n};" for k, n in enumerate(in_names)]
     lines += [f"    job.out[{k}] = {n};" for k, n in enumerate(out_names)]
@@ -821,7 +970,7 @@ def _f32_entry(graph: Graph, host: HostCode, in_types: list[str], out_types: lis
               "            if (status != 0) {", "                job->status = status;",
               "                free(mem);", "                return;", "            }",
               "        }",
-              f"        rpnn_fpga(mem, {', '.join([f'p{k}' for k in range(len(in_types))] + [f'q{k}' for k in range(len(out_types))])}, n);",  # noqa: E501
+              f"        rpnn_fpga(mem, {', '.join([f'p{k}' for k in range(len(in_types))] + [f'q{k}' for k in range(len(out_types))])}, n, job->level);",  # noqa: E501
               "        for (f = 0; f < n; ++f)"]
     post_args = frame_args + [f"q{k} + f * {e}" for k, e in enumerate(block_out)]
     post_args += [f"({p.ctype} *)job->out[{k}] + (f0 + f) * {p.elems}"
@@ -833,7 +982,8 @@ def _f32_entry(graph: Graph, host: HostCode, in_types: list[str], out_types: lis
     checks = " || ".join(f"!{n}" for n in in_names + out_names)
     lines += [prototype, "{", "    rpnn_job job;", "    if (n_frames == 0)",
               "        return 0;", f"    if ({checks})", "        return -1;",
-              "    memset(&job, 0, sizeof job);", "    job.work = rpnn_f32_job;"]
+              "    memset(&job, 0, sizeof job);", "    job.work = rpnn_f32_job;",
+              "    job.level = rpnn_kernel_level();"]
     lines += [f"    job.in[{k}] = {n};" for k, n in enumerate(in_names)]
     lines += [f"    job.out[{k}] = {n};" for k, n in enumerate(out_names)]
     lines += ["    return rpnn_parallel(&job, n_frames, n_threads);", "}"]

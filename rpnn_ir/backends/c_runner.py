@@ -179,6 +179,11 @@ class CReference:
             raise RuntimeError(f"rpnn_forward returned {status}")
         return outputs
 
+    def kernel_level(self) -> int:
+        """The kernel level the next call uses: 0 portable, 1 AVX2, 2 AVX-512 (the CPU's, capped
+        by $RPNN_ISA)."""
+        return int(self._lib.rpnn_kernel_level())
+
     def close(self) -> None:
         if self._workdir is not None:
             self._workdir.cleanup()
@@ -191,17 +196,9 @@ class CReference:
         self.close()
 
 
-def run_executable(module: ModuleOp, inputs: Sequence[np.ndarray], workdir: Path,
-                   flags: Sequence[str] = SANITIZE_FLAGS, function: str | None = None,
-                   whole: bool = False, threads: int = 1,
-                   env: dict[str, str] | None = None) -> list[np.ndarray]:
-    """Build the generated `rpnn_main` (main.c) into an executable and run it on `inputs`.
-
-    Used for sanitizer builds (AddressSanitizer cannot be loaded into Python with ctypes):
-    inputs and outputs go through raw binary files. `whole`: the whole network
-    (`rpnn_forward_f32`; the function's arguments and results), else the FPGA part's ports.
-    `env` adds environment variables (e.g. RPNN_ISA to force a kernel path).
-    """
+def build_executable(module: ModuleOp, workdir: Path, flags: Sequence[str] = SANITIZE_FLAGS,
+                     function: str | None = None) -> Path:
+    """Write the C reference with its generated main.c into `workdir` and build `rpnn_main`."""
     header, source = c_reference.emit_c(module, function)
     main, makefile = c_reference.emit_main(module, function)
     c_reference.write_files(workdir, {c_reference.HEADER_NAME: header,
@@ -215,6 +212,18 @@ def run_executable(module: ModuleOp, inputs: Sequence[np.ndarray], workdir: Path
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
         raise CompileError(f"{' '.join(command)}\n{result.stdout}{result.stderr}")
+    return exe
+
+
+def run_built(exe: Path, module: ModuleOp, inputs: Sequence[np.ndarray],
+              function: str | None = None, whole: bool = False, threads: int = 1,
+              env: dict[str, str] | None = None) -> list[np.ndarray]:
+    """Run an executable of `build_executable` on `inputs` through raw binary files.
+
+    `whole`: the whole network (`rpnn_forward_f32`; the function's arguments and results),
+    else the FPGA part's ports. `env` adds environment variables (e.g. RPNN_ISA=portable to
+    force a kernel level). Anything on stderr (a sanitizer report) is a failure.
+    """
     if whole:
         func_op = interp.find_function(module, function)
         in_dtypes = [np.float32 if dtypes.is_float(a.type.element_type) else np.int64
@@ -225,6 +234,7 @@ def run_executable(module: ModuleOp, inputs: Sequence[np.ndarray], workdir: Path
         in_streams, out_streams = c_reference.port_types(module, function)
         in_dtypes = [numpy_dtype(s.element_type) for s in in_streams]
         out_specs = [(numpy_dtype(s.element_type), s.shape) for s in out_streams]
+    workdir = exe.parent
     frames = int(np.asarray(inputs[0]).shape[0])
     files = []
     for k, (array, dtype) in enumerate(zip(inputs, in_dtypes, strict=True)):
@@ -239,3 +249,13 @@ def run_executable(module: ModuleOp, inputs: Sequence[np.ndarray], workdir: Path
         raise RuntimeError(f"sanitized run failed ({run.returncode}):\n{run.stderr}")
     return [np.fromfile(workdir / f"out{k}.bin", dtype=dtype).reshape(frames, *shape)
             for k, (dtype, shape) in enumerate(out_specs)]
+
+
+def run_executable(module: ModuleOp, inputs: Sequence[np.ndarray], workdir: Path,
+                   flags: Sequence[str] = SANITIZE_FLAGS, function: str | None = None,
+                   whole: bool = False, threads: int = 1,
+                   env: dict[str, str] | None = None) -> list[np.ndarray]:
+    """`build_executable` then `run_built`: used for sanitizer builds (AddressSanitizer
+    cannot be loaded into Python with ctypes)."""
+    exe = build_executable(module, workdir, flags, function)
+    return run_built(exe, module, inputs, function, whole, threads, env)

@@ -73,6 +73,47 @@ def test_sanitizers(name, tmp_path):
         np.testing.assert_array_equal(g.astype(np.int64), e)
 
 
+def _cpu_level() -> int:
+    """The kernel level this CPU supports, from /proc/cpuinfo (x86-64 Linux; else 0)."""
+    try:
+        flags = set(re.search(r"^flags\s*:(.*)$", Path("/proc/cpuinfo").read_text(),
+                              re.M).group(1).split())
+    except (OSError, AttributeError):
+        return 0
+    if {"avx512f", "avx512bw", "avx512_vpopcntdq", "avx512_vnni", "avx2", "popcnt"} <= flags:
+        return 2
+    return 1 if {"avx2", "popcnt"} <= flags else 0
+
+
+ISA_LEVELS = {"portable": 0, "avx2": 1, "avx512": 2}
+
+
+def test_every_kernel_path_under_sanitizers(tmp_path, monkeypatch):
+    """Each kernel level forced in turn (RPNN_ISA) on layers of odd sizes, under ASan and
+    UBSan, 2 threads; the level in use is the CPU's, capped by RPNN_ISA."""
+    module = netgen.kernel_net(3)
+    graph = dataflow.extract(module)
+    inputs = dataflow.random_inputs(graph, 13, 4)
+    (expected,) = interp.run(module, inputs)
+    exe = c_runner.build_executable(module, tmp_path, flags=(*c_runner.SANITIZE_FLAGS, "-Werror"))
+    with CReference.build(module, flags=FAST) as net:
+        for isa, level in ISA_LEVELS.items():
+            monkeypatch.setenv("RPNN_ISA", isa)
+            assert net.kernel_level() == min(level, _cpu_level())
+            (got,) = c_runner.run_built(exe, module, inputs, threads=2, env={"RPNN_ISA": isa})
+            np.testing.assert_array_equal(got.astype(np.int64), expected)
+            (got,) = net.run(inputs)
+            np.testing.assert_array_equal(got.astype(np.int64), expected)
+
+
+def test_portable_build_has_no_intrinsics():
+    """-DRPNN_PORTABLE: plain C only (level 0 whatever the CPU)."""
+    module = netgen.kernel_net(5)
+    check_bit_exact(module, extra=("-DRPNN_PORTABLE",))
+    with CReference.build(module, flags=FAST, extra=("-DRPNN_PORTABLE",)) as net:
+        assert net.kernel_level() == 0
+
+
 def test_portable_popcount():
     source = c_reference.emit_c(netgen.bipolar_mlp(1))[1]
     assert "__builtin_popcountll" in source and "rpnn_popcount64" in source
