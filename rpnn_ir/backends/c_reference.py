@@ -166,7 +166,8 @@ ISA_BLOCK = """\
 #define RPNN_X86 1
 #include <immintrin.h>
 #define RPNN_LEVEL1 __attribute__((target("avx2,popcnt")))
-#define RPNN_LEVEL2 __attribute__((target("avx2,popcnt,avx512f,avx512bw,avx512vpopcntdq,avx512vnni")))
+#define RPNN_LEVEL2 \\
+    __attribute__((target("avx2,popcnt,avx512f,avx512bw,avx512vpopcntdq,avx512vnni")))
 #endif
 
 int rpnn_kernel_level(void)

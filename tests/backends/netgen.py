@@ -420,8 +420,8 @@ def random_net(data, seed: int, image: bool | None = None, min_steps: int = 1) -
 
 def kernel_net(seed: int = 0) -> ModuleOp:
     """Layers for every kernel path at odd sizes: XNOR-popcount with 8-word vectors and a
-    masked tail (MW 600) and a tail only (MW 70); 8-bit dot products from bipolar (offset)
-    and unsigned inputs and signed ones, MH not a multiple of 4; a depthwise layer."""
+    masked tail (MW 600); 8-bit dot products from bipolar (offset), unsigned and signed
+    inputs, MW not a multiple of 64, MH not a multiple of 4; a depthwise layer."""
     net = Net(seed)
     s = net.input([600], BIPOLAR, 8)
     s = net.mvtu(s, 70, BIPOLAR, BIPOLAR, pe=2, simd=8)

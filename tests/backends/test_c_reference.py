@@ -252,9 +252,9 @@ def test_unsupported_host_op_leaves_out_the_whole_network_entry():
     header, source = c_reference.emit_c(module)
     assert "#define RPNN_HAS_FORWARD_F32 0" in header and "rpnn.relu" in header
     assert "rpnn_forward_f32" not in source
-    with CReference.build(module, flags=FAST) as net:
-        with pytest.raises(RuntimeError, match="no whole-network entry point: rpnn.relu"):
-            net.forward([np.zeros((1, 4), np.float32)])
+    with (CReference.build(module, flags=FAST) as net,
+          pytest.raises(RuntimeError, match="no whole-network entry point: rpnn.relu")):
+        net.forward([np.zeros((1, 4), np.float32)])
 
 
 def test_generated_main_and_makefile(tmp_path):
