@@ -153,6 +153,20 @@ static void rpnn_pack_bipolar(const int8_t *x, size_t n, uint64_t *out)
         out[j] = word;
     }
 }
+
+#ifdef RPNN_X86
+/* The same with one AVX-512 byte comparison per 64 elements. */
+RPNN_LEVEL2 static void rpnn_pack_bipolar_512(const int8_t *x, size_t n, uint64_t *out)
+{
+    size_t j;
+    const __m512i zero = _mm512_setzero_si512();
+    for (j = 0; j + 64 <= n; j += 64)
+        out[j / 64] = _mm512_cmpgt_epi8_mask(_mm512_loadu_si512((const void *)(x + j)), zero);
+    if (j < n)
+        out[j / 64] = _mm512_cmpgt_epi8_mask(
+            _mm512_maskz_loadu_epi8(((uint64_t)1 << (n - j)) - 1, x + j), zero);
+}
+#endif
 """
 
 
@@ -425,7 +439,7 @@ class _Emitter:
     for (v = 0; v < nvec; v += 4) {{
         size_t nv = nvec - v < 4 ? nvec - v : 4;
         for (j = 0; j < 4; ++j)
-            rpnn_pack_bipolar(x0 + (v + (j < nv ? j : 0)) * {mw}, {mw}, xp[j]);
+            rpnn_pack_bipolar_512(x0 + (v + (j < nv ? j : 0)) * {mw}, {mw}, xp[j]);
         for (m = 0; m < {mh}; ++m) {{
             const uint64_t *w = {node.name}_w + m * {kw};
             __m512i s[4];
