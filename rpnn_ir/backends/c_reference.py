@@ -94,13 +94,23 @@ def write_files(directory: Path, files: dict[str, str]) -> None:
 
 
 def _c_values(values: np.ndarray, per_line: int = 24, fmt=str) -> str:
-    flat = np.asarray(values).reshape(-1).tolist()
-    if not flat:
+    """Comma-separated C initialiser values, `per_line` to a line, each line indented."""
+    flat = np.asarray(values).reshape(-1)
+    if not flat.size:
         return "0"
-    lines = []
-    for start in range(0, len(flat), per_line):
-        lines.append("    " + ", ".join(fmt(v) for v in flat[start:start + per_line]))
-    return ",\n".join(lines)
+    if fmt is str and flat.dtype.kind in "iu" and int(flat.max()) - int(flat.min()) < 1 << 16:
+        # millions of weights: format each distinct value once, then join (no per-element
+        # Python formatting)
+        lo = int(flat.min())
+        table = np.array([str(v) for v in range(lo, int(flat.max()) + 1)], dtype=object)
+        items = table[flat.astype(np.int64) - lo]
+    else:
+        items = np.array([fmt(v) for v in flat.tolist()], dtype=object)
+    full = flat.size // per_line * per_line
+    lines = [", ".join(row) for row in items[:full].reshape(-1, per_line).tolist()]
+    if full < flat.size:
+        lines.append(", ".join(items[full:].tolist()))
+    return "    " + ",\n    ".join(lines)
 
 
 def _array(ctype: str, name: str, values: np.ndarray, fmt=str) -> str:
