@@ -37,10 +37,20 @@ def _rounding(mode: str, body: str) -> str:
     return f"static double rpnn_round_{mode}(double v)\n{{\n{body}}}\n"
 
 
+_HALF_EVEN = ("    /* v is clipped to a quantizer's range (|v| < 2^33): adding and subtracting\n"
+              "     * 1.5 * 2^52 rounds it to an integer, half to even in the default rounding\n"
+              "     * mode, like np.round (copysign keeps -0.0), without the library call\n"
+              "     * nearbyint is on x86-64 without SSE4.1. Needs double arithmetic as written\n"
+              "     * (FLT_EVAL_METHOD 0, no -ffast-math). */\n"
+              "#if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD == 0\n"
+              "    double shifted = v + 6755399441055744.0;\n"
+              "    return copysign(shifted - 6755399441055744.0, v);\n"
+              "#else\n"
+              "    return nearbyint(v);\n"
+              "#endif\n")
 ROUNDING = {
-    # nearbyint rounds half to even in the default rounding mode, like np.round
-    "round": _rounding("round", "    return nearbyint(v);\n"),
-    "half_even": _rounding("half_even", "    return nearbyint(v);\n"),
+    "round": _rounding("round", _HALF_EVEN),
+    "half_even": _rounding("half_even", _HALF_EVEN),
     "ceil": _rounding("ceil", "    return ceil(v);\n"),
     "floor": _rounding("floor", "    return floor(v);\n"),
     "up": _rounding("up", "    return v < 0.0 ? -ceil(-v) : ceil(v);\n"),
@@ -52,6 +62,23 @@ ROUNDING = {
                            "    n = fabs(v) - n > 0.5 ? n + 1.0 : n;\n"
                            "    return v < 0.0 ? -n : n;\n"),
 }
+ROUNDING["clip"] = """\
+/* np.clip(v, lo, hi) (NaN stays NaN): SSE2 maxsd/minsd compute exactly these two selections,
+ * without the branches compilers emit for them (mispredicted on image data). */
+#if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__))
+#include <emmintrin.h>
+#endif
+static double rpnn_clip(double v, double lo, double hi)
+{
+#if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__))
+    __m128d x = _mm_max_sd(_mm_set_sd(lo), _mm_set_sd(v));
+    return _mm_cvtsd_f64(_mm_min_sd(_mm_set_sd(hi), x));
+#else
+    v = v < lo ? lo : v;
+    return v > hi ? hi : v;
+#endif
+}
+"""
 """C helpers of `interp.round_mode` (values already clipped to the quantizer's range)."""
 
 
@@ -189,9 +216,9 @@ class _HostEmitter:
             x = self.element(op.input, shape)
             if _is_float(result):
                 scale = self.table(_broadcast(op.scale, shape), True, "i")
-                self.loop(out, result, f"({x} >= 0.0 ? 1.0 : -1.0) * {scale}")
+                self.loop(out, result, f"(2.0 * (double)({x} >= 0.0) - 1.0) * {scale}")
             else:
-                self.loop(out, result, f"({x} >= 0.0 ? 1 : -1)")
+                self.loop(out, result, f"2 * (int64_t)({x} >= 0.0) - 1")
         elif isinstance(op, rpnn.TransposeOp):
             perm = rpnn._ints(op.perm)
             if perm[0] != 0:
@@ -220,24 +247,36 @@ class _HostEmitter:
     def quant(self, op: rpnn.QuantOp, shape: tuple[int, ...], out: list[str]) -> None:
         """`interp.quantize`: v = x / scale + zp, clip, round, - zp (then * scale for f32)."""
         x = self.element(op.input, shape)
-        scale = self.table(_broadcast(op.scale, shape), True, "i")
+        clip = ""
+        scales = _broadcast(op.scale, shape)
+        scale = self.table(scales, True, "i")
         zero_point = self.table(_broadcast(op.zero_point, shape), True, "i")
         lo, hi = op.int_range()
-        v = f"{x} / {scale} + {zero_point}"
+        mantissa, _ = np.frexp(scales)
+        if np.all(mantissa == 0.5):
+            # x / 2^k equals x * 2^-k exactly (both are the correctly rounded x * 2^-k)
+            v = f"{x} * {self.table(1.0 / scales, True, 'i')}"
+        else:
+            v = f"{x} / {scale}"
+        if not (np.all(_broadcast(op.zero_point, shape) == 0) and not _is_float(op.output)):
+            v += f" + {zero_point}"  # (+ 0 only changes the sign of zero, lost on integers)
         if op.bit_width.value.data == 1 and op.signed:
-            q = "(v >= 0.0 ? 1.0 : -1.0)"
+            q = "2.0 * (double)(v >= 0.0) - 1.0"  # no data-dependent branch
         else:
             mode = op.rounding_mode.data.lower()
             self.rounding.add(mode)
-            q = f"rpnn_round_{mode}(v < {lo}.0 ? {lo}.0 : v > {hi}.0 ? {hi}.0 : v)"
+            q = f"rpnn_round_{mode}(v)"
+            clip = f"        v = rpnn_clip(v, {lo}.0, {hi}.0);\n"
+            self.rounding.add("clip")
         result = op.output
         ref = self.scratch(result)
         elems = int(np.prod(shape, dtype=np.int64))
         store = f"(q - {zero_point}) * {scale}" if _is_float(result) else (
             f"(int64_t)(q - {zero_point})")
         out.append(f"for (i = 0; i < {elems}; ++i) {{\n        double v = {v}, q;\n"
-                   "        if (v != v)\n            return -2;\n"
-                   f"        q = {q};\n        {ref}[i] = {store};\n    }}")
+                   f"        nan |= v != v;\n{clip}"
+                   f"        q = {q};\n        {ref}[i] = {store};\n    }}\n"
+                   "    if (nan)\n        return -2;")
 
     def topk(self, op: rpnn.TopKOp, out: list[str]) -> None:
         shape = _frame_shape(op.input)

@@ -887,7 +887,8 @@ def emit_c(module: ModuleOp, function: str | None = None) -> tuple[str, str]:
         "#if !defined(_POSIX_C_SOURCE)\n#define _POSIX_C_SOURCE 200809L\n#endif\n"
         "#if defined(__clang__)\n#pragma STDC FP_CONTRACT OFF\n#endif\n"
         f'#include "{HEADER_NAME}"\n\n#include <stdlib.h>\n#include <string.h>\n'
-        + ("#include <math.h>\n" if isinstance(host, HostCode) else "") + "\n"
+        + ("#include <float.h>\n#include <math.h>\n" if isinstance(host, HostCode) else "")
+        + "\n"
         f"#define RPNN_JOB_PORTS {ports}\n" + THREADS_BLOCK + "\n" + ISA_BLOCK + "\n"
     ]
     if em.uses_popcount:
@@ -955,8 +956,9 @@ def _f32_entry(graph: Graph, host: HostCode, in_types: list[str], out_types: lis
             ("post", args + ports_out + results, host.post, False)):
         lines += [f"static {'int' if status else 'void'} rpnn_{what}("
                   f"{', '.join(params + ['double *hd', 'int64_t *hi'])})", "{",
-                  "    size_t i, r;",
-                  "    (void)i;", "    (void)r;", "    (void)hd;", "    (void)hi;"]
+                  "    size_t i, r;", "    int nan = 0;",
+                  "    (void)i;", "    (void)r;", "    (void)hd;", "    (void)hi;",
+                  "    (void)nan;"]
         lines += [f"    (void){p.split('*')[-1]};" for p in params]
         lines += [f"    {statement}" for statement in body]
         lines += (["    return 0;"] if status else []) + ["}", ""]

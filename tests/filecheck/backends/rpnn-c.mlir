@@ -77,5 +77,5 @@ func.func @main(%x: tensor<1x8xf32>) -> tensor<1x1xsi3> {
 // CHECK:      return rpnn_parallel(&job, n_frames, n_threads);
 // The whole network: the bipolar quantizer on each frame, then the FPGA part.
 // CHECK:      static int rpnn_pre(const float *a0, int8_t *p0, double *hd, int64_t *hi)
-// CHECK:      (hi + 0)[i] = (a0[i] >= 0.0 ? 1 : -1);
+// CHECK:      (hi + 0)[i] = 2 * (int64_t)(a0[i] >= 0.0) - 1;
 // CHECK:      p0[i] = (int8_t)(hi + 0)[i];
