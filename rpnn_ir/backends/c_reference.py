@@ -490,27 +490,39 @@ class _Emitter:
         correction = f" - {node.name}_ws[m + j]" if offset else ""
         out_ct = self.ctype(node.outputs[0])
         lanes = "".join(
-            f"                s[{j}] = _mm512_dpbusd_epi32(s[{j}], xk, _mm512_loadu_si512("
-            f"(const void *)(w + {j * mwp} + k)));\n" for j in range(4))
+            f"                w{o} = _mm512_loadu_si512((const void *)(w + {o * mwp} + k));\n"
+            for o in range(4))
+        lanes += "".join(
+            f"                s[{f}][{o}] = _mm512_dpbusd_epi32(s[{f}][{o}], x{f}, w{o});\n"
+            for f in range(4) for o in range(4))
+        loads = "".join(
+            f"                x{f} = _mm512_loadu_si512((const void *)(xs[{f}] + k));\n"
+            for f in range(4))
         return f"""\
-    uint8_t xs[{mwp}];
-    size_t v, j, k, m, nvec = frames * {pixels};
+    uint8_t xs[4][{mwp}];
+    size_t v, f, j, k, m, nvec = frames * {pixels};
     memset(xs, 0, sizeof xs);
-    for (v = 0; v < nvec; ++v) {{
-        const {self.ctype(node.inputs[0])} *xv = x0 + v * {mw};
-        for (k = 0; k < {mw}; ++k)
-            xs[k] = (uint8_t)(xv[k] + {offset});
+    /* 4 vectors x 4 outputs per step: each weight load serves 4 vectors */
+    for (v = 0; v < nvec; v += 4) {{
+        size_t nv = nvec - v < 4 ? nvec - v : 4;
+        for (f = 0; f < 4; ++f) {{
+            const {self.ctype(node.inputs[0])} *xv = x0 + (v + (f < nv ? f : 0)) * {mw};
+            for (k = 0; k < {mw}; ++k)
+                xs[f][k] = (uint8_t)(xv[k] + {offset});
+        }}
         for (m = 0; m < {mhp}; m += 4) {{
             const int8_t *w = {node.name}_w8 + m * {mwp};
-            __m512i s[4];
-            s[0] = s[1] = s[2] = s[3] = _mm512_setzero_si512();
+            __m512i s[4][4], x0_, x1, x2, x3, w0, w1, w2, w3;
+            for (f = 0; f < 4; ++f)
+                for (j = 0; j < 4; ++j)
+                    s[f][j] = _mm512_setzero_si512();
             for (k = 0; k < {mwp}; k += 64) {{
-                __m512i xk = _mm512_loadu_si512((const void *)(xs + k));
-{lanes}            }}
-            for (j = 0; j < 4 && m + j < {mh}; ++j) {{
-                int32_t a = _mm512_reduce_add_epi32(s[j]){correction};
-                y[v * {mh} + m + j] = ({out_ct})({act.replace("(a, m)", "(a, m + j)")});
-            }}
+{loads.replace("x0 =", "x0_ =")}{lanes.replace(", x0,", ", x0_,")}            }}
+            for (f = 0; f < nv; ++f)
+                for (j = 0; j < 4 && m + j < {mh}; ++j) {{
+                    int32_t a = _mm512_reduce_add_epi32(s[f][j]){correction};
+                    y[(v + f) * {mh} + m + j] = ({out_ct})({act.replace("(a, m)", "(a, m + j)")});
+                }}
         }}
     }}
 """

@@ -58,11 +58,13 @@ func.func @main(%x: tensor<1x8xf32>) -> tensor<1x1xsi3> {
 // CHECK:              int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, a;
 // CHECK:                  a0 += (int32_t)xk * (int32_t)w0[k];
 // CHECK:              a += (int32_t)(int16_t)xs[k] * (int32_t)w[k];
-// Level 2: bipolar inputs offset by 128 into bytes, VPDPBUSD, the offset taken off again.
+// Level 2: bipolar inputs offset by 128 into bytes, VPDPBUSD (4 vectors x 4 outputs), the
+// offset taken off again.
 // CHECK:      RPNN_LEVEL2 static void l1_o_k2(
-// CHECK:              xs[k] = (uint8_t)(xv[k] + 128);
-// CHECK:      s[0] = _mm512_dpbusd_epi32(s[0], xk, _mm512_loadu_si512((const void *)(w + 0 + k)));
-// CHECK:      int32_t a = _mm512_reduce_add_epi32(s[j]) - l1_o_ws[m + j];
+// CHECK:              xs[f][k] = (uint8_t)(xv[k] + 128);
+// CHECK:      w1 = _mm512_loadu_si512((const void *)(w + 64 + k));
+// CHECK:      s[3][1] = _mm512_dpbusd_epi32(s[3][1], x3, w1);
+// CHECK:      int32_t a = _mm512_reduce_add_epi32(s[f][j]) - l1_o_ws[m + j];
 // CHECK:      static void l2_l(const int8_t *restrict x0, int8_t *restrict y, size_t frames)
 
 // CHECK:      static void rpnn_fpga(unsigned char *arena, const int8_t *input, int8_t *output, size_t n_frames, int level)
