@@ -1,9 +1,22 @@
 """Frames per second of the C reference (`-t rpnn-c`) against onnxruntime on the same networks.
 
-    python benchmarks/c_reference.py [--frames-lfc 20000] [--frames-cnv 400] [--quick]
+    python benchmarks/c_reference.py [--nets tfc_1w1a,cnv_2w2a] [--batch 64] [--synthetic]
 
-Two dataflow-level networks are built here with random (seeded) integer weights and
-thresholds spread over the accumulator values:
+Brevitas exports (default): the BNN-PYNQ topologies TFC-W1A1, TFC-W2A2, SFC-W1A1, LFC-W1A1,
+LFC-W1A2, CNV-W1A1 and CNV-W2A2 from `brevitas_examples.bnn_pynq` with random parameters
+(tests/frontends/brevitas_models.py), compiled by `rpnn-pipeline`. The C reference runs the
+whole network (`rpnn_forward_f32`: float frames in, logits out) built by default
+(`CReference.build`, -O2, kernels chosen at run time), on 1 and 2 threads, called from Python
+(`CReference.forward`) and from C (the generated `rpnn_main -r`, no Python). onnxruntime runs
+the QONNX model lowered to QuantizeLinear/DequantizeLinear by qonnx's `QuantToQCDQ`, with
+BipolarQuant lowered by hand (weights folded to constants, activations as
+Where(x >= 0, 1, -1) * scale), graph optimisations off (ORT_DISABLE_ALL), the best of 1 and
+2 threads. Outputs: the C reference must equal the reference interpreter exactly (checked on
+the benchmark frames); onnxruntime computes in float32, so its logits are compared by
+maximum difference and by top-1 agreement. Each figure is the best of 7 timings of a batch.
+
+`--synthetic` runs the older comparison instead: two dataflow-level networks built here
+with random (seeded) integer weights and thresholds spread over the accumulator values:
 
 - LFC-like W1A1: 784-1024-1024-1024-10, bipolar everywhere (XNOR-popcount in C), the last
   layer returning its accumulators;
@@ -22,7 +35,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -33,7 +48,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from rpnn_ir import dtypes  # noqa: E402
+from rpnn_ir import dtypes, interp  # noqa: E402
 from rpnn_ir.backends.c_runner import CReference  # noqa: E402
 from rpnn_ir.builders.ops import (  # noqa: E402
     BIPOLAR,
@@ -270,12 +285,142 @@ def bench(name, module, model, frames, flags_list, nchw):
     return results
 
 
+BREVITAS_NETS = ["tfc_1w1a", "tfc_2w2a", "sfc_1w1a", "lfc_1w1a", "lfc_1w2a", "cnv_1w1a",
+                  "cnv_2w2a"]
+
+
+def lower_to_qdq(path: Path, batch: int) -> onnx.ModelProto:
+    """The QONNX model with QuantizeLinear/DequantizeLinear (qonnx's QuantToQCDQ), its
+    BipolarQuant nodes lowered by hand (qonnx's converter leaves them), for `batch` frames
+    (qonnx's ChangeBatchSize)."""
+    from qonnx.core.modelwrapper import ModelWrapper
+    from qonnx.transformation.change_batchsize import ChangeBatchSize
+    from qonnx.transformation.qonnx_to_qcdq import QuantToQCDQ
+    from qonnx.util.cleanup import cleanup_model
+
+    model = cleanup_model(ModelWrapper(str(path))).transform(QuantToQCDQ())
+    model = model.transform(ChangeBatchSize(batch))
+    graph = model.graph
+    inits = {t.name: t for t in graph.initializer}
+    nodes, unused = [], set()
+    for node in graph.node:
+        if node.op_type != "BipolarQuant":
+            nodes.append(node)
+            continue
+        x, scale = node.input
+        scale_value = numpy_helper.to_array(inits[scale]).astype(np.float32)
+        if x in inits:  # a weight: fold it
+            w = numpy_helper.to_array(inits[x])
+            folded = (np.where(w >= 0, 1.0, -1.0) * scale_value).astype(np.float32)
+            graph.initializer.append(numpy_helper.from_array(folded, node.output[0]))
+            unused.update(node.input)
+            continue
+        zero, one, minus = (f"{node.output[0]}_{n}" for n in ("zero", "one", "minus"))
+        graph.initializer.extend([numpy_helper.from_array(np.float32(v), n) for v, n in
+                                  ((0, zero), (1, one), (-1, minus))])
+        nodes += [helper.make_node("GreaterOrEqual", [x, zero], [f"{node.output[0]}_ge"]),
+                  helper.make_node("Where", [f"{node.output[0]}_ge", one, minus],
+                                   [f"{node.output[0]}_sign"]),
+                  helper.make_node("Mul", [f"{node.output[0]}_sign", scale], [node.output[0]])]
+    del graph.node[:]
+    graph.node.extend(nodes)
+    used = {name for node in nodes for name in node.input}
+    for name in unused - used:
+        graph.initializer.remove(inits[name])
+    model = model.model
+    keep = [op for op in model.opset_import if op.domain in ("", "ai.onnx")]
+    del model.opset_import[:]
+    model.opset_import.extend(keep)
+    return model
+
+
+def _ort_session(model: onnx.ModelProto, threads: int) -> ort.InferenceSession:
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    return ort.InferenceSession(model.SerializeToString(), options,
+                                providers=["CPUExecutionProvider"])
+
+
+def _c_main_rate(module, x: np.ndarray, threads: int, workdir: Path) -> float:
+    """frames/s of the generated rpnn_main (-r 7) on `x`: the whole network from C."""
+    from rpnn_ir.backends import c_runner
+
+    exe = workdir / "rpnn_main"
+    if not exe.exists():
+        c_runner.build_executable(module, workdir, flags=c_runner.DEFAULT_FLAGS)
+    x.tofile(workdir / "x.bin")
+    outs = [f"o{k}.bin" for k in range(len(interp.find_function(module).function_type.outputs))]
+    run = subprocess.run([str(exe), "-t", str(threads), "-r", "7", "x.bin", *outs],
+                         cwd=workdir, capture_output=True, text=True, check=True)
+    return float(run.stderr.split()[0])
+
+
+def bench_brevitas(name: str, batch: int, workdir: Path) -> dict[str, float]:
+    """One Brevitas net: C (Python and C callers, 1/2 threads) vs onnxruntime (1/2 threads)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "frontends"))
+    import brevitas_models
+    from xdsl.context import Context
+
+    from rpnn_ir.frontends.onnx_import import from_onnx
+    from rpnn_ir.passes.pipeline import PipelinePass
+
+    path = workdir / f"{name}.onnx"
+    brevitas_models.export(name, path)
+    module = from_onnx(path)
+    PipelinePass(quiet=True, device="xcu250").apply(Context(), module)
+    shape = brevitas_models.input_shape(name)[1:]
+    x = np.random.default_rng(1).normal(size=(batch, *shape)).astype(np.float32)
+    (expected,) = interp.run(module, [x])
+    results: dict[str, float] = {}
+    with CReference.build(module) as net:
+        level = net.kernel_level()
+        for threads in (1, 2):
+            (got,) = net.forward([x], threads=threads)
+            assert np.array_equal(got, expected), f"{name}: C and the interpreter disagree"
+            results[f"C from Python, {threads} thread(s)"] = timed(
+                lambda t=threads: net.forward([x], threads=t), batch)
+    cdir = workdir / f"{name}_c"
+    cdir.mkdir(exist_ok=True)
+    for threads in (1, 2):
+        results[f"C from C (rpnn_main), {threads} thread(s)"] = _c_main_rate(module, x, threads,
+                                                                            cdir)
+    model = lower_to_qdq(path, batch)
+    ort_best, ort_out = 0.0, None
+    for threads in (1, 2):
+        session = _ort_session(model, threads)
+        feed = {session.get_inputs()[0].name: x}
+        (ort_out,) = session.run(None, feed)
+        rate = timed(lambda s=session, f=feed: s.run(None, f), batch)
+        results[f"onnxruntime QDQ, {threads} thread(s)"] = rate
+        ort_best = max(ort_best, rate)
+    diff = float(np.abs(ort_out.reshape(expected.shape) - expected).max())
+    top1 = float(np.mean(ort_out.reshape(expected.shape).argmax(-1) == expected.argmax(-1)))
+    print(f"\n{name} (batch {batch}, kernel level {level}; C == interpreter exactly; "
+          f"onnxruntime: max |diff| {diff:.3g}, top-1 agreement {top1:.0%})")
+    for label, fps in results.items():
+        print(f"  {label:<38} {fps:>12,.0f} frames/s   x{fps / ort_best:6.2f} vs ORT best")
+    return results
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--nets", default=",".join(BREVITAS_NETS))
+    parser.add_argument("--batch", type=int, default=64)
+    parser.add_argument("--synthetic", action="store_true",
+                        help="the two networks built here (below) instead")
     parser.add_argument("--frames-lfc", type=int, default=10000)
     parser.add_argument("--frames-cnv", type=int, default=200)
     parser.add_argument("--quick", action="store_true", help="small frame counts")
     args = parser.parse_args(argv)
+    if not args.synthetic:
+        print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+        with tempfile.TemporaryDirectory(prefix="rpnn-bench-") as tmp:
+            for name in args.nets.split(","):
+                bench_brevitas(name, args.batch, Path(tmp))
+        print(f"\nload average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+        return
     if args.quick:
         args.frames_lfc, args.frames_cnv = 500, 16
     flags_list = [("-O2",), ("-O3", "-march=native")]

@@ -18,6 +18,7 @@ both go to the output stream (header first), each preceded by a `// ----- <file>
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -30,6 +31,8 @@ from xdsl.utils.target import Target
 
 from rpnn_ir import dtypes
 from rpnn_ir import files as rpnn_files
+from rpnn_ir.backends import c_host
+from rpnn_ir.backends.c_host import HostCode
 from rpnn_ir.backends.dataflow import (
     BackendError,
     Graph,
@@ -64,8 +67,11 @@ class CReferenceTarget(Target):
             output.write(f"// ----- {HEADER_NAME} -----\n{header}")
             output.write(f"// ----- {SOURCE_NAME} -----\n{source}")
             return
-        write_files(Path(self.out_dir), {HEADER_NAME: header, SOURCE_NAME: source})
-        output.write(f"// rpnn-c: wrote {HEADER_NAME} and {SOURCE_NAME}\n")
+        main, makefile = emit_main(module, self.function)
+        write_files(Path(self.out_dir), {HEADER_NAME: header, SOURCE_NAME: source,
+                                         MAIN_NAME: main, MAKEFILE_NAME: makefile})
+        output.write(f"// rpnn-c: wrote {HEADER_NAME}, {SOURCE_NAME}, {MAIN_NAME} and "
+                     f"{MAKEFILE_NAME}\n")
 
 
 def write_files(directory: Path, files: dict[str, str]) -> None:
@@ -88,13 +94,23 @@ def write_files(directory: Path, files: dict[str, str]) -> None:
 
 
 def _c_values(values: np.ndarray, per_line: int = 24, fmt=str) -> str:
-    flat = np.asarray(values).reshape(-1).tolist()
-    if not flat:
+    """Comma-separated C initialiser values, `per_line` to a line, each line indented."""
+    flat = np.asarray(values).reshape(-1)
+    if not flat.size:
         return "0"
-    lines = []
-    for start in range(0, len(flat), per_line):
-        lines.append("    " + ", ".join(fmt(v) for v in flat[start:start + per_line]))
-    return ",\n".join(lines)
+    if fmt is str and flat.dtype.kind in "iu" and int(flat.max()) - int(flat.min()) < 1 << 16:
+        # millions of weights: format each distinct value once, then join (no per-element
+        # Python formatting)
+        lo = int(flat.min())
+        table = np.array([str(v) for v in range(lo, int(flat.max()) + 1)], dtype=object)
+        items = table[flat.astype(np.int64) - lo]
+    else:
+        items = np.array([fmt(v) for v in flat.tolist()], dtype=object)
+    full = flat.size // per_line * per_line
+    lines = [", ".join(row) for row in items[:full].reshape(-1, per_line).tolist()]
+    if full < flat.size:
+        lines.append(", ".join(items[full:].tolist()))
+    return "    " + ",\n    ".join(lines)
 
 
 def _array(ctype: str, name: str, values: np.ndarray, fmt=str) -> str:
@@ -135,15 +151,6 @@ static int rpnn_popcount64(uint64_t v)
 #define RPNN_POPCOUNT64(v) rpnn_popcount64(v)
 #endif
 
-/* x86-64 GCC on Linux: also build the XNOR-popcount layers for CPUs with the popcnt
- * instruction, chosen at load time (without -mpopcnt GCC calls a table-based helper). */
-#if !defined(RPNN_PORTABLE_POPCOUNT) && !defined(RPNN_NO_CLONES) && defined(__GNUC__) && \
-    !defined(__clang__) && defined(__x86_64__) && defined(__linux__) && !defined(__POPCNT__)
-#define RPNN_POPCOUNT_CLONES __attribute__((target_clones("popcnt", "default")))
-#else
-#define RPNN_POPCOUNT_CLONES
-#endif
-
 /* Bit k of the packed vector is 1 where x[k] is +1 (bits past n are 0). */
 static void rpnn_pack_bipolar(const int8_t *x, size_t n, uint64_t *out)
 {
@@ -156,7 +163,59 @@ static void rpnn_pack_bipolar(const int8_t *x, size_t n, uint64_t *out)
         out[j] = word;
     }
 }
+
+#ifdef RPNN_X86
+/* The same with one AVX-512 byte comparison per 64 elements. */
+RPNN_LEVEL2 static void rpnn_pack_bipolar_512(const int8_t *x, size_t n, uint64_t *out)
+{
+    size_t j;
+    const __m512i zero = _mm512_setzero_si512();
+    for (j = 0; j + 64 <= n; j += 64)
+        out[j / 64] = _mm512_cmpgt_epi8_mask(_mm512_loadu_si512((const void *)(x + j)), zero);
+    if (j < n)
+        out[j / 64] = _mm512_cmpgt_epi8_mask(
+            _mm512_maskz_loadu_epi8(((uint64_t)1 << (n - j)) - 1, x + j), zero);
+}
+#endif
 """
+
+
+ISA_BLOCK = """\
+/* Kernel levels, chosen at run time (cpuid): 0 portable C; 1 the same C compiled for AVX2
+ * and popcnt; 2 AVX-512 kernels (VPOPCNTDQ XNOR-popcount, VNNI 8-bit dot products). The
+ * environment variable RPNN_ISA=portable|avx2|avx512 caps the level (tests force each path);
+ * -DRPNN_PORTABLE builds level 0 only. */
+#if !defined(RPNN_PORTABLE) && !defined(RPNN_PORTABLE_POPCOUNT) && defined(__x86_64__) && \\
+    (defined(__GNUC__) || defined(__clang__))
+#define RPNN_X86 1
+#include <immintrin.h>
+#define RPNN_LEVEL1 __attribute__((target("avx2,popcnt")))
+#define RPNN_LEVEL2 \\
+    __attribute__((target("avx2,popcnt,avx512f,avx512bw,avx512vpopcntdq,avx512vnni")))
+#endif
+
+int rpnn_kernel_level(void)
+{
+    const char *force = getenv("RPNN_ISA");
+    int level = 0;
+#ifdef RPNN_X86
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt"))
+        level = 1;
+    if (level == 1 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512vpopcntdq") && __builtin_cpu_supports("avx512vnni"))
+        level = 2;
+#endif
+    if (force && !strcmp(force, "portable"))
+        level = 0;
+    else if (force && !strcmp(force, "avx2") && level > 1)
+        level = 1;
+    return level;
+}
+"""
+
+VNNI_MAX_MW = 16384
+"""The 8-bit dot-product kernel keeps one input vector (MW bytes) on the stack."""
 
 
 class _Emitter:
@@ -238,6 +297,29 @@ class _Emitter:
         self.funcs.append(f"{helpers}{prefix}{self._signature(node)}\n{{\n{body}}}\n")
         self._call(node)
 
+    def _add_kernel(self, node: Node, body: str, helpers: str, wide: str | None) -> None:
+        """A unit with one variant per kernel level: `body` (portable C) compiled as is and
+        for AVX2, `wide` (AVX-512 intrinsics; None: `body` again) for level 2, and a
+        dispatcher taking the level."""
+        signature = self._signature(node)
+        args = ", ".join([f"x{k}" for k in range(len(node.inputs))] + ["y", "frames"])
+        variants = [f"{signature.replace(node.name + '(', node.name + '_k0(')}\n{{\n{body}}}\n",
+                    "#ifdef RPNN_X86",
+                    f"RPNN_LEVEL1 {signature.replace(node.name + '(', node.name + '_k1(')}\n"
+                    f"{{\n{body}}}\n",
+                    f"RPNN_LEVEL2 {signature.replace(node.name + '(', node.name + '_k2(')}\n"
+                    f"{{\n{wide or body}}}\n",
+                    "#endif"]
+        dispatch = (f"{signature.replace('size_t frames)', 'size_t frames, int level)')}\n{{\n"
+                    "#ifdef RPNN_X86\n"
+                    f"    if (level >= 2) {{\n        {node.name}_k2({args});\n        return;\n"
+                    f"    }}\n    if (level >= 1) {{\n        {node.name}_k1({args});\n"
+                    "        return;\n    }\n#endif\n    (void)level;\n"
+                    f"    {node.name}_k0({args});\n}}\n")
+        self.funcs.append(helpers + "\n".join(variants) + "\n" + dispatch)
+        call = [self.buf(i) for i in node.inputs] + [self.buf(node.outputs[0]), "n", "level"]
+        self.calls.append(f"        {node.name}({', '.join(call)});")
+
     def unit_mvtu(self, node: Node) -> None:
         op = node.op
         assert isinstance(op, rpnn.MVTUOp) and node.weights is not None
@@ -281,7 +363,7 @@ class _Emitter:
         }}
     }}
 """
-            self._add(node, body, helper, prefix="RPNN_POPCOUNT_CLONES\n")
+            self._add_kernel(node, body, helper, self._xnor_avx512(node, kw, pixels, act))
             return
         w = node.weights.T.copy()  # [MH][MW]
         acc_ct = _acc_ctype(x_elt, node.weights, axis=0)
@@ -335,7 +417,115 @@ class _Emitter:
         }}
     }}
 """
-        self._add(node, body, helper)
+        self._add_kernel(node, body, helper, self._dot_vnni(node, w, acc_ct, act, pixels))
+
+    def _xnor_avx512(self, node: Node, kw: int, pixels: int, act: str) -> str:
+        """XNOR-popcount with 512-bit VPOPCNTQ: 8 words per instruction, 4 inputs per weight
+        load, the last partial vector by masked loads."""
+        mw, mh = node.weights.shape
+        out_ct = self.ctype(node.outputs[0])
+        full, tail = kw // 8 * 8, kw % 8
+        lanes = "".join(
+            f"                s[{j}] = _mm512_add_epi64(s[{j}], _mm512_popcnt_epi64("
+            f"_mm512_xor_si512(LOAD(xp[{j}] + k), wk)));\n" for j in range(4))
+        tail_code = "" if not tail else f"""\
+            k = {full};
+            {{
+                __m512i wk = _mm512_maskz_loadu_epi64({(1 << tail) - 1}, w + k);
+#define LOAD(p) _mm512_maskz_loadu_epi64({(1 << tail) - 1}, p)
+{lanes}#undef LOAD
+            }}
+"""
+        full_code = "" if not full else f"""\
+            for (k = 0; k < {full}; k += 8) {{
+                __m512i wk = _mm512_loadu_si512((const void *)(w + k));
+#define LOAD(p) _mm512_loadu_si512((const void *)(p))
+{lanes}#undef LOAD
+            }}
+"""
+        return f"""\
+    uint64_t xp[4][{kw}];
+    size_t v, j, k, m, nvec = frames * {pixels};
+    for (v = 0; v < nvec; v += 4) {{
+        size_t nv = nvec - v < 4 ? nvec - v : 4;
+        for (j = 0; j < 4; ++j)
+            rpnn_pack_bipolar_512(x0 + (v + (j < nv ? j : 0)) * {mw}, {mw}, xp[j]);
+        for (m = 0; m < {mh}; ++m) {{
+            const uint64_t *w = {node.name}_w + m * {kw};
+            __m512i s[4];
+            s[0] = s[1] = s[2] = s[3] = _mm512_setzero_si512();
+{full_code}{tail_code}            for (j = 0; j < nv; ++j) {{
+                int32_t a = {mw} - 2 * (int32_t)_mm512_reduce_add_epi64(s[j]);
+                y[(v + j) * {mh} + m] = ({out_ct})({act});
+            }}
+        }}
+    }}
+"""
+
+    def _dot_vnni(self, node: Node, w: np.ndarray, acc_ct: str, act: str,
+                  pixels: int) -> str | None:
+        """8-bit dot products with VPDPBUSD (64 multiply-adds per instruction): inputs as
+        unsigned bytes (signed ones offset by 128, corrected by 128 * the weight row sums),
+        weights as signed bytes, rows padded to 64 with zeros, 4 outputs per input load.
+        None when the values do not fit bytes or a sum could leave int32."""
+        mh, mw = w.shape
+        xlo, xhi = range_of(self.stream(node.inputs[0]).element_type)
+        if xlo >= 0 and xhi <= 255:
+            offset = 0
+        elif xlo >= -128 and xhi <= 127:
+            offset = 128
+        else:
+            return None
+        if (acc_ct != "int32_t" or mw > VNNI_MAX_MW or w.size == 0 or w.min() < -128
+                or w.max() > 127):
+            return None
+        mwp = (mw + 63) // 64 * 64
+        mhp = (mh + 3) // 4 * 4
+        padded = np.zeros((mhp, mwp), dtype=np.int64)
+        padded[:mh, :mw] = w
+        tables = _array("int8_t", f"{node.name}_w8", padded)
+        if offset:
+            tables += _array("int32_t", f"{node.name}_ws", offset * w.sum(axis=1))
+        self.data.append(f"#ifdef RPNN_X86\n{tables}#endif\n")
+        correction = f" - {node.name}_ws[m + j]" if offset else ""
+        out_ct = self.ctype(node.outputs[0])
+        lanes = "".join(
+            f"                w{o} = _mm512_loadu_si512((const void *)(w + {o * mwp} + k));\n"
+            for o in range(4))
+        lanes += "".join(
+            f"                s[{f}][{o}] = _mm512_dpbusd_epi32(s[{f}][{o}], x{f}, w{o});\n"
+            for f in range(4) for o in range(4))
+        loads = "".join(
+            f"                x{f} = _mm512_loadu_si512((const void *)(xs[{f}] + k));\n"
+            for f in range(4))
+        return f"""\
+    uint8_t xs[4][{mwp}];
+    size_t v, f, j, k, m, nvec = frames * {pixels};
+    memset(xs, 0, sizeof xs);
+    /* 4 vectors x 4 outputs per step: each weight load serves 4 vectors */
+    for (v = 0; v < nvec; v += 4) {{
+        size_t nv = nvec - v < 4 ? nvec - v : 4;
+        for (f = 0; f < 4; ++f) {{
+            const {self.ctype(node.inputs[0])} *xv = x0 + (v + (f < nv ? f : 0)) * {mw};
+            for (k = 0; k < {mw}; ++k)
+                xs[f][k] = (uint8_t)(xv[k] + {offset});
+        }}
+        for (m = 0; m < {mhp}; m += 4) {{
+            const int8_t *w = {node.name}_w8 + m * {mwp};
+            __m512i s[4][4], x0_, x1, x2, x3, w0, w1, w2, w3;
+            for (f = 0; f < 4; ++f)
+                for (j = 0; j < 4; ++j)
+                    s[f][j] = _mm512_setzero_si512();
+            for (k = 0; k < {mwp}; k += 64) {{
+{loads.replace("x0 =", "x0_ =")}{lanes.replace(", x0,", ", x0_,")}            }}
+            for (f = 0; f < nv; ++f)
+                for (j = 0; j < 4 && m + j < {mh}; ++j) {{
+                    int32_t a = _mm512_reduce_add_epi32(s[f][j]){correction};
+                    y[(v + f) * {mh} + m + j] = ({out_ct})({act.replace("(a, m)", "(a, m + j)")});
+                }}
+        }}
+    }}
+"""
 
     def unit_depthwise(self, node: Node) -> None:
         op = node.op
@@ -505,19 +695,9 @@ def _port_names(count: int, base: str) -> list[str]:
     return [base] if count == 1 else [f"{base}{i}" for i in range(count)]
 
 
-def emit_c(module: ModuleOp, function: str | None = None) -> tuple[str, str]:
-    """(header, source) of the C reference of `function`'s FPGA part."""
-    graph = extract(module, function)
-    em = _Emitter(graph)
-    em.emit()
+def _header(graph: Graph, em: _Emitter, prototypes: list[str], host: HostCode | str) -> str:
     in_names = _port_names(len(graph.inputs), "input")
     out_names = _port_names(len(graph.outputs), "output")
-    params = [f"const {em.ctype(i)} *{n}" for i, n in zip(graph.inputs, in_names, strict=True)]
-    params += [f"{em.ctype(i)} *{n}" for i, n in zip(graph.outputs, out_names, strict=True)]
-    params.append("size_t n_frames")
-    prototype = f"int rpnn_forward({', '.join(params)})"
-
-    # ---- header ----
     defs = []
     for what, ids, names in (("INPUT", graph.inputs, in_names), ("OUTPUT", graph.outputs,
                                                                      out_names)):
@@ -527,10 +707,26 @@ def emit_c(module: ModuleOp, function: str | None = None) -> tuple[str, str]:
             defs.append(f"/* {pname}: frames of {'x'.join(map(str, s.shape))} "
                         f"{dtypes.type_str(s.element_type)} (row-major, channels last) */")
             defs.append(f"#define RPNN_{what}{suffix}_ELEMS {s.elems}")
-    header = f"""\
-/* Generated by rpnn-opt -t rpnn-c: the C reference of the FPGA part of a dataflow-level
- * module (the ops between rpnn.tensor_to_stream and rpnn.stream_to_tensor).
- * Plain C99, integer-exact, reentrant (no mutable global state). See docs/backends.md. */
+    if isinstance(host, HostCode):
+        defs.append("\n/* The whole network (rpnn_forward_f32): one port per function argument "
+                    "and result,\n * float for f32 tensors, int64_t for integer ones. */")
+        defs.append("#define RPNN_HAS_FORWARD_F32 1")
+        for what, ports in (("INPUT", host.inputs), ("OUTPUT", host.outputs)):
+            defs.append(f"#define RPNN_F32_NUM_{what}S {len(ports)}")
+            for k, port in enumerate(ports):
+                suffix = "" if len(ports) == 1 else str(k)
+                defs.append(f"#define RPNN_F32_{what}{suffix}_ELEMS {port.elems}")
+                defs.append(f"#define RPNN_F32_{what}{suffix}_IS_FLOAT "
+                            f"{int(port.ctype == 'float')}")
+    else:
+        reason = re.sub(r"[^A-Za-z0-9 ._,-]", "", host)
+        defs.append(f"\n/* No rpnn_forward_f32: {reason}. */\n#define RPNN_HAS_FORWARD_F32 0")
+    declarations = "\n".join(f"{p};" for p in prototypes)
+    return f"""\
+/* Generated by rpnn-opt -t rpnn-c: the C reference of a dataflow-level module: the FPGA part
+ * (the ops between rpnn.tensor_to_stream and rpnn.stream_to_tensor) and, where the host ops
+ * allow, the whole network. Plain C99 (+ POSIX threads), integer-exact, reentrant (no mutable
+ * global state). See docs/backends.md. */
 #ifndef RPNN_H
 #define RPNN_H
 
@@ -545,10 +741,12 @@ extern "C" {{
 #define RPNN_NUM_OUTPUTS {len(graph.outputs)}
 {chr(10).join(defs)}
 
-/* Runs n_frames frames; each port holds n_frames * ELEMS consecutive elements.
- * Bipolar elements are -1/+1. Returns 0, or -1 when scratch memory cannot be allocated
- * or a pointer is NULL. */
-{prototype};
+/* rpnn_forward runs n_frames frames of the FPGA part; each port holds n_frames * ELEMS
+ * consecutive elements; bipolar elements are -1/+1. rpnn_forward_mt splits the frames over
+ * n_threads threads (same results). rpnn_forward_f32 runs the whole network: input
+ * quantizer, FPGA part, float tail and top-k. All return 0, -1 when scratch memory cannot be
+ * allocated or a pointer is NULL, -2 when an input holds NaN. */
+{declarations}
 
 #ifdef __cplusplus
 }}
@@ -557,7 +755,101 @@ extern "C" {{
 #endif /* RPNN_H */
 """
 
-    # ---- buffers and the entry point ----
+
+THREADS_BLOCK = """\
+#if !defined(RPNN_NO_THREADS) && (defined(__unix__) || defined(__APPLE__))
+#include <pthread.h>
+#define RPNN_THREADS 1
+#endif
+#define RPNN_MAX_THREADS 256
+
+/* A share of the frames [f0, f1) of one call; each thread gets its own. */
+typedef struct rpnn_job {
+    const void *in[RPNN_JOB_PORTS];
+    void *out[RPNN_JOB_PORTS];
+    size_t f0, f1;
+    int status, level;
+    void (*work)(struct rpnn_job *);
+} rpnn_job;
+
+#ifdef RPNN_THREADS
+static void *rpnn_thread(void *job)
+{
+    ((rpnn_job *)job)->work((rpnn_job *)job);
+    return NULL;
+}
+#endif
+
+/* Contiguous frame ranges per thread: results do not depend on the thread count. */
+static int rpnn_parallel(const rpnn_job *job, size_t n_frames, int n_threads)
+{
+    rpnn_job jobs[RPNN_MAX_THREADS];
+    size_t t, nt = n_threads < 1 ? 1 : (size_t)n_threads;
+    int status = 0;
+#ifdef RPNN_THREADS
+    pthread_t tid[RPNN_MAX_THREADS];
+    int started[RPNN_MAX_THREADS];
+#endif
+    if (nt > RPNN_MAX_THREADS)
+        nt = RPNN_MAX_THREADS;
+    if (nt > n_frames)
+        nt = n_frames;
+    if (nt == 0)
+        return 0;
+    for (t = 0; t < nt; ++t) {
+        jobs[t] = *job;
+        jobs[t].f0 = n_frames / nt * t + (t < n_frames % nt ? t : n_frames % nt);
+        jobs[t].f1 = jobs[t].f0 + n_frames / nt + (t < n_frames % nt);
+        jobs[t].status = 0;
+    }
+#ifdef RPNN_THREADS
+    for (t = 1; t < nt; ++t)
+        started[t] = pthread_create(&tid[t], NULL, rpnn_thread, &jobs[t]) == 0;
+    jobs[0].work(&jobs[0]);
+    for (t = 1; t < nt; ++t) {
+        if (started[t])
+            pthread_join(tid[t], NULL);
+        else
+            jobs[t].work(&jobs[t]);
+    }
+#else
+    for (t = 0; t < nt; ++t)
+        jobs[t].work(&jobs[t]);
+#endif
+    for (t = 0; t < nt; ++t)
+        if (jobs[t].status != 0 && status == 0)
+            status = jobs[t].status;
+    return status;
+}
+"""
+
+
+def emit_c(module: ModuleOp, function: str | None = None) -> tuple[str, str]:
+    """(header, source) of the C reference of `function`: its FPGA part and, when the host
+    ops allow (`c_host.plan`), the whole network."""
+    graph = extract(module, function)
+    em = _Emitter(graph)
+    em.emit()
+    in_names = _port_names(len(graph.inputs), "input")
+    out_names = _port_names(len(graph.outputs), "output")
+    in_types = [em.ctype(i) for i in graph.inputs]
+    out_types = [em.ctype(i) for i in graph.outputs]
+    params = [f"const {t} *{n}" for t, n in zip(in_types, in_names, strict=True)]
+    params += [f"{t} *{n}" for t, n in zip(out_types, out_names, strict=True)]
+    host = c_host.plan(module, function, in_types, out_types)
+    prototypes = ["int rpnn_kernel_level(void)",
+                  f"int rpnn_forward({', '.join(params)}, size_t n_frames)",
+                  f"int rpnn_forward_mt({', '.join(params)}, size_t n_frames, int n_threads)"]
+    if isinstance(host, HostCode):
+        f32_params = [f"const {p.ctype} *{n}" for p, n in zip(
+            host.inputs, _port_names(len(host.inputs), "input"), strict=True)]
+        f32_params += [f"{p.ctype} *{n}" for p, n in zip(
+            host.outputs, _port_names(len(host.outputs), "output"), strict=True)]
+        prototypes.append(f"int rpnn_forward_f32({', '.join(f32_params)}, size_t n_frames, "
+                          "int n_threads)")
+    header = _header(graph, em, prototypes, host)
+
+    # ---- buffers and the FPGA part's block loop ----
     input_set = set(graph.inputs)
     buffered = [node_out for node in graph.nodes for node_out in node.outputs
                 if em.root(node_out) == node_out and node_out not in input_set]
@@ -569,19 +861,16 @@ extern "C" {{
         size = block * s.elems * np.dtype(em.ctype(sid).removesuffix("_t")).itemsize
         offsets.append((sid, total))
         total += (size + 63) // 64 * 64
-    lines = [f"{prototype}", "{", "    size_t f0, n;", "    unsigned char *arena;"]
+    fpga_params = ", ".join(params)
+    lines = [f"/* The FPGA part on n_frames frames, in blocks of {block}, with `arena` of "
+             f"RPNN_ARENA bytes. */",
+             f"#define RPNN_ARENA {max(total, 64)}",
+             f"#define RPNN_BLOCK {block}",
+             f"static void rpnn_fpga(unsigned char *arena, {fpga_params}, size_t n_frames, "
+             "int level)",
+             "{", "    size_t f0, n;"]
     for sid, _ in offsets:
         lines.append(f"    {em.ctype(sid)} *b{sid};")
-    checks = " || ".join(f"!{n}" for n in in_names + out_names)
-    lines += [
-        "    if (n_frames == 0)",
-        "        return 0;",
-        f"    if ({checks})",
-        "        return -1;",
-        f"    arena = (unsigned char *)malloc({max(total, 64)});",
-        "    if (!arena)",
-        "        return -1;",
-    ]
     for sid, off in offsets:
         lines.append(f"    b{sid} = ({em.ctype(sid)} *)(void *)(arena + {off});")
     lines += [
@@ -596,21 +885,322 @@ extern "C" {{
         elems = graph.streams[sid].elems
         lines.append(f"        memcpy({pname} + f0 * {elems}, {em.buf(sid)}, "
                      f"n * {elems} * sizeof *{pname});")
-    lines += ["    }", "    free(arena);", "    return 0;", "}"]
+    lines.insert(lines.index("    size_t f0, n;") + 1, "    (void)arena;\n    (void)level;")
+    lines += ["    }", "}", ""]
+    lines += _integer_entry(graph, in_names, out_names, in_types, out_types, params)
+    if isinstance(host, HostCode):
+        lines += _f32_entry(graph, host, in_types, out_types, prototypes[-1])
 
+    ports = max(1, len(graph.inputs), len(graph.outputs))
+    if isinstance(host, HostCode):
+        ports = max(ports, len(host.inputs), len(host.outputs))
     parts = [
         "/* Generated by rpnn-opt -t rpnn-c (see rpnn.h and docs/backends.md). */\n"
-        f'#include "{HEADER_NAME}"\n\n#include <stdlib.h>\n#include <string.h>\n\n'
+        "#if !defined(_POSIX_C_SOURCE)\n#define _POSIX_C_SOURCE 200809L\n#endif\n"
+        "#if defined(__clang__)\n#pragma STDC FP_CONTRACT OFF\n#endif\n"
+        f'#include "{HEADER_NAME}"\n\n#include <stdlib.h>\n#include <string.h>\n'
+        + ("#include <float.h>\n#include <math.h>\n" if isinstance(host, HostCode) else "")
+        + "\n"
+        f"#define RPNN_JOB_PORTS {ports}\n" + THREADS_BLOCK + "\n" + ISA_BLOCK + "\n"
     ]
     if em.uses_popcount:
         parts.append(_popcount_block() + "\n")
     parts += [d + "\n" for d in em.data]
     parts += [f + "\n" for f in em.funcs]
+    if isinstance(host, HostCode):
+        parts += [d + "\n" for d in host.data]
     parts.append("\n".join(lines) + "\n")
     return header, "".join(parts)
+
+
+def _integer_entry(graph: Graph, in_names: list[str], out_names: list[str],
+                   in_types: list[str], out_types: list[str], params: list[str]) -> list[str]:
+    """rpnn_forward / rpnn_forward_mt: the FPGA part, frames split over threads."""
+    slices = [f"({t} *)job->out[{k}] + job->f0 * {graph.streams[sid].elems}"
+              for k, (t, sid) in enumerate(zip(out_types, graph.outputs, strict=True))]
+    args = [f"(const {t} *)job->in[{k}] + job->f0 * {graph.streams[sid].elems}"
+            for k, (t, sid) in enumerate(zip(in_types, graph.inputs, strict=True))] + slices
+    names = in_names + out_names
+    checks = " || ".join(f"!{n}" for n in names)
+    lines = [
+        "static void rpnn_fpga_job(rpnn_job *job)",
+        "{",
+        "    unsigned char *arena = (unsigned char *)malloc(RPNN_ARENA);",
+        "    if (!arena) {",
+        "        job->status = -1;",
+        "        return;",
+        "    }",
+        f"    rpnn_fpga(arena, {', '.join(args)}, job->f1 - job->f0, job->level);",
+        "    free(arena);",
+        "}",
+        "",
+        f"int rpnn_forward_mt({', '.join(params)}, size_t n_frames, int n_threads)",
+        "{",
+        "    rpnn_job job;",
+        "    if (n_frames == 0)",
+        "        return 0;",
+        f"    if ({checks})",
+        "        return -1;",
+        "    memset(&job, 0, sizeof job);",
+        "    job.work = rpnn_fpga_job;",
+        "    job.level = rpnn_kernel_level();",
+    ]
+    lines += [f"    job.in[{k}] = {n};" for k, n in enumerate(in_names)]
+    lines += [f"    job.out[{k}] = {n};" for k, n in enumerate(out_names)]
+    lines += ["    return rpnn_parallel(&job, n_frames, n_threads);", "}", "",
+              f"int rpnn_forward({', '.join(params)}, size_t n_frames)", "{",
+              f"    return rpnn_forward_mt({', '.join(names)}, n_frames, 1);", "}", ""]
+    return lines
+
+
+def _f32_entry(graph: Graph, host: HostCode, in_types: list[str], out_types: list[str],
+               prototype: str) -> list[str]:
+    """rpnn_forward_f32: per block of frames, the host code before the FPGA on each frame,
+    the FPGA part on the block, the host code after it on each frame."""
+    args = [f"const {p.ctype} *a{k}" for k, p in enumerate(host.inputs)]
+    ports_in = [f"{t} *p{k}" for k, t in enumerate(in_types)]
+    ports_out = [f"const {t} *q{k}" for k, t in enumerate(out_types)]
+    results = [f"{p.ctype} *o{k}" for k, p in enumerate(host.outputs)]
+
+    lines = []
+    for what, params, body, status in (
+            ("pre", args + ports_in, host.pre, True),
+            ("post", args + ports_out + results, host.post, False)):
+        lines += [f"static {'int' if status else 'void'} rpnn_{what}("
+                  f"{', '.join(params + ['double *hd', 'int64_t *hi'])})", "{",
+                  "    size_t i, r;", "    int nan = 0;",
+                  "    (void)i;", "    (void)r;", "    (void)hd;", "    (void)hi;",
+                  "    (void)nan;"]
+        lines += [f"    (void){p.split('*')[-1]};" for p in params]
+        lines += [f"    {statement}" for statement in body]
+        lines += (["    return 0;"] if status else []) + ["}", ""]
+    block_in = [graph.streams[s].elems for s in graph.inputs]
+    block_out = [graph.streams[s].elems for s in graph.outputs]
+    sizes = [f"RPNN_BLOCK * {e} * sizeof({t})" for e, t in zip(
+        block_in + block_out, in_types + out_types, strict=True)]
+    lines += ["static void rpnn_f32_job(rpnn_job *job)", "{",
+              "    size_t f, f0, n, k;",
+              f"    size_t sizes[{len(sizes)}] = {{{', '.join(sizes)}}};",
+              f"    size_t total = RPNN_ARENA + {max(host.doubles, 1)} * sizeof(double) + "
+              f"{max(host.ints, 1)} * sizeof(int64_t);",
+              "    unsigned char *mem, *at;"]
+    lines += [f"    {t} *p{k};" for k, t in enumerate(in_types)]
+    lines += [f"    {t} *q{k};" for k, t in enumerate(out_types)]
+    lines += ["    double *hd;", "    int64_t *hi;",
+              f"    for (k = 0; k < {len(sizes)}; ++k)",
+              "        total += (sizes[k] + 63) / 64 * 64;",
+              "    mem = (unsigned char *)malloc(total);",
+              "    if (!mem) {", "        job->status = -1;", "        return;", "    }",
+              "    at = mem + RPNN_ARENA;"]
+    for k, t in enumerate(in_types):
+        lines += [f"    p{k} = ({t} *)(void *)at;", f"    at += (sizes[{k}] + 63) / 64 * 64;"]
+    for k, t in enumerate(out_types):
+        j = len(in_types) + k
+        lines += [f"    q{k} = ({t} *)(void *)at;", f"    at += (sizes[{j}] + 63) / 64 * 64;"]
+    lines += ["    hd = (double *)(void *)at;",
+              f"    hi = (int64_t *)(void *)(at + {max(host.doubles, 1)} * sizeof(double));",
+              "    for (f0 = job->f0; f0 < job->f1; f0 += RPNN_BLOCK) {",
+              "        n = job->f1 - f0 < RPNN_BLOCK ? job->f1 - f0 : RPNN_BLOCK;",
+              "        for (f = 0; f < n; ++f) {"]
+    frame_args = [f"(const {p.ctype} *)job->in[{k}] + (f0 + f) * {p.elems}"
+                  for k, p in enumerate(host.inputs)]
+    pre_args = frame_args + [f"p{k} + f * {e}" for k, e in enumerate(block_in)]
+    lines += [f"            int status = rpnn_pre({', '.join(pre_args + ['hd', 'hi'])});",
+              "            if (status != 0) {", "                job->status = status;",
+              "                free(mem);", "                return;", "            }",
+              "        }",
+              f"        rpnn_fpga(mem, {', '.join([f'p{k}' for k in range(len(in_types))] + [f'q{k}' for k in range(len(out_types))])}, n, job->level);",  # noqa: E501
+              "        for (f = 0; f < n; ++f)"]
+    post_args = frame_args + [f"q{k} + f * {e}" for k, e in enumerate(block_out)]
+    post_args += [f"({p.ctype} *)job->out[{k}] + (f0 + f) * {p.elems}"
+                  for k, p in enumerate(host.outputs)]
+    lines += [f"            rpnn_post({', '.join(post_args + ['hd', 'hi'])});", "    }",
+              "    free(mem);", "}", ""]
+    out_names = _port_names(len(host.outputs), "output")
+    in_names = _port_names(len(host.inputs), "input")
+    checks = " || ".join(f"!{n}" for n in in_names + out_names)
+    lines += [prototype, "{", "    rpnn_job job;", "    if (n_frames == 0)",
+              "        return 0;", f"    if ({checks})", "        return -1;",
+              "    memset(&job, 0, sizeof job);", "    job.work = rpnn_f32_job;",
+              "    job.level = rpnn_kernel_level();"]
+    lines += [f"    job.in[{k}] = {n};" for k, n in enumerate(in_names)]
+    lines += [f"    job.out[{k}] = {n};" for k, n in enumerate(out_names)]
+    lines += ["    return rpnn_parallel(&job, n_frames, n_threads);", "}"]
+    return lines
 
 
 def port_types(module: ModuleOp, function: str | None = None) -> tuple[list[Stream], list[Stream]]:
     """The streams of the entry point's inputs and outputs (for callers such as c_runner)."""
     graph = extract(module, function)
     return ([graph.streams[i] for i in graph.inputs], [graph.streams[i] for i in graph.outputs])
+
+
+MAIN_NAME = "main.c"
+MAKEFILE_NAME = "Makefile"
+
+
+def _port_table(name: str, ports: list[tuple[str, int]]) -> str:
+    """A static table of (element size, elements per frame) of each port."""
+    rows = ", ".join(f"{{sizeof({ctype}), {elems}}}" for ctype, elems in ports) or "{0, 0}"
+    return f"static const rpnn_port {name}[] = {{{rows}}};\n"
+
+
+def _entry_call(function: str, ins: list[tuple[str, int]], outs: list[tuple[str, int]],
+                threads: bool) -> str:
+    args = [f"(const {t} *)data[{k}]" for k, (t, _) in enumerate(ins)]
+    args += [f"({t} *)data[{len(ins) + k}]" for k, (t, _) in enumerate(outs)]
+    return f"{function}({', '.join(args)}, frames{', threads' if threads else ''})"
+
+
+def emit_main(module: ModuleOp, function: str | None = None) -> tuple[str, str]:
+    """(main.c, Makefile): a command-line program running the C reference on files of frames.
+
+        rpnn_main [-p] [-t THREADS] [-r REPEATS] IN... OUT...
+
+    Files hold raw native-endian frames one after the other: by default the whole network's
+    arguments and results (float for f32 tensors, int64_t for integers), with `-p` (or when
+    there is no rpnn_forward_f32) the FPGA part's ports (their C element types). `-r` repeats
+    the call and prints frames/s to stderr.
+    """
+    graph = extract(module, function)
+    em = _Emitter(graph)
+    fpga_in = [(em.ctype(i), graph.streams[i].elems) for i in graph.inputs]
+    fpga_out = [(em.ctype(i), graph.streams[i].elems) for i in graph.outputs]
+    host = c_host.plan(module, function, [t for t, _ in fpga_in], [t for t, _ in fpga_out])
+    whole = isinstance(host, HostCode)
+    f32_in = [(p.ctype, p.elems) for p in host.inputs] if whole else fpga_in
+    f32_out = [(p.ctype, p.elems) for p in host.outputs] if whole else fpga_out
+    whole_call = _entry_call("rpnn_forward_f32" if whole else "rpnn_forward_mt", f32_in,
+                             f32_out, True)
+    main = f"""\
+/* Generated by rpnn-opt -t rpnn-c: runs the C reference on files of frames.
+ *   rpnn_main [-p] [-t THREADS] [-r REPEATS] IN... OUT...
+ * Files hold raw native-endian frames back to back: the whole network's arguments and results
+ * (float for f32 tensors, int64_t for integers), or with -p the FPGA part's ports (their C
+ * element types, see rpnn.h). -t splits the frames over threads, -r repeats the call and
+ * prints frames/s to stderr. Exit status: 0, 1 on bad usage or files, 2 if the call fails. */
+#if !defined(_POSIX_C_SOURCE)
+#define _POSIX_C_SOURCE 200809L
+#endif
+#include "rpnn.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct {{
+    size_t size, elems;
+}} rpnn_port;
+
+{_port_table("whole_in", f32_in)}{_port_table("whole_out", f32_out)}\
+{_port_table("fpga_in", fpga_in)}{_port_table("fpga_out", fpga_out)}
+static int fail(const char *what, const char *name)
+{{
+    fprintf(stderr, "rpnn_main: %s%s%s\\n", what, name ? ": " : "", name ? name : "");
+    return 1;
+}}
+
+static double now(void)
+{{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}}
+
+static int call(int fpga, void **data, size_t frames, int threads)
+{{
+    if (fpga)
+        return {_entry_call("rpnn_forward_mt", fpga_in, fpga_out, True)};
+    return {whole_call};
+}}
+
+int main(int argc, char **argv)
+{{
+    int fpga = {0 if whole else 1}, threads = 1, repeats = 0, a = 1, k, status = 0;
+    size_t n_in, n_out, frames = 0;
+    const rpnn_port *in, *out;
+    void *data[{len(f32_in) + len(f32_out) + len(fpga_in) + len(fpga_out)}];
+    for (; a < argc && argv[a][0] == '-'; ++a) {{
+        if (!strcmp(argv[a], "-p"))
+            fpga = 1;
+        else if (!strcmp(argv[a], "-t") && a + 1 < argc)
+            threads = atoi(argv[++a]);
+        else if (!strcmp(argv[a], "-r") && a + 1 < argc)
+            repeats = atoi(argv[++a]);
+        else
+            return fail("unknown option (usage: rpnn_main [-p] [-t THREADS] [-r REPEATS] "
+                        "IN... OUT...)", argv[a]);
+    }}
+    in = fpga ? fpga_in : whole_in;
+    out = fpga ? fpga_out : whole_out;
+    n_in = fpga ? {len(fpga_in)} : {len(f32_in)};
+    n_out = fpga ? {len(fpga_out)} : {len(f32_out)};
+    if ((size_t)(argc - a) != n_in + n_out)
+        return fail("wrong number of files (inputs then outputs)", NULL);
+    for (k = 0; (size_t)k < n_in; ++k) {{
+        FILE *f = fopen(argv[a + k], "rb");
+        long bytes;
+        size_t frame = in[k].size * in[k].elems, n;
+        if (!f || fseek(f, 0, SEEK_END) != 0 || (bytes = ftell(f)) < 0 ||
+            fseek(f, 0, SEEK_SET) != 0)
+            return fail("cannot read", argv[a + k]);
+        n = (size_t)bytes / frame;
+        if ((size_t)bytes % frame != 0 || (k > 0 && n != frames))
+            return fail("file size is not a whole number of frames (or differs)", argv[a + k]);
+        frames = n;
+        data[k] = malloc(bytes ? (size_t)bytes : 1);
+        if (!data[k] || fread(data[k], 1, (size_t)bytes, f) != (size_t)bytes)
+            return fail("cannot read", argv[a + k]);
+        fclose(f);
+    }}
+    for (k = 0; (size_t)k < n_out; ++k) {{
+        data[n_in + k] = malloc(frames * out[k].size * out[k].elems + 1);
+        if (!data[n_in + k])
+            return fail("out of memory", NULL);
+    }}
+    if (call(fpga, data, frames, threads) != 0)
+        status = 2;
+    if (repeats > 0 && status == 0) {{
+        double best = 0.0;
+        for (k = 0; k < repeats; ++k) {{
+            double t0 = now(), rate;
+            call(fpga, data, frames, threads);
+            rate = (double)frames / (now() - t0);
+            best = rate > best ? rate : best;
+        }}
+        fprintf(stderr, "%.1f frames/s (best of %d, %d thread%s)\\n", best, repeats,
+                threads, threads == 1 ? "" : "s");
+    }}
+    for (k = 0; (size_t)k < n_out && status == 0; ++k) {{
+        FILE *f = fopen(argv[a + (int)n_in + k], "wb");
+        size_t bytes = frames * out[k].size * out[k].elems;
+        if (!f || fwrite(data[n_in + k], 1, bytes, f) != bytes || fclose(f) != 0)
+            return fail("cannot write", argv[a + (int)n_in + k]);
+    }}
+    for (k = 0; (size_t)k < n_in + n_out; ++k)
+        free(data[k]);
+    return status;
+}}
+"""
+    makefile = """\
+# Generated by rpnn-opt -t rpnn-c. `make` builds rpnn_main (see main.c), `make librpnn.so`
+# the shared library. Plain CFLAGS work everywhere (the kernels choose their instruction set
+# at run time); RPNN_FLAGS are needed: threads, and float arithmetic exactly as written.
+CC ?= cc
+CFLAGS ?= -O2
+RPNN_FLAGS = -std=c99 -pthread -ffp-contract=off
+LDLIBS = -lm
+
+rpnn_main: main.c rpnn.c rpnn.h
+\t$(CC) $(RPNN_FLAGS) $(CFLAGS) main.c rpnn.c -o $@ $(LDFLAGS) $(LDLIBS)
+
+librpnn.so: rpnn.c rpnn.h
+\t$(CC) $(RPNN_FLAGS) $(CFLAGS) -shared -fPIC rpnn.c -o $@ $(LDFLAGS) $(LDLIBS)
+
+clean:
+\trm -f rpnn_main librpnn.so
+
+.PHONY: clean
+"""
+    return main, makefile

@@ -1,11 +1,15 @@
 """Compile the C reference of a module and call it from Python (ctypes).
 
     net = CReference.build(module)            # cc -O2 -shared -fPIC into a temp dir
-    (labels,) = net.run([frames])              # numpy in, numpy out
+    (labels,) = net.run([frames])              # the FPGA part: integer frames in and out
+    (logits,) = net.forward([images])          # the whole network (rpnn_forward_f32)
     net.close()                                # or: with CReference.build(module) as net:
 
-Inputs are integer arrays `[N, *shape]` of each FPGA input (the stream shapes, channels last);
-outputs come back as arrays of the interface element types (int8 for bipolar, -1/+1).
+`run` takes integer arrays `[N, *shape]` of each FPGA input (the stream shapes, channels last)
+and returns arrays of the interface element types (int8 for bipolar, -1/+1). `forward` takes
+the function's own arguments (float32 for f32 tensors, [N, *shape[1:]]) and returns its results
+as `rpnn_ir.run` does (float32 for f32, int64 for integers), with no Python in between. Both
+take `threads` (frames split over that many threads; same results).
 """
 
 from __future__ import annotations
@@ -21,15 +25,19 @@ from pathlib import Path
 import numpy as np
 from xdsl.dialects.builtin import ModuleOp
 
-from rpnn_ir import dtypes
-from rpnn_ir.backends import c_reference
-from rpnn_ir.backends.dataflow import Stream, numpy_dtype
+from rpnn_ir import dtypes, interp
+from rpnn_ir.backends import c_host, c_reference
+from rpnn_ir.backends.dataflow import Stream, c_int_type, extract, numpy_dtype
 
 DEFAULT_FLAGS = ("-O2",)
 SANITIZE_FLAGS = ("-O1", "-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
                   "-fno-omit-frame-pointer")
 WARNING_FLAGS = ("-std=c99", "-Wall", "-Wextra", "-pedantic")
 """Always on; the tests add -Werror (the generated code compiles without any warning)."""
+REQUIRED_FLAGS = ("-pthread", "-ffp-contract=off")
+"""Threads, and float operations exactly as written (no fused multiply-add): the host code
+must round like the interpreter."""
+LIBRARIES = ("-lm",)
 
 
 class CompileError(RuntimeError):
@@ -47,8 +55,8 @@ def compiler() -> str:
 def compile_shared(source_dir: Path, library: Path, flags: Sequence[str] = DEFAULT_FLAGS,
                    extra: Sequence[str] = ()) -> None:
     """cc <flags> -shared -fPIC rpnn.c -o library."""
-    command = [compiler(), *WARNING_FLAGS, *flags, *extra, "-shared", "-fPIC",
-               str(source_dir / c_reference.SOURCE_NAME), "-o", str(library)]
+    command = [compiler(), *WARNING_FLAGS, *REQUIRED_FLAGS, *flags, *extra, "-shared", "-fPIC",
+               str(source_dir / c_reference.SOURCE_NAME), "-o", str(library), *LIBRARIES]
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
         raise CompileError(f"{' '.join(command)}\n{result.stdout}{result.stderr}")
@@ -64,9 +72,15 @@ class CReference:
         self.outputs = outputs
         self._workdir = workdir
         self._lib = ctypes.CDLL(str(library))
-        self._fn = self._lib.rpnn_forward
+        self._fn = self._lib.rpnn_forward_mt
         self._fn.restype = ctypes.c_int
-        self._fn.argtypes = [ctypes.c_void_p] * (len(inputs) + len(outputs)) + [ctypes.c_size_t]
+        self._fn.argtypes = [ctypes.c_void_p] * (len(inputs) + len(outputs)) + [
+            ctypes.c_size_t, ctypes.c_int]
+        self._f32 = getattr(self._lib, "rpnn_forward_f32", None)
+        self.host: c_host.HostCode | None = None  # set by `build` with rpnn_forward_f32
+        self.unsupported = "not built from a module"
+        self._arg_shapes: list[tuple[int, ...]] = []
+        self._result_shapes: list[tuple[int, ...]] = []
 
     @classmethod
     def build(cls, module: ModuleOp, function: str | None = None,
@@ -90,9 +104,54 @@ class CReference:
             if workdir is not None:
                 workdir.cleanup()
             raise
-        return cls(library, inputs, outputs, workdir)
+        net = cls(library, inputs, outputs, workdir)
+        graph = extract(module, function)
+        host = c_host.plan(module, function, [c_int_type(graph.streams[i].element_type)
+                                              for i in graph.inputs],
+                           [c_int_type(graph.streams[i].element_type) for i in graph.outputs])
+        if isinstance(host, c_host.HostCode) and net._f32 is not None:
+            net.host = host
+            net._f32.restype = ctypes.c_int
+            net._f32.argtypes = [ctypes.c_void_p] * (len(host.inputs) + len(host.outputs)) + [
+                ctypes.c_size_t, ctypes.c_int]
+            net._arg_shapes = [tuple(a.type.get_shape())[1:]
+                               for a in interp.find_function(module, function).body.block.args]
+            net._result_shapes = [tuple(r.get_shape())[1:] for r in
+                                  interp.find_function(module, function).function_type.outputs]
+        else:
+            net.unsupported = host if isinstance(host, str) else "not compiled"
+        return net
 
-    def run(self, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
+    def forward(self, inputs: Sequence[np.ndarray], threads: int = 1) -> list[np.ndarray]:
+        """The whole network in C (`rpnn_forward_f32`): the function's arguments in, its
+        results out, like `rpnn_ir.run` but without the interpreter."""
+        if self.host is None:
+            raise RuntimeError(f"no whole-network entry point: {self.unsupported}")
+        if len(inputs) != len(self.host.inputs):
+            raise ValueError(f"expected {len(self.host.inputs)} inputs, got {len(inputs)}")
+        arrays = []
+        for k, (array, port, shape) in enumerate(zip(inputs, self.host.inputs,
+                                                     self._arg_shapes, strict=True)):
+            array = np.asarray(array)
+            if array.shape[1:] != shape or array.ndim == 0:
+                raise ValueError(f"input {k} has shape {list(array.shape)}, expected "
+                                 f"[N, {', '.join(map(str, shape))}]")
+            dtype = np.float32 if port.ctype == "float" else np.int64
+            arrays.append(np.ascontiguousarray(array, dtype=dtype))
+        frames = arrays[0].shape[0]
+        if any(a.shape[0] != frames for a in arrays):
+            raise ValueError("all inputs need the same number of frames")
+        outputs = [np.empty((frames, *shape), dtype=np.float32 if port.ctype == "float"
+                            else np.int64)
+                   for port, shape in zip(self.host.outputs, self._result_shapes, strict=True)]
+        pointers = [a.ctypes.data for a in arrays] + [o.ctypes.data for o in outputs]
+        status = self._f32(*pointers, frames, threads)
+        if status != 0:
+            reason = "an input holds NaN" if status == -2 else "out of memory"
+            raise RuntimeError(f"rpnn_forward_f32 returned {status} ({reason})")
+        return outputs
+
+    def run(self, inputs: Sequence[np.ndarray], threads: int = 1) -> list[np.ndarray]:
         """One array `[N, *shape]` per input; returns one array per output."""
         if len(inputs) != len(self.inputs):
             raise ValueError(f"expected {len(self.inputs)} inputs, got {len(inputs)}")
@@ -115,10 +174,15 @@ class CReference:
         outputs = [np.empty((frames, *s.shape), dtype=numpy_dtype(s.element_type))
                    for s in self.outputs]
         pointers = [a.ctypes.data for a in arrays] + [o.ctypes.data for o in outputs]
-        status = self._fn(*pointers, frames)
+        status = self._fn(*pointers, frames, threads)
         if status != 0:
             raise RuntimeError(f"rpnn_forward returned {status}")
         return outputs
+
+    def kernel_level(self) -> int:
+        """The kernel level the next call uses: 0 portable, 1 AVX2, 2 AVX-512 (the CPU's, capped
+        by $RPNN_ISA)."""
+        return int(self._lib.rpnn_kernel_level())
 
     def close(self) -> None:
         if self._workdir is not None:
@@ -132,55 +196,66 @@ class CReference:
         self.close()
 
 
-def run_executable(module: ModuleOp, inputs: Sequence[np.ndarray], workdir: Path,
-                   flags: Sequence[str] = SANITIZE_FLAGS,
-                   function: str | None = None) -> list[np.ndarray]:
-    """Compile the C reference with a small main() into an executable and run it.
-
-    Used for sanitizer builds (AddressSanitizer cannot be loaded into Python with ctypes):
-    inputs and outputs go through raw binary files.
-    """
+def build_executable(module: ModuleOp, workdir: Path, flags: Sequence[str] = SANITIZE_FLAGS,
+                     function: str | None = None) -> Path:
+    """Write the C reference with its generated main.c into `workdir` and build `rpnn_main`."""
     header, source = c_reference.emit_c(module, function)
-    in_streams, out_streams = c_reference.port_types(module, function)
+    main, makefile = c_reference.emit_main(module, function)
     c_reference.write_files(workdir, {c_reference.HEADER_NAME: header,
-                                      c_reference.SOURCE_NAME: source})
-    frames = int(np.asarray(inputs[0]).shape[0])
-    lines = ['#include "rpnn.h"', "#include <stdio.h>", "#include <stdlib.h>", "",
-             "int main(void)", "{"]
-    names = []
-    for k, s in enumerate(in_streams):
-        ct = c_reference.c_int_type(s.element_type)
-        names.append(f"i{k}")
-        lines += [f"    {ct} *i{k} = malloc({frames * s.elems} * sizeof *i{k});",
-                  f'    FILE *fi{k} = fopen("in{k}.bin", "rb");',
-                  f"    if (!i{k} || !fi{k} || fread(i{k}, sizeof *i{k}, {frames * s.elems}, "
-                  f"fi{k}) != {frames * s.elems}) return 2;",
-                  f"    fclose(fi{k});"]
-        np.ascontiguousarray(inputs[k], dtype=numpy_dtype(s.element_type)).tofile(
-            workdir / f"in{k}.bin")
-    for k, s in enumerate(out_streams):
-        ct = c_reference.c_int_type(s.element_type)
-        names.append(f"o{k}")
-        lines.append(f"    {ct} *o{k} = malloc({frames * s.elems} * sizeof *o{k});")
-    lines.append(f"    if (rpnn_forward({', '.join(names)}, {frames}) != 0) return 3;")
-    for k, s in enumerate(out_streams):
-        lines += [f'    FILE *fo{k} = fopen("out{k}.bin", "wb");',
-                  f"    fwrite(o{k}, sizeof *o{k}, {frames * s.elems}, fo{k});",
-                  f"    fclose(fo{k});", f"    free(o{k});"]
-    for k in range(len(in_streams)):
-        lines.append(f"    free(i{k});")
-    lines += ["    return 0;", "}"]
-    (workdir / "main.c").write_text("\n".join(lines) + "\n")
+                                      c_reference.SOURCE_NAME: source,
+                                      c_reference.MAIN_NAME: main,
+                                      c_reference.MAKEFILE_NAME: makefile})
     exe = workdir / "rpnn_main"
-    command = [compiler(), *WARNING_FLAGS, *flags, str(workdir / c_reference.SOURCE_NAME),
-               str(workdir / "main.c"), "-o", str(exe)]
+    command = [compiler(), *WARNING_FLAGS, *REQUIRED_FLAGS, *flags,
+               str(workdir / c_reference.SOURCE_NAME), str(workdir / c_reference.MAIN_NAME),
+               "-o", str(exe), *LIBRARIES]
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
         raise CompileError(f"{' '.join(command)}\n{result.stdout}{result.stderr}")
-    env = dict(os.environ, ASAN_OPTIONS="detect_leaks=1:abort_on_error=0",
-               UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1")
-    run = subprocess.run([str(exe)], cwd=workdir, capture_output=True, text=True, env=env)
+    return exe
+
+
+def run_built(exe: Path, module: ModuleOp, inputs: Sequence[np.ndarray],
+              function: str | None = None, whole: bool = False, threads: int = 1,
+              env: dict[str, str] | None = None) -> list[np.ndarray]:
+    """Run an executable of `build_executable` on `inputs` through raw binary files.
+
+    `whole`: the whole network (`rpnn_forward_f32`; the function's arguments and results),
+    else the FPGA part's ports. `env` adds environment variables (e.g. RPNN_ISA=portable to
+    force a kernel level). Anything on stderr (a sanitizer report) is a failure.
+    """
+    if whole:
+        func_op = interp.find_function(module, function)
+        in_dtypes = [np.float32 if dtypes.is_float(a.type.element_type) else np.int64
+                     for a in func_op.body.block.args]
+        out_specs = [(np.float32 if dtypes.is_float(r.element_type) else np.int64,
+                      tuple(r.get_shape())[1:]) for r in func_op.function_type.outputs]
+    else:
+        in_streams, out_streams = c_reference.port_types(module, function)
+        in_dtypes = [numpy_dtype(s.element_type) for s in in_streams]
+        out_specs = [(numpy_dtype(s.element_type), s.shape) for s in out_streams]
+    workdir = exe.parent
+    frames = int(np.asarray(inputs[0]).shape[0])
+    files = []
+    for k, (array, dtype) in enumerate(zip(inputs, in_dtypes, strict=True)):
+        np.ascontiguousarray(array, dtype=dtype).tofile(workdir / f"in{k}.bin")
+        files.append(f"in{k}.bin")
+    files += [f"out{k}.bin" for k in range(len(out_specs))]
+    run_env = dict(os.environ, ASAN_OPTIONS="detect_leaks=1:abort_on_error=0",
+                   UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1", **(env or {}))
+    run = subprocess.run([str(exe), *([] if whole else ["-p"]), "-t", str(threads), *files],
+                         cwd=workdir, capture_output=True, text=True, env=run_env)
     if run.returncode != 0 or run.stderr.strip():
         raise RuntimeError(f"sanitized run failed ({run.returncode}):\n{run.stderr}")
-    return [np.fromfile(workdir / f"out{k}.bin", dtype=numpy_dtype(s.element_type))
-            .reshape(frames, *s.shape) for k, s in enumerate(out_streams)]
+    return [np.fromfile(workdir / f"out{k}.bin", dtype=dtype).reshape(frames, *shape)
+            for k, (dtype, shape) in enumerate(out_specs)]
+
+
+def run_executable(module: ModuleOp, inputs: Sequence[np.ndarray], workdir: Path,
+                   flags: Sequence[str] = SANITIZE_FLAGS, function: str | None = None,
+                   whole: bool = False, threads: int = 1,
+                   env: dict[str, str] | None = None) -> list[np.ndarray]:
+    """`build_executable` then `run_built`: used for sanitizer builds (AddressSanitizer
+    cannot be loaded into Python with ctypes)."""
+    exe = build_executable(module, workdir, flags, function)
+    return run_built(exe, module, inputs, function, whole, threads, env)

@@ -518,20 +518,39 @@ def solve(problem: FoldProblem, max_cycles: int, objective: Objective, *,
             new_frontier.append(g)
         buckets: dict[tuple[int, ...], list[tuple[np.ndarray, np.ndarray]]] = defaultdict(list)
         keys = list(states)
+        # All configs of the group at once, per state: their resources plus the incoming edges'
+        # (one row per config, cached per source word), then per output word (configs in
+        # order, so buckets hold the same points in the same order as a loop over configs).
+        cis = np.array([ci for ci, _ in feasible_configs[g]], dtype=np.int64)
+        base = np.array([c.res for _, c in feasible_configs[g]], dtype=np.int64)
+        by_word: dict[int, list[int]] = defaultdict(list)
+        for row, (_, c) in enumerate(feasible_configs[g]):
+            by_word[c.out_word].append(row)
+        word_rows = [(w, np.array(rows)) for w, rows in by_word.items()]
+        edge_rows: dict[tuple[int, int], np.ndarray] = {}
         for si, key in enumerate(keys):
             points, _ = states[key]
             words = dict(zip(frontier, key, strict=True))
-            for ci, c in feasible_configs[g]:
-                add = np.asarray(c.res, dtype=np.int64)
-                for ei in preds[g]:
-                    e = edges[ei]
-                    add = add + problem.edge_cost(ei, words[e.src], c.in_words[e.dst_input])
-                new_key = tuple(c.out_word if p == g else words[p] for p in new_frontier)
-                back = np.empty((len(points), 3), dtype=np.int64)
+            add = base
+            for ei in preds[g]:
+                e = edges[ei]
+                cached = edge_rows.get((ei, words[e.src]))
+                if cached is None:
+                    cached = np.array([problem.edge_cost(ei, words[e.src],
+                                                         c.in_words[e.dst_input])
+                                       for _, c in feasible_configs[g]], dtype=np.int64)
+                    edge_rows[(ei, words[e.src])] = cached
+                add = add + cached
+            npts = len(points)
+            for out_word, rows in ([(None, np.arange(len(cis)))] if g not in new_frontier
+                                   else word_rows):
+                new_key = tuple(out_word if p == g else words[p] for p in new_frontier)
+                sums = (add[rows][:, None, :] + points[None, :, :]).reshape(-1, 4)
+                back = np.empty((len(rows) * npts, 3), dtype=np.int64)
                 back[:, 0] = si
-                back[:, 1] = np.arange(len(points))
-                back[:, 2] = ci
-                buckets[new_key].append((points + add, back))
+                back[:, 1] = np.tile(np.arange(npts), len(rows))
+                back[:, 2] = np.repeat(cis[rows], npts)
+                buckets[new_key].append((sums, back))
         new_states: dict[tuple[int, ...], tuple[np.ndarray, np.ndarray]] = {}
         for key, parts in buckets.items():
             pts = np.concatenate([p for p, _ in parts])

@@ -37,6 +37,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 from xdsl.context import Context
 from xdsl.dialects import func
 from xdsl.dialects.builtin import (
@@ -719,7 +720,16 @@ def _functions_called(module: ModuleOp) -> set[str]:
 
 
 def infer_precision(module: ModuleOp, worst_case: bool = False) -> None:
-    """Run the analysis on every function of `module` and retype it in place."""
+    """Run the analysis on every function of `module` and retype it in place.
+
+    BLAS runs single-threaded meanwhile: the bound products are many moderate matrix
+    products, and multithreaded OpenBLAS made the pass 7x slower on a busy 2-core machine
+    (its threads wait actively for each other; CNV-W2A2's pipeline 9.1 s -> 1.3 s)."""
+    with threadpool_limits(limits=1, user_api="blas"):
+        _infer_precision(module, worst_case)
+
+
+def _infer_precision(module: ModuleOp, worst_case: bool) -> None:
     analysis, functions = _analyse(module, worst_case)
     called = _functions_called(module)
     for function in functions:

@@ -429,3 +429,18 @@ def random_net(data, seed: int, image: bool | None = None, min_steps: int = 1) -
             s = net.dwc(s, draw(st.sampled_from(divisors(n))), shape=[n])
     net.output(s)
     return net.finish()
+
+
+def kernel_net(seed: int = 0) -> ModuleOp:
+    """Layers for every kernel path at odd sizes: XNOR-popcount with 8-word vectors and a
+    masked tail (MW 600); 8-bit dot products from bipolar (offset), unsigned and signed
+    inputs, MW not a multiple of 64, MH not a multiple of 4; a depthwise layer."""
+    net = Net(seed)
+    s = net.input([600], BIPOLAR, 8)
+    s = net.mvtu(s, 70, BIPOLAR, BIPOLAR, pe=2, simd=8)
+    s = net.mvtu(s, 130, si(2), ui(2), pe=2, simd=2)
+    s = net.mvtu(s, 37, si(3), si(3), pe=1, simd=2)
+    s = net.mvtu(s, 33, si(4), None, pe=1, simd=1)
+    s = net.depthwise(s, si(3), None, taps=3)
+    net.output(s)
+    return net.finish()

@@ -73,6 +73,47 @@ def test_sanitizers(name, tmp_path):
         np.testing.assert_array_equal(g.astype(np.int64), e)
 
 
+def _cpu_level() -> int:
+    """The kernel level this CPU supports, from /proc/cpuinfo (x86-64 Linux; else 0)."""
+    try:
+        flags = set(re.search(r"^flags\s*:(.*)$", Path("/proc/cpuinfo").read_text(),
+                              re.M).group(1).split())
+    except (OSError, AttributeError):
+        return 0
+    if {"avx512f", "avx512bw", "avx512_vpopcntdq", "avx512_vnni", "avx2", "popcnt"} <= flags:
+        return 2
+    return 1 if {"avx2", "popcnt"} <= flags else 0
+
+
+ISA_LEVELS = {"portable": 0, "avx2": 1, "avx512": 2}
+
+
+def test_every_kernel_path_under_sanitizers(tmp_path, monkeypatch):
+    """Each kernel level forced in turn (RPNN_ISA) on layers of odd sizes, under ASan and
+    UBSan, 2 threads; the level in use is the CPU's, capped by RPNN_ISA."""
+    module = netgen.kernel_net(3)
+    graph = dataflow.extract(module)
+    inputs = dataflow.random_inputs(graph, 13, 4)
+    (expected,) = interp.run(module, inputs)
+    exe = c_runner.build_executable(module, tmp_path, flags=(*c_runner.SANITIZE_FLAGS, "-Werror"))
+    with CReference.build(module, flags=FAST) as net:
+        for isa, level in ISA_LEVELS.items():
+            monkeypatch.setenv("RPNN_ISA", isa)
+            assert net.kernel_level() == min(level, _cpu_level())
+            (got,) = c_runner.run_built(exe, module, inputs, threads=2, env={"RPNN_ISA": isa})
+            np.testing.assert_array_equal(got.astype(np.int64), expected)
+            (got,) = net.run(inputs)
+            np.testing.assert_array_equal(got.astype(np.int64), expected)
+
+
+def test_portable_build_has_no_intrinsics():
+    """-DRPNN_PORTABLE: plain C only (level 0 whatever the CPU)."""
+    module = netgen.kernel_net(5)
+    check_bit_exact(module, extra=("-DRPNN_PORTABLE",))
+    with CReference.build(module, flags=FAST, extra=("-DRPNN_PORTABLE",)) as net:
+        assert net.kernel_level() == 0
+
+
 def test_portable_popcount():
     source = c_reference.emit_c(netgen.bipolar_mlp(1))[1]
     assert "__builtin_popcountll" in source and "rpnn_popcount64" in source
@@ -151,6 +192,98 @@ def test_host_ops_stay_on_the_host_and_partitions_are_inlined():
     np.testing.assert_array_equal(region_out, acc)
 
 
+ROUNDING = ["ROUND", "HALF_EVEN", "CEIL", "FLOOR", "UP", "DOWN", "HALF_UP", "HALF_DOWN"]
+
+
+def _whole_module(rounding: str = "ROUND"):
+    """Host ops before (mul, add, quant, transpose, reshape) and after (scale_bias, topk)."""
+    text = (INPUTS / "host_whole.mlir").read_text()
+    return api.parse(text.replace('"MODE"', f'"{rounding}"'))
+
+
+def _whole_frames(frames: int) -> np.ndarray:
+    """Multiples of 1/8: the quantizer sees exact ties, where rounding modes differ."""
+    rng = np.random.default_rng(3)
+    return (rng.integers(-40, 40, size=(frames, 2, 3, 2)) / 8).astype(np.float32)
+
+
+@pytest.mark.parametrize("rounding", ROUNDING)
+def test_whole_network_is_bit_exact(rounding):
+    """rpnn_forward_f32 (float in -> quantizer -> FPGA part -> float tail, top-k) equals the
+    interpreter on the whole function, for every rounding mode and thread count."""
+    module = _whole_module(rounding)
+    x = _whole_frames(70)
+    expected = interp.run(module, [x])
+    with CReference.build(module, flags=FAST) as net:
+        for threads in (1, 2, 5):
+            got = net.forward([x], threads=threads)
+            for e, g in zip(expected, got, strict=True):
+                assert g.dtype == e.dtype
+                np.testing.assert_array_equal(g, e)
+
+
+def test_whole_network_reports_nan_and_shapes():
+    with CReference.build(_whole_module(), flags=FAST) as net:
+        x = _whole_frames(3)
+        x[1, 0, 0, 0] = np.nan
+        with pytest.raises(RuntimeError, match="returned -2 .*NaN"):
+            net.forward([x])
+        with pytest.raises(ValueError, match="expected \\[N, 2, 3, 2\\]"):
+            net.forward([x[:, :1]])
+        assert net.forward([x[:0]])[0].shape == (0, 5)
+
+
+def test_whole_network_under_sanitizers(tmp_path):
+    module = _whole_module("HALF_UP")
+    x = _whole_frames(67)
+    expected = interp.run(module, [x])
+    got = c_runner.run_executable(module, [x], tmp_path, whole=True, threads=3,
+                                  flags=(*c_runner.SANITIZE_FLAGS, "-Werror"))
+    for e, g in zip(expected, got, strict=True):
+        np.testing.assert_array_equal(g, e)
+
+
+def test_unsupported_host_op_leaves_out_the_whole_network_entry():
+    text = (INPUTS / "host_ops.mlir").read_text().replace(
+        "%f = rpnn.scale_bias %t", "%t2 = rpnn.relu %t : tensor<1x2xsi6> -> tensor<1x2xsi6>\n"
+        "  %f = rpnn.scale_bias %t2").replace("tensor<1x2xsi6> -> tensor<1x2xf32>",
+                                              "tensor<1x2xsi6> -> tensor<1x2xf32>")
+    module = api.parse(text)
+    header, source = c_reference.emit_c(module)
+    assert "#define RPNN_HAS_FORWARD_F32 0" in header and "rpnn.relu" in header
+    assert "rpnn_forward_f32" not in source
+    with (CReference.build(module, flags=FAST) as net,
+          pytest.raises(RuntimeError, match="no whole-network entry point: rpnn.relu")):
+        net.forward([np.zeros((1, 4), np.float32)])
+
+
+def test_generated_main_and_makefile(tmp_path):
+    """rpnn-opt writes main.c and a Makefile; `make` builds rpnn_main, which runs the whole
+    network on a file of frames (and the FPGA part with -p)."""
+    module = _whole_module("HALF_EVEN")
+    path = tmp_path / "net.mlir"
+    path.write_text(str(module))
+    out_dir = tmp_path / "build"
+    result = subprocess.run([sys.executable, "-m", "rpnn_ir.tools.rpnn_opt", str(path), "-t",
+                             f'rpnn-c{{out-dir="{out_dir}"}}'], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    make = subprocess.run(["make", "-C", str(out_dir), "CFLAGS=-O1 -Wall -Wextra -Werror"],
+                          capture_output=True, text=True)
+    assert make.returncode == 0, make.stderr
+    x = _whole_frames(9)
+    x.tofile(out_dir / "x.bin")
+    run = subprocess.run(["./rpnn_main", "-t", "2", "-r", "2", "x.bin", "f.bin", "k.bin"],
+                         cwd=out_dir, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert "frames/s (best of 2, 2 threads)" in run.stderr
+    logits, top = interp.run(module, [x])
+    np.testing.assert_array_equal(np.fromfile(out_dir / "f.bin", np.float32).reshape(9, 5),
+                                  logits)
+    np.testing.assert_array_equal(np.fromfile(out_dir / "k.bin", np.int64).reshape(9, 2), top)
+    bad = subprocess.run(["./rpnn_main", "x.bin"], cwd=out_dir, capture_output=True, text=True)
+    assert bad.returncode == 1 and bad.stderr.count("\n") == 1 and "wrong number" in bad.stderr
+
+
 def test_host_round_trip_is_rejected():
     text = (INPUTS / "host_round_trip.mlir").read_text()
     with pytest.raises(dataflow.BackendError, match="one FPGA region"):
@@ -220,7 +353,8 @@ def test_hostile_names_never_reach_generated_code(tmp_path):
     result = subprocess.run([sys.executable, "-m", "rpnn_ir.tools.rpnn_opt", str(path), "-t",
                              f'rpnn-c{{out-dir="{out_dir}"}}'], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    assert sorted(p.name for p in out_dir.iterdir()) == ["rpnn.c", "rpnn.h"]
+    assert sorted(p.name for p in out_dir.iterdir()) == ["Makefile", "main.c", "rpnn.c",
+                                                         "rpnn.h"]
     assert "system(" not in (out_dir / "rpnn.c").read_text()
     assert list(tmp_path.glob("*system*")) == [] and list(Path.cwd().glob("*system*")) == []
 

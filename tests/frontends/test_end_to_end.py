@@ -45,8 +45,10 @@ def test_pipeline_and_c_reference(name: str, brevitas_export) -> None:
     ports_out = [values[op.output] for op in ops if isinstance(op, rpnn.StreamToTensorOp)]
     with CReference.build(compiled) as reference:
         outputs = reference.run(ports_in)
+        (whole,) = reference.forward([x], threads=2)  # quantizer and float tail in C too
     for c_out, ir_out in zip(outputs, ports_out, strict=True):
         assert np.array_equal(c_out.astype(np.int64), ir_out)
+    assert whole.dtype == expected.dtype and np.array_equal(whole, expected)
 
 
 def test_hls_csim_tfc(brevitas_export, tmp_path: Path) -> None:

@@ -1,0 +1,380 @@
+"""The host part of a dataflow-level function in C: what runs before and after the FPGA part.
+
+`rpnn-c` emits, beside the integer entry point of the FPGA part, a whole-network entry point
+`rpnn_forward_f32` (docs/backends.md) when every host op of the function is one this module
+implements:
+
+- before the FPGA (on each input frame): `rpnn.mul` / `rpnn.add` (with constants or values
+  of the same shape), `rpnn.quant`, `rpnn.bipolar_quant`, `rpnn.transpose` (frame axes only),
+  `rpnn.reshape`;
+- after it (on each output frame): the same ops plus `rpnn.scale_bias` and `rpnn.topk`.
+
+Arithmetic follows `rpnn_ir.interp` exactly: f32 values are carried in double (the
+interpreter's float64), constants are written as C99 hexadecimal floating literals (exact),
+each op is one IEEE operation in the interpreter's order (the file is compiled without
+floating-point contraction), and results go out as float (the interpreter returns f32
+results as float32). `plan` returns None, with the reason, for a function it cannot emit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from xdsl.dialects import func
+from xdsl.dialects.builtin import ModuleOp, TensorType
+from xdsl.ir import Operation, SSAValue
+
+from rpnn_ir import dtypes, interp
+from rpnn_ir.dialects import rpnn
+
+HOST_OPS = (rpnn.MulOp, rpnn.AddOp, rpnn.QuantOp, rpnn.BipolarQuantOp, rpnn.TransposeOp,
+            rpnn.ReshapeOp, rpnn.ScaleBiasOp, rpnn.TopKOp)
+"""Host ops `rpnn_forward_f32` implements (besides constants and the stream boundary)."""
+
+
+def _rounding(mode: str, body: str) -> str:
+    return f"static double rpnn_round_{mode}(double v)\n{{\n{body}}}\n"
+
+
+_HALF_EVEN = ("    /* v is clipped to a quantizer's range (|v| < 2^33): adding and subtracting\n"
+              "     * 1.5 * 2^52 rounds it to an integer, half to even in the default rounding\n"
+              "     * mode, like np.round (copysign keeps -0.0), without the library call\n"
+              "     * nearbyint is on x86-64 without SSE4.1. Needs double arithmetic as written\n"
+              "     * (FLT_EVAL_METHOD 0, no -ffast-math). */\n"
+              "#if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD == 0\n"
+              "    double shifted = v + 6755399441055744.0;\n"
+              "    return copysign(shifted - 6755399441055744.0, v);\n"
+              "#else\n"
+              "    return nearbyint(v);\n"
+              "#endif\n")
+ROUNDING = {
+    "round": _rounding("round", _HALF_EVEN),
+    "half_even": _rounding("half_even", _HALF_EVEN),
+    "ceil": _rounding("ceil", "    return ceil(v);\n"),
+    "floor": _rounding("floor", "    return floor(v);\n"),
+    "up": _rounding("up", "    return v < 0.0 ? -ceil(-v) : ceil(v);\n"),
+    "down": _rounding("down", "    return trunc(v);\n"),
+    "half_up": _rounding("half_up", "    double n = floor(fabs(v));\n"
+                         "    n = fabs(v) - n >= 0.5 ? n + 1.0 : n;\n"
+                         "    return v < 0.0 ? -n : n;\n"),
+    "half_down": _rounding("half_down", "    double n = floor(fabs(v));\n"
+                           "    n = fabs(v) - n > 0.5 ? n + 1.0 : n;\n"
+                           "    return v < 0.0 ? -n : n;\n"),
+}
+ROUNDING["clip"] = """\
+/* np.clip(v, lo, hi) (NaN stays NaN): SSE2 maxsd/minsd compute exactly these two selections,
+ * without the branches compilers emit for them (mispredicted on image data). */
+#if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__))
+#include <emmintrin.h>
+#endif
+static double rpnn_clip(double v, double lo, double hi)
+{
+#if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__))
+    __m128d x = _mm_max_sd(_mm_set_sd(lo), _mm_set_sd(v));
+    return _mm_cvtsd_f64(_mm_min_sd(_mm_set_sd(hi), x));
+#else
+    v = v < lo ? lo : v;
+    return v > hi ? hi : v;
+#endif
+}
+"""
+"""C helpers of `interp.round_mode` (values already clipped to the quantizer's range)."""
+
+
+class Unsupported(Exception):
+    """The function's host part has something the C host code does not implement."""
+
+
+def _frame_shape(value: SSAValue) -> tuple[int, ...]:
+    """The shape of one frame of a host tensor (declared batch 1 on axis 0)."""
+    typ = value.type
+    if not isinstance(typ, TensorType):
+        raise Unsupported(f"host value of type {typ} is not a tensor")
+    shape = tuple(typ.get_shape())
+    if not shape or shape[0] != 1:
+        raise Unsupported("host tensors need a leading batch dimension of 1")
+    return shape[1:]
+
+
+def _is_float(value: SSAValue) -> bool:
+    typ = value.type
+    assert isinstance(typ, TensorType)
+    return dtypes.is_float(typ.element_type)
+
+
+def _double(value: float) -> str:
+    """An exact C99 literal of a double."""
+    if not np.isfinite(value):
+        raise Unsupported("a host constant is not finite")
+    return float(value).hex()
+
+
+@dataclass
+class Port:
+    """An argument or result of the whole-network entry point."""
+
+    ctype: str  # float or int64_t
+    elems: int
+
+
+@dataclass
+class HostCode:
+    """C code of the host part of one function (see `plan`)."""
+
+    inputs: list[Port]
+    outputs: list[Port]
+    data: list[str] = field(default_factory=list)
+    pre: list[str] = field(default_factory=list)  # statements per input frame
+    post: list[str] = field(default_factory=list)  # statements per output frame
+    doubles: int = 0  # per-frame scratch (double) the statements use
+    ints: int = 0  # per-frame scratch (int64_t)
+
+
+class _HostEmitter:
+    """Emits the per-frame statements; names: a<k> arguments, q<k> FPGA output ports,
+    p<k> FPGA input ports, o<k> results, hd/hi scratch, h<n>_c constants."""
+
+    def __init__(self, func_op: func.FuncOp, port_in: dict[SSAValue, int],
+                 port_out: dict[SSAValue, int]):
+        self.func_op = func_op
+        self.port_in = port_in  # tensor_to_stream input value -> FPGA input index
+        self.port_out = port_out  # stream_to_tensor result -> FPGA output index
+        self.refs: dict[SSAValue, str] = {}  # value -> C array expression of one frame
+        self.constants: dict[SSAValue, np.ndarray] = {}
+        self.code = HostCode([], [])
+        self.count = 0
+        self.rounding: set[str] = set()
+        self.after = False  # emitting the post-FPGA statements
+        self.pre_values: set[SSAValue] = set()  # scratch values of the pre-FPGA part
+
+    # ---- values ------------------------------------------------------------------
+
+    def element(self, value: SSAValue, shape: tuple[int, ...], index: str = "i") -> str:
+        """C expression of element `index` of `value` broadcast to a frame of `shape`."""
+        if value in self.constants:
+            full = np.broadcast_to(self.constants[value], (1, *shape)) if (
+                self.constants[value].ndim <= len(shape) + 1) else None
+            if full is None:
+                raise Unsupported("a host constant has more axes than its use")
+            return self.table(full.reshape(-1), _is_float(value), index)
+        if value not in self.refs:
+            raise Unsupported("a host value is used where it is not computed")
+        if self.after and value in self.pre_values:
+            raise Unsupported("a value computed before the FPGA is used after it")
+        if _frame_shape(value) != shape:
+            raise Unsupported("host ops broadcasting between two computed values")
+        return f"{self.refs[value]}[{index}]"
+
+    def table(self, values: np.ndarray, is_float: bool, index: str) -> str:
+        """A scalar literal, or a static table indexed by `index`."""
+        lit = _double if is_float else (lambda v: f"INT64_C({int(v)})")
+        if values.size and np.all(values == values[0]):
+            return f"({lit(values[0])})"
+        self.count += 1
+        name = f"h{self.count}_c"
+        ctype = "double" if is_float else "int64_t"
+        body = ",\n".join("    " + ", ".join(lit(v) for v in values[k:k + 8])
+                          for k in range(0, values.size, 8))
+        self.code.data.append(f"static const {ctype} {name}[{values.size}] = {{\n{body}\n}};\n")
+        return f"{name}[{index}]"
+
+    def scratch(self, value: SSAValue) -> str:
+        """A per-frame scratch array for `value`."""
+        elems = int(np.prod(_frame_shape(value), dtype=np.int64))
+        if _is_float(value):
+            ref, self.code.doubles = f"(hd + {self.code.doubles})", self.code.doubles + elems
+        else:
+            ref, self.code.ints = f"(hi + {self.code.ints})", self.code.ints + elems
+        self.refs[value] = ref
+        return ref
+
+    # ---- ops ---------------------------------------------------------------------
+
+    def loop(self, out: list[str], value: SSAValue, expression: str) -> None:
+        shape = _frame_shape(value)
+        ref = self.scratch(value)
+        elems = int(np.prod(shape, dtype=np.int64))
+        out.append(f"for (i = 0; i < {elems}; ++i)\n        {ref}[i] = {expression};")
+
+    def op(self, op: Operation, out: list[str]) -> None:
+        if isinstance(op, rpnn.ConstantOp):
+            self.constants[op.output] = dtypes.dense_to_numpy(op.value)
+            return
+        if not isinstance(op, HOST_OPS):
+            raise Unsupported(f"{op.name} on the host")
+        result = op.results[0]
+        shape = _frame_shape(result)
+        if isinstance(op, rpnn.MulOp | rpnn.AddOp):
+            symbol = "*" if isinstance(op, rpnn.MulOp) else "+"
+            cast = "(double)" if _is_float(result) else "(int64_t)"
+            a, b = self.element(op.lhs, shape), self.element(op.rhs, shape)
+            self.loop(out, result, f"{cast}{a} {symbol} {cast}{b}")
+        elif isinstance(op, rpnn.QuantOp):
+            self.quant(op, shape, out)
+        elif isinstance(op, rpnn.BipolarQuantOp):
+            x = self.element(op.input, shape)
+            if _is_float(result):
+                scale = self.table(_broadcast(op.scale, shape), True, "i")
+                self.loop(out, result, f"(2.0 * (double)({x} >= 0.0) - 1.0) * {scale}")
+            else:
+                self.loop(out, result, f"2 * (int64_t)({x} >= 0.0) - 1")
+        elif isinstance(op, rpnn.TransposeOp):
+            perm = rpnn._ints(op.perm)
+            if perm[0] != 0:
+                raise Unsupported("rpnn.transpose moving the batch axis")
+            source = _frame_shape(op.input)
+            gather = np.arange(int(np.prod(source))).reshape(source).transpose(
+                [p - 1 for p in perm[1:]]).reshape(-1)
+            self.count += 1
+            name = f"h{self.count}_g"
+            body = ",\n".join("    " + ", ".join(map(str, gather[k:k + 16]))
+                              for k in range(0, gather.size, 16))
+            self.code.data.append(f"static const uint32_t {name}[{gather.size}] = {{\n"
+                                  f"{body}\n}};\n")
+            self.loop(out, result, self.element(op.input, source, f"{name}[i]"))
+        elif isinstance(op, rpnn.ReshapeOp):
+            self.loop(out, result, self.element(op.input, _frame_shape(op.input)))
+        elif isinstance(op, rpnn.ScaleBiasOp):
+            x = self.element(op.input, shape)
+            scale = self.table(_broadcast(op.scale, shape), True, "i")
+            bias = self.table(_broadcast(op.bias, shape), True, "i")
+            self.loop(out, result, f"(double){x} * {scale} + {bias}")
+        else:
+            assert isinstance(op, rpnn.TopKOp)
+            self.topk(op, out)
+
+    def quant(self, op: rpnn.QuantOp, shape: tuple[int, ...], out: list[str]) -> None:
+        """`interp.quantize`: v = x / scale + zp, clip, round, - zp (then * scale for f32)."""
+        x = self.element(op.input, shape)
+        clip = ""
+        scales = _broadcast(op.scale, shape)
+        scale = self.table(scales, True, "i")
+        zero_point = self.table(_broadcast(op.zero_point, shape), True, "i")
+        lo, hi = op.int_range()
+        mantissa, _ = np.frexp(scales)
+        if np.all(mantissa == 0.5):
+            # x / 2^k equals x * 2^-k exactly (both are the correctly rounded x * 2^-k)
+            v = f"{x} * {self.table(1.0 / scales, True, 'i')}"
+        else:
+            v = f"{x} / {scale}"
+        if not (np.all(_broadcast(op.zero_point, shape) == 0) and not _is_float(op.output)):
+            v += f" + {zero_point}"  # (+ 0 only changes the sign of zero, lost on integers)
+        if op.bit_width.value.data == 1 and op.signed:
+            q = "2.0 * (double)(v >= 0.0) - 1.0"  # no data-dependent branch
+        else:
+            mode = op.rounding_mode.data.lower()
+            self.rounding.add(mode)
+            q = f"rpnn_round_{mode}(v)"
+            clip = f"        v = rpnn_clip(v, {lo}.0, {hi}.0);\n"
+            self.rounding.add("clip")
+        result = op.output
+        ref = self.scratch(result)
+        elems = int(np.prod(shape, dtype=np.int64))
+        store = f"(q - {zero_point}) * {scale}" if _is_float(result) else (
+            f"(int64_t)(q - {zero_point})")
+        out.append(f"for (i = 0; i < {elems}; ++i) {{\n        double v = {v}, q;\n"
+                   f"        nan |= v != v;\n{clip}"
+                   f"        q = {q};\n        {ref}[i] = {store};\n    }}\n"
+                   "    if (nan)\n        return -2;")
+
+    def topk(self, op: rpnn.TopKOp, out: list[str]) -> None:
+        shape = _frame_shape(op.input)
+        k, n = op.k.value.data, shape[-1]
+        rows = int(np.prod(shape[:-1], dtype=np.int64))
+        x = self.element(op.input, shape, "r * " + str(n) + " + j")
+        ref = self.scratch(op.output)
+        ctype = "double" if _is_float(op.input) else "int64_t"
+        out.append(f"""\
+for (r = 0; r < {rows}; ++r) {{
+        size_t top[{k}], count = 0, j, p;
+        {ctype} best[{k}];
+        for (j = 0; j < {n}; ++j) {{
+            {ctype} xj = {x};
+            p = count < {k} ? count : {k};
+            if (p == {k} && !(xj > best[{k} - 1]))
+                continue;
+            if (p == {k})
+                p = {k} - 1;
+            while (p > 0 && xj > best[p - 1]) {{
+                top[p] = top[p - 1];
+                best[p] = best[p - 1];
+                --p;
+            }}
+            top[p] = j;
+            best[p] = xj;
+            if (count < {k})
+                ++count;
+        }}
+        for (j = 0; j < {k}; ++j)
+            {ref}[r * {k} + j] = (int64_t)top[j];
+    }}""")
+
+
+def _broadcast(attr, shape: tuple[int, ...]) -> np.ndarray:
+    """A scale/bias/zero-point attribute broadcast to one frame, flat, in float64."""
+    values = dtypes.dense_to_numpy(attr).astype(np.float64)
+    if values.ndim > len(shape) + 1:
+        raise Unsupported("a host parameter has more axes than its tensor")
+    return np.broadcast_to(values, (1, *shape)).reshape(-1)
+
+
+def plan(module: ModuleOp, function: str | None, fpga_inputs: list[str],
+         fpga_outputs: list[str]) -> HostCode | str:
+    """The host code of `function`, or why there is none.
+
+    `fpga_inputs` / `fpga_outputs` are the C element types of the FPGA ports in order.
+    """
+    func_op = interp.find_function(module, function)
+    block = func_op.body.block
+    port_in: dict[SSAValue, int] = {}
+    port_out: dict[SSAValue, int] = {}
+    for op in func_op.walk():
+        if isinstance(op, rpnn.TensorToStreamOp):
+            port_in[op.output] = len(port_in)
+        elif isinstance(op, rpnn.StreamToTensorOp):
+            port_out[op.output] = len(port_out)
+    em = _HostEmitter(func_op, port_in, port_out)
+    try:
+        for k, arg in enumerate(block.args):
+            shape = _frame_shape(arg)
+            elems = int(np.prod(shape, dtype=np.int64))
+            em.code.inputs.append(Port("float" if _is_float(arg) else "int64_t", elems))
+            em.refs[arg] = f"a{k}"
+        after = False  # past the first stream_to_tensor: the post-FPGA part
+        for op in block.ops:
+            if isinstance(op, func.ReturnOp):
+                for k, value in enumerate(op.operands):
+                    shape = _frame_shape(value)
+                    elems = int(np.prod(shape, dtype=np.int64))
+                    ctype = "float" if _is_float(value) else "int64_t"
+                    em.code.outputs.append(Port(ctype, elems))
+                    em.code.post.append(f"for (i = 0; i < {elems}; ++i)\n"
+                                        f"        o{k}[i] = ({ctype}){em.element(value, shape)};")
+                continue
+            if isinstance(op, rpnn.TensorToStreamOp):
+                if after:
+                    raise Unsupported("host ops between two FPGA regions")
+                index = port_in[op.output]
+                shape = _frame_shape(op.input)
+                elems = int(np.prod(shape, dtype=np.int64))
+                em.code.pre.append(f"for (i = 0; i < {elems}; ++i)\n        p{index}[i] = "
+                                   f"({fpga_inputs[index]}){em.element(op.input, shape)};")
+                continue
+            if isinstance(op, rpnn.StreamToTensorOp):
+                after = True
+                em.refs[op.output] = f"q{port_out[op.output]}"
+                continue
+            if any(isinstance(v.type, rpnn.StreamType) for v in (*op.operands, *op.results)) \
+                    or isinstance(op, rpnn.PartitionOp):
+                continue  # the FPGA part
+            em.after = after
+            em.op(op, em.code.post if after else em.code.pre)
+            if not after:
+                em.pre_values.update(op.results)
+    except Unsupported as e:
+        return str(e)
+    if len(port_out) != len(fpga_outputs) or len(port_in) != len(fpga_inputs):
+        return "FPGA ports inside partitions"
+    em.code.data.extend(ROUNDING[mode] for mode in sorted(em.rounding))
+    return em.code
