@@ -13,6 +13,7 @@ option)::
     dsp = 500
     slrs = 1
     clock_mhz = 150.0
+    sll = 0                    # super long lines per SLR crossing (multi-SLR parts)
 
 Block RAM is counted in RAMB18 halves (``bram18 = 2 * bram36``), the unit of FINN's memory
 tables (docs/cost-model.md).
@@ -50,6 +51,10 @@ class Device:
     clock_mhz: float = 100.0
     board: str = ""
     clock_source: str = ""
+    sll: int = 0
+    """Super long lines (SLLs) between two adjacent SLRs: the wires a stream crossing that
+    boundary uses (rpnn-partition); 0 on single-SLR parts."""
+    sll_source: str = ""
 
     @property
     def bram36(self) -> int:
@@ -78,6 +83,7 @@ class Device:
             "name": self.name, "board": self.board, "lut": self.lut, "ff": self.ff,
             "bram18": self.bram18, "uram": self.uram, "dsp": self.dsp, "slrs": self.slrs,
             "clock_mhz": self.clock_mhz, "clock_source": self.clock_source,
+            "sll": self.sll, "sll_source": self.sll_source,
         }
 
 
@@ -85,7 +91,7 @@ def _device_from_table(name: str, table: dict[str, Any], origin: str) -> Device:
     if not isinstance(table, dict):
         raise DeviceError(f"{origin}: device '{name}' must be a table of fields")
     known = {"lut", "ff", "bram18", "bram36", "uram", "dsp", "slrs", "clock_mhz", "board",
-             "clock_source"}
+             "clock_source", "sll", "sll_source"}
     unknown = sorted(set(table) - known)
     if unknown:
         raise DeviceError(f"{origin}: device '{name}' has unknown field(s) "
@@ -116,6 +122,7 @@ def _device_from_table(name: str, table: dict[str, Any], origin: str) -> Device:
         name=name, lut=count("lut"), ff=count("ff"), bram18=bram18, uram=count("uram"),
         dsp=count("dsp"), slrs=slrs, clock_mhz=float(clock),
         board=str(table.get("board", "")), clock_source=str(table.get("clock_source", "")),
+        sll=count("sll"), sll_source=str(table.get("sll_source", "")),
     )
 
 
