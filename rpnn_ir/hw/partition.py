@@ -33,7 +33,12 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_array
+from xdsl.dialects import func
+from xdsl.dialects.builtin import IntegerAttr, StringAttr
+from xdsl.ir import Block, Operation, Region, SSAValue
 
+from rpnn_ir.dialects import rpnn
+from rpnn_ir.hw.dataflow_model import DataflowGraph, element_bits, evaluate
 from rpnn_ir.hw.devices import RESOURCES, Device
 
 HANDSHAKE_WIRES = 2
@@ -49,6 +54,7 @@ the IR order and reports its gap to the LP bound."""
 MILP_TIME_LIMIT = 60.0
 """Seconds HiGHS may take per MILP before the best solution found so far is used."""
 TOLERANCE = 1e-9
+OBJECTIVES = ("balance", "min-cut")
 
 
 class PartitionError(Exception):
@@ -326,8 +332,11 @@ def solve_ordered(problem: PartitionProblem, limit: float | None = None) -> list
     cost = np.full(n + 1, np.inf)
     cost[0] = 0.0
     choice = np.zeros((k, n + 1), dtype=np.int64)
+    pos = np.arange(n + 1, dtype=np.float64)
+    count = pos[None, :] - pos[:, None]  # units in [a, b)
     for j in range(k):
-        cand = np.where(share[j] <= limit, cost[:, None], np.inf)
+        early = _early_weight(n, k) * j * count  # ties: units in earlier slots
+        cand = np.where(share[j] <= limit, cost[:, None] + early, np.inf)
         choice[j] = cand.argmin(axis=0)
         cost = cand.min(axis=0) + (wires if j < k - 1 else 0.0)
         cost = np.where(ok[j], cost, np.inf)
@@ -340,6 +349,12 @@ def solve_ordered(problem: PartitionProblem, limit: float | None = None) -> list
         assignment[start:end] = [j] * (end - start)
         end = start
     return assignment
+
+
+def _early_weight(n: int, k: int) -> float:
+    """Weight of the sum of the units' slot indices in the cut objective: below one wire in
+    total, so it only breaks ties (towards filling the first slots)."""
+    return 1.0 / (n * k + 1)
 
 
 # --------------------------------------------------------------------------- MILP
@@ -447,11 +462,14 @@ class _Model:
             integrality[: self.n * self.kk] = 1
         return milp(objective, integrality=integrality, bounds=self.bounds(t_max),
                     constraints=[self.constraint()],
-                    options={"time_limit": time_limit, "presolve": True})
+                    options={"time_limit": time_limit, "presolve": True,
+                             "mip_rel_gap": 1e-9})
 
 
 def _cut_objective(model: _Model) -> np.ndarray:
+    """Wires cut, plus the tie-break of `_early_weight` (sum_j y[u, j] is u's slot)."""
     c = np.zeros(model.size)
+    c[: model.n * model.kk] = _early_weight(model.n, model.k)
     for si, s in enumerate(model.p.streams):
         for j in range(1, model.kk + 1):
             c[model.z(si, j)] = s.wires
@@ -513,7 +531,7 @@ def partition(problem: PartitionProblem, objective: str = "balance",
               ) -> Partition:
     """Place every unit (see the module docstring); raise `PartitionError` when it does not
     fit: a unit too big, a stream no crossing carries, or no placement within the limits."""
-    if objective not in ("balance", "min-cut"):
+    if objective not in OBJECTIVES:
         raise PartitionError(f"objective '{objective}' must be balance or min-cut")
     start = time.perf_counter()
     check_units(problem)
@@ -542,8 +560,9 @@ def _no_fit_message(problem: PartitionProblem, result: Partition | None) -> str:
     where = f"{len(problem.slots)} partition(s)"
     if streams:
         return (f"no partition over {where}: " + "; ".join(streams[:3])
-                + "; it must stay inside one partition (fold it narrower, or raise "
-                "link-gbps)")
+                + (f" (and {len(streams) - 3} more)" if len(streams) > 3 else "")
+                + "; no crossing can carry such a stream, so it cannot be cut (fold "
+                "narrower, raise link-gbps, or add room per partition)")
     if result is None:
         return (f"no partition over {where} keeps every crossing within its SLLs or link "
                 "bandwidth and every partition within its budget (fold smaller, add devices "
@@ -578,3 +597,133 @@ def greedy_fill(problem: PartitionProblem) -> list[int]:
         used = used + problem.res[u]
         assignment.append(slot)
     return assignment
+
+
+# --------------------------------------------------------------------------- the IR
+
+
+def extract_problem(graph: DataflowGraph, slots: list[Slot], crossings: list[Crossing],
+                    clock_mhz: float) -> PartitionProblem:
+    """The units of `graph` (host ports excluded: they stay outside the partitions), their
+    costs at the current folding, and the streams between them; the frame rate at
+    `clock_mhz` sets the links' load."""
+    units = [u for u in graph.units if u.kind not in ("source", "sink")]
+    index = {u: i for i, u in enumerate(units)}
+    costs = [evaluate(u) for u in graph.units]
+    fps = clock_mhz * 1e6 / max(c.cycles for c in costs)
+    streams = []
+    for unit in units:
+        for r, consumers in enumerate(unit.consumers):
+            dsts = tuple(sorted({index[c] for c, _ in consumers if c in index}))
+            if not dsts:
+                continue
+            value = unit.op.results[r]
+            assert isinstance(value.type, rpnn.StreamType)
+            s = value.type
+            name = f"{unit.name}" + (f" result {r}" if len(unit.op.results) > 1 else "")
+            streams.append(PStream(name, index[unit], dsts,
+                                   s.word.data * element_bits(s.element_type),
+                                   s.words_per_frame))
+    costs_by_unit = {u: c for u, c in zip(graph.units, costs, strict=True)}
+    punits = [PUnit(u.name, costs_by_unit[u].res.as_tuple()) for u in units]
+    return PartitionProblem(punits, streams, slots, crossings, fps)
+
+
+CARD_ATTR = "card"
+"""Discardable attribute of an `rpnn.partition` written by rpnn-partition: the index of its
+device in the ``devices=`` list (two partitions on the same part name may be two cards)."""
+
+
+def flatten_partitions(function: func.FuncOp) -> None:
+    """Inline every `rpnn.partition` of `function` into the function body."""
+    for op in list(function.body.block.ops):
+        if not isinstance(op, rpnn.PartitionOp):
+            continue
+        block = op.body.block
+        for arg, operand in zip(block.args, op.inputs, strict=True):
+            arg.replace_all_uses_with(operand)
+        terminator = block.last_op
+        assert isinstance(terminator, rpnn.YieldOp)
+        for result, value in zip(op.outputs, terminator.values, strict=True):
+            result.replace_all_uses_with(value)
+        terminator.detach()
+        terminator.erase()
+        for inner in list(block.ops):
+            inner.detach()
+            function.body.block.insert_op_before(inner, op)
+        op.detach()
+        op.erase()
+
+
+def apply_partition(graph: DataflowGraph, slots: list[Slot], assignment: Sequence[int]
+                    ) -> list[rpnn.PartitionOp]:
+    """Group the units of `graph` (a function without partitions) into one `rpnn.partition`
+    per used slot, in slot order; constants the units read are cloned into their partition.
+    Returns the partitions created."""
+    body = graph.function.body.block
+    units = [u for u in graph.units if u.kind not in ("source", "sink")]
+    groups: dict[int, list[Operation]] = {}
+    for unit, slot in zip(units, assignment, strict=True):
+        groups.setdefault(slot, []).append(unit.op)
+    placed = {op for ops in groups.values() for op in ops}
+    order = {op: i for i, op in enumerate(body.ops)}
+    before = [order[v.owner] for op in placed for v in op.operands
+              if isinstance(v.type, rpnn.StreamType) and isinstance(v.owner, Operation)
+              and v.owner not in placed]
+    after = [order[use.operation] for op in placed for r in op.results for use in r.uses
+             if use.operation not in placed]
+    if before and after and max(before) > min(after):
+        raise PartitionError("a host op reads an FPGA output and feeds an FPGA input in the "
+                             "same function; rpnn-partition needs one FPGA region")
+    anchor = next(op for op in body.ops if order[op] == min(after)) if after else body.last_op
+    assert anchor is not None
+    partitions = []
+    for slot in sorted(groups):
+        partition = _make_partition(groups[slot], slots[slot])
+        body.insert_op_before(partition, anchor)
+        partitions.append(partition)
+    for op in list(body.ops):
+        if isinstance(op, rpnn.ConstantOp) and not any(r.uses for r in op.results):
+            op.detach()
+            op.erase()
+    return partitions
+
+
+def _make_partition(ops: list[Operation], slot: Slot) -> rpnn.PartitionOp:
+    """An `rpnn.partition` holding `ops` (moved out of their block)."""
+    members = set(ops)
+    inputs: list[SSAValue] = []
+    outputs: list[SSAValue] = []
+    for op in ops:
+        for v in op.operands:
+            if isinstance(v.type, rpnn.StreamType) and v.owner not in members \
+                    and v not in inputs:
+                inputs.append(v)
+        for r in op.results:
+            if any(use.operation not in members for use in r.uses):
+                outputs.append(r)
+    block = Block(arg_types=[v.type for v in inputs])
+    for v, arg in zip(inputs, block.args, strict=True):
+        v.replace_uses_with_if(arg, lambda use: use.operation in members)
+    clones: dict[SSAValue, SSAValue] = {}
+    for op in ops:
+        for i, v in enumerate(op.operands):
+            if not isinstance(v.type, rpnn.StreamType):
+                if v not in clones:
+                    assert isinstance(v.owner, Operation)
+                    clone = v.owner.clone()
+                    block.add_op(clone)
+                    clones[v] = clone.results[0]
+                op.operands[i] = clones[v]
+        op.detach()
+        block.add_op(op)
+    block.add_op(rpnn.YieldOp(operands=[outputs]))
+    partition = rpnn.PartitionOp(
+        operands=[inputs], result_types=[[v.type for v in outputs]],
+        properties={"device": StringAttr(slot.device), "slr": IntegerAttr(slot.slr, 64)},
+        attributes={CARD_ATTR: IntegerAttr(slot.card, 64)},
+        regions=[Region(block)])
+    for v, result in zip(outputs, partition.outputs, strict=True):
+        v.replace_uses_with_if(result, lambda use: use.operation is not partition
+                               and use.operation.parent_op() is not partition)
+    return partition
