@@ -49,7 +49,7 @@ from rpnn_ir.passes.cost import json_clean, resolve_device, write_report
 
 def parse_devices(spec: str | tuple[str, ...], devices_file: str = "") -> list[Device]:
     """``xcu250,xcu250`` or ``xczu7ev*3`` -> the parts, in order."""
-    names = [spec] if isinstance(spec, str) else list(spec)
+    names = ([spec] if spec else []) if isinstance(spec, str) else list(spec)
     result: list[Device] = []
     for name in names:
         base, _, count = str(name).partition("*")
