@@ -29,6 +29,7 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
@@ -727,3 +728,47 @@ def _make_partition(ops: list[Operation], slot: Slot) -> rpnn.PartitionOp:
         v.replace_uses_with_if(result, lambda use: use.operation is not partition
                                and use.operation.parent_op() is not partition)
     return partition
+
+
+def ir_crossings(graph: DataflowGraph, fps: float, devices: dict[str, Device]
+                 ) -> list[dict[str, Any]]:
+    """The crossings between consecutive partitions of `graph` (IR order) and what the
+    streams use of them: SLLs on an SLR boundary of one card, Gb/s at `fps` on a link.
+
+    Two consecutive partitions are on the same card when their ``card`` attributes are equal
+    (rpnn-partition writes them), or, without them, when they name the same part with an
+    increasing SLR.
+    """
+    parts = graph.partitions
+    index = {p: i for i, p in enumerate(parts)}
+    loads = [[0, 0.0] for _ in range(max(len(parts) - 1, 0))]
+    for unit in graph.units:
+        if unit.partition is None:
+            continue
+        src = index[unit.partition]
+        for r, consumers in enumerate(unit.consumers):
+            ends = [index[c.partition] for c, _ in consumers if c.partition is not None]
+            if not ends or max(ends) <= src:
+                continue
+            s = unit.op.results[r].type
+            assert isinstance(s, rpnn.StreamType)
+            bits = s.word.data * element_bits(s.element_type)
+            for c in range(src, max(ends)):
+                loads[c][0] += bits + HANDSHAKE_WIRES
+                loads[c][1] += bits * s.words_per_frame * fps / 1e9
+    result = []
+    for c, (wires, gbps) in enumerate(loads):
+        a, b = parts[c], parts[c + 1]
+        card_a, card_b = a.attributes.get(CARD_ATTR), b.attributes.get(CARD_ATTR)
+        same_card = (card_a == card_b if card_a is not None and card_b is not None
+                     else a.device == b.device and b.slr.value.data > a.slr.value.data)
+        entry: dict[str, Any] = {"from": c, "to": c + 1}
+        if same_card:
+            device = devices.get(a.device.data)
+            entry.update(kind="sll", slls=wires,
+                         capacity=device.sll if device is not None else None,
+                         boundaries=b.slr.value.data - a.slr.value.data)
+        else:
+            entry.update(kind="link", gbps=gbps)
+        result.append(entry)
+    return result

@@ -42,6 +42,7 @@ from rpnn_ir.hw.dataflow_model import (
     schedule,
 )
 from rpnn_ir.hw.devices import RESOURCES, Device, DeviceError, load_devices
+from rpnn_ir.hw.partition import ir_crossings
 
 COST_ATTR = "rpnn.cost"
 DESIGN_ATTR = "rpnn.design_cost"
@@ -106,6 +107,7 @@ def analyse(graph: DataflowGraph, device: Device, clock_mhz: float,
     }
     if graph.partitions:
         report["partitions"] = _partition_report(graph, costs, device, devices)
+        report["crossings"] = ir_crossings(graph, report["fps"], devices)
     return Analysis(graph, report)
 
 
@@ -202,6 +204,14 @@ def format_table(report: dict[str, Any]) -> str:
             f"cycles; of {p['utilisation_of']}"
             + ("" if p["known_device"] else " (unknown part: pass device used)") + ": "
             + ", ".join(f"{r} {_pct(p['utilisation'][r])}" for r in RESOURCES))
+    for c in report.get("crossings", []):
+        if c["kind"] == "sll":
+            room = f" of {c['capacity']:,}" if c["capacity"] else ""
+            lines.append(f"crossing partition {c['from']} -> {c['to']}: {c['slls']:,}{room} "
+                         f"SLLs on each of {c['boundaries']} SLR boundary(ies)")
+        else:
+            lines.append(f"crossing partition {c['from']} -> {c['to']}: device link, "
+                         f"{c['gbps']:.3g} Gb/s at {report['fps']:.1f} frames/s")
     return "\n".join(lines)
 
 
