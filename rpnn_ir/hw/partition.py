@@ -254,6 +254,19 @@ def check_units(problem: PartitionProblem) -> None:
             "a budget) or raise the fraction")
 
 
+def share_bound(problem: PartitionProblem) -> float:
+    """A lower bound of the bottleneck: the units spread evenly over all slots, and each unit
+    in the slot where it takes the smallest share."""
+    total = problem.res.sum(axis=0)
+    room = problem.avail.sum(axis=0)
+    even = max((float(t / r) if r else (np.inf if t else 0.0))
+               for t, r in zip(total, room, strict=True))
+    single = max((min(float(problem.shares(problem.res[u], j).max())
+                      for j in range(len(problem.slots)))
+                  for u in range(len(problem.units))), default=0.0)
+    return max(even, single)
+
+
 def uncarriable(problem: PartitionProblem) -> list[str]:
     """Messages for the streams no crossing can carry (they can never be cut)."""
     messages = []

@@ -46,6 +46,9 @@ from rpnn_ir.hw.partition import ir_crossings
 
 COST_ATTR = "rpnn.cost"
 DESIGN_ATTR = "rpnn.design_cost"
+JOINT_ATTR = "rpnn.joint_fold"
+"""Written by rpnn-pipeline{devices=...}: frames/s on the k partitions and on the first
+partition alone (the same fold-and-partition search), reported by rpnn-cost."""
 
 
 def _utilisation(res: Resources, device: Device) -> dict[str, float | None]:
@@ -105,6 +108,12 @@ def analyse(graph: DataflowGraph, device: Device, clock_mhz: float,
         "fits": all(u is None or u <= 1.0 for u in util.values()),
         "ff": None,
     }
+    joint = graph.function.attributes.get(JOINT_ATTR)
+    if isinstance(joint, DictionaryAttr):
+        fields = joint.data
+        report["joint_fold"] = {
+            "partitions": fields["partitions"].value.data, "fps": fields["fps"].value.data,
+            "fps_one": fields["fps_one"].value.data, "one": fields["one"].data}
     if graph.partitions:
         report["partitions"] = _partition_report(graph, costs, device, devices)
         report["crossings"] = ir_crossings(graph, report["fps"], devices)
@@ -196,7 +205,8 @@ def format_table(report: dict[str, Any]) -> str:
     lines.append(f"utilisation of {report['device']}: " + ", ".join(
         f"{r.upper() if r != 'bram18' else 'BRAM18'} {_pct(util[r])}" for r in RESOURCES)
         + (f"; limiting: {report['limiting_resource']}" if report["limiting_resource"] else "")
-        + ("" if report["fits"] else " -- DOES NOT FIT"))
+        + ("" if report["fits"] else " -- DOES NOT FIT" if "partitions" not in report
+           else " (the whole design against one part: see the partitions)"))
     for p in report.get("partitions", []):
         lines.append(
             f"partition {p['index']} ({p['device']}, SLR {p['slr']}): LUT {p['lut']}, "
@@ -204,6 +214,12 @@ def format_table(report: dict[str, Any]) -> str:
             f"cycles; of {p['utilisation_of']}"
             + ("" if p["known_device"] else " (unknown part: pass device used)") + ": "
             + ", ".join(f"{r} {_pct(p['utilisation'][r])}" for r in RESOURCES))
+    joint = report.get("joint_fold")
+    if joint:
+        ratio = (f" = {joint['fps'] / joint['fps_one']:.2f}x" if joint["fps_one"]
+                 else " (the design does not fit one partition)")
+        lines.append(f"fold and partition: {joint['fps']:.1f} frames/s on {joint['partitions']}"
+                     f" partitions vs {joint['fps_one']:.1f} on one ({joint['one']}){ratio}")
     for c in report.get("crossings", []):
         if c["kind"] == "sll":
             room = f" of {c['capacity']:,}" if c["capacity"] else ""
