@@ -35,6 +35,7 @@ from rpnn_ir.hw.partition import (
     make_slots,
     naive_split,
     partition,
+    solve_milp,
     wires_cut,
 )
 from rpnn_ir.passes.cost import analyse
@@ -110,6 +111,19 @@ def test_chains_match_enumeration(problem: PartitionProblem) -> None:
 @settings(max_examples=150, deadline=None)
 @given(problems(chain=False))
 def test_dags_milp_matches_brute_force(problem: PartitionProblem) -> None:
+    """The MILP alone (whatever `partition` would dispatch to), on every example."""
+    best = brute_force(problem)
+    assignment, exact, _ = solve_milp(problem)
+    if best is None or not np.isfinite(best[0]):
+        assert assignment is None
+        return
+    assert assignment is not None and exact and is_valid(problem, assignment)
+    assert key(problem, assignment) == best
+
+
+@settings(max_examples=60, deadline=None)
+@given(problems(chain=False))
+def test_partition_matches_brute_force(problem: PartitionProblem) -> None:
     best = brute_force(problem)
     result = solved(problem)
     if best is None or best[0] > 1 + 1e-6:
