@@ -42,6 +42,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))
 
 from resnet_qonnx import resnet_like  # noqa: E402
+from xdsl.utils.exceptions import PassFailedException  # noqa: E402
 
 from rpnn_ir import api  # noqa: E402
 from rpnn_ir.builders.dataflow_nets import build_cnv, build_lfc  # noqa: E402
@@ -139,7 +140,7 @@ def run_case(name: str, target: str, args) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--nets", default="resnet,cnv_w2a2,cnv_w4a4,lfc_w2a2")
-    parser.add_argument("--targets", default="xcu250,xcu280,xczu7ev*2,xczu7ev*4")
+    parser.add_argument("--targets", default="xcu250,xcu280,xczu7ev*2,xczu7ev*4,xc7z020*2")
     parser.add_argument("--lut", type=float, default=1.0)
     parser.add_argument("--bram", type=float, default=1.0)
     parser.add_argument("--link-gbps", type=float, default=10.0)
@@ -152,7 +153,11 @@ def main(argv: list[str] | None = None) -> int:
     failures = []
     for name in args.nets.split(","):
         for target in args.targets.split(","):
-            r = run_case(name, target, args)
+            try:
+                r = run_case(name, target, args)
+            except PassFailedException as e:
+                print(f"{name:<9} {target:<10} no design: {e}", flush=True)
+                continue
             ratio = r["fps"] / r["fps_one"] if r["fps_one"] else float("inf")
             print(f"{r['net']:<9} {r['target']:<10} {r['units']:>5} "
                   f"{'chain' if r['chain'] else 'DAG':<5} {fmt(r['rpnn'])} "

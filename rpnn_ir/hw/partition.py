@@ -59,7 +59,14 @@ OBJECTIVES = ("balance", "min-cut")
 
 
 class PartitionError(Exception):
-    """No partition exists (too big a unit, a stream no crossing can carry, no fit)."""
+    """No partition exists (too big a unit, a stream no crossing can carry, no fit).
+
+    `shares`: when a best placement was found but exceeds the budget, its largest share of
+    each resource over the partitions (what a smaller fold must shed)."""
+
+    def __init__(self, message: str, shares: tuple[float, ...] | None = None):
+        super().__init__(message)
+        self.shares = shares
 
 
 @dataclass(frozen=True)
@@ -252,19 +259,6 @@ def check_units(problem: PartitionProblem) -> None:
             f"unit {unit.name} needs {RESOURCES[r]} {int(problem.res[u][r]):,}, more than "
             f"any partition has (largest: {best[r]:,.0f}); fold it smaller (rpnn-fold with "
             "a budget) or raise the fraction")
-
-
-def share_bound(problem: PartitionProblem) -> float:
-    """A lower bound of the bottleneck: the units spread evenly over all slots, and each unit
-    in the slot where it takes the smallest share."""
-    total = problem.res.sum(axis=0)
-    room = problem.avail.sum(axis=0)
-    even = max((float(t / r) if r else (np.inf if t else 0.0))
-               for t, r in zip(total, room, strict=True))
-    single = max((min(float(problem.shares(problem.res[u], j).max())
-                      for j in range(len(problem.slots)))
-                  for u in range(len(problem.units))), default=0.0)
-    return max(even, single)
 
 
 def uncarriable(problem: PartitionProblem) -> list[str]:
@@ -565,7 +559,13 @@ def partition(problem: PartitionProblem, objective: str = "balance",
         result = (finish(problem, assignment, "dp-heuristic", False, lp_bound(problem), start)
                   if assignment is not None else None)
     if result is None or result.bottleneck > 1 + 1e-6:
-        raise PartitionError(_no_fit_message(problem, result))
+        shares = None
+        if result is not None:
+            used = np.zeros_like(problem.avail)
+            np.add.at(used, np.asarray(result.assignment, dtype=np.int64), problem.res)
+            shares = tuple(float(v) for v in np.max(
+                [problem.shares(used[j], j) for j in range(len(problem.slots))], axis=0))
+        raise PartitionError(_no_fit_message(problem, result), shares)
     return result
 
 

@@ -12,17 +12,19 @@ addition: in budget mode, while the design with its FIFOs and width converters e
 budget, the fold is repeated with a proportionally smaller budget (`fold_to_fit`).
 
 With ``devices=`` (e.g. ``devices=xcu250`` or ``devices="xczu7ev*2"``) folding and
-partitioning go together (`fold_and_partition`): the fold's budget is the sum of the
-partitions' (each SLR of a multi-SLR part, or each device with ``slrs=false``), and
-`rpnn-partition` runs after `rpnn-insert-fifos`.  In budget mode the budget is scaled down
-until a partition of the folded design with its FIFOs fits, then up again by bisection: the
-fastest folding found for which a feasible partition exists.  With ``target-fps`` it is the
-cheapest folding at that rate, partitioned.  The cost report then also gives frames/s on the k
-partitions against the same search on the first partition alone.
+partitioning go together (`fold_and_partition`): the partitions are each SLR of a multi-SLR
+part (or each device with ``slrs=false``); for a bound T on every unit's cycles the fold takes
+the cheapest design (utilisation of the partitions' summed capacity; refolded with a capped
+resource when the placement overflows it), `rpnn-insert-fifos` sizes its FIFOs and
+`rpnn-partition` places it; the smallest T whose design partitions wins (binary search over
+the achievable bottlenecks).  With ``target-fps`` T is the target's.  The
+cost report then also gives frames/s on the k partitions against the same search on the first
+partition alone.
 """
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, replace
 
@@ -33,20 +35,19 @@ from xdsl.utils.exceptions import PassFailedException
 
 from rpnn_ir.hw.dataflow_model import DataflowGraph, evaluate, functions_with_dataflow
 from rpnn_ir.hw.devices import RESOURCES, Device
-from rpnn_ir.hw.folding import FoldError
+from rpnn_ir.hw.folding import Objective, apply_folding, extract_problem, feasible_design
 from rpnn_ir.hw.partition import (
     DEFAULT_LINK_GBPS,
     Crossing,
     PartitionError,
     Slot,
     apply_partition,
-    extract_problem,
     make_slots,
     partition,
-    share_bound,
 )
+from rpnn_ir.hw.partition import extract_problem as partition_problem
 from rpnn_ir.passes.cost import JOINT_ATTR, CostPass, analyse, resolve_device
-from rpnn_ir.passes.fold import FoldPass, fold_function
+from rpnn_ir.passes.fold import FoldPass
 from rpnn_ir.passes.infer_precision import InferPrecisionPass
 from rpnn_ir.passes.insert_fifos import InsertFifosPass
 from rpnn_ir.passes.lower_to_dataflow import LowerToDataflowPass
@@ -157,57 +158,110 @@ class PipelinePass(ModulePass):
 
     def _joint_search(self, ctx: Context, op: ModuleOp, slots: list[Slot],
                       crossings: list[Crossing], clock: float) -> float:
-        """Fold `op` (lowered, unfolded) for `slots`, insert FIFOs, partition, in place; in
-        budget mode the budget scale is searched (proportional shrink, then bisection).
-        Returns the design's frames/s."""
-        lowered = op.clone()
+        """Fold `op` (lowered, unfolded) for `slots`, insert FIFOs and partition it, in place.
+
+        The bound T on every unit's cycles is searched over the achievable bottlenecks: for
+        each T a folding within it (`_attempt`) is given its FIFOs and partitioned; the
+        smallest T
+        whose design partitions wins (binary search, fastest first).  With target-fps, T is
+        the target's.  Returns the design's frames/s.
+        """
         room = [int(sum(s.avail[i] for s in slots)) for i in range(len(RESOURCES))]
         total = Device("partitions", lut=room[0], ff=0, bram18=room[1], uram=room[2],
                        dsp=room[3], clock_mhz=clock)
-        best: tuple[ModuleOp, float] | None = None
-        scale, low, high = 1.0, 0.0, None
-        for _ in range(1 if self.target_fps else MAX_JOINT_TRIES):
-            trial, share, error = self._attempt(ctx, lowered, total, scale, slots, crossings,
-                                                clock)
-            if error is None:
-                fps = min(_fps(graph, clock) for _, graph in functions_with_dataflow(trial))
-                if best is None or fps > best[1]:
-                    best = (trial, fps)
-                low = scale
-                if high is None or high - low < JOINT_RESOLUTION * high:
-                    break
-                scale = (low + high) / 2
-            else:
-                high = scale
-                scale = (low + high) / 2 if best else scale / max(share, 1.0) * REFOLD_MARGIN
-        if best is None:
-            where = ", ".join(s.label for s in slots)
-            raise PassFailedException(f"rpnn-pipeline: no folding found that partitions onto "
-                                      f"{where}: {error}")
-        _replace_body(op, best[0])
-        return best[1]
+        candidates = _cycle_candidates(op, clock, total)
+        if self.target_fps:
+            bound = math.floor(clock * 1e6 / self.target_fps * (1 + 1e-12))
+            candidates = [bound] if bound >= candidates[0] else []
+            if not candidates:
+                raise PassFailedException(f"rpnn-pipeline: {self.target_fps:g} frames/s needs "
+                                          f"at most {bound} cycles per frame; the fastest "
+                                          f"design needs {_cycle_candidates(op, clock, total)[0]}")
+        tried: dict[int, tuple[ModuleOp, str | None]] = {}
 
-    def _attempt(self, ctx: Context, lowered: ModuleOp, total: Device, scale: float,
+        def attempt(index: int) -> bool:
+            bound = candidates[index]
+            if bound not in tried:
+                tried[bound] = self._attempt(ctx, op, total, bound, slots, crossings, clock)
+            return tried[bound][1] is None
+
+        lo, hi = 0, len(candidates) - 1
+        if not attempt(hi):
+            where = ", ".join(s.label for s in slots)
+            raise PassFailedException(f"rpnn-pipeline: not even the most folded design "
+                                      f"partitions onto {where}: {tried[candidates[hi]][1]}")
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if attempt(mid):
+                hi = mid
+            else:
+                lo = mid + 1
+        best = tried[candidates[lo]][0]
+        _replace_body(op, best)
+        return min(_fps(graph, clock) for _, graph in functions_with_dataflow(op))
+
+    def _attempt(self, ctx: Context, lowered: ModuleOp, total: Device, bound: int,
                  slots: list[Slot], crossings: list[Crossing], clock: float
-                 ) -> tuple[ModuleOp, float, str | None]:
-        """Fold a clone of `lowered` with `scale` of the budget (or for target-fps), insert
-        FIFOs and partition it.  Returns it, a lower bound of its largest share (when it
-        does not fit) and the reason it does not fit (None when it does)."""
-        trial = lowered.clone()
-        for _, graph in list(functions_with_dataflow(trial)):
+                 ) -> tuple[ModuleOp, str | None]:
+        """A clone of `lowered` folded within `bound` cycles per unit, with FIFOs,
+        partitioned; and why it does not partition (None when it does).
+
+        The fold is the cheapest design (utilisation of the partitions' summed capacity;
+        unit foldings bigger than every partition left out); when its placement overflows a
+        resource by a share s, the fold is repeated with that resource capped at 1/s of
+        what it used (`MAX_REFOLDS` times): a design of the same speed that sheds it.
+        """
+        largest = [max(s.avail[r] for s in slots) for r in range(len(RESOURCES))]
+        caps: list[float | None] = [None] * len(RESOURCES)
+        error = ""
+        for _ in range(MAX_REFOLDS):
+            trial = lowered.clone()
+            used = self._fold_within(trial, total, bound, largest, caps, clock)
+            if used is None:
+                return trial, error or (f"no folding within {bound} cycles per frame fits "
+                                        "the partitions' summed capacity")
+            InsertFifosPass().apply(ctx, trial)
             try:
-                fold_function(graph, total, clock, self.target_fps, (scale,) * 4)
-            except FoldError as e:
-                return trial, 2.0, str(e)
-        InsertFifosPass().apply(ctx, trial)
-        for _, graph in list(functions_with_dataflow(trial)):
-            problem = extract_problem(graph, slots, crossings, clock)
-            try:
-                result = partition(problem)
+                for _, graph in list(functions_with_dataflow(trial)):
+                    placement = partition_problem(graph, slots, crossings, clock)
+                    result = partition(placement)
+                    apply_partition(graph, slots, result.assignment)
+                return trial, None
             except PartitionError as e:
-                return trial, share_bound(problem), str(e)
-            apply_partition(graph, slots, result.assignment)
-        return trial, 0.0, None
+                error = str(e)
+                if e.shares is None or max(e.shares) <= 1:
+                    return trial, error
+                caps = [cap if share <= 1 else used[r] / share * REFOLD_MARGIN
+                        for r, (share, cap) in enumerate(zip(e.shares, caps, strict=True))]
+        return trial, error
+
+    @staticmethod
+    def _fold_within(module: ModuleOp, total: Device, bound: int, largest: list[float],
+                     caps: list[float | None], clock: float) -> list[int] | None:
+        """Fold every function of `module` in place within `bound` cycles: the cheapest
+        design, or one within `caps` (and the summed capacity) when it exceeds them.
+        Returns the resources used (summed over functions), None when nothing fits."""
+        room = Objective.for_device(total, (1.0,) * len(RESOURCES)).caps
+        limit = Objective(Objective.for_device(total).weights, tuple(
+            min(c, r) if c is not None else r for c, r in zip(caps, room, strict=True)))
+        used = [0] * len(RESOURCES)
+        for _, graph in list(functions_with_dataflow(module)):
+            problem = extract_problem(graph, clock, total)
+            for group in problem.groups:  # a unit bigger than every partition is no option
+                fitting = [c for c in group.configs
+                           if all(v <= cap for v, cap in zip(c.res, largest, strict=True))]
+                group.configs = fitting or group.configs
+            solution = feasible_design(problem, bound, Objective(limit.weights),
+                                       cheapest=True)
+            if solution is not None and not limit.fits(solution.res):
+                # a design within the caps: a Lagrangian witness when one is found quickly,
+                # else the Pareto DP's
+                solution = feasible_design(problem, bound, limit, cheapest=False)
+            if solution is None:
+                return None
+            apply_folding(problem, solution.choice)
+            used = [u + v for u, v in zip(used, solution.res, strict=True)]
+        return used
 
     def fold_to_fit(self, ctx: Context, op: ModuleOp, fold: FoldPass) -> None:
         """Fold; in budget mode, fold again with a proportionally smaller budget while the
@@ -253,10 +307,14 @@ def _replace_body(module: ModuleOp, source: ModuleOp) -> None:
     old.erase()
 
 
-MAX_JOINT_TRIES = 10
-"""Folds (each followed by FIFO sizing and partitioning) tried by `fold_and_partition`."""
-JOINT_RESOLUTION = 0.05
-"""The budget-scale bisection stops when the gap is below this share of the scale."""
+
+
+def _cycle_candidates(module: ModuleOp, clock: float, device: Device) -> list[int]:
+    """Every bottleneck a folding of the module's functions can have, fastest first."""
+    problems = [extract_problem(graph, clock, device)
+                for _, graph in functions_with_dataflow(module.clone())]
+    floor = max(p.cycle_candidates()[0] for p in problems)
+    return sorted({c for p in problems for c in p.cycle_candidates() if c >= floor})
 
 
 def _fps(graph: DataflowGraph, clock_mhz: float) -> float:
