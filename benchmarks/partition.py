@@ -158,13 +158,13 @@ def main(argv: list[str] | None = None) -> int:
             except PassFailedException as e:
                 print(f"{name:<9} {target:<10} no design: {e}", flush=True)
                 continue
-            ratio = r["fps"] / r["fps_one"] if r["fps_one"] else float("inf")
+            ratio = f"{r['fps'] / r['fps_one']:>5.2f}x" if r["fps_one"] else "  n/a "
             print(f"{r['net']:<9} {r['target']:<10} {r['units']:>5} "
                   f"{'chain' if r['chain'] else 'DAG':<5} {fmt(r['rpnn'])} "
                   f"{fmt(r['naive'], r['naive_valid'])} {fmt(r['greedy'], r['greedy_valid'])} "
                   f"{fmt(r['optimum'])}{'' if r['proven'] else '?'} {r['seconds']:>7.2f} "
                   f"{r['optimum_seconds']:>7.2f} {r['fps']:>10.1f} {r['fps_one']:>10.1f} "
-                  f"{ratio:>5.2f}x {r['joint_seconds']:>7.1f}", flush=True)
+                  f"{ratio} {r['joint_seconds']:>7.1f}", flush=True)
             if r["proven"] and r["optimum"] is not None and \
                     abs(r["rpnn"] - r["optimum"]) > 1e-9:
                 failures.append(f"{name} on {target}: rpnn {r['rpnn']} != optimum "
@@ -174,8 +174,8 @@ def main(argv: list[str] | None = None) -> int:
             if name == "resnet" and r["seconds"] >= 10:
                 failures.append(f"resnet on {target}: {r['seconds']:.1f} s >= 10 s")
     print("\nrpnn/naive/greedy/optimum: largest used/available share over every (partition, "
-          "resource); fps k / fps 1: frames/s of the joint fold on k partitions / on one; "
-          "'?': optimum not proven")
+          "resource); fps k / fps 1: frames/s of the joint fold on k partitions / on one (0, "
+          "n/a: no folding fits one); '?': optimum not proven")
     for failure in failures:
         print("FAIL:", failure)
     return 1 if failures else 0

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -241,6 +242,19 @@ def write_report(text: str, path: str) -> None:
             f.write(text if text.endswith("\n") else text + "\n")
     except OSError as e:
         raise PassFailedException(f"cannot write report '{path}': {e.strerror}") from None
+
+
+def write_reports(reports: list[dict[str, Any]], as_json: bool | None,
+                  formatter: Callable[[dict[str, Any]], str], empty: str, path: str) -> None:
+    """Write one report per function: JSON (``{"functions": [...]}``) or the formatted
+    texts, or `empty` when there are none; to `path` or stderr (`write_report`)."""
+    if as_json is not False:
+        text = json.dumps(json_clean({"functions": reports}), indent=2)
+    elif reports:
+        text = "\n\n".join(formatter(r) for r in reports)
+    else:
+        text = empty
+    write_report(text, path)
 
 
 def resolve_device(name: str, devices_file: str) -> tuple[Device, dict[str, Device]]:

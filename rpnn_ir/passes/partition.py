@@ -21,7 +21,6 @@ default: the first device's clock), ``devices-file=``, ``report=``, ``json``.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,7 +43,7 @@ from rpnn_ir.hw.partition import (
     make_slots,
     partition,
 )
-from rpnn_ir.passes.cost import json_clean, resolve_device, write_report
+from rpnn_ir.passes.cost import resolve_device, write_reports
 
 
 def parse_devices(spec: str | tuple[str, ...], devices_file: str = "") -> list[Device]:
@@ -164,10 +163,5 @@ class PartitionPass(ModulePass):
             except PartitionError as e:
                 raise PassFailedException(f"@{function.sym_name.data}: {e}") from None
             entries.append(report_entry(function.sym_name.data, problem, result))
-        if self.json is not False:
-            text = json.dumps(json_clean({"functions": entries}), indent=2)
-        elif entries:
-            text = "\n\n".join(format_partition(e) for e in entries)
-        else:
-            text = "rpnn-partition: no dataflow units in the module"
-        write_report(text, self.report)
+        write_reports(entries, self.json, format_partition,
+                      "rpnn-partition: no dataflow units in the module", self.report)

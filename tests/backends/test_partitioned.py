@@ -90,16 +90,6 @@ def test_netlist_for_several_devices() -> None:
         assert card["link_config"] in files
 
 
-@pytest.fixture(scope="module")
-def ap_types():
-    if shutil.which("g++") is None:
-        pytest.skip("needs g++")
-    try:
-        return hls_csim.ap_types_dir()
-    except hls_csim.CsimError as e:
-        pytest.skip(f"no ap_types headers: {e}")
-
-
 def test_every_kernel_passes_csim(tmp_path, ap_types) -> None:
     module = partitioned("residual_net", "xczu7ev*2")
     files = hls.emit_hls(module, hls.HlsTarget(tb_frames=2))
