@@ -146,9 +146,9 @@ class PipelinePass(ModulePass):
                                       self.link_gbps)
         clock = self.clock_mhz or devices[0].clock_mhz
         single = op.clone()
-        fps = self._joint_search(ctx, op, slots, crossings, clock)
-        try:
-            fps_one = self._joint_search(ctx, single, slots[:1], [], clock)
+        fps = self._joint_search(ctx, op, slots, crossings, clock, self.target_fps)
+        try:  # the fastest design on one partition (budget mode), for comparison
+            fps_one = self._joint_search(ctx, single, slots[:1], [], clock, 0.0)
         except PassFailedException:
             fps_one = 0.0  # the design does not fit one partition at all
         for function, _ in functions_with_dataflow(op):
@@ -157,26 +157,27 @@ class PipelinePass(ModulePass):
                 "fps_one": FloatAttr(fps_one, f64), "one": StringAttr(slots[0].label)})
 
     def _joint_search(self, ctx: Context, op: ModuleOp, slots: list[Slot],
-                      crossings: list[Crossing], clock: float) -> float:
+                      crossings: list[Crossing], clock: float, target_fps: float) -> float:
         """Fold `op` (lowered, unfolded) for `slots`, insert FIFOs and partition it, in place.
 
         The bound T on every unit's cycles is searched over the achievable bottlenecks: for
         each T a folding within it (`_attempt`) is given its FIFOs and partitioned; the
         smallest T
-        whose design partitions wins (binary search, fastest first).  With target-fps, T is
+        whose design partitions wins (binary search, fastest first).  With `target_fps`, T is
         the target's.  Returns the design's frames/s.
         """
         room = [int(sum(s.avail[i] for s in slots)) for i in range(len(RESOURCES))]
         total = Device("partitions", lut=room[0], ff=0, bram18=room[1], uram=room[2],
                        dsp=room[3], clock_mhz=clock)
         candidates = _cycle_candidates(op, clock, total)
-        if self.target_fps:
-            bound = math.floor(clock * 1e6 / self.target_fps * (1 + 1e-12))
-            candidates = [bound] if bound >= candidates[0] else []
-            if not candidates:
-                raise PassFailedException(f"rpnn-pipeline: {self.target_fps:g} frames/s needs "
-                                          f"at most {bound} cycles per frame; the fastest "
-                                          f"design needs {_cycle_candidates(op, clock, total)[0]}")
+        where = ", ".join(s.label for s in slots)
+        if target_fps:
+            bound = math.floor(clock * 1e6 / target_fps * (1 + 1e-12))
+            if bound < candidates[0]:
+                raise PassFailedException(f"{target_fps:g} frames/s needs at most {bound} "
+                                          f"cycles per frame; the fastest design needs "
+                                          f"{candidates[0]}")
+            candidates = [bound]
         tried: dict[int, tuple[ModuleOp, str | None]] = {}
 
         def attempt(index: int) -> bool:
@@ -187,9 +188,10 @@ class PipelinePass(ModulePass):
 
         lo, hi = 0, len(candidates) - 1
         if not attempt(hi):
-            where = ", ".join(s.label for s in slots)
-            raise PassFailedException(f"rpnn-pipeline: not even the most folded design "
-                                      f"partitions onto {where}: {tried[candidates[hi]][1]}")
+            what = (f"at {target_fps:g} frames/s the design" if target_fps
+                    else "not even the most folded design")
+            raise PassFailedException(f"{what} does not partition onto {where}: "
+                                      f"{tried[candidates[hi]][1]}")
         while lo < hi:
             mid = (lo + hi) // 2
             if attempt(mid):

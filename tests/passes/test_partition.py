@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from xdsl.utils.exceptions import PassFailedException
 
 from rpnn_ir import api, interp
 from rpnn_ir.builders import examples
@@ -307,3 +308,16 @@ def test_pipeline_folds_and_partitions_together() -> None:
     assert joint["fps"].value.data >= 1.5 * joint["fps_one"].value.data
     for part in report["partitions"]:
         assert part["utilisation"]["lut"] <= 1.0
+
+
+def test_pipeline_target_mode_over_devices() -> None:
+    module = examples.build("lfc_w1a1")
+    PipelinePass(devices="xc7z020*2", target_fps=500000, quiet=True).apply(api.context(),
+                                                                          module)
+    function, graph = next(functions_with_dataflow(module))
+    assert function.attributes["rpnn.joint_fold"].data["fps"].value.data >= 500000
+    assert len(graph.partitions) == 2
+    with pytest.raises(PassFailedException, match=r"at 1e\+06 frames/s the design does not "
+                                                  r"partition onto xc7z020#0 SLR0"):
+        PipelinePass(device="xc7z020", devices="xc7z020", target_fps=1e6,
+                     quiet=True).apply(api.context(), examples.build("lfc_w1a1"))

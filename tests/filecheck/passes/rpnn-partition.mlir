@@ -3,6 +3,8 @@
 // RUN: rpnn-opt %s -p 'rpnn-partition{devices=xcu250 lut-fraction=0.02}' 2>/dev/null | rpnn-opt -p 'rpnn-partition{devices=xcu250 lut-fraction=0.02}' 2>/dev/null | filecheck %s
 // RUN: rpnn-opt %s -p 'rpnn-partition{devices="xczu7ev*2" lut-fraction=0.02 json report="%t.json"}' | filecheck %s --check-prefix=CARDS
 // RUN: filecheck %s --check-prefix=JSON < %t.json
+// RUN: rpnn-opt %s -p 'rpnn-partition{devices=xcu250 lut-fraction=0.02 report="%t.r"},rpnn-cost{device=xcu250 report="%t.cost"}' > %t.ir
+// RUN: filecheck %s --check-prefix=COST < %t.cost
 // RUN: rpnn-opt %s -p 'rpnn-partition{devices=xcu250 objective=min-cut}' 2>/dev/null | filecheck %s --check-prefix=MINCUT
 // RUN: not rpnn-opt %s -p 'rpnn-partition{devices=xcu250 lut-fraction=0.004}' 2>&1 | filecheck %s --check-prefix=BIG
 // RUN: not rpnn-opt %s -p 'rpnn-partition{devices=xcu250,xcu250 slrs=false lut-fraction=0.0015 link-gbps=0.1}' 2>&1 | filecheck %s --check-prefix=LINK
@@ -58,6 +60,12 @@ func.func @mlp(%x: tensor<1x64xui2>) -> tensor<1x1xui4> {
 // REPORT-NEXT:   xcu250#0 SLR0 -> xcu250#0 SLR1: 18 of 23040 SLLs
 // REPORT-NEXT:   xcu250#0 SLR1 -> xcu250#0 SLR2: 18 of 23040 SLLs
 // REPORT-NEXT:   xcu250#0 SLR2 -> xcu250#0 SLR3: 0 of 23040 SLLs
+
+// rpnn-cost's partition table: the SLLs used on each SLR boundary.
+// COST:      partition 0 (xcu250, SLR 0): LUT 1853,
+// COST:      partition 2 (xcu250, SLR 2): LUT 590,
+// COST:      crossing partition 0 -> 1: 18 of 23,040 SLLs on each of 1 SLR boundary(ies)
+// COST-NEXT: crossing partition 1 -> 2: 18 of 23,040 SLLs on each of 1 SLR boundary(ies)
 
 // Two ZCU104s, 2% of 230,400 LUTs = 4,608 each: a big layer fits with the tail but not with
 // the other big layer; the fewest wires cut at that optimum is one 16-bit stream: 8 words of
