@@ -5,6 +5,7 @@
 // RUN: filecheck %s --check-prefix=JSON < %t.json
 // RUN: rpnn-opt %s -p 'rpnn-partition{devices=xcu250 lut-fraction=0.02 report="%t.r"},rpnn-cost{device=xcu250 report="%t.cost"}' > %t.ir
 // RUN: filecheck %s --check-prefix=COST < %t.cost
+// RUN: rpnn-opt %s -p 'rpnn-partition{devices=xcu250 lut-fraction=0.02 report="%t.r2"}' -t rpnn-hls | filecheck %s --check-prefix=HLS
 // RUN: rpnn-opt %s -p 'rpnn-partition{devices=xcu250 objective=min-cut}' 2>/dev/null | filecheck %s --check-prefix=MINCUT
 // RUN: not rpnn-opt %s -p 'rpnn-partition{devices=xcu250 lut-fraction=0.004}' 2>&1 | filecheck %s --check-prefix=BIG
 // RUN: not rpnn-opt %s -p 'rpnn-partition{devices=xcu250,xcu250 slrs=false lut-fraction=0.0015 link-gbps=0.1}' 2>&1 | filecheck %s --check-prefix=LINK
@@ -66,6 +67,24 @@ func.func @mlp(%x: tensor<1x64xui2>) -> tensor<1x1xui4> {
 // COST:      partition 2 (xcu250, SLR 2): LUT 590,
 // COST:      crossing partition 0 -> 1: 18 of 23,040 SLLs on each of 1 SLR boundary(ies)
 // COST-NEXT: crossing partition 1 -> 2: 18 of 23,040 SLLs on each of 1 SLR boundary(ies)
+
+// rpnn-hls: one kernel per partition, linked by a Vitis connectivity file.
+// HLS:      // ---- p0_xcu250_slr0/rpnn_top_p0.cpp
+// HLS:      void rpnn_top_p0(hls::stream<ap_uint<16> > &in0, hls::stream<ap_uint<16> > &out0) {
+// HLS:      // ---- p1_xcu250_slr1/rpnn_top_p1.cpp
+// HLS:      // ---- p2_xcu250_slr2/rpnn_top_p2.cpp
+// HLS:      void rpnn_top_p2(hls::stream<ap_uint<16> > &in0, hls::stream<ap_uint<8> > &out0) {
+// HLS:      // ---- connectivity.cfg
+// HLS:      # AXI-stream ports left open (host DMA, or other cards: see netlist.json): rpnn_top_p0_1.in0, rpnn_top_p2_1.out0
+// HLS-NEXT: [connectivity]
+// HLS-NEXT: nk=rpnn_top_p0:1:rpnn_top_p0_1
+// HLS-NEXT: nk=rpnn_top_p1:1:rpnn_top_p1_1
+// HLS-NEXT: nk=rpnn_top_p2:1:rpnn_top_p2_1
+// HLS-NEXT: slr=rpnn_top_p0_1:SLR0
+// HLS-NEXT: slr=rpnn_top_p1_1:SLR1
+// HLS-NEXT: slr=rpnn_top_p2_1:SLR2
+// HLS-NEXT: stream_connect=rpnn_top_p0_1.out0:rpnn_top_p1_1.in0
+// HLS-NEXT: stream_connect=rpnn_top_p1_1.out0:rpnn_top_p2_1.in0
 
 // Two ZCU104s, 2% of 230,400 LUTs = 4,608 each: a big layer fits with the tail but not with
 // the other big layer; the fewest wires cut at that optimum is one 16-bit stream: 8 words of
