@@ -20,7 +20,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from xdsl.dialects import func
-from xdsl.dialects.builtin import FunctionType, IntegerType, ModuleOp, Signedness, TensorType
+from xdsl.dialects.builtin import (
+    FunctionType,
+    IntegerAttr,
+    IntegerType,
+    ModuleOp,
+    Signedness,
+    TensorType,
+)
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.utils.exceptions import DiagnosticException
 
@@ -143,10 +150,22 @@ class Node:
     outputs: list[int]
     weights: np.ndarray | None = None
     thresholds: np.ndarray | None = None
+    partition: int | None = None
+    """Index of its `rpnn.partition` (in op order), None outside partitions."""
 
     @property
     def kind(self) -> str:
         return self.op.name.removeprefix("rpnn.")
+
+
+@dataclass(frozen=True)
+class PartitionInfo:
+    """Where an `rpnn.partition` goes: its part, SLR and card (device index, see
+    rpnn-partition; -1 when the op has no ``card`` attribute)."""
+
+    device: str
+    slr: int
+    card: int
 
 
 @dataclass
@@ -158,6 +177,7 @@ class Graph:
     nodes: list[Node] = field(default_factory=list)
     inputs: list[int] = field(default_factory=list)
     outputs: list[int] = field(default_factory=list)
+    partitions: list[PartitionInfo] = field(default_factory=list)
 
     def uses(self, stream_id: int) -> int:
         """Consumers of a stream: unit operands plus output ports."""
@@ -193,6 +213,7 @@ def extract(module: ModuleOp, function: str | None = None) -> Graph:
     graph = Graph(function=func_op.sym_name.data)
     ids: dict[SSAValue, int] = {}
     tainted: set[SSAValue] = set()  # host values computed from FPGA outputs
+    current: list[int] = []  # the partition being visited
 
     def new_stream(value: SSAValue) -> int:
         typ = value.type
@@ -224,9 +245,17 @@ def extract(module: ModuleOp, function: str | None = None) -> Graph:
                 tainted.add(op.output)
                 continue
             if isinstance(op, rpnn.PartitionOp):
+                if current:
+                    raise BackendError("rpnn.partition inside rpnn.partition is not supported")
                 for arg, operand in zip(op.body.block.args, op.inputs, strict=True):
                     ids[arg] = ids[operand]
+                card = op.attributes.get("card")
+                graph.partitions.append(PartitionInfo(
+                    op.device.data, op.slr.value.data,
+                    card.value.data if isinstance(card, IntegerAttr) else -1))
+                current.append(len(graph.partitions) - 1)
                 visit(op.body.block)
+                current.pop()
                 yielded = op.body.block.last_op
                 assert isinstance(yielded, rpnn.YieldOp)
                 for result, value in zip(op.outputs, yielded.values, strict=True):
@@ -250,6 +279,7 @@ def extract(module: ModuleOp, function: str | None = None) -> Graph:
             name=identifier("l", index, hint),
             inputs=[ids[v] for v in stream_operands],
             outputs=[new_stream(r) for r in op.results],
+            partition=current[-1] if current else None,
         )
         if isinstance(op, rpnn.MVTUOp | rpnn.DepthwiseOp):
             node.weights = _constant(op, op.weights, "weights")
@@ -279,12 +309,45 @@ def region_module(module: ModuleOp, function: str | None = None) -> ModuleOp:
     docs/semantics.md); results: one per `rpnn.stream_to_tensor`, in op order.
     """
     graph = extract(module, function)
+    return _standalone(graph, graph.nodes, graph.inputs, graph.outputs)
+
+
+def partition_ports(graph: Graph, index: int) -> tuple[list[int], list[int]]:
+    """Stream ids entering and leaving partition `index` (ascending): its kernel's ports."""
+    nodes = [n for n in graph.nodes if n.partition == index]
+    made = {s for n in nodes for s in n.outputs}
+    inputs = sorted({s for n in nodes for s in n.inputs} - made)
+    read_outside = {s for n in graph.nodes if n.partition != index for s in n.inputs}
+    outputs = sorted(s for s in made if s in read_outside or s in graph.outputs)
+    return inputs, outputs
+
+
+def partition_module(module: ModuleOp, function: str | None, index: int
+                     ) -> tuple[ModuleOp, list[int], list[int]]:
+    """Partition `index` of `function` as a standalone function @region (one tensor per
+    `partition_ports` input and output), with the stream ids of its ports: chaining the
+    partitions' functions in order along those ids computes the whole FPGA part."""
+    graph = extract(module, function)
+    if not 0 <= index < len(graph.partitions):
+        raise BackendError(f"partition {index} does not exist ({len(graph.partitions)} "
+                           "partitions)")
+    if any(n.partition is None for n in graph.nodes):
+        raise BackendError("a unit lies outside every rpnn.partition of a partitioned "
+                           "function; re-run rpnn-partition")
+    inputs, outputs = partition_ports(graph, index)
+    nodes = [n for n in graph.nodes if n.partition == index]
+    return _standalone(graph, nodes, inputs, outputs), inputs, outputs
+
+
+def _standalone(graph: Graph, nodes: list[Node], inputs: list[int], outputs: list[int]
+                ) -> ModuleOp:
+    """`nodes` as a function @region reading `inputs` and returning `outputs` (stream ids)."""
     arg_types = [
-        TensorType(s.element_type, [1, *s.shape]) for s in (graph.streams[i] for i in graph.inputs)
+        TensorType(s.element_type, [1, *s.shape]) for s in (graph.streams[i] for i in inputs)
     ]
     block = Block(arg_types=arg_types)
     values: dict[int, SSAValue] = {}
-    for arg, stream_id in zip(block.args, graph.inputs, strict=True):
+    for arg, stream_id in zip(block.args, inputs, strict=True):
         stream = graph.streams[stream_id]
         op = rpnn.TensorToStreamOp(
             operands=[arg],
@@ -293,7 +356,7 @@ def region_module(module: ModuleOp, function: str | None = None) -> ModuleOp:
         block.add_op(op)
         values[stream_id] = op.output
     cloned_constants: dict[SSAValue, SSAValue] = {}
-    for node in graph.nodes:
+    for node in nodes:
         mapper: dict[SSAValue, SSAValue] = {}
         stream_operands = [v for v in node.op.operands if _is_stream(v)]
         for value, stream_id in zip(stream_operands, node.inputs, strict=True):
@@ -311,7 +374,7 @@ def region_module(module: ModuleOp, function: str | None = None) -> ModuleOp:
         for result, stream_id in zip(clone.results, node.outputs, strict=True):
             values[stream_id] = result
     results = []
-    for stream_id in graph.outputs:
+    for stream_id in outputs:
         stream = graph.streams[stream_id]
         op = rpnn.StreamToTensorOp(
             operands=[values[stream_id]],

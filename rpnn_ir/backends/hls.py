@@ -23,9 +23,10 @@ ap_ctrl_none, or `axilite`: s_axilite on return), `tb-frames` (golden frames, de
 
 from __future__ import annotations
 
+import json
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from typing import IO
@@ -42,15 +43,19 @@ from rpnn_ir.backends.dataflow import (
     BackendError,
     Graph,
     Node,
+    PartitionInfo,
     bits_of,
     extract,
     is_signed,
     pack_words,
+    partition_module,
     random_inputs,
     region_module,
+    sanitize_hint,
 )
 from rpnn_ir.dialects import rpnn
 from rpnn_ir.hw import cost
+from rpnn_ir.hw.dataflow_model import DataflowGraph, evaluate
 from rpnn_ir.hw.devices import family_of_part
 
 TEMPLATES = "rpnn_hls.hpp"
@@ -91,7 +96,13 @@ class HlsTarget(Target):
     def emit(self, ctx: Context, module: ModuleOp, output: IO[str]) -> None:
         files = emit_hls(module, self, with_testbench=self.out_dir is not None)
         if self.out_dir is None:
-            output.write(files[f"{self.top}.cpp"])
+            if f"{self.top}.cpp" in files:
+                output.write(files[f"{self.top}.cpp"])
+                return
+            kernel = re.compile(rf"p\d+_[a-z0-9]+_slr\d+/{self.top}_p\d+\.cpp")
+            for path, text in files.items():  # a partitioned design: kernels and links
+                if kernel.fullmatch(path) or path.endswith((".cfg", ".json")):
+                    output.write(f"// ---- {path}\n{text}")
             return
         write_files(Path(self.out_dir), files)
         output.write(f"// rpnn-hls: wrote {len(files)} files\n")
@@ -880,6 +891,8 @@ def emit_hls(module: ModuleOp, options: HlsTarget | None = None,
     options = options or HlsTarget()
     _check_options(options)
     graph = extract(module, options.function)
+    if len(graph.partitions) > 1:
+        return emit_partitioned(module, graph, options, with_testbench)
     family = family_of_part(options.part)
     em = _Emitter(graph, options.part, uram_rom=family is not None and family.uram_init)
     for k, sid in enumerate(graph.inputs):
@@ -918,3 +931,137 @@ def emit_hls(module: ModuleOp, options: HlsTarget | None = None,
         files["tb.cpp"] = _tb_cpp(graph, options)
         files.update(golden_files(module, graph, options))
     return files
+
+
+# --------------------------------------------------------------------------- partitions
+
+
+@dataclass(frozen=True)
+class _Kernel:
+    """The HLS kernel of one partition: its top name, folder, card and port stream ids."""
+
+    name: str
+    folder: str
+    card: int
+    slr: int
+    device: str
+    inputs: list[int]
+    outputs: list[int]
+
+    @property
+    def cu(self) -> str:
+        """Its compute unit name in the Vitis link (``nk=<kernel>:1:<cu>``)."""
+        return f"{self.name}_1"
+
+
+def _cards(partitions: list[PartitionInfo]) -> list[int]:
+    """The card of each partition: its ``card`` attribute, or without one, a new card
+    whenever the part changes or the SLR does not increase."""
+    cards: list[int] = []
+    for i, p in enumerate(partitions):
+        if p.card >= 0:
+            cards.append(p.card)
+        elif i and p.device == partitions[i - 1].device and p.slr > partitions[i - 1].slr:
+            cards.append(cards[-1])
+        else:
+            cards.append(cards[-1] + 1 if cards else 0)
+    return cards
+
+
+def _frames_per_second(module: ModuleOp, function: str | None, clock_ns: float) -> float:
+    """Frames/s of the design at `clock_ns`: the clock over the slowest unit's cycles."""
+    graph = DataflowGraph.build(interp.find_function(module, function))
+    return 1e9 / clock_ns / max(evaluate(u).cycles for u in graph.units)
+
+
+def emit_partitioned(module: ModuleOp, graph: Graph, options: HlsTarget,
+                     with_testbench: bool) -> dict[str, str]:
+    """One HLS project per partition (folder ``p<i>_<part>_slr<s>``), linked by
+    ``connectivity.cfg`` (SLRs of one card) or, over several cards, one
+    ``connectivity_card<c>.cfg`` per card and ``netlist.json`` of the inter-device streams."""
+    files: dict[str, str] = {}
+    kernels: list[_Kernel] = []
+    for j, (info, card) in enumerate(zip(graph.partitions, _cards(graph.partitions),
+                                         strict=True)):
+        sub, inputs, outputs = partition_module(module, options.function, j)
+        name = f"{options.top}_p{j}"
+        folder = f"p{j}_{sanitize_hint(info.device) or 'part'}_slr{info.slr}"
+        kernel_files = emit_hls(sub, replace(options, top=name, function=None),
+                                with_testbench)
+        files.update({f"{folder}/{path}": text for path, text in kernel_files.items()})
+        kernels.append(_Kernel(name, folder, card, info.slr, info.device, inputs, outputs))
+    links = _links(graph, kernels)
+    cards = sorted({k.card for k in kernels})
+    if len(cards) == 1:
+        files["connectivity.cfg"] = _connectivity(graph, kernels, links)
+        return files
+    for card in cards:
+        mine = [k for k in kernels if k.card == card]
+        files[f"connectivity_card{card}.cfg"] = _connectivity(
+            graph, mine, [lk for lk in links if lk[0] in mine and lk[2] in mine])
+    fps = _frames_per_second(module, options.function, options.clock_ns)
+    files["netlist.json"] = _netlist(graph, kernels, links, fps, options.clock_ns)
+    return files
+
+
+def _links(graph: Graph, kernels: list[_Kernel]) -> list[tuple[_Kernel, int, _Kernel, int, int]]:
+    """(producer kernel, output port, consumer kernel, input port, stream id) per stream
+    between two kernels; a stream read by two kernels cannot be linked (one AXI stream has
+    one reader)."""
+    links = []
+    for sid in range(len(graph.streams)):
+        srcs = [(k, k.outputs.index(sid)) for k in kernels if sid in k.outputs]
+        dsts = [(k, k.inputs.index(sid)) for k in kernels if sid in k.inputs]
+        if not srcs or not dsts:
+            continue
+        if len(dsts) > 1:
+            raise BackendError(f"a stream of kernel {srcs[0][0].name} is read by "
+                               f"{len(dsts)} partitions; one AXI stream has one reader "
+                               "(add rpnn.duplicate before partitioning)")
+        links.append((srcs[0][0], srcs[0][1], dsts[0][0], dsts[0][1], sid))
+    return links
+
+
+def _connectivity(graph: Graph, kernels: list[_Kernel],
+                  links: list[tuple[_Kernel, int, _Kernel, int, int]]) -> str:
+    """A Vitis ``v++ --link --config`` file: one compute unit per kernel, its SLR, and the
+    AXI streams between kernels (``stream_connect``)."""
+    linked_in = {(b.cu, j) for _, _, b, j, _ in links}
+    linked_out = {(a.cu, i) for a, i, _, _, _ in links}
+    open_ports = ([f"{k.cu}.in{i}" for k in kernels for i in range(len(k.inputs))
+                   if (k.cu, i) not in linked_in]
+                  + [f"{k.cu}.out{i}" for k in kernels for i in range(len(k.outputs))
+                     if (k.cu, i) not in linked_out])
+    lines = ["# Generated by rpnn-opt -t rpnn-hls: v++ --link --config <this file>",
+             "# AXI-stream ports left open (host DMA, or other cards: see netlist.json): "
+             + (", ".join(open_ports) or "none"),
+             "[connectivity]"]
+    lines += [f"nk={k.name}:1:{k.cu}" for k in kernels]
+    lines += [f"slr={k.cu}:SLR{k.slr}" for k in kernels]
+    lines += [f"stream_connect={a.cu}.out{i}:{b.cu}.in{j}" for a, i, b, j, _ in links]
+    return "\n".join(lines) + "\n"
+
+
+def _netlist(graph: Graph, kernels: list[_Kernel],
+             links: list[tuple[_Kernel, int, _Kernel, int, int]], fps: float,
+             clock_ns: float) -> str:
+    """JSON: the cards, their kernels, and every stream between two cards with its width,
+    words per frame and bandwidth at the design's frame rate."""
+    streams = []
+    for a, i, b, j, sid in links:
+        if a.card == b.card:
+            continue
+        s = graph.streams[sid]
+        streams.append({
+            "from": {"card": a.card, "kernel": a.cu, "port": f"out{i}"},
+            "to": {"card": b.card, "kernel": b.cu, "port": f"in{j}"},
+            "width_bits": s.word_bits, "port_bits": _port_bits(s.word_bits),
+            "words_per_frame": s.words, "gbps": s.word_bits * s.words * fps / 1e9,
+        })
+    cards = [{"card": c, "device": next(k.device for k in kernels if k.card == c),
+              "kernels": [{"name": k.cu, "folder": k.folder, "slr": k.slr}
+                          for k in kernels if k.card == c],
+              "link_config": f"connectivity_card{c}.cfg"}
+             for c in sorted({k.card for k in kernels})]
+    return json.dumps({"clock_ns": clock_ns, "fps": fps, "cards": cards,
+                       "streams": streams}, indent=2) + "\n"

@@ -14,6 +14,7 @@ option)::
     slrs = 1
     clock_mhz = 150.0
     family = "ultrascale"      # optional: an entry of [families] (built-in or in the file)
+    sll = 0                    # super long lines per SLR crossing (multi-SLR parts)
 
     [families.my_family]       # optional
     part_prefixes = ["xcfoo"]
@@ -77,6 +78,10 @@ class Device:
     family: str = ""
     uram_init: bool = False
     """Whether the configuration bitstream can initialise this part's UltraRAM."""
+    sll: int = 0
+    """Super long lines (SLLs) between two adjacent SLRs: the wires a stream crossing that
+    boundary uses (rpnn-partition); 0 on single-SLR parts."""
+    sll_source: str = ""
 
     @property
     def bram36(self) -> int:
@@ -113,6 +118,7 @@ class Device:
             "bram18": self.bram18, "uram": self.uram, "dsp": self.dsp, "slrs": self.slrs,
             "clock_mhz": self.clock_mhz, "clock_source": self.clock_source,
             "family": self.family, "uram_init": self.uram_init,
+            "sll": self.sll, "sll_source": self.sll_source,
         }
 
 
@@ -138,7 +144,8 @@ def _device_from_table(name: str, table: dict[str, Any], origin: str,
     if not isinstance(table, dict):
         raise DeviceError(f"{origin}: device '{name}' must be a table of fields")
     known = {"lut", "ff", "bram18", "bram36", "uram", "dsp", "slrs", "clock_mhz", "board",
-             "clock_source", "family", "uram_init"}
+             "clock_source", "family", "uram_init",
+             "sll", "sll_source"}
     unknown = sorted(set(table) - known)
     if unknown:
         raise DeviceError(f"{origin}: device '{name}' has unknown field(s) "
@@ -177,6 +184,7 @@ def _device_from_table(name: str, table: dict[str, Any], origin: str,
         dsp=count("dsp"), slrs=slrs, clock_mhz=float(clock),
         board=str(table.get("board", "")), clock_source=str(table.get("clock_source", "")),
         family=family, uram_init=uram_init,
+        sll=count("sll"), sll_source=str(table.get("sll_source", "")),
     )
 
 

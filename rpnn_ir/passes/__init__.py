@@ -40,6 +40,12 @@ def _lower_to_dataflow() -> type[ModulePass]:
     return LowerToDataflowPass
 
 
+def _partition() -> type[ModulePass]:
+    from rpnn_ir.passes.partition import PartitionPass
+
+    return PartitionPass
+
+
 def _pipeline() -> type[ModulePass]:
     from rpnn_ir.passes.pipeline import PipelinePass
 
@@ -60,6 +66,7 @@ def get_all_passes() -> dict[str, Callable[[], type[ModulePass]]]:
         "rpnn-infer-precision": _infer_precision,
         "rpnn-insert-fifos": _insert_fifos,
         "rpnn-lower-to-dataflow": _lower_to_dataflow,
+        "rpnn-partition": _partition,
         "rpnn-pipeline": _pipeline,
         "rpnn-streamline": _streamline,
     }

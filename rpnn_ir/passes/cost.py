@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,9 +46,13 @@ from rpnn_ir.hw.dataflow_model import (
     schedule,
 )
 from rpnn_ir.hw.devices import RESOURCES, Device, DeviceError, load_devices
+from rpnn_ir.hw.partition import ir_crossings
 
 COST_ATTR = "rpnn.cost"
 DESIGN_ATTR = "rpnn.design_cost"
+JOINT_ATTR = "rpnn.joint_fold"
+"""Written by rpnn-pipeline{devices=...}: frames/s on the k partitions and on the first
+partition alone (the same fold-and-partition search), reported by rpnn-cost."""
 
 
 def _utilisation(res: Resources, device: Device) -> dict[str, float | None]:
@@ -108,8 +113,15 @@ def analyse(graph: DataflowGraph, device: Device, clock_mhz: float,
         "ff": None,
         "warnings": _uram_rom_warnings(graph, device),
     }
+    joint = graph.function.attributes.get(JOINT_ATTR)
+    if isinstance(joint, DictionaryAttr):
+        fields = joint.data
+        report["joint_fold"] = {
+            "partitions": fields["partitions"].value.data, "fps": fields["fps"].value.data,
+            "fps_one": fields["fps_one"].value.data, "one": fields["one"].data}
     if graph.partitions:
         report["partitions"] = _partition_report(graph, costs, device, devices)
+        report["crossings"] = ir_crossings(graph, report["fps"], devices)
     return Analysis(graph, report)
 
 
@@ -209,7 +221,8 @@ def format_table(report: dict[str, Any]) -> str:
     lines.append(f"utilisation of {report['device']}: " + ", ".join(
         f"{r.upper() if r != 'bram18' else 'BRAM18'} {_pct(util[r])}" for r in RESOURCES)
         + (f"; limiting: {report['limiting_resource']}" if report["limiting_resource"] else "")
-        + ("" if report["fits"] else " -- DOES NOT FIT"))
+        + ("" if report["fits"] else " -- DOES NOT FIT" if "partitions" not in report
+           else " (the whole design against one part: see the partitions)"))
     lines += [f"warning: {w}" for w in report.get("warnings", [])]
     for p in report.get("partitions", []):
         lines.append(
@@ -218,6 +231,20 @@ def format_table(report: dict[str, Any]) -> str:
             f"cycles; of {p['utilisation_of']}"
             + ("" if p["known_device"] else " (unknown part: pass device used)") + ": "
             + ", ".join(f"{r} {_pct(p['utilisation'][r])}" for r in RESOURCES))
+    joint = report.get("joint_fold")
+    if joint:
+        ratio = (f" = {joint['fps'] / joint['fps_one']:.2f}x" if joint["fps_one"]
+                 else " (the design does not fit one partition)")
+        lines.append(f"fold and partition: {joint['fps']:.1f} frames/s on {joint['partitions']}"
+                     f" partitions vs {joint['fps_one']:.1f} on one ({joint['one']}){ratio}")
+    for c in report.get("crossings", []):
+        if c["kind"] == "sll":
+            room = f" of {c['capacity']:,}" if c["capacity"] else ""
+            lines.append(f"crossing partition {c['from']} -> {c['to']}: {c['slls']:,}{room} "
+                         f"SLLs on each of {c['boundaries']} SLR boundary(ies)")
+        else:
+            lines.append(f"crossing partition {c['from']} -> {c['to']}: device link, "
+                         f"{c['gbps']:.3g} Gb/s at {report['fps']:.1f} frames/s")
     return "\n".join(lines)
 
 
@@ -230,6 +257,19 @@ def write_report(text: str, path: str) -> None:
         files.write_output(path, text if text.endswith("\n") else text + "\n")
     except files.FileError as e:
         raise PassFailedException(f"cannot write report '{path}': {e}") from None
+
+
+def write_reports(reports: list[dict[str, Any]], as_json: bool | None,
+                  formatter: Callable[[dict[str, Any]], str], empty: str, path: str) -> None:
+    """Write one report per function: JSON (``{"functions": [...]}``) or the formatted
+    texts, or `empty` when there are none; to `path` or stderr (`write_report`)."""
+    if as_json is not False:
+        text = json.dumps(json_clean({"functions": reports}), indent=2)
+    elif reports:
+        text = "\n\n".join(formatter(r) for r in reports)
+    else:
+        text = empty
+    write_report(text, path)
 
 
 def resolve_device(name: str, devices_file: str) -> tuple[Device, dict[str, Device]]:

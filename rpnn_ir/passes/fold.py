@@ -27,7 +27,6 @@ stderr or ``report=``; ``json`` (or ``json=true``) makes it JSON.  Options also:
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,7 +47,7 @@ from rpnn_ir.hw.folding import (
     fold_for_budget,
     fold_for_fps,
 )
-from rpnn_ir.passes.cost import analyse, json_clean, resolve_device, write_report
+from rpnn_ir.passes.cost import analyse, resolve_device, write_reports
 
 
 def fold_function(graph: DataflowGraph, device: Device, clock_mhz: float,
@@ -166,10 +165,5 @@ class FoldPass(ModulePass):
             after = analyse(DataflowGraph.build(function), device, clock, devices).report
             reports.append(_report(result, device, clock, fractions, self.target_fps,
                                    inserted, after))
-        if self.json is not False:
-            text = json.dumps(json_clean({"functions": reports}), indent=2)
-        elif reports:
-            text = "\n\n".join(format_fold(r) for r in reports)
-        else:
-            text = "rpnn-fold: no dataflow units in the module"
-        write_report(text, self.report)
+        write_reports(reports, self.json, format_fold,
+                      "rpnn-fold: no dataflow units in the module", self.report)

@@ -12,7 +12,6 @@ into a cache); the tests are skipped when neither g++ nor the headers can be had
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -25,16 +24,6 @@ from hypothesis import strategies as st
 
 from rpnn_ir.backends import dataflow, hls, hls_csim
 from rpnn_ir.backends.c_reference import write_files
-
-
-@pytest.fixture(scope="session")
-def ap_types() -> Path:
-    if shutil.which("g++") is None:
-        pytest.skip("needs g++")
-    try:
-        return hls_csim.ap_types_dir()
-    except hls_csim.CsimError as e:
-        pytest.skip(f"no ap_types headers: {e}")
 
 
 def build_project(module, directory: Path, **options) -> Path:

@@ -4,6 +4,8 @@
 // RUN: rpnn-opt %s -p 'rpnn-streamline,rpnn-infer-precision,rpnn-lower-to-dataflow{fifos=false},rpnn-fold{report="/dev/null"},rpnn-insert-fifos,rpnn-cost{report="/dev/null"}' > %t.b
 // RUN: diff %t.a %t.b
 // RUN: not rpnn-opt %s -p 'rpnn-pipeline{device=nosuchpart}' 2>&1 | filecheck %s --check-prefix=ERR
+// RUN: rpnn-opt %s -p 'rpnn-pipeline{devices="xczu7ev*2" report="%t.devices"}' | filecheck %s --check-prefix=DEVICES
+// RUN: filecheck %s --check-prefix=DEVICES-REPORT < %t.devices
 
 // A 2-bit 8-4 layer with a float tail: the pipeline streamlines it into an integer mvtu with
 // thresholds, narrows the types, folds it fully (it fits easily) and costs it.
@@ -37,3 +39,15 @@ func.func @main(%x: tensor<1x8xf32>) -> tensor<1x2xf32> {
 // NOFOLD: rpnn.mvtu {{.*}} pe = 1 simd = 1 acc = si5 {{.*}} cycles = 8 : i64
 
 // ERR: error: pass 'rpnn-pipeline' failed: unknown device 'nosuchpart' (known: xc7z020, xcu250, xcu280, xczu3eg, xczu7ev; add parts with devices-file=)
+
+// Fold and partition together over two ZCU104s: fully unfolded (1 cycle per frame) the two
+// layers still fit one part, so nothing is gained over one (1.00x); balance puts one layer
+// on each card.
+// DEVICES:      func.func @main
+// DEVICES-SAME: rpnn.joint_fold = {partitions = 2 : i64, fps = 2.000000e+08 : f64, fps_one = 2.000000e+08 : f64, one = "xczu7ev#0 SLR0"}
+// DEVICES:      rpnn.partition({{.*}}) device = "xczu7ev" slr = 0 {card = 0 : i64}
+// DEVICES:      rpnn.mvtu
+// DEVICES:      rpnn.partition({{.*}}) device = "xczu7ev" slr = 0 {card = 1 : i64}
+// DEVICES:      rpnn.mvtu
+// DEVICES-REPORT: fold and partition: 200000000.0 frames/s on 2 partitions vs 200000000.0 on one (xczu7ev#0 SLR0) = 1.00x
+// DEVICES-REPORT: crossing partition 0 -> 1: device link
