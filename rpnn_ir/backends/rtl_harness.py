@@ -219,7 +219,7 @@ def _design_function(k: int, info: dict, directory: str) -> str:
                      f'depths.push_back({f["depth"]});')
     for j in range(len(outs)):
         lines.append(f"    out[{j}].got.assign(out[{j}].g.chunks, 0);")
-    lines += ["    sim.reset();", "    const long start = sim.cycle;",
+    lines += ["    sim.reset();", "    const long start = sim.cycle;", "    last_move = start;",
               "    while (frames_done < frames) {"]
     for j, p in enumerate(ins):
         n = f"sim.top->d{k}_{p['name']}"
@@ -249,11 +249,11 @@ def _design_function(k: int, info: dict, directory: str) -> str:
             f"            Check &c = out[{j}];",
             "            get(" + f"{n}_tdata, c.got.data(), c.g.chunks);",
             "            if (c.next >= c.g.frames * c.g.words) {",
-            f'                if (errors++ < 10) std::printf("MISMATCH {p["name"]}: extra word %s\\n",'
+            f'                if (errors++ < 10) std::printf("d{k}: MISMATCH {p["name"]}: extra word %s\\n",'
             " hex(c.got.data(), c.g.chunks).c_str());",
             "            } else if (std::memcmp(c.got.data(), c.g.word(c.next), "
             "sizeof(uint32_t) * c.g.chunks) != 0) {",
-            f'                if (errors++ < 10) std::printf("MISMATCH {p["name"]} frame %ld word %ld:'
+            f'                if (errors++ < 10) std::printf("d{k}: MISMATCH {p["name"]} frame %ld word %ld:'
             ' expected %s, got %s\\n", c.next / c.g.words, c.next % c.g.words,'
             " hex(c.g.word(c.next), c.g.chunks).c_str(), hex(c.got.data(), c.g.chunks).c_str());",
             "            }",
@@ -282,14 +282,17 @@ def _design_function(k: int, info: dict, directory: str) -> str:
     ]
     for j, p in enumerate(outs):
         lines.append(f"        sim.top->d{k}_{p['name']}_tready = 1;")
+    for p in ins:
+        lines.append(f"        sim.top->d{k}_{p['name']}_tvalid = 0;")
     lines.append("        sim.low();")
     for j, p in enumerate(outs):
         lines += [f"        if (sim.top->d{k}_{p['name']}_tvalid) {{",
-                  f'            if (errors++ < 10) std::printf("MISMATCH {p["name"]}: extra word\\n");',
+                  f'            if (errors++ < 10) std::printf("d{k}: MISMATCH {p["name"]}: extra word\\n");',
                   "        }"]
     lines += [
         "        sim.high();",
         "    }",
+        *[f"    sim.top->d{k}_{p['name']}_tvalid = 0;" for p in ins],
         f"    stats({k}, frames, first_in, done, peaks, depths);",
         "    if (errors) {",
         f'        std::printf("d{k}: FAIL: %ld mismatches\\n", errors);',

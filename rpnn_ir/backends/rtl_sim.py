@@ -77,7 +77,7 @@ class DesignResult:
         return (done[-1] - done[h]) / (len(done) - 1 - h)
 
 
-_LINE = re.compile(r"^d(\d+): (PASS|FAIL|DEADLOCK|STATS)(.*)$")
+_LINE = re.compile(r"^d(\d+): ([A-Z]+)(.*)$")
 
 
 def parse_output(stdout: str, count: int) -> list[DesignResult]:
@@ -139,6 +139,8 @@ def verilate(directory: Path, verilog: list[str], trace: bool = False,
     cmd = [*verilator_command(), "--cc", "--exe", "--build", "-j", str(jobs),
            "--default-language", "1364-2005", "-Wno-fatal", "-Wno-WIDTH", "-Wno-UNSIGNED",
            "--top-module", "rpnn_sim", "--Mdir", "obj", "-O2", "-CFLAGS", "-O1",
+           # the PyPI wheel's verilated.mk leaves the precompiled-header flag empty
+           "-MAKEFLAGS", "CFG_CXXFLAGS_PCH_I=-include",
            *(["--trace"] if trace else []), "sim/rpnn_sim.v", *verilog, "sim/tb.cpp"]
     run = subprocess.run(cmd, cwd=directory, capture_output=True, text=True)
     exe = directory / "obj" / "Vrpnn_sim"

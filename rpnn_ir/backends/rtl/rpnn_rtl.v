@@ -277,8 +277,11 @@ module rpnn_mvu #(
         for (p = 0; p < PE; p = p + 1) begin : g_pe
             wire [SIMD*IB-1:0] lane;
             for (s = 0; s < SIMD; s = s + 1) begin : g_slot
-                assign lane[s*IB +: IB] = DEPTHWISE ? s1_x[(s*PE + p)*IB +: IB]
-                                                    : s1_x[s*IB +: IB];
+                if (DEPTHWISE) begin : g_dw
+                    assign lane[s*IB +: IB] = s1_x[(s*PE + p)*IB +: IB];
+                end else begin : g_mv
+                    assign lane[s*IB +: IB] = s1_x[s*IB +: IB];
+                end
             end
             wire [AB-1:0] dot;
             rpnn_dot #(.SIMD(SIMD), .IB(IB), .I_SIGNED(I_SIGNED), .I_BIPOLAR(I_BIPOLAR),
@@ -556,6 +559,7 @@ module rpnn_window #(
 endmodule
 
 // Pads [H, W, C] frames (CW words per pixel) by TOP/LEFT/BOTTOM/RIGHT pixels of FILL words.
+// A frame's output starts once its first input word is offered.
 module rpnn_pad #(
     parameter H = 1, parameter W = 1, parameter CW = 1,
     parameter TOP = 0, parameter LEFT = 0, parameter BOTTOM = 0, parameter RIGHT = 0,
@@ -580,7 +584,9 @@ module rpnn_pad #(
     reg [CWW-1:0] cw;
     wire interior = (y >= TOP) && (y < TOP + H) && (x >= LEFT) && (x < LEFT + W);
     wire stall = out_valid && !out_ready;
-    wire advance = !stall && (!interior || in_valid);
+    // a frame starts when its first input word is offered (no border runs ahead of its frame)
+    wire at_start = (y == 0) && (x == 0) && (cw == 0);
+    wire advance = !stall && (!interior || in_valid) && (!at_start || in_valid);
     assign in_ready = !stall && interior;
     always @(posedge clk) begin
         if (rst) begin
