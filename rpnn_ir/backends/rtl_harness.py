@@ -79,7 +79,9 @@ static bool load(const std::string &path, Golden &g, long words) {
         long n = static_cast<long>(line.size());
         for (long d = 0; d < n; ++d) {
             char c = line[n - 1 - d];
-            uint32_t v = (c >= '0' && c <= '9') ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : 0;
+            uint32_t v = (c >= '0' && c <= '9')   ? c - '0'
+                         : (c >= 'a' && c <= 'f') ? c - 'a' + 10
+                                                  : 0;
             if (d / 8 < g.chunks) w[d / 8] |= v << (4 * (d % 8));
         }
         g.data.insert(g.data.end(), w.begin(), w.end());
@@ -142,14 +144,14 @@ struct Sim {
         top->clk = 0;
         top->eval();
 #if VM_TRACE
-        if (vcd) vcd->dump(2 * cycle);
+        if (vcd) vcd->dump(static_cast<uint64_t>(2 * cycle));
 #endif
     }
     void high() {
         top->clk = 1;
         top->eval();
 #if VM_TRACE
-        if (vcd) vcd->dump(2 * cycle + 1);
+        if (vcd) vcd->dump(static_cast<uint64_t>(2 * cycle + 1));
 #endif
         ++cycle;
     }
@@ -208,11 +210,11 @@ def _design_function(k: int, info: dict, directory: str) -> str:
         lines.append(f'    ok = load(dir + "/{p["name"]}.dat", out[{j}].g, {p["words"]}) && ok;')
     lines += [
         "    if (!ok) return 2;",
-        f"    const long frames = out[0].g.frames;",
+        "    const long frames = out[0].g.frames;",
         "    long errors = 0, first_in = -1, last_move = 0, frames_done = 0;",
         "    std::vector<long> done;",
-        f"    std::vector<std::pair<std::string, long> > peaks;",
-        f"    std::vector<long> depths;",
+        "    std::vector<std::pair<std::string, long> > peaks;",
+        "    std::vector<long> depths;",
     ]
     for f in fifos:
         lines.append(f'    peaks.push_back(std::make_pair(std::string("{f["instance"]}"), 0L)); '
@@ -230,7 +232,7 @@ def _design_function(k: int, info: dict, directory: str) -> str:
             f"            put({n}_tdata, in[{j}].g.word(in[{j}].next), in[{j}].g.chunks);",
             "        }",
             f"        {n}_tvalid = in[{j}].valid;"]
-    for j, p in enumerate(outs):
+    for p in outs:
         lines.append(f"        sim.top->d{k}_{p['name']}_tready = !sim.chance(sim.opt.stall);")
     lines.append("        sim.low();")
     for j, p in enumerate(ins):
@@ -249,11 +251,13 @@ def _design_function(k: int, info: dict, directory: str) -> str:
             f"            Check &c = out[{j}];",
             "            get(" + f"{n}_tdata, c.got.data(), c.g.chunks);",
             "            if (c.next >= c.g.frames * c.g.words) {",
-            f'                if (errors++ < 10) std::printf("d{k}: MISMATCH {p["name"]}: extra word %s\\n",'
+            "                if (errors++ < 10) std::printf("
+            f'"d{k}: MISMATCH {p["name"]}: extra word %s\\n",'
             " hex(c.got.data(), c.g.chunks).c_str());",
             "            } else if (std::memcmp(c.got.data(), c.g.word(c.next), "
             "sizeof(uint32_t) * c.g.chunks) != 0) {",
-            f'                if (errors++ < 10) std::printf("d{k}: MISMATCH {p["name"]} frame %ld word %ld:'
+            "                if (errors++ < 10) std::printf("
+            f'"d{k}: MISMATCH {p["name"]} frame %ld word %ld:'
             ' expected %s, got %s\\n", c.next / c.g.words, c.next % c.g.words,'
             " hex(c.g.word(c.next), c.g.chunks).c_str(), hex(c.got.data(), c.g.chunks).c_str());",
             "            }",
@@ -280,14 +284,15 @@ def _design_function(k: int, info: dict, directory: str) -> str:
         "    }",
         "    for (long i = 0; i < 64; ++i) {  // nothing more may come out",
     ]
-    for j, p in enumerate(outs):
+    for p in outs:
         lines.append(f"        sim.top->d{k}_{p['name']}_tready = 1;")
     for p in ins:
         lines.append(f"        sim.top->d{k}_{p['name']}_tvalid = 0;")
     lines.append("        sim.low();")
-    for j, p in enumerate(outs):
+    for p in outs:
         lines += [f"        if (sim.top->d{k}_{p['name']}_tvalid) {{",
-                  f'            if (errors++ < 10) std::printf("d{k}: MISMATCH {p["name"]}: extra word\\n");',
+                  "            if (errors++ < 10) std::printf("
+                  f'"d{k}: MISMATCH {p["name"]}: extra word\\n");',
                   "        }"]
     lines += [
         "        sim.high();",

@@ -114,7 +114,10 @@ def run_yosys(directory: Path, files: list[str], top: str, family: str = "xc7",
         seconds = time.perf_counter() - start
         stat = work / "stat.json"
         if run.returncode != 0 or not stat.exists():
-            raise SynthError(f"yosys failed on {top}: {(run.stdout + run.stderr)[-2000:]}")
+            lines = [line for line in (run.stdout + run.stderr).splitlines() if line.strip()]
+            why = next((line for line in reversed(lines) if "ERROR" in line),
+                       lines[-1] if lines else f"exit status {run.returncode}, no message")
+            raise SynthError(f"yosys failed on {top}: {why.strip()}")
         data = json.loads(stat.read_text())
     modules = data["modules"]
     cells = modules.get(f"\\{top}", next(iter(modules.values())))["num_cells_by_type"]
