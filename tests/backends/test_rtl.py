@@ -172,7 +172,10 @@ def test_rpnn_opt_writes_the_design(tmp_path):
                          capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     assert (out / "rpnn_top.v").exists() and (out / "golden" / "out0.dat").exists()
-    assert len(list((out / "mem").glob("*.hex"))) == 3
+    # three weight ROMs, thresholds for the two bipolar layers (the last one has none)
+    names = [p.name for p in (out / "mem").glob("*.hex")]
+    assert sum(n.endswith("_w.hex") for n in names) == 3
+    assert sum(n.endswith("_t.hex") for n in names) == 2
     run = subprocess.run([sys.executable, "-m", "rpnn_ir.tools.rpnn_opt", str(src), "-t",
                           'rpnn-rtl{top="x y"}'], capture_output=True, text=True)
     assert run.returncode != 0 and run.stderr.count("\n") == 1 and "Verilog identifier" in \
