@@ -7,6 +7,8 @@ With `out-dir` the target writes (docs/backends.md, "RTL"):
                        depths from the IR's rpnn.fifo ops
     mem/*.hex          weight and threshold ROM contents ($readmemh, paths relative to the
                        directory: simulate and synthesise from there)
+    units/<unit>.v     each unit alone in a wrapper module unit_<unit> (out-of-context
+                       synthesis, rpnn_ir.backends.rtl_synth)
     rtl.json           the design's manifest: ports, units (instance, kind, module), FIFOs
     sim/rpnn_sim.v     simulation wrapper; sim/tb.cpp: Verilator harness (random back-pressure
                        and input gaps, golden check, cycles/frame, latency, FIFO peaks)
@@ -80,17 +82,32 @@ class RtlTarget(Target):
         output.write(f"// rpnn-rtl: wrote {len(files)} files\n")
 
 
-def _check_options(options: RtlTarget) -> None:
-    if not _TOP.fullmatch(options.top) or options.top.startswith("rpnn_") and (
-            options.top in ("rpnn_sim",) or options.top.removeprefix("rpnn_") in _MODULES):
-        raise BackendError(f"top '{options.top}' must be a Verilog identifier (letters, digits, "
-                           "_) that is not a unit module's name")
-    if options.tb_frames < 1:
-        raise BackendError(f"tb-frames ({options.tb_frames}) must be at least 1")
-
-
 _MODULES = ("decode", "rom", "dot", "activate", "mvu", "thresholding", "window", "pad", "dwc",
             "fifo", "broadcast", "add_streams", "label_select")
+_KEYWORD_TEXT = """
+    always and assign automatic begin buf bufif0 bufif1 case casex casez cell cmos config
+    deassign default defparam design disable edge else end endcase endconfig endfunction
+    endgenerate endmodule endprimitive endspecify endtable endtask event for force forever fork
+    function generate genvar highz0 highz1 if ifnone incdir include initial inout input
+    instance integer join large liblist library localparam macromodule medium module nand
+    negedge nmos nor noshowcancelled not notif0 notif1 or output parameter pmos posedge
+    primitive pull0 pull1 pulldown pullup pulsestyle_ondetect pulsestyle_onevent rcmos real
+    realtime reg release repeat rnmos rpmos rtran rtranif0 rtranif1 scalared showcancelled
+    signed small specify specparam strong0 strong1 supply0 supply1 table task time tran
+    tranif0 tranif1 tri tri0 tri1 triand trior trireg unsigned use uwire vectored wait wand
+    weak0 weak1 while wire wor xnor xor"""
+_KEYWORDS = frozenset(_KEYWORD_TEXT.split())
+"""Verilog-2005 keywords (IEEE 1364-2005, Annex B): never a module name."""
+
+
+def _check_options(options: RtlTarget) -> None:
+    top = options.top
+    reserved = top in _KEYWORDS or top == "rpnn_sim" or top.removeprefix("rpnn_") in _MODULES
+    if not _TOP.fullmatch(top) or reserved or top.startswith("unit_"):
+        raise BackendError(f"top '{top}' must be a Verilog identifier (letters, digits, _) "
+                           "that is not a keyword, a unit module's name or unit_*")
+    if options.tb_frames < 1:
+        raise BackendError(f"tb-frames ({options.tb_frames}) must be at least 1")
 
 
 # --------------------------------------------------------------------------- Verilog spelling

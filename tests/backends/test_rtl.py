@@ -158,7 +158,7 @@ def test_target_files_and_options(tmp_path):
     assert [u["kind"] for u in info["units"]].count("mvtu") == 4
     assert info["fifos"] == [{"instance": "l4", "depth": 16, "stream": 5}]
     assert all(u["wrapper"] in files for u in info["units"])
-    for bad in ("rpnn_mvu", "1x", "a b", "rpnn_sim"):
+    for bad in ("rpnn_mvu", "1x", "a b", "rpnn_sim", "module", "unit_l0"):
         with pytest.raises(BackendError):
             rtl.emit_rtl(netgen.conv_net(0), rtl.RtlTarget(top=bad))
 
