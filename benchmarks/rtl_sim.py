@@ -136,7 +136,8 @@ def main(argv: list[str] | None = None) -> int:
                 cut_fifos(module, result.fifo_peak, names)
                 again, seconds = simulate(module, args.frames,
                                           where.with_name(where.name + "_cut") if where else None)
-                same = again.passed and again.cycles_per_frame == cpf
+                # the steady state is a mean over few frames: allow a cycle or two of jitter
+                same = again.passed and abs(again.cycles_per_frame - cpf) <= max(2, cpf / 1000)
                 print(f"  with every FIFO at min(depth, peak + 1): "
                       f"{'bit-exact' if again.passed else 'FAILED'}, "
                       f"{again.cycles_per_frame} cycles/frame "

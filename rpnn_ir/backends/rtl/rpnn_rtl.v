@@ -688,7 +688,8 @@ module rpnn_dwc #(
     endgenerate
 endmodule
 
-// FIFO of DEPTH words of WB bits (DEPTH - 1 in memory plus the output register).
+// FIFO of DEPTH words of WB bits (DEPTH - 1 in memory plus the output register). `in_ready`
+// depends on `out_ready` only when the FIFO is full.
 // STYLE: 0 = tool's choice, 1 = block RAM, 2 = distributed RAM, 3 = UltraRAM.
 // `occupancy` (words held) is visible to simulation (the harness records its peak).
 module rpnn_fifo #(
@@ -720,7 +721,9 @@ module rpnn_fifo #(
             reg [PW-1:0] rd, wr;
             reg [CNTW-1:0] count;  // words in memory
             wire pop = (count != 0) && (!out_valid || out_ready);
-            assign in_ready = (count != MD);
+            // full: a word may still enter in the cycle one leaves (else a FIFO of depth 2
+            // would pass only one word every other cycle)
+            assign in_ready = (count != MD) || pop;
             wire push = in_ready && in_valid;
             if (STYLE == 1) begin : g_block
                 (* ram_style = "block" *) reg [WB-1:0] mem [0:MD-1];
