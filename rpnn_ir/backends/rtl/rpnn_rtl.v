@@ -203,13 +203,17 @@ module rpnn_mvu #(
     wire need_in = DEPTHWISE ? 1'b1 : (o == 0);
     wire issue = !stall && (!need_in || in_valid);
     assign in_ready = !stall && need_in;
-    wire [AW-1:0] waddr = DEPTHWISE ? i * OUTER + o : o * INNER + i;
+    // weight address o*INNER + i (MVTU) or i*OUTER + o (depthwise), kept by additions (a
+    // multiplication by a constant would cost a DSP or an adder tree)
+    reg [AW-1:0] tile;   // MVTU: tiles issued in this vector; depthwise: i * OUTER
+    wire [AW-1:0] waddr = DEPTHWISE ? tile + o : tile;
     wire [TWI-1:0] taddr = DEPTHWISE ? i : o;
 
     always @(posedge clk) begin
         if (rst) begin
             i <= 0;
             o <= 0;
+            tile <= 0;
         end else if (issue) begin
             if (i == INNER - 1) begin
                 i <= 0;
@@ -217,6 +221,8 @@ module rpnn_mvu #(
             end else begin
                 i <= i + 1;
             end
+            if (DEPTHWISE) tile <= (i == INNER - 1) ? 0 : tile + OUTER;
+            else tile <= (tile == TILES - 1) ? 0 : tile + 1;
         end
     end
 
