@@ -2,6 +2,7 @@
 
     python benchmarks/rtl_sim.py [--nets lfc_w1a1,cnv_w1a1,cnv_w2a2] [--foldings bnn-pynq,rpnn-fold]
                                  [--frames 4] [--device xc7z020] [--no-verify]
+    python benchmarks/rtl_sim.py --nets example_lfc_w1a1,example_cnv_w2a2 --foldings pipeline
 
 For LFC W1A1, CNV W1A1 and CNV W2A2 (BNN-PYNQ's networks with random weights,
 `rpnn_ir.builders.dataflow_nets`), folded as in BNN-PYNQ (../reference: LFC padded to MW 832
@@ -17,6 +18,10 @@ back-pressure and prints
   `--verify` (default) rebuilds the design with every FIFO cut to min(depth, peak + 1) and
   checks that throughput and outputs are unchanged;
 - bit-exactness and deadlock freedom (every frame out, every word checked).
+
+`example_lfc_w1a1`, `example_cnv_w2a2`: the graph-level examples of
+rpnn_ir/builders/examples.py through rpnn-pipeline (streamline, precision, lowering,
+rpnn-fold, FIFOs), simulated the same way.
 
 Verilator builds of LFC/CNV take minutes (2 cores): this is a benchmark, not a test.
 """
@@ -34,6 +39,7 @@ from xdsl.dialects.builtin import IntegerAttr, i64
 
 import rpnn_ir
 from rpnn_ir.backends import rtl_sim
+from rpnn_ir.builders import examples
 from rpnn_ir.builders.dataflow_nets import (
     BNN_PYNQ_CNV_W1A1_FOLDING,
     BNN_PYNQ_CNV_W2A2_FOLDING,
@@ -46,10 +52,19 @@ from rpnn_ir.hw.dataflow_model import functions_with_dataflow
 from rpnn_ir.hw.devices import get_device
 from rpnn_ir.passes.cost import analyse
 from rpnn_ir.passes.fold import FoldPass
+from rpnn_ir.passes.pipeline import PipelinePass
 
 
 def build(net: str, folding: str, device: str):
-    """The dataflow module of `net` with `folding`, FIFOs inserted."""
+    """The dataflow module of `net` with `folding`, FIFOs inserted.
+
+    `example_<name>` is the graph-level example `<name>` (rpnn_ir/builders/examples.py:
+    lfc_w1a1, cnv_w2a2, tiny_mlp) compiled by rpnn-pipeline for `device` (the folding
+    argument is ignored: rpnn-pipeline folds)."""
+    if net.startswith("example_"):
+        module = examples.build(net.removeprefix("example_"))
+        PipelinePass(quiet=True, device=device).apply(Context(), module)
+        return module
     w, a = (1, 1) if net.endswith("w1a1") else (2, 2)
     if net.startswith("lfc"):
         if folding == "bnn-pynq":
