@@ -84,7 +84,7 @@ class DesignResult:
 _LINE = re.compile(r"^d(\d+): ([A-Z]+)(.*)$")
 
 
-def parse_output(stdout: str, count: int) -> list[DesignResult]:
+def parse_output(stdout: str) -> list[DesignResult]:
     """The harness's lines -> one DesignResult per design that ran."""
     results: dict[int, DesignResult] = {}
     logs: dict[int, list[str]] = {}
@@ -188,7 +188,7 @@ class RtlSim:
         if trace is not None:
             args += ["--trace", str(Path(trace).resolve())]
         run = subprocess.run(args, cwd=self.directory, capture_output=True, text=True)
-        results = parse_output(run.stdout, len(self.designs))
+        results = parse_output(run.stdout)
         if not results:
             raise RtlSimError(f"the harness printed no result (exit {run.returncode}):\n"
                               f"{run.stdout[-2000:]}{run.stderr[-2000:]}")
