@@ -60,7 +60,7 @@ endmodule
 
 // Sum of SIMD products of input and weight elements, modulo 2^AB (the accumulator wraps like
 // the hardware; the precision analysis guarantees the final sum fits). Bipolar x bipolar:
-// 2 * popcount(XNOR) - SIMD, no multiplier.
+// 2 * popcount(XNOR) - SIMD; bipolar x integer: a conditional negation; no multiplier.
 module rpnn_dot #(
     parameter SIMD = 1,
     parameter IB = 1, parameter I_SIGNED = 0, parameter I_BIPOLAR = 0,
@@ -96,7 +96,16 @@ module rpnn_dot #(
                     dx (.raw(x[s*IB +: IB]), .value(xv));
                 rpnn_decode #(.B(WB), .SIGNED(W_SIGNED), .BIPOLAR(W_BIPOLAR), .OW(WW))
                     dw (.raw(w[s*WB +: WB]), .value(wv));
-                wire signed [PW-1:0] p = $signed(xv) * $signed(wv);
+                wire signed [PW-1:0] p;
+                if (W_BIPOLAR && !I_BIPOLAR) begin : g_wsign  // x * (+-1): a negation
+                    wire signed [PW-1:0] xe = {{(PW - XW){xv[XW-1]}}, xv};
+                    assign p = w[s*WB] ? xe : -xe;
+                end else if (I_BIPOLAR && !W_BIPOLAR) begin : g_xsign
+                    wire signed [PW-1:0] we = {{(PW - WW){wv[WW-1]}}, wv};
+                    assign p = x[s*IB] ? we : -we;
+                end else begin : g_times
+                    assign p = $signed(xv) * $signed(wv);
+                end
                 assign prods[s*SW +: SW] = {{(SW - PW){p[PW-1]}}, p};
             end
             reg [SW-1:0] sum;
