@@ -25,4 +25,9 @@ def get_all_targets() -> dict[str, Callable[[], type[Target]]]:
 
         return HlsTarget
 
-    return {"rpnn-c": c_reference, "rpnn-hls": hls}
+    def rtl() -> type[Target]:
+        from rpnn_ir.backends.rtl import RtlTarget
+
+        return RtlTarget
+
+    return {"rpnn-c": c_reference, "rpnn-hls": hls, "rpnn-rtl": rtl}

@@ -67,3 +67,28 @@ def test_residual_without_requantization_is_reported(brevitas_export) -> None:
     module = from_onnx(brevitas_export("residual_w4a4", False))
     with pytest.raises(Exception, match=r"rpnn\.add .*: cannot add .* on integers"):
         PipelinePass(quiet=True).apply(Context(), module)
+
+
+RTL_NETWORKS = ["tfc_1w1a", "tfc_2w2a", "sfc_1w2a", "mlp_pc_w4a4"]
+
+
+def test_rtl_verilator(brevitas_export, tmp_path: Path) -> None:
+    """The dense Brevitas nets as Verilog, one Verilator build, under back-pressure: the
+    golden outputs come from the interpreter on the compiled module's FPGA part."""
+    from rpnn_ir.backends import rtl_sim
+
+    try:
+        rtl_sim.verilator_command()
+    except rtl_sim.RtlSimError as e:
+        pytest.skip(str(e))
+    modules = []
+    for name in RTL_NETWORKS:
+        compiled = from_onnx(brevitas_export(name, False))
+        # a modest frame rate keeps the folded units (and the Verilator build) small
+        PipelinePass(quiet=True, device="xc7z020", target_fps=20_000).apply(Context(), compiled)
+        modules.append(compiled)
+    with rtl_sim.RtlSim.build(modules, directory=tmp_path, frames=4) as sim:
+        results = sim.run(stall=0.3, gap=0.3, seed=3)
+    assert len(results) == len(RTL_NETWORKS)
+    for name, result in zip(RTL_NETWORKS, results, strict=True):
+        assert result.passed, f"{name}:\n{result.log}"

@@ -1,0 +1,104 @@
+"""Yosys synthesis of `-t rpnn-rtl` designs beside rpnn-cost's estimates, unit by unit.
+
+    python benchmarks/rtl_synth.py [--nets lfc_w1a1,cnv_w1a1,cnv_w2a2]
+                                   [--foldings bnn-pynq,rpnn-fold] [--device xc7z020]
+                                   [--family xc7] [--no-whole] [--timeout 1800]
+
+The designs are those of benchmarks/rtl_sim.py (BNN-PYNQ's LFC/CNV with BNN-PYNQ's and
+rpnn-fold's foldings, FIFOs from rpnn-insert-fifos). Every unit is synthesised alone by
+Yosys `synth_xilinx` (out of context, `rpnn_ir.backends.rtl_synth`), then the whole design;
+the script prints, per unit, Yosys' LUT (logic + memory), FF, carry, BRAM18 and DSP beside
+rpnn-cost's LUT, BRAM18 and DSP, and the seconds each synthesis took. Large designs take
+long in the WebAssembly Yosys (minutes per MVTU of CNV); this is a benchmark, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from rtl_sim import build, model
+
+from rpnn_ir.backends import rtl, rtl_synth
+from rpnn_ir.backends.c_reference import write_files
+from rpnn_ir.backends.dataflow import extract
+from rpnn_ir.hw.dataflow_model import functions_with_dataflow
+
+
+def cost_by_op(module, device: str) -> dict[int, dict]:
+    """rpnn-cost's unit entries keyed by id(op)."""
+    report = model(module, device)
+    ((_, graph),) = list(functions_with_dataflow(module))
+    return {id(unit.op): entry for unit, entry in zip(graph.units, report["units"],
+                                                      strict=True)}
+
+
+def fmt(value) -> str:
+    return "-" if value is None else str(value)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--nets", default="lfc_w1a1,cnv_w1a1,cnv_w2a2")
+    parser.add_argument("--foldings", default="bnn-pynq,rpnn-fold")
+    parser.add_argument("--device", default="xc7z020")
+    parser.add_argument("--family", default="xc7", choices=sorted(rtl_synth.FAMILIES))
+    parser.add_argument("--no-whole", action="store_true")
+    parser.add_argument("--timeout", type=float, default=1800.0)
+    args = parser.parse_args(argv)
+    for net in args.nets.split(","):
+        for folding in args.foldings.split(","):
+            module = build(net, folding, args.device)
+            costs = cost_by_op(module, args.device)
+            nodes = extract(module).nodes
+            with tempfile.TemporaryDirectory(prefix="rpnn-rtl-synth-") as tmp:
+                directory = Path(tmp)
+                write_files(directory, rtl.emit_rtl(module, rtl.RtlTarget(),
+                                                    with_testbench=False))
+                start = time.perf_counter()
+                report = rtl_synth.synthesize_design(directory, args.family, units=True,
+                                                     whole=not args.no_whole,
+                                                     timeout=args.timeout)
+                total_seconds = time.perf_counter() - start
+            print(f"{net} {folding} on {rtl_synth.FAMILIES[args.family]} (rpnn-cost for "
+                  f"{args.device}); {total_seconds:.0f} s of Yosys in all")
+            head = (f"  {'unit':<10} {'kind':<15} {'pe':>4} {'simd':>5} | {'LUT':>7} "
+                    f"{'(mem)':>6} {'FF':>7} {'carry':>6} {'BRAM18':>6} {'DSP':>4} "
+                    f"{'s':>6} | {'model LUT':>9} {'BRAM18':>6} {'DSP':>4}")
+            print(head)
+            sums = {"lut": 0, "bram18": 0, "dsp": 0}
+            seen: set[int] = set()
+            for u in report["units"]:
+                c = None  # fan-out broadcasts have no op; a gcd width converter is two units
+                if u["index"] is not None and u["index"] not in seen:
+                    seen.add(u["index"])
+                    c = costs.get(id(nodes[u["index"]].op))
+                for key in sums:
+                    sums[key] += c[key] if c else 0
+                print(f"  {u['name']:<10} {u['kind']:<15} {fmt(c and c.get('pe')):>4} "
+                      f"{fmt(c and c.get('simd')):>5} | {u['lut']:>7} {u['lut_mem']:>6} "
+                      f"{u['ff']:>7} {u['carry']:>6} {u['bram18']:>6} {u['dsp']:>4} "
+                      f"{u['seconds']:>6.1f} | {fmt(c and c['lut']):>9} "
+                      f"{fmt(c and c['bram18']):>6} {fmt(c and c['dsp']):>4}")
+            units_lut = sum(u["lut"] for u in report["units"])
+            units_bram = sum(u["bram18"] for u in report["units"])
+            print(f"  {'sum of units':<37} | {units_lut:>7} {'':>6} "
+                  f"{sum(u['ff'] for u in report['units']):>7} {'':>6} {units_bram:>6} "
+                  f"{sum(u['dsp'] for u in report['units']):>4} {'':>6} | {sums['lut']:>9} "
+                  f"{sums['bram18']:>6} {sums['dsp']:>4}")
+            t = report["total"]
+            if t is not None:
+                print(f"  {'whole design':<37} | {t['lut']:>7} {t['lut_mem']:>6} {t['ff']:>7} "
+                      f"{t['carry']:>6} {t['bram18']:>6} {t['dsp']:>4} {t['seconds']:>6.1f} |")
+            if sums["lut"]:
+                print(f"  Yosys / model: LUT x{units_lut / sums['lut']:.2f}, BRAM18 "
+                      f"{units_bram} vs {sums['bram18']}")
+            sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

