@@ -131,7 +131,26 @@ def test_verifier_error_names_op_and_line(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "pattern"),
     [
-        (["-p", "foo"], r"error: unknown pass 'foo' \(see rpnn-opt --help for the list\)"),
+        (["-p", "foo"], r"error: unknown pass 'foo' \(see rpnn-opt --list-passes\)"),
+        (
+            ["-p", "rpnn-streamlin"],
+            r"error: unknown pass 'rpnn-streamlin'; did you mean 'rpnn-streamline'\? .*",
+        ),
+        (
+            ["-p", "rpnn-pipeline{devise=xc7z020}"],
+            r"error: unknown option 'devise' for pass 'rpnn-pipeline'; did you mean "
+            r"'device'\? \(valid options: device, .*\)",
+        ),
+        (
+            ["-t", "rpnn-c{out-dir=/tmp/x}"],
+            r"error: malformed target or frontend spec .*: Unknown token; quote the value: "
+            r'out-dir="/tmp/x" .*',
+        ),
+        (
+            ["-p", 'rpnn-fold{report="a/b.txt" devices-file=hw/parts.toml}'],
+            r"error: malformed pass pipeline .*; quote the value: "
+            r"devices-file=\"hw/parts.toml\" .*",
+        ),
         (
             ["-p", "canonicalize,cse{bogus=1}"],
             r"error: unknown option 'bogus' for pass 'cse' \(valid options: none\)",
@@ -148,6 +167,37 @@ def test_bad_command_line(tmp_path: Path, args: list[str], pattern: str) -> None
     assert result.returncode == 2
     assert_one_error_line(result, pattern)
     assert_no_output_left(tmp_path, "good.mlir")
+
+
+def test_list_passes(tmp_path: Path) -> None:
+    """rpnn's passes (rpnn-pipeline first) with options, defaults and help; xDSL's after."""
+    result = run("--list-passes", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    text = result.stdout
+    lines = text.splitlines()
+    headers = [line.split()[0] for line in lines if line.startswith("rpnn-")]
+    assert headers[0] == "rpnn-pipeline"
+    assert set(headers) == {*rpnn_opt.get_all_passes(), *rpnn_opt.get_all_targets()}
+    assert re.search(r"^    device=xc7z020 +Part to fold for", text, re.M)
+    assert re.search(r"^    min-depth=2 +Smallest FIFO depth \(words\)\.$", text, re.M)
+    xdsl = text.index("xDSL passes")
+    assert text.index("rpnn-streamline") < xdsl < text.index(" canonicalize,")
+    assert "rpnn-" not in text[xdsl:]
+
+
+def test_field_docs_reads_attribute_docstrings() -> None:
+    @dataclasses.dataclass(frozen=True)
+    class Example:
+        """An example."""
+
+        width: int = 8
+        """Bits of the accumulator.
+
+        More detail that is not shown."""
+        plain: int = 0
+
+    assert rpnn_opt.field_docs(Example) == {"width": "Bits of the accumulator."}
 
 
 def test_error_keeps_previous_output_file(tmp_path: Path) -> None:

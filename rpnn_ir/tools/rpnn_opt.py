@@ -25,11 +25,17 @@ A pass reports a problem with the input by raising a ``DiagnosticException`` (fo
 from __future__ import annotations
 
 import argparse
+import ast
 import dataclasses
+import difflib
 import inspect
 import io
+import itertools
+import json
 import os
+import re
 import sys
+import textwrap
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from typing import IO, Any, TypeVar
@@ -125,7 +131,29 @@ def _spec_syntax_error(what: str, text: str, error: ArgSpecParseError) -> UsageE
         if head.startswith("pass-pipeline:") and col.isdigit():
             column = f" at column {col}"
             break
-    return UsageError(f"malformed {what} '{text}'{column}: {reason}")
+    return UsageError(f"malformed {what} '{text}'{column}: {reason}{_quote_hint(text)}")
+
+
+# A value xDSL's spec lexer takes without quotes: a number or a word (letters, digits, _ -).
+_BARE_VALUE = re.compile(r"[-+]?(\d+(\.\d*)?([eE][-+]?\d+)?|[A-Za-z_-][\w-]*)")
+_OPTION_VALUE = re.compile(r"([A-Za-z_][\w-]*)=([^\s\"{},=\[\]]+)")
+
+
+def _quote_hint(text: str) -> str:
+    """``; quote the value: out-dir="build/x"`` when an option value needs quotes, else ""."""
+    unquoted = re.sub(r'"[^"]*"', '""', text)  # a quoted value is fine whatever it holds
+    for match in _OPTION_VALUE.finditer(unquoted):
+        name, value = match.groups()
+        if not _BARE_VALUE.fullmatch(value):
+            return (f"; quote the value: {name}=\"{value}\" (and the whole spec in single "
+                    "quotes for the shell)")
+    return ""
+
+
+def _did_you_mean(name: str, known: Sequence[str]) -> str:
+    """`` (did you mean 'x'?)`` for the closest known name, or "" when none is close."""
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f"; did you mean '{close[0]}'?" if close else ""
 
 
 def _option_name(field_name: str) -> str:
@@ -141,15 +169,110 @@ def instantiate_spec(kind: str, cls: type[_SpecT], spec: ArgSpec) -> _SpecT:
     given = spec.normalize_parameter_names().parameters
     unknown = [name for name in given if name not in known]
     if unknown:
-        valid = ", ".join(_option_name(name) for name in known) or "none"
+        options = [_option_name(name) for name in known]
+        bad = _option_name(unknown[0])
         raise UsageError(
-            f"unknown option '{_option_name(unknown[0])}' for {kind} '{spec.name}' "
-            f"(valid options: {valid})"
+            f"unknown option '{bad}' for {kind} '{spec.name}'{_did_you_mean(bad, options)} "
+            f"(valid options: {', '.join(options) or 'none'})"
         )
     try:
         return cls.from_spec(spec)
     except (ValueError, TypeError) as e:
         raise UsageError(f"invalid options for {kind} '{spec}': {e}") from None
+
+
+# --------------------------------------------------------------------------------------
+# --list-passes
+# --------------------------------------------------------------------------------------
+
+
+def _one_line(doc: str | None) -> str:
+    """The first sentence of `doc`, on one line."""
+    text = " ".join((doc or "").split())
+    end = text.find(". ")
+    return text if end < 0 else text[: end + 1]
+
+
+def field_docs(cls: type) -> dict[str, str]:
+    """Each dataclass field's attribute docstring (the string just after it), on one line.
+
+    Python keeps no attribute docstrings at run time, so they are read from the source.
+    """
+    docs: dict[str, str] = {}
+    for klass in reversed(cls.__mro__):
+        try:
+            tree = ast.parse(textwrap.dedent(inspect.getsource(klass)))
+        except (OSError, TypeError, SyntaxError):
+            continue
+        body = tree.body[0].body if tree.body and isinstance(tree.body[0], ast.ClassDef) else []
+        for stmt, after in itertools.pairwise(body):
+            if (isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name)
+                    and isinstance(after, ast.Expr) and isinstance(after.value, ast.Constant)
+                    and isinstance(after.value.value, str)):
+                docs[stmt.target.id] = _one_line(after.value.value)
+    return docs
+
+
+def _format_default(value: Any) -> str:
+    """An option's default as it would be written in a spec."""
+    if value is dataclasses.MISSING or value is None:
+        return "(none)"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, tuple):
+        return "[" + ",".join(_format_default(v) for v in value) + "]"
+    if isinstance(value, str) and not _BARE_VALUE.fullmatch(value):
+        return json.dumps(value)
+    return str(value)
+
+
+def _describe(name: str, cls: type, shared: dict[str, str]) -> list[str]:
+    """Lines for one pass or target: its name and first docstring line, then its options.
+
+    An option without a docstring of its own takes the one of the same option of another
+    rpnn pass (`shared`): ``clock-mhz`` means the same thing everywhere.
+    """
+    lines = [f"{name}  {_one_line(cls.__doc__)}".rstrip()]
+    docs = field_docs(cls)
+    for field in dataclasses.fields(cls):
+        if not field.init or field.name == "name":
+            continue
+        default = field.default
+        if default is dataclasses.MISSING and field.default_factory is not dataclasses.MISSING:
+            default = field.default_factory()
+        option = f"{_option_name(field.name)}={_format_default(default)}"
+        help_text = docs.get(field.name, "")
+        borrowed = shared.get(field.name, "")
+        if not help_text and name not in borrowed:  # a doc naming this pass is another's
+            help_text = borrowed
+        lines += textwrap.wrap(f"{option:<28} {help_text}", width=96, initial_indent="    ",
+                               subsequent_indent=" " * 33, break_on_hyphens=False) or [""]
+    return lines
+
+
+def list_passes(available_passes: dict[str, Callable[[], type]]) -> str:
+    """The text of ``rpnn-opt --list-passes``: rpnn's passes and targets with their options
+    (rpnn-pipeline first), then the names of xDSL's passes."""
+    rpnn_passes = get_all_passes()
+    classes = {name: factory() for name, factory in rpnn_passes.items()}
+    targets = {name: factory() for name, factory in get_all_targets().items()}
+    shared: dict[str, str] = {}
+    for cls in [*classes.values(), *targets.values()]:
+        for field, doc in field_docs(cls).items():
+            shared.setdefault(field, doc)
+    order = sorted(classes, key=lambda name: (name != "rpnn-pipeline", name))
+    out = ["rpnn passes (-p 'name{option=value ...}'; a path or other text needs quotes: "
+           'out-dir="build/x"):', ""]
+    for name in order:
+        out += [*_describe(name, classes[name], shared), ""]
+    out += ["rpnn targets (-t 'name{option=value ...}'):", ""]
+    for name, cls in targets.items():
+        out += [*_describe(name, cls, shared), ""]
+    others = sorted(name for name in available_passes if name not in rpnn_passes)
+    out.append("xDSL passes (options: see xDSL's documentation):")
+    out += textwrap.wrap(", ".join(others), width=88, initial_indent="    ",
+                         subsequent_indent="    ", break_on_hyphens=False)
+    return "\n".join(out) + "\n"
 
 
 # --------------------------------------------------------------------------------------
@@ -207,6 +330,10 @@ class RpnnOptMain(xDSLOptMain):
             "--max-elements", type=positive_int, default=None, metavar="N",
             help="largest tensor, stream or testbench accepted, in elements (default "
             f"{limits.DEFAULT_MAX_ELEMENTS}, or RPNN_MAX_ELEMENTS)")
+        arg_parser.add_argument(
+            "--list-passes", action="store_true",
+            help="list rpnn's passes and targets with their options, defaults and help, "
+            "then xDSL's passes, and exit")
         # One line instead of argparse's usage block + exit(2); main() prints it.
         usage_error_hook(arg_parser, "rpnn-opt")
         arg_parser.epilog = (
@@ -217,13 +344,17 @@ class RpnnOptMain(xDSLOptMain):
     # ---- pipeline and target validation (before any input is read) -------------------
 
     def setup_pipeline(self) -> None:
+        if self.args.list_passes:
+            return  # nothing to run: run() prints the list
         try:
             specs = list(parse_pipeline(self.args.passes))
         except ArgSpecParseError as e:
             raise _spec_syntax_error("pass pipeline", self.args.passes, e) from None
         for spec in specs:
             if spec.name not in self.available_passes:
-                raise UsageError(f"unknown pass '{spec.name}' (see rpnn-opt --help for the list)")
+                hint = _did_you_mean(spec.name, sorted(self.available_passes))
+                raise UsageError(f"unknown pass '{spec.name}'{hint} "
+                                 "(see rpnn-opt --list-passes)")
             instantiate_spec("pass", self.available_passes[spec.name](), spec)
 
         # Names were checked by xDSLOptMain.__init__; check the options now rather than
@@ -299,6 +430,9 @@ class RpnnOptMain(xDSLOptMain):
         return super().output_resulting_program(prog)
 
     def run(self) -> None:
+        if self.args.list_passes:
+            sys.stdout.write(list_passes(self.available_passes))
+            return
         try:
             if self.args.max_elements is None:
                 super().run()

@@ -1,5 +1,9 @@
 // RUN: not rpnn-opt %s -p no-such-pass 2>&1 | filecheck %s --check-prefix=PASS
+// RUN: not rpnn-opt %s -p rpnn-fld 2>&1 | filecheck %s --check-prefix=PASS-TYPO
 // RUN: not rpnn-opt %s -p 'canonicalize{no-such-option=1}' 2>&1 | filecheck %s --check-prefix=OPTION
+// RUN: not rpnn-opt %s -p 'rpnn-fold{lut-frac=0.5}' 2>&1 | filecheck %s --check-prefix=OPTION-TYPO
+// RUN: not rpnn-opt %s -p 'rpnn-fold{report=out/r.txt}' 2>&1 | filecheck %s --check-prefix=UNQUOTED-PASS
+// RUN: not rpnn-opt %s -t 'rpnn-hls{out-dir=build/x}' 2>&1 | filecheck %s --check-prefix=UNQUOTED-TARGET
 // RUN: not rpnn-opt %s -p 'convert-scf-to-openmp{chunk=abc}' 2>&1 | filecheck %s --check-prefix=VALUE
 // RUN: not rpnn-opt %s -p 'canonicalize{' 2>&1 | filecheck %s --check-prefix=PIPELINE
 // RUN: not rpnn-opt %s -t no-such-target 2>&1 | filecheck %s --check-prefix=TARGET
@@ -17,11 +21,23 @@ func.func @f(%a: i32) -> i32 {
   func.return %r : i32
 }
 
-// PASS:       error: unknown pass 'no-such-pass' (see rpnn-opt --help for the list)
+// PASS:       error: unknown pass 'no-such-pass' (see rpnn-opt --list-passes)
 // PASS-NOT:   {{.}}
+
+// PASS-TYPO:     error: unknown pass 'rpnn-fld'; did you mean 'rpnn-fold'? (see rpnn-opt --list-passes)
+// PASS-TYPO-NOT: {{.}}
 
 // OPTION:     error: unknown option 'no-such-option' for pass 'canonicalize' (valid options: none)
 // OPTION-NOT: {{.}}
+
+// OPTION-TYPO:     error: unknown option 'lut-frac' for pass 'rpnn-fold'; did you mean 'lut-fraction'? (valid options: target-fps, {{.*}})
+// OPTION-TYPO-NOT: {{.}}
+
+// UNQUOTED-PASS:     error: malformed pass pipeline 'rpnn-fold{report=out/r.txt}' at column 21: Unknown token; quote the value: report="out/r.txt" (and the whole spec in single quotes for the shell)
+// UNQUOTED-PASS-NOT: {{.}}
+
+// UNQUOTED-TARGET:     error: malformed target or frontend spec 'rpnn-hls{out-dir=build/x}' at column 23: Unknown token; quote the value: out-dir="build/x" (and the whole spec in single quotes for the shell)
+// UNQUOTED-TARGET-NOT: {{.}}
 
 // VALUE:      error: invalid options for pass 'convert-scf-to-openmp{chunk="abc"}': Incompatible types{{.*}}
 // VALUE-NOT:  {{.}}
