@@ -1,8 +1,16 @@
 """rpnn-opt: xDSL's modular optimizer driver with rpnn's dialects, passes and targets.
 
 Everything ``xdsl-opt`` offers keeps working (``-p``, ``-t``, ``-o``, ``--split-input-file``,
-``--verify-diagnostics``, ``--parsing-diagnostics``, ...). On top of it, bad input is reported
-without a Python traceback and with a non-zero exit status:
+``--verify-diagnostics``, ``--parsing-diagnostics``, ...). On top of it:
+
+- an ``.onnx`` input (or ``-f onnx``) is imported through `rpnn_ir.from_onnx`, so
+  ``rpnn-opt model.onnx -p rpnn-pipeline -t rpnn-c`` is one command from QONNX to C;
+- ``--list-passes`` prints rpnn's passes and targets with their options, defaults and one
+  line of help, then xDSL's pass names;
+- a misspelt pass or option name gets a "did you mean", an option value that needs quotes
+  (a path) a hint to quote it.
+
+Bad input is reported without a Python traceback and with a non-zero exit status:
 
 - a command-line mistake (unknown flag, pass, pass option, target or target option, malformed
   pipeline) gives one ``error: ...`` line naming the culprit, and exit status 2;
@@ -51,6 +59,7 @@ from xdsl.utils.exceptions import (
     ParseError,
     VerifyException,
 )
+from xdsl.utils.frontend import Frontend
 from xdsl.xdsl_opt_main import xDSLOptMain
 
 from rpnn_ir import __version__, files, limits
@@ -91,6 +100,33 @@ class LocatingMLIRFrontend(MLIRFrontend):
                 "rpnn-opt reads MLIR source files"
             ) from None
         return parse_module(ctx, text, input_name, not self.no_implicit_module)
+
+
+@dataclasses.dataclass(frozen=True)
+class OnnxFrontend(Frontend):
+    """ONNX / QONNX models through `rpnn_ir.from_onnx` (``rpnn-opt model.onnx``).
+
+    The importer reads the file itself (it resolves external data next to the model), so
+    the input must be a file, not standard input. ``-f 'onnx{function=net}'`` names the
+    function (default ``main``).
+    """
+
+    name = "onnx"
+
+    function: str = "main"
+
+    def parse(self, ctx: Context, input: IO[bytes], input_name: str = "input") -> ModuleOp:
+        from rpnn_ir.frontends.onnx_import import OnnxImportError, from_onnx
+
+        if input_name == "stdin":
+            raise ToolError("an ONNX model is read from a file (rpnn-opt model.onnx), not "
+                            "from standard input")
+        try:
+            return from_onnx(input_name, function_name=self.function)
+        except OnnxImportError as e:
+            raise ToolError(str(e)) from None
+        except ValueError as e:  # a function name that is not a symbol name
+            raise ToolError(str(e).removeprefix("from_onnx: ")) from None
 
 
 def _walk_post_order(op: Operation) -> Iterator[Operation]:
@@ -313,6 +349,7 @@ class RpnnOptMain(xDSLOptMain):
 
     def register_all_frontends(self) -> None:
         self.available_frontends["mlir"] = lambda: LocatingMLIRFrontend
+        self.available_frontends["onnx"] = lambda: OnnxFrontend
         super().register_all_frontends()  # keeps entries already present
 
     def register_all_passes(self) -> None:
@@ -404,6 +441,8 @@ class RpnnOptMain(xDSLOptMain):
                     f"cannot tell the input format of '{name}' from its extension "
                     f"(pass -f with one of: {known})"
                 )
+        if extension == "onnx":  # OnnxFrontend reads the file (and its external data)
+            return io.BytesIO(), extension
         return io.BytesIO(files.read_input(name)), extension
 
     def prepare_output(self) -> IO[str]:
