@@ -157,6 +157,11 @@ def test_verifier_error_names_op_and_line(tmp_path: Path) -> None:
         ),
         (["-p", "canonicalize{"], r"error: malformed pass pipeline 'canonicalize\{' .*"),
         (["-t", "nope"], r"error: argument -t/--target: invalid choice: 'nope' .*"),
+        (
+            ["-f", "onx"],
+            r"error: argument -f/--frontend: invalid choice: 'onx'; did you mean 'onnx'\? "
+            r"\(choose from mlir, onnx.*\); see rpnn-opt --help",
+        ),
         (["-t", "mlir{bogus=1}"], r"error: unknown option 'bogus' for target 'mlir' .*"),
         (["--bogus"], r"error: unrecognized arguments: --bogus; see rpnn-opt --help"),
     ],

@@ -46,7 +46,7 @@ import sys
 import textwrap
 import warnings
 from collections.abc import Callable, Iterator, Sequence
-from typing import IO, Any, TypeVar
+from typing import IO, Any, NoReturn, TypeVar
 
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
@@ -184,6 +184,19 @@ def _quote_hint(text: str) -> str:
             return (f"; quote the value: {name}=\"{value}\" (and the whole spec in single "
                     "quotes for the shell)")
     return ""
+
+
+_INVALID_CHOICE = re.compile(r"(invalid choice: '([^']*)')( \(choose from (.*)\))")
+
+
+def _with_choice_hint(message: str) -> str:
+    """argparse's or xDSL's "invalid choice" message (-t, -f) with a "did you mean"."""
+    match = _INVALID_CHOICE.search(message)
+    if match is None:
+        return message
+    choices = [choice.strip(" '") for choice in match[4].split(",")]
+    hint = _did_you_mean(match[2], choices)
+    return message[: match.end(1)] + hint + message[match.end(1):]
 
 
 def _did_you_mean(name: str, known: Sequence[str]) -> str:
@@ -373,6 +386,12 @@ class RpnnOptMain(xDSLOptMain):
             "then xDSL's passes, and exit")
         # One line instead of argparse's usage block + exit(2); main() prints it.
         usage_error_hook(arg_parser, "rpnn-opt")
+        hooked = arg_parser.error
+
+        def error(message: str) -> NoReturn:
+            hooked(_with_choice_hint(message))
+
+        arg_parser.error = error  # type: ignore[method-assign]
         arg_parser.epilog = (
             "exit status: 0 on success, 1 for bad input (missing file, parse or verifier "
             "error, failed pass), 2 for a bad command line"

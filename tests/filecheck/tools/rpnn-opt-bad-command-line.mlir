@@ -7,6 +7,7 @@
 // RUN: not rpnn-opt %s -p 'convert-scf-to-openmp{chunk=abc}' 2>&1 | filecheck %s --check-prefix=VALUE
 // RUN: not rpnn-opt %s -p 'canonicalize{' 2>&1 | filecheck %s --check-prefix=PIPELINE
 // RUN: not rpnn-opt %s -t no-such-target 2>&1 | filecheck %s --check-prefix=TARGET
+// RUN: not rpnn-opt %s -t rpnn-hsl 2>&1 | filecheck %s --check-prefix=TARGET-TYPO
 // RUN: not rpnn-opt %s -t 'mlir{no-such-option=1}' 2>&1 | filecheck %s --check-prefix=TARGET-OPTION
 // RUN: not rpnn-opt %s --no-such-flag 2>&1 | filecheck %s --check-prefix=FLAG
 // RUN: not rpnn-opt %s.does-not-exist.mlir 2>&1 | filecheck %s --check-prefix=MISSING
@@ -47,6 +48,9 @@ func.func @f(%a: i32) -> i32 {
 
 // TARGET:     error: argument -t/--target: invalid choice: 'no-such-target' (choose from {{.*}}mlir{{.*}}); see rpnn-opt --help
 // TARGET-NOT: {{.}}
+
+// TARGET-TYPO:     error: argument -t/--target: invalid choice: 'rpnn-hsl'; did you mean 'rpnn-hls'? (choose from {{.*}}rpnn-hls{{.*}}); see rpnn-opt --help
+// TARGET-TYPO-NOT: {{.}}
 
 // TARGET-OPTION:     error: unknown option 'no-such-option' for target 'mlir' (valid options: print-generic-format, {{.*}})
 // TARGET-OPTION-NOT: {{.}}
