@@ -31,13 +31,14 @@ from typing import TypeVar
 
 import numpy as np
 from xdsl.context import Context
-from xdsl.dialects.builtin import Builtin, ModuleOp, TensorType
-from xdsl.dialects.func import Func, FuncOp, ReturnOp
+from xdsl.dialects.builtin import ModuleOp, TensorType
+from xdsl.dialects.func import FuncOp, ReturnOp
 from xdsl.ir import Block, Region
 from xdsl.parser import Parser
 from xdsl.printer import Printer
 
 from rpnn_ir import dtypes
+from rpnn_ir.builders.examples import make_context
 from rpnn_ir.dialects import rpnn
 
 T = TypeVar("T")
@@ -92,14 +93,6 @@ def parse_and_verify(ctx: Context, text: str) -> ModuleOp:
     module = Parser(ctx, text).parse_module()
     module.verify()
     return module
-
-
-def make_context() -> Context:
-    ctx = Context()
-    ctx.load_dialect(Builtin)
-    ctx.load_dialect(Func)
-    ctx.load_dialect(rpnn.RPNN)
-    return ctx
 
 
 class Steps:
