@@ -924,6 +924,8 @@ class _Streamliner:
             )
             return self.insert(new, result).results[0]
 
+        if isinstance(state, _Kept):
+            return _Kept(rebuild(state.value))  # e.g. ArgMax(keepdims=0): topk, then reshape
         if isinstance(state, _QAct):
             return _QAct(rebuild(state.value), transform(state.scale, "scale"))
         if isinstance(state, _Affine):

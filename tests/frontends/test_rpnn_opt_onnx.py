@@ -86,3 +86,31 @@ def test_bad_onnx_inputs(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                               "model.onnx), not from standard input")
     assert rpnn_opt.main([str(junk), "-f", "onnx{function=1x}"]) == 1
     assert "function_name '1x' must be a symbol name" in _error(capsys)
+
+
+def test_argmax_without_kept_dims(tmp_path: Path) -> None:
+    """ArgMax(keepdims=0) imports as topk + reshape; rpnn-streamline keeps the reshape of the
+    label on the host, and the compiled design (interpreter and whole-network C) gives
+    qonnx's labels."""
+    from onnx_builders import run_qonnx
+
+    from rpnn_ir.backends.c_runner import CReference
+
+    model = tiny_mlp()
+    model.graph.node.append(helper.make_node("ArgMax", ["y"], ["label"], axis=-1, keepdims=0))
+    del model.graph.output[:]
+    model.graph.output.append(helper.make_tensor_value_info("label", onnx.TensorProto.INT64,
+                                                            [1]))
+    path = tmp_path / "argmax.onnx"
+    onnx.save(model, str(path))
+    out = tmp_path / "out.mlir"
+    assert rpnn_opt.main([str(path), "-p", "rpnn-pipeline{quiet}", "-o", str(out)]) == 0
+    compiled = rpnn_ir.load(out)
+    x = np.random.default_rng(2).normal(0, 1, (8, 16)).astype(np.float32)
+    (expected,) = run_qonnx(model, [x])
+    (got,) = rpnn_ir.run(compiled, [x])
+    assert got.shape == expected.shape == (8,)
+    np.testing.assert_array_equal(got, expected)
+    with CReference.build(compiled) as net:
+        (from_c,) = net.forward([x])
+    np.testing.assert_array_equal(from_c, expected)
