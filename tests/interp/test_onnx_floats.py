@@ -104,9 +104,9 @@ def test_the_kernels_are_not_plain_f32_sums() -> None:
     assert not np.array_equal(interp.onnx_matmul_m1(x, w), got)
 
 
-def test_other_kernels_differ_and_are_refused() -> None:
+def test_other_kernels_differ() -> None:
     """Several rows per run, or prepacked weights, take MLAS's FMA kernels: different
-    results, which rpnn does not claim to reproduce."""
+    results, which rpnn does not claim to reproduce (the interpreter refuses them below)."""
     rng = np.random.default_rng(2)
     x = rng.normal(size=(8, 64)).astype(F32)
     w = rng.normal(size=(64, 10)).astype(F32)
@@ -185,3 +185,54 @@ def test_quantize_equals_qonnx_in_f32(mode: str) -> None:
     assert np.array_equal(interp._f32(ours), theirs)
     real = interp.quantize(x[None].astype(np.float64), op) * np.float64(scale)
     assert not np.array_equal(interp._f32(real), theirs)  # the inputs do sit on f32 ties
+
+
+def _tail_module(text: str):
+    from rpnn_ir.api import parse
+
+    return parse(text)
+
+
+ROWS = """
+func.func @f(%x: tensor<1x2x4xf32>) -> tensor<1x2x3xf32> attributes {rpnn.float_tail = "onnx"} {
+  %w = rpnn.constant dense<0.5> : tensor<4x3xf32>
+  %y = rpnn.matmul %x, %w KERNEL : tensor<1x2x4xf32>, tensor<4x3xf32> -> tensor<1x2x3xf32>
+  func.return %y : tensor<1x2x3xf32>
+}
+"""
+
+
+def test_unreproduced_kernels_are_refused() -> None:
+    x = np.ones((1, 2, 4), np.float32)
+    with pytest.raises(interp.InterpreterError, match="several rows per frame"):
+        interp.run(_tail_module(ROWS.replace("KERNEL", "")), [x])
+    one_row = ROWS.replace("1x2x", "1x1x").replace("KERNEL", '{rpnn.ort_kernel = "general"}')
+    with pytest.raises(interp.InterpreterError, match="general SGEMM kernel"):
+        interp.run(_tail_module(one_row), [np.ones((1, 1, 4), np.float32)])
+    real = ROWS.replace(' attributes {rpnn.float_tail = "onnx"}', "").replace("KERNEL", "")
+    (y,) = interp.run(_tail_module(real), [x])  # the real semantics has no such limit
+    assert np.array_equal(y, np.full((1, 2, 3), 2.0, np.float32))
+
+
+@pytest.mark.parametrize("attrs,bias,kernel", [
+    ({"transB": 1}, True, "m1_transposed_b"),
+    ({"transB": 1}, False, "m1_transposed_b"),
+    ({}, False, None),
+    ({}, True, "general"),  # onnxruntime adds the bias inside the sum
+    ({"transB": 1, "alpha": 2.0}, False, "general"),
+    ({"transA": 1, "transB": 1}, False, "general"),
+])
+def test_the_importer_records_the_gemm_kernel(attrs, bias, kernel) -> None:
+    from rpnn_ir.dialects import rpnn
+
+    a_shape = (4, 1) if attrs.get("transA") else (1, 4)
+    b_shape = (3, 4) if attrs.get("transB") else (4, 3)
+    names = ["a", "b"] + (["c"] if bias else [])
+    initializers = [numpy_helper.from_array(np.ones(b_shape, F32), "b")]
+    if bias:
+        initializers.append(numpy_helper.from_array(np.ones(3, F32), "c"))
+    model = _model([helper.make_node("Gemm", names, ["y"], **attrs)], [_info("a", a_shape)],
+                   [_info("y", (1, 3))], initializers)
+    (op,) = [o for o in onnx_import.from_onnx(model).walk() if isinstance(o, rpnn.MatMulOp)]
+    attr = op.attributes.get(interp.ORT_KERNEL_ATTR)
+    assert (attr.data if attr is not None else None) == kernel
