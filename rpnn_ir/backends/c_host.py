@@ -300,7 +300,9 @@ class _HostEmitter:
         body = ",\n".join("    " + ", ".join(_float(v) for v in flat[k:k + 8])
                           for k in range(0, flat.size, 8))
         self.code.data.append(f"static const float {weights}[{flat.size}] = {{\n{body}\n}};\n")
-        x = self.element(op.input, x_shape, "k")
+        if op.input in self.constants:
+            raise Unsupported("rpnn.matmul of a constant on the host")
+        x = f"&{self.element(op.input, x_shape, '0')}"
         ref = self.scratch(op.output)
         if kernel == "m1":
             out.append(_M1_KERNEL.format(x=x, w=weights, y=ref, K=depth, N=columns))
@@ -437,48 +439,40 @@ def _broadcast(attr, shape: tuple[int, ...], single: bool = False) -> np.ndarray
 
 _M1_KERNEL = """\
 {{
+        const double *x = {x};
         size_t n, k;
         for (n = 0; n < {N}; ++n) {{
             float c = 0.0f, t;
             for (k = 0; k + 4 <= {K}; k += 4) {{
-                t = (float){x} * {w}[k * {N} + n];
-                ++k;
-                t = t + (float){x} * {w}[k * {N} + n];
-                ++k;
-                t = t + (float){x} * {w}[k * {N} + n];
-                ++k;
-                t = t + (float){x} * {w}[k * {N} + n];
-                k -= 3;
+                t = (float)x[k] * {w}[k * {N} + n];
+                t = t + (float)x[k + 1] * {w}[(k + 1) * {N} + n];
+                t = t + (float)x[k + 2] * {w}[(k + 2) * {N} + n];
+                t = t + (float)x[k + 3] * {w}[(k + 3) * {N} + n];
                 c = t + c;
             }}
             if ({K} - k >= 2) {{
-                t = (float){x} * {w}[k * {N} + n];
-                ++k;
-                t = t + (float){x} * {w}[k * {N} + n];
-                ++k;
+                t = (float)x[k] * {w}[k * {N} + n];
+                t = t + (float)x[k + 1] * {w}[(k + 1) * {N} + n];
                 c = t + c;
+                k += 2;
             }}
             if ({K} - k >= 1)
-                c = (float){x} * {w}[k * {N} + n] + c;
+                c = (float)x[k] * {w}[k * {N} + n] + c;
             {y}[n] = (double)c;
         }}
     }}"""
 """MLAS's SgemmKernelM1Avx for one frame: products of 4 (then 2, then 1) consecutive k
-summed left to right, each partial sum added to the result (x: the input at index k)."""
+summed left to right, each partial sum added to the result (x: the frame's input row)."""
 
 _M1_TRANSPOSED_B_KERNEL = """\
 {{
+        const double *x = {x};
         size_t n, k, j;
         for (n = 0; n < {N}; ++n) {{
             float l[8] = {{0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f}}, c;
             for (k = 0; k < {K}; k += 8)
-                for (j = 0; j < 8; ++j) {{
-                    float p = 0.0f;
-                    if (k + j < {K}) {{
-                        k += j;
-                        p = (float){x} * {w}[k * {N} + n];
-                        k -= j;
-                    }}
+                for (j = 0; j < 8; ++j) {{  /* past K: the kernel's masked lanes add +0 */
+                    float p = k + j < {K} ? (float)x[k + j] * {w}[(k + j) * {N} + n] : 0.0f;
                     l[j] = l[j] + p;
                 }}
             if (n < {fours})
