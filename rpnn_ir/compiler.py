@@ -38,7 +38,7 @@ from xdsl.utils.exceptions import (
 )
 
 from rpnn_ir import api, files
-from rpnn_ir.passes.infer_precision import check_declared_types
+from rpnn_ir.ranges import check_declared_types
 from rpnn_ir.verify import verify_module
 
 __all__ = ["CompileError", "CompileResult", "available_passes", "available_targets", "compile"]

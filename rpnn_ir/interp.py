@@ -14,6 +14,13 @@ Values are numpy arrays whose leading axis is the batch:
 `run(module, inputs)` executes a module's function.  A function whose arguments have a
 leading dimension of 1 also accepts any batch size N there; every tensor then carries N
 frames on axis 0.
+
+A function with the attribute ``rpnn.float_tail = "onnx"`` (set by
+``rpnn-streamline{float-tail=onnx}``) evaluates its f32 ops the way onnxruntime's CPU kernels
+and qonnx's executor do, frame by frame: every result is rounded to f32, products of
+matrices follow MLAS's single-row kernels, batch norm ORT's formula, quantizers qonnx's f32
+arithmetic (docs/semantics.md, "ONNX float semantics").  The integer ops are the same in
+both modes.
 """
 
 from __future__ import annotations
@@ -30,6 +37,19 @@ from rpnn_ir.dialects import rpnn
 
 Impl = Callable[[Operation, list[np.ndarray]], list[np.ndarray]]
 _IMPLS: dict[type[Operation], Impl] = {}
+_ONNX_IMPLS: dict[type[Operation], Impl] = {}
+"""The f32 semantics of onnxruntime / qonnx, used in functions marked FLOAT_TAIL_ATTR."""
+
+FLOAT_TAIL_ATTR = "rpnn.float_tail"
+"""Function attribute: "onnx" selects `_ONNX_IMPLS` for f32 ops (see the module docstring)."""
+FLOAT_TAILS = ("real", "onnx")
+
+ORT_KERNEL_ATTR = "rpnn.ort_kernel"
+"""Attribute of an f32 `rpnn.matmul` naming the onnxruntime (MLAS) kernel that computes it
+for one frame: "m1" (ONNX MatMul, or Gemm with transB = 0 and no bias: B read row by row),
+"m1_transposed_b" (Gemm with transB = 1), "general" (Gemm with alpha != 1, transA = 1, or
+transB = 0 with a bias: a kernel rpnn does not reproduce).  Absent: "m1"."""
+ORT_KERNELS = ("m1", "m1_transposed_b", "general")
 
 _EXACT_F64 = 2**52
 """Integer dot products whose worst-case magnitude stays below this are exact in float64."""
@@ -43,10 +63,13 @@ class OverflowInIR(InterpreterError):
     """An integer result does not fit its declared element type."""
 
 
-def _impl(*op_types: type[Operation]) -> Callable[[Impl], Impl]:
+def _impl(*op_types: type[Operation], onnx: bool = False) -> Callable[[Impl], Impl]:
+    """Register the semantics of `op_types` (`onnx`: their ONNX float semantics)."""
+    table = _ONNX_IMPLS if onnx else _IMPLS
+
     def register(function: Impl) -> Impl:
         for op_type in op_types:
-            _IMPLS[op_type] = function
+            table[op_type] = function
         return function
 
     return register
@@ -131,17 +154,32 @@ def round_mode(v: np.ndarray, mode: str) -> np.ndarray:
     raise InterpreterError(f"unknown rounding mode {mode}")
 
 
-def quantize(x: np.ndarray, op: rpnn.QuantOp) -> np.ndarray:
-    """The integer q - zero_point of `rpnn.quant` (float64 array of integral values)."""
-    scale = dtypes.dense_to_numpy(op.scale).astype(np.float64)
-    zero_point = dtypes.dense_to_numpy(op.zero_point).astype(np.float64)
-    v = x.astype(np.float64) / scale + zero_point
+def quantize(x: np.ndarray, op: rpnn.QuantOp, onnx: bool = False) -> np.ndarray:
+    """The integer q - zero_point of `rpnn.quant` (float64 array of integral values).
+
+    `onnx`: v = x / scale + zero_point in f32 and qonnx's f32 HALF_UP / HALF_DOWN formulas,
+    as qonnx's executor computes Quant (the other modes give the same on the f32 value)."""
+    if onnx:
+        scale = dtypes.dense_to_numpy(op.scale).astype(np.float32)
+        zero_point = dtypes.dense_to_numpy(op.zero_point).astype(np.float32)
+        v = np.float32(x) / scale + zero_point
+    else:
+        scale = dtypes.dense_to_numpy(op.scale).astype(np.float64)
+        zero_point = dtypes.dense_to_numpy(op.zero_point).astype(np.float64)
+        v = x.astype(np.float64) / scale + zero_point
     if op.bit_width.value.data == 1 and op.signed:
         q = np.where(v >= 0, 1.0, -1.0)
     else:
         lo, hi = op.int_range()
-        q = round_mode(np.clip(v, lo, hi), op.rounding_mode.data)
-    return q - zero_point
+        mode = op.rounding_mode.data
+        v = np.clip(v, lo, hi)
+        if onnx and mode == "HALF_UP":  # qonnx: sign(v) * floor(|v| + 0.5), the sum in f32
+            q = np.sign(v) * np.floor(np.abs(v) + np.float32(0.5))
+        elif onnx and mode == "HALF_DOWN":  # qonnx: sign(v) * ceil(|v| - 0.5)
+            q = np.sign(v) * np.ceil(np.abs(v) - np.float32(0.5))
+        else:
+            q = round_mode(v.astype(np.float64), mode)
+    return np.asarray(q, dtype=np.float64) - zero_point.astype(np.float64)
 
 
 def count_thresholds(x: np.ndarray, thresholds: np.ndarray, axis: int) -> np.ndarray:
@@ -261,6 +299,11 @@ def _mul(op: rpnn.MulOp, args: list[np.ndarray]) -> list[np.ndarray]:
     if dtypes.is_float(_element_type(op.output)):
         return [_as_result(op.output, args[0].astype(np.float64) * args[1])]
     return [_as_result(op.output, args[0] * args[1])]
+
+
+@_impl(rpnn.DivOp)
+def _div(op: rpnn.DivOp, args: list[np.ndarray]) -> list[np.ndarray]:
+    return [_as_result(op.output, args[0].astype(np.float64) / args[1])]
 
 
 def _per_channel(attr, ndim: int) -> np.ndarray:
@@ -431,14 +474,155 @@ def _partition(op: rpnn.PartitionOp, args: list[np.ndarray]) -> list[np.ndarray]
     return _run_block(op.body.block, args)
 
 
+
+# --------------------------------------------------------------------------- ONNX floats
+#
+# The f32 arithmetic of onnxruntime's CPU execution provider (1.x, x86-64 with AVX; one frame
+# per run, the way qonnx's executor runs a model declared with batch 1) and of qonnx's own
+# Quant, for functions marked FLOAT_TAIL_ATTR = "onnx".  Values stay float64 arrays, each
+# holding f32 numbers: an f32 sum, product or quotient of two f32 numbers is computed in
+# float64 and rounded once to f32, which is the correctly rounded f32 result (binary64 has
+# more than 2 * 24 + 2 bits, so the double rounding is innocuous).  docs/semantics.md, "ONNX
+# float semantics", gives the sources (MLAS's SgemmKernelM1Avx / SgemmKernelM1TransposeBAvx,
+# ORT's BatchNormalization) and tests/interp/test_onnx_floats.py checks every op against
+# onnxruntime itself.
+
+
+def _f32(x: np.ndarray) -> np.ndarray:
+    """`x` rounded to f32, held in float64."""
+    return np.asarray(x, dtype=np.float32).astype(np.float64)
+
+
+def onnx_matmul_m1(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """MLAS's single-row SGEMM kernel with B = w[K, M] read row by row (SgemmKernelM1Avx).
+
+    Per output column, the products of 4 consecutive k (each rounded to f32) are summed left
+    to right, and that partial sum is added to the running result; then 2, then 1 of the
+    remaining k the same way.  x: [rows, K] f32 values, one frame per row."""
+    x, w = x.astype(np.float32), w.astype(np.float32)
+    depth = w.shape[0]
+    c = np.zeros((x.shape[0], w.shape[1]), np.float32)
+    k = 0
+    for group in (4, 2, 1):
+        while depth - k >= group:
+            t = x[:, k, None] * w[k]
+            for i in range(1, group):
+                t = t + x[:, k + i, None] * w[k + i]
+            c = t + c
+            k += group
+            if group < 4:
+                break
+    return c.astype(np.float64)
+
+
+def onnx_matmul_m1_transposed_b(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """MLAS's single-row SGEMM kernel for a transposed B (SgemmKernelM1TransposeBAvx).
+
+    Per output column, eight f32 lanes: lane l sums the rounded products of k = l mod 8 in
+    order of k; the lanes are then reduced in an order that depends on the column's place in
+    the kernel's groups of 4, 2 and 1 columns.  x: [rows, K], w: [K, M] (ONNX's B^T)."""
+    x, w = x.astype(np.float32), w.astype(np.float32)
+    depth, columns = w.shape
+    pad = -depth % 8
+    xp = np.concatenate([x, np.zeros((x.shape[0], pad), np.float32)], axis=1)
+    wp = np.concatenate([w, np.zeros((pad, columns), np.float32)], axis=0)
+    lanes = np.zeros((x.shape[0], columns, 8), np.float32)
+    for k in range(0, depth + pad, 8):
+        lanes = lanes + xp[:, None, k:k + 8] * wp[k:k + 8].T[None]
+    lane = [lanes[..., i] for i in range(8)]
+    fours = (((lane[0] + lane[1]) + lane[2]) + lane[3]) + (((lane[4] + lane[5]) + lane[6])
+                                                           + lane[7])
+    twos = ((lane[0] + lane[2]) + (lane[4] + lane[6])) + ((lane[1] + lane[3]) + (lane[5]
+                                                                              + lane[7]))
+    ones = ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6]
+                                                                              + lane[7]))
+    result = fours.copy()
+    in_fours = columns - columns % 4
+    if columns % 4 >= 2:
+        result[:, in_fours:in_fours + 2] = twos[:, in_fours:in_fours + 2]
+    if columns % 2:
+        result[:, -1] = ones[:, -1]
+    return (result + np.float32(0)).astype(np.float64)  # the kernel adds C (zeroed): -0 -> +0
+
+
+@_impl(rpnn.MatMulOp, onnx=True)
+def _onnx_matmul(op: rpnn.MatMulOp, args: list[np.ndarray]) -> list[np.ndarray]:
+    x, w = args
+    kernel_attr = op.attributes.get(ORT_KERNEL_ATTR)
+    kernel = kernel_attr.data if kernel_attr is not None else "m1"
+    if kernel not in ORT_KERNELS[:2]:
+        raise InterpreterError(f"{_where(op)}: onnxruntime computes this product with its "
+                               f"general SGEMM kernel ({ORT_KERNEL_ATTR} = {kernel!r}), "
+                               "which float-tail=onnx does not reproduce")
+    declared = rpnn._shape(op.input)
+    if int(np.prod(declared[1:-1], dtype=np.int64)) != 1:
+        raise InterpreterError(f"{_where(op)}: an f32 matmul of several rows per frame "
+                               f"(input {list(declared)}) runs in onnxruntime's general "
+                               "SGEMM kernel, which float-tail=onnx does not reproduce")
+    rows = x.reshape(-1, x.shape[-1])
+    multiply = onnx_matmul_m1 if kernel == "m1" else onnx_matmul_m1_transposed_b
+    y = multiply(rows, w)
+    return [_as_result(op.output, y.reshape(*x.shape[:-1], w.shape[1]))]
+
+
+@_impl(rpnn.Conv2dOp, onnx=True)
+def _onnx_conv2d(op: rpnn.Conv2dOp, args: list[np.ndarray]) -> list[np.ndarray]:
+    if dtypes.is_float(_element_type(op.output)):
+        raise InterpreterError(f"{_where(op)}: onnxruntime's f32 convolution kernels are not "
+                               "reproduced by float-tail=onnx")
+    return _conv2d(op, args)
+
+
+@_impl(rpnn.AddOp, rpnn.MulOp, rpnn.DivOp, onnx=True)
+def _onnx_binary(op: Operation, args: list[np.ndarray]) -> list[np.ndarray]:
+    if not dtypes.is_float(_element_type(op.results[0])):
+        return _IMPLS[type(op)](op, args)
+    function = {rpnn.AddOp: np.add, rpnn.MulOp: np.multiply, rpnn.DivOp: np.divide}[type(op)]
+    return [_f32(function(_f32(args[0]), _f32(args[1])))]
+
+
+@_impl(rpnn.BatchNormOp, onnx=True)
+def _onnx_batchnorm(op: rpnn.BatchNormOp, args: list[np.ndarray]) -> list[np.ndarray]:
+    """ORT's BatchNormalization: inv_std = 1 / sqrt(var + eps), new_scale = inv_std * scale,
+    new_bias = bias - mean * new_scale, y = x * new_scale + new_bias, each step in f32."""
+    n = args[0].ndim
+
+    def vec(attr) -> np.ndarray:
+        return dtypes.dense_to_numpy(attr).astype(np.float32).reshape((1, -1) + (1,) * (n - 2))
+
+    inv_std = np.float32(1) / np.sqrt(vec(op.var) + np.float32(op.epsilon.value.data))
+    new_scale = inv_std * vec(op.scale)
+    new_bias = vec(op.bias) - vec(op.mean) * new_scale
+    return [_f32(args[0].astype(np.float32) * new_scale + new_bias)]
+
+
+@_impl(rpnn.ScaleBiasOp, onnx=True)
+def _onnx_scale_bias(op: rpnn.ScaleBiasOp, args: list[np.ndarray]) -> list[np.ndarray]:
+    """x * scale, then + bias, each rounded to f32 (scale and bias taken as f32)."""
+    scale = dtypes.dense_to_numpy(op.scale).astype(np.float32).astype(np.float64)
+    bias = dtypes.dense_to_numpy(op.bias).astype(np.float32).astype(np.float64)
+    return [_f32(_f32(args[0].astype(np.float64) * scale) + bias)]
+
+
+@_impl(rpnn.QuantOp, onnx=True)
+def _onnx_quant(op: rpnn.QuantOp, args: list[np.ndarray]) -> list[np.ndarray]:
+    q = quantize(args[0], op, onnx=True)
+    if dtypes.is_float(_element_type(op.output)):
+        scale = dtypes.dense_to_numpy(op.scale).astype(np.float32).astype(np.float64)
+        return [_f32(q * scale)]
+    return [_as_result(op.output, q)]
+
+
 # --------------------------------------------------------------------------- driver
 
 
 def _run_block(block, args: Sequence[np.ndarray],
-               env: dict[SSAValue, np.ndarray] | None = None) -> list[np.ndarray]:
+               env: dict[SSAValue, np.ndarray] | None = None,
+               onnx: bool = False) -> list[np.ndarray]:
     """Execute the ops of a block in order; return the terminator's operand values.
 
-    `env`, when given, receives the value of every SSA value of the block.
+    `env`, when given, receives the value of every SSA value of the block; `onnx` selects
+    the ONNX float semantics.
     """
     env = {} if env is None else env
     env.update(zip(block.args, args, strict=True))
@@ -446,7 +630,7 @@ def _run_block(block, args: Sequence[np.ndarray],
         operands = [env[v] for v in op.operands]
         if isinstance(op, func.ReturnOp | rpnn.YieldOp):
             return operands
-        impl = _IMPLS.get(type(op))
+        impl = (_ONNX_IMPLS.get(type(op)) if onnx else None) or _IMPLS.get(type(op))
         if impl is None:
             raise InterpreterError(f"{_where(op)}: no reference semantics for this op")
         results = impl(op, operands)
@@ -513,5 +697,17 @@ def run(module: ModuleOp, inputs: Sequence[np.ndarray], function: str | None = N
     if len(batches) > 1:
         raise InterpreterError(f"@{func_op.sym_name.data}: arguments declared with batch 1 got "
                                f"different batch sizes {sorted(batches)}")
-    results = _run_block(block, args, values)
+    results = _run_block(block, args, values, float_tail(func_op) == "onnx")
     return [r.astype(np.float32) if r.dtype.kind == "f" else r for r in results]
+
+
+def float_tail(func_op: func.FuncOp) -> str:
+    """The function's float semantics: "onnx" (FLOAT_TAIL_ATTR) or "real" (the default)."""
+    attr = func_op.attributes.get(FLOAT_TAIL_ATTR)
+    if attr is None:
+        return "real"
+    value = getattr(attr, "data", None)
+    if value not in FLOAT_TAILS:
+        raise InterpreterError(f"@{func_op.sym_name.data}: {FLOAT_TAIL_ATTR} must be one of "
+                               f"{', '.join(repr(v) for v in FLOAT_TAILS)}, got {attr}")
+    return value

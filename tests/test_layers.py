@@ -18,6 +18,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("rpnn_ir", "dtypes", "files", "limits", "verify"),
     ("dialects",),  # the rpnn dialect: types, ops, verifiers
     ("interp",),  # reference semantics of every op
+    ("ranges",),  # exact integer interval analysis (rpnn-infer-precision, backends' checks)
     ("hw", "builders"),  # the hardware model; module builders (examples, test networks)
     ("passes",),  # module passes (thin wrappers over hw where they cost or fold)
     ("backends",),  # xDSL targets

@@ -5,15 +5,22 @@
 implements:
 
 - before the FPGA (on each input frame): `rpnn.mul` / `rpnn.add` (with constants or values
-  of the same shape), `rpnn.quant`, `rpnn.bipolar_quant`, `rpnn.transpose` (frame axes only),
-  `rpnn.reshape`;
-- after it (on each output frame): the same ops plus `rpnn.scale_bias` and `rpnn.topk`.
+  of the same shape), `rpnn.div` (by a constant), `rpnn.quant`, `rpnn.bipolar_quant`,
+  `rpnn.transpose` (frame axes only), `rpnn.reshape`;
+- after it (on each output frame): the same ops plus `rpnn.scale_bias` and `rpnn.topk`, and
+  in a function marked ``rpnn.float_tail = "onnx"`` also f32 `rpnn.matmul` (by a constant),
+  `rpnn.batchnorm` and `rpnn.relu`.
 
 Arithmetic follows `rpnn_ir.interp` exactly: f32 values are carried in double (the
 interpreter's float64), constants are written as C99 hexadecimal floating literals (exact),
 each op is one IEEE operation in the interpreter's order (the file is compiled without
 floating-point contraction), and results go out as float (the interpreter returns f32
-results as float32). `plan` returns None, with the reason, for a function it cannot emit.
+results as float32).  In an "onnx" function every f32 result is rounded to float as it is
+computed (a sum, product or quotient of two floats evaluated in double and rounded once is
+the float operation's result), quantizers compute in float as qonnx does, and matmuls
+repeat MLAS's single-row kernels in float arithmetic (`interp.onnx_matmul_m1`,
+`interp.onnx_matmul_m1_transposed_b`).  `plan` returns None, with the reason, for a function
+it cannot emit.
 """
 
 from __future__ import annotations
@@ -28,9 +35,11 @@ from xdsl.ir import Operation, SSAValue
 from rpnn_ir import dtypes, interp
 from rpnn_ir.dialects import rpnn
 
-HOST_OPS = (rpnn.MulOp, rpnn.AddOp, rpnn.QuantOp, rpnn.BipolarQuantOp, rpnn.TransposeOp,
-            rpnn.ReshapeOp, rpnn.ScaleBiasOp, rpnn.TopKOp)
+HOST_OPS = (rpnn.MulOp, rpnn.AddOp, rpnn.DivOp, rpnn.QuantOp, rpnn.BipolarQuantOp,
+            rpnn.TransposeOp, rpnn.ReshapeOp, rpnn.ScaleBiasOp, rpnn.TopKOp)
 """Host ops `rpnn_forward_f32` implements (besides constants and the stream boundary)."""
+ONNX_HOST_OPS = (*HOST_OPS, rpnn.MatMulOp, rpnn.BatchNormOp, rpnn.ReluOp)
+"""... and in a function with onnx float semantics."""
 
 
 def _rounding(mode: str, body: str) -> str:
@@ -110,6 +119,13 @@ def _double(value: float) -> str:
     return float(value).hex()
 
 
+def _float(value: float) -> str:
+    """An exact C99 literal of a float (`value` must be an f32 number)."""
+    if np.float64(np.float32(value)) != np.float64(value):
+        raise Unsupported("a host constant of an onnx float op is not an f32 value")
+    return _double(value) + "f"
+
+
 @dataclass
 class Port:
     """An argument or result of the whole-network entry point."""
@@ -138,6 +154,7 @@ class _HostEmitter:
     def __init__(self, func_op: func.FuncOp, port_in: dict[SSAValue, int],
                  port_out: dict[SSAValue, int]):
         self.func_op = func_op
+        self.onnx = interp.float_tail(func_op) == "onnx"  # f32 ops as onnxruntime rounds
         self.port_in = port_in  # tensor_to_stream input value -> FPGA input index
         self.port_out = port_out  # stream_to_tensor result -> FPGA output index
         self.refs: dict[SSAValue, str] = {}  # value -> C array expression of one frame
@@ -201,15 +218,22 @@ class _HostEmitter:
         if isinstance(op, rpnn.ConstantOp):
             self.constants[op.output] = dtypes.dense_to_numpy(op.value)
             return
-        if not isinstance(op, HOST_OPS):
+        if not isinstance(op, ONNX_HOST_OPS if self.onnx else HOST_OPS):
             raise Unsupported(f"{op.name} on the host")
         result = op.results[0]
         shape = _frame_shape(result)
-        if isinstance(op, rpnn.MulOp | rpnn.AddOp):
-            symbol = "*" if isinstance(op, rpnn.MulOp) else "+"
+        if isinstance(op, rpnn.MulOp | rpnn.AddOp | rpnn.DivOp):
+            symbol = {rpnn.MulOp: "*", rpnn.AddOp: "+", rpnn.DivOp: "/"}[type(op)]
             cast = "(double)" if _is_float(result) else "(int64_t)"
             a, b = self.element(op.lhs, shape), self.element(op.rhs, shape)
-            self.loop(out, result, f"{cast}{a} {symbol} {cast}{b}")
+            self.loop(out, result, self.rounded(result, f"{cast}{a} {symbol} {cast}{b}"))
+        elif isinstance(op, rpnn.MatMulOp):
+            self.matmul(op, out)
+        elif isinstance(op, rpnn.BatchNormOp):
+            self.batchnorm(op, shape, out)
+        elif isinstance(op, rpnn.ReluOp):
+            self.loop(out, result, f"{self.element(op.input, shape)} > 0.0 ? "
+                      f"{self.element(op.input, shape)} : 0.0")
         elif isinstance(op, rpnn.QuantOp):
             self.quant(op, shape, out)
         elif isinstance(op, rpnn.BipolarQuantOp):
@@ -237,15 +261,78 @@ class _HostEmitter:
             self.loop(out, result, self.element(op.input, _frame_shape(op.input)))
         elif isinstance(op, rpnn.ScaleBiasOp):
             x = self.element(op.input, shape)
-            scale = self.table(_broadcast(op.scale, shape), True, "i")
-            bias = self.table(_broadcast(op.bias, shape), True, "i")
-            self.loop(out, result, f"(double){x} * {scale} + {bias}")
+            if self.onnx:  # x * scale, then + bias, each rounded to float (f32 parameters)
+                scale = self.table(_broadcast(op.scale, shape, True), True, "i")
+                bias = self.table(_broadcast(op.bias, shape, True), True, "i")
+                product = self.rounded(result, f"(double){x} * {scale}")
+                self.loop(out, result, self.rounded(result, f"{product} + {bias}"))
+            else:
+                scale = self.table(_broadcast(op.scale, shape), True, "i")
+                bias = self.table(_broadcast(op.bias, shape), True, "i")
+                self.loop(out, result, f"(double){x} * {scale} + {bias}")
         else:
             assert isinstance(op, rpnn.TopKOp)
             self.topk(op, out)
 
+    def rounded(self, value: SSAValue, expression: str) -> str:
+        """`expression` rounded to float when `value` is an f32 value of an onnx function."""
+        if self.onnx and _is_float(value):
+            return f"(double)(float)({expression})"
+        return expression
+
+    def matmul(self, op: rpnn.MatMulOp, out: list[str]) -> None:
+        """One frame of an f32 matmul by constant weights, in MLAS's single-row kernel order
+        (interp.onnx_matmul_m1 / onnx_matmul_m1_transposed_b), in float arithmetic."""
+        attr = op.attributes.get(interp.ORT_KERNEL_ATTR)
+        kernel = attr.data if attr is not None else "m1"
+        if kernel not in interp.ORT_KERNELS[:2]:
+            raise Unsupported(f"rpnn.matmul with {interp.ORT_KERNEL_ATTR} = {kernel}")
+        if op.weights not in self.constants:
+            raise Unsupported("rpnn.matmul by non-constant weights on the host")
+        x_shape = _frame_shape(op.input)
+        if int(np.prod(x_shape[:-1], dtype=np.int64)) != 1:
+            raise Unsupported("an f32 matmul of several rows per frame")
+        w = self.constants[op.weights].astype(np.float64)
+        depth, columns = w.shape
+        self.count += 1
+        weights = f"h{self.count}_c"
+        flat = w.reshape(-1)
+        body = ",\n".join("    " + ", ".join(_float(v) for v in flat[k:k + 8])
+                          for k in range(0, flat.size, 8))
+        self.code.data.append(f"static const float {weights}[{flat.size}] = {{\n{body}\n}};\n")
+        if op.input in self.constants:
+            raise Unsupported("rpnn.matmul of a constant on the host")
+        x = f"&{self.element(op.input, x_shape, '0')}"
+        ref = self.scratch(op.output)
+        if kernel == "m1":
+            out.append(_M1_KERNEL.format(x=x, w=weights, y=ref, K=depth, N=columns))
+        else:
+            out.append(_M1_TRANSPOSED_B_KERNEL.format(x=x, w=weights, y=ref, K=depth,
+                                                      N=columns, fours=columns - columns % 4,
+                                                      twos=columns - columns % 2))
+
+    def batchnorm(self, op: rpnn.BatchNormOp, shape: tuple[int, ...], out: list[str]) -> None:
+        """ORT's formula (interp._onnx_batchnorm): y = x * new_scale + new_bias in float."""
+        def vec(attr) -> np.ndarray:
+            return dtypes.dense_to_numpy(attr).astype(np.float32)
+
+        inv_std = np.float32(1) / np.sqrt(vec(op.var) + np.float32(op.epsilon.value.data))
+        new_scale = inv_std * vec(op.scale)
+        new_bias = vec(op.bias) - vec(op.mean) * new_scale
+        layout = (-1,) + (1,) * (len(shape) - 1)
+        full = (*shape,)
+        ns = self.table(np.broadcast_to(new_scale.reshape(layout), full).reshape(-1)
+                        .astype(np.float64), True, "i")
+        nb = self.table(np.broadcast_to(new_bias.reshape(layout), full).reshape(-1)
+                        .astype(np.float64), True, "i")
+        x = self.element(op.input, shape)
+        self.loop(out, op.output, f"(double)((float)((float){x} * (float){ns}) + (float){nb})")
+
     def quant(self, op: rpnn.QuantOp, shape: tuple[int, ...], out: list[str]) -> None:
         """`interp.quantize`: v = x / scale + zp, clip, round, - zp (then * scale for f32)."""
+        if self.onnx:
+            self.quant_onnx(op, shape, out)
+            return
         x = self.element(op.input, shape)
         clip = ""
         scales = _broadcast(op.scale, shape)
@@ -275,6 +362,35 @@ class _HostEmitter:
             f"(int64_t)(q - {zero_point})")
         out.append(f"for (i = 0; i < {elems}; ++i) {{\n        double v = {v}, q;\n"
                    f"        nan |= v != v;\n{clip}"
+                   f"        q = {q};\n        {ref}[i] = {store};\n    }}\n"
+                   "    if (nan)\n        return -2;")
+
+    def quant_onnx(self, op: rpnn.QuantOp, shape: tuple[int, ...], out: list[str]) -> None:
+        """`interp.quantize(onnx=True)`: qonnx's Quant in float arithmetic."""
+        x = self.element(op.input, shape)
+        scale = self.table(_broadcast(op.scale, shape, True), True, "i")
+        zero_point = self.table(_broadcast(op.zero_point, shape, True), True, "i")
+        lo, hi = op.int_range()
+        v = f"(float)((float)({x} / {scale}) + (float){zero_point})"
+        mode = op.rounding_mode.data.lower()
+        if op.bit_width.value.data == 1 and op.signed:
+            q, clip = "2.0 * (double)(v >= 0.0f) - 1.0", ""
+        else:
+            clip = f"        v = (float)rpnn_clip(v, {lo}.0, {hi}.0);\n"
+            self.rounding.add("clip")
+            if mode in ("half_up", "half_down"):  # qonnx's formulas, the sum in float
+                step = ("floor((double)(float)(fabs((double)v) + 0.5))" if mode == "half_up"
+                        else "ceil((double)(float)(fabs((double)v) - 0.5))")
+                q = f"(v < 0.0f ? -1.0 : v > 0.0f ? 1.0 : 0.0) * (double){step}"
+            else:
+                self.rounding.add(mode)
+                q = f"rpnn_round_{mode}((double)v)"
+        ref = self.scratch(op.output)
+        elems = int(np.prod(shape, dtype=np.int64))
+        store = (f"(double)(float)((q - {zero_point}) * {scale})" if _is_float(op.output)
+                 else f"(int64_t)(q - {zero_point})")
+        out.append(f"for (i = 0; i < {elems}; ++i) {{\n        float v = {v};\n"
+                   f"        double q;\n        nan |= v != v;\n{clip}"
                    f"        q = {q};\n        {ref}[i] = {store};\n    }}\n"
                    "    if (nan)\n        return -2;")
 
@@ -311,12 +427,65 @@ for (r = 0; r < {rows}; ++r) {{
     }}""")
 
 
-def _broadcast(attr, shape: tuple[int, ...]) -> np.ndarray:
-    """A scale/bias/zero-point attribute broadcast to one frame, flat, in float64."""
-    values = dtypes.dense_to_numpy(attr).astype(np.float64)
+def _broadcast(attr, shape: tuple[int, ...], single: bool = False) -> np.ndarray:
+    """A scale/bias/zero-point attribute broadcast to one frame, flat, in float64
+    (`single`: its values rounded to f32 first)."""
+    values = dtypes.dense_to_numpy(attr).astype(np.float32 if single else np.float64)
+    values = values.astype(np.float64)
     if values.ndim > len(shape) + 1:
         raise Unsupported("a host parameter has more axes than its tensor")
     return np.broadcast_to(values, (1, *shape)).reshape(-1)
+
+
+_M1_KERNEL = """\
+{{
+        const double *x = {x};
+        size_t n, k;
+        for (n = 0; n < {N}; ++n) {{
+            float c = 0.0f, t;
+            for (k = 0; k + 4 <= {K}; k += 4) {{
+                t = (float)x[k] * {w}[k * {N} + n];
+                t = t + (float)x[k + 1] * {w}[(k + 1) * {N} + n];
+                t = t + (float)x[k + 2] * {w}[(k + 2) * {N} + n];
+                t = t + (float)x[k + 3] * {w}[(k + 3) * {N} + n];
+                c = t + c;
+            }}
+            if ({K} - k >= 2) {{
+                t = (float)x[k] * {w}[k * {N} + n];
+                t = t + (float)x[k + 1] * {w}[(k + 1) * {N} + n];
+                c = t + c;
+                k += 2;
+            }}
+            if ({K} - k >= 1)
+                c = (float)x[k] * {w}[k * {N} + n] + c;
+            {y}[n] = (double)c;
+        }}
+    }}"""
+"""MLAS's SgemmKernelM1Avx for one frame: products of 4 (then 2, then 1) consecutive k
+summed left to right, each partial sum added to the result (x: the frame's input row)."""
+
+_M1_TRANSPOSED_B_KERNEL = """\
+{{
+        const double *x = {x};
+        size_t n, k, j;
+        for (n = 0; n < {N}; ++n) {{
+            float l[8] = {{0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f}}, c;
+            for (k = 0; k < {K}; k += 8)
+                for (j = 0; j < 8; ++j) {{  /* past K: the kernel's masked lanes add +0 */
+                    float p = k + j < {K} ? (float)x[k + j] * {w}[(k + j) * {N} + n] : 0.0f;
+                    l[j] = l[j] + p;
+                }}
+            if (n < {fours})
+                c = (((l[0] + l[1]) + l[2]) + l[3]) + (((l[4] + l[5]) + l[6]) + l[7]);
+            else if (n < {twos})
+                c = ((l[0] + l[2]) + (l[4] + l[6])) + ((l[1] + l[3]) + (l[5] + l[7]));
+            else
+                c = ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]));
+            {y}[n] = (double)(c + 0.0f);
+        }}
+    }}"""
+"""MLAS's SgemmKernelM1TransposeBAvx for one frame: eight lanes (k mod 8) of rounded
+products, reduced in the order of the column's group of 4, 2 or 1 columns."""
 
 
 def plan(module: ModuleOp, function: str | None, fpga_inputs: list[str],

@@ -33,6 +33,7 @@ from xdsl.utils.exceptions import DiagnosticException
 
 from rpnn_ir import dtypes, interp, limits
 from rpnn_ir.dialects import rpnn
+from rpnn_ir.ranges import UnsoundTypeError, check_declared_types
 from rpnn_ir.verify import DominanceError, verify_dominance
 
 
@@ -199,13 +200,20 @@ def _is_stream(value: SSAValue) -> bool:
 def extract(module: ModuleOp, function: str | None = None) -> Graph:
     """The FPGA part of `function` (default: the module's first function).
 
-    The module is checked for values used before their definition first (`verify_dominance`):
-    a backend handed such IR by a caller that skipped the parser must not fail half-way.
+    The module is checked first, since a caller may hand a backend IR that no driver
+    verified: for values used before their definition (`verify_dominance`), so that a
+    backend does not fail half-way, and for declared types too narrow for the values their
+    ops compute (`check_declared_types`), so that C and HLS never compute something other
+    than the interpreter (which raises OverflowInIR there) and the HLS code never wraps.
     """
     try:
         verify_dominance(module)
     except DominanceError as e:
         raise BackendError(f"the module does not verify: {e}") from None
+    try:
+        check_declared_types(module)
+    except UnsoundTypeError as e:
+        raise BackendError(f"the backends refuse the module: {e}") from None
     try:
         func_op = interp.find_function(module, function)
     except interp.InterpreterError as e:

@@ -207,7 +207,7 @@ class FunctionBuilder:
 
     def binary(self, op_type: type[Operation], a: SSAValue, b: SSAValue,
                out: Attribute) -> SSAValue:
-        """An element-wise op of two broadcast operands (rpnn.add, rpnn.mul)."""
+        """An element-wise op of two broadcast operands (rpnn.add, rpnn.mul, rpnn.div)."""
         shape = np.broadcast_shapes(shape_of(a), shape_of(b))
         return self.add(op_type(operands=[a, b], result_types=[tensor(shape, out)]))
 

@@ -649,6 +649,18 @@ class MulOp(_ElementwiseBinary):
 
 
 @irdl_op_definition
+class DivOp(_ElementwiseBinary):
+    """Element-wise quotient with numpy broadcasting, graph level only (ONNX Div)."""
+
+    name = "rpnn.div"
+
+    def verify_(self) -> None:
+        super().verify_()
+        if not dtypes.is_float(_elt(self.output)):
+            _fail(self, "operands and result must be f32 tensors (graph level only)")
+
+
+@irdl_op_definition
 class BatchNormOp(IRDLOperation):
     """Inference batch norm on axis 1: (x - mean) / sqrt(var + epsilon) * scale + bias."""
 
@@ -1386,6 +1398,7 @@ RPNN = Dialect(
         Conv2dOp,
         AddOp,
         MulOp,
+        DivOp,
         BatchNormOp,
         ReluOp,
         MaxPoolOp,

@@ -28,6 +28,8 @@ name hints, filtered to `[A-Za-z0-9_]`.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import os
 import re
 from collections import Counter
@@ -44,6 +46,7 @@ from xdsl.dialects.builtin import (
     FloatAttr,
     IntegerAttr,
     ModuleOp,
+    StringAttr,
     TensorType,
     f32,
     i64,
@@ -51,7 +54,7 @@ from xdsl.dialects.builtin import (
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.utils.exceptions import VerifyException
 
-from rpnn_ir import dtypes, files, limits
+from rpnn_ir import dtypes, files, interp, limits
 from rpnn_ir.dialects import rpnn
 
 __all__ = ["OnnxImportError", "from_onnx", "load_onnx"]
@@ -559,8 +562,45 @@ def _fold_div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.true_divide(a, b).astype(np.result_type(a, b))
 
 
+def _c_powf() -> Callable[[float, float], float] | None:
+    """The C library's powf (what onnxruntime's Pow calls for f32), if it can be loaded."""
+    name = ctypes.util.find_library("m")
+    if name is None:
+        return None
+    try:
+        function = ctypes.CDLL(name).powf
+    except (OSError, AttributeError):
+        return None
+    function.restype = ctypes.c_float
+    function.argtypes = [ctypes.c_float, ctypes.c_float]
+    return function
+
+
+def _fold_pow(base: np.ndarray, exponent: np.ndarray) -> np.ndarray:
+    """Pow of constants: on f32, the C library's powf element by element, as onnxruntime
+    evaluates it (glibc's powf is not correctly rounded: x^0.5 differs from sqrt(x) in about
+    1 of 1400 values), so that a folded batch-norm denominator equals ORT's; numpy
+    otherwise."""
+    powf = _c_powf() if base.dtype == np.float32 else None
+    if powf is None:
+        return np.power(base, exponent).astype(base.dtype)
+    b, e = np.broadcast_arrays(base, np.asarray(exponent).astype(np.float32))
+    return np.frompyfunc(powf, 2, 1)(b, e).astype(np.float32)
+
+
 class _FoldTooLarge(ValueError):
     """Folding would create a constant above `rpnn_ir.limits.max_elements()`."""
+
+
+def _gemm_kernel(alpha: float, beta: float, trans_a: int, trans_b: int, bias: bool) -> str:
+    """The MLAS kernel onnxruntime computes one frame of this Gemm with (interp.ORT_KERNELS):
+    the single-row kernels need alpha = 1 and no transposed A; with transB = 0 the bias
+    would enter the sum first (it is added after the product here)."""
+    if alpha != 1.0 or trans_a or (bias and beta not in (0.0, 1.0)):
+        return "general"
+    if trans_b:
+        return "m1_transposed_b"
+    return "general" if bias and beta != 0.0 else "m1"
 
 
 def _check_fold_size(shape: Sequence[int]) -> None:
@@ -621,7 +661,7 @@ _FOLDERS: dict[str, _Folder] = {
     "Neg": _one(lambda at, a: np.negative(a[0])),
     "Sqrt": _one(lambda at, a: np.sqrt(a[0])),
     "Reciprocal": _one(lambda at, a: np.reciprocal(a[0])),
-    "Pow": _one(lambda at, a: np.power(a[0], a[1]).astype(a[0].dtype)),
+    "Pow": _one(lambda at, a: _fold_pow(a[0], a[1])),
     "Relu": _one(lambda at, a: np.maximum(a[0], 0).astype(a[0].dtype)),
     "Identity": _one(lambda at, a: a[0]),
     "Dropout": lambda at, a: [a[0], np.ones(a[0].shape, dtype=bool)],
@@ -1294,7 +1334,8 @@ class _Importer:
         x = self._transposed(a, (1, 0)) if trans_a else self._value(a)
         w = self._transposed(b, (1, 0)) if trans_b else self._value(b)
         last = alpha == 1.0 and (c is None or beta == 0.0)
-        y = self._matmul(x, w, name if last else None)
+        y = self._matmul(x, w, name if last else None,
+                         _gemm_kernel(alpha, beta, trans_a, trans_b, c is not None))
         if alpha != 1.0:
             last = c is None or beta == 0.0
             y = self._binary(rpnn.MulOp, y, self._constant(np.float32(alpha)),
@@ -1315,11 +1356,17 @@ class _Importer:
             y = self._binary(rpnn.AddOp, y, bias_value, name)
         self._define(name, y)
 
-    def _matmul(self, x: SSAValue, w: SSAValue, hint: str | None) -> SSAValue:
+    def _matmul(self, x: SSAValue, w: SSAValue, hint: str | None,
+                kernel: str = "m1") -> SSAValue:
+        """An f32 rpnn.matmul, marked with the MLAS kernel onnxruntime runs it with for one
+        frame unless it is the default "m1" (`interp.ORT_KERNEL_ATTR`: what
+        ``rpnn-streamline{float-tail=onnx}`` needs)."""
         xs, ws = _shape(x), _shape(w)
         if len(ws) != 2 or not xs or xs[-1] != ws[0]:
             raise self.fail(f"cannot multiply shapes {list(xs)} and {list(ws)}")
-        op = rpnn.MatMulOp(operands=[x, w], result_types=[_f32_tensor((*xs[:-1], ws[1]))])
+        attributes = {} if kernel == "m1" else {interp.ORT_KERNEL_ATTR: StringAttr(kernel)}
+        op = rpnn.MatMulOp(operands=[x, w], result_types=[_f32_tensor((*xs[:-1], ws[1]))],
+                           attributes=attributes)
         return self._emit(op, hint)
 
     def matmul(self, node: onnx.NodeProto, attrs: dict[str, Any]) -> None:
@@ -1512,7 +1559,8 @@ class _Importer:
         end = attrs.get("end")
         self._define_const(node.output[0], dims[start: None if end is None else int(end)])
 
-    def _binary(self, op_type: type[rpnn.AddOp] | type[rpnn.MulOp], lhs: SSAValue,
+    def _binary(self, op_type: type[rpnn.AddOp] | type[rpnn.MulOp] | type[rpnn.DivOp],
+                lhs: SSAValue,
                 rhs: SSAValue, hint: str | None = None) -> SSAValue:
         shape = np.broadcast_shapes(_shape(lhs), _shape(rhs))
         op = op_type(operands=[lhs, rhs], result_types=[_f32_tensor(shape)])
@@ -1533,8 +1581,8 @@ class _Importer:
                 raise self.fail("Div is supported only by a constant divisor (x / c)")
             if not np.all(b_const != 0):
                 raise self.fail("division by zero")
-            reciprocal = (np.float32(1) / b_const.astype(np.float32)).astype(np.float32)
-            y = self._binary(rpnn.MulOp, self._value(a), self._constant(reciprocal), name)
+            y = self._binary(rpnn.DivOp, self._value(a),
+                             self._constant(b_const.astype(np.float32)), name)
         elif op_type == "Sub":
             if b_const is not None:
                 negated = np.negative(b_const.astype(np.float32))

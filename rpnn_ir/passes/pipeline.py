@@ -88,11 +88,14 @@ class PipelinePass(ModulePass):
     """With `devices`: each SLR of a multi-SLR part is a partition of its own."""
     link_gbps: int | float = DEFAULT_LINK_GBPS
     """With `devices`: Gb/s of each device-to-device link."""
+    float_tail: str = "real"
+    """`rpnn-streamline`'s float-tail: `onnx` keeps the float ops after the last quantizers
+    with onnxruntime's f32 rounding (docs/passes.md)."""
 
     def stages(self) -> list[ModulePass]:
         """The passes this pipeline runs, in order."""
         stages: list[ModulePass] = [
-            StreamlinePass(),
+            StreamlinePass(float_tail=self.float_tail),
             InferPrecisionPass(),
             LowerToDataflowPass(fifos=False),
         ]

@@ -16,6 +16,13 @@ form over integer-level values (see docs/passes.md, "rpnn-streamline"):
   host computes before the input quantizer (`is_host_preprocessing`), to be quantized;
 - ``_Kept``: an integer value used as it is (``rpnn.topk`` indices, integer constants).
 
+With ``float-tail=onnx`` the float ops after the last activation quantizers (the ops a
+returned value depends on without passing a quantizer: the "float tail") are not folded:
+each is rebuilt on f32 values (``_Float``) fed by the dequantized quantizer outputs, and the
+function is marked ``rpnn.float_tail = "onnx"`` so that they are evaluated the way
+onnxruntime does (docs/passes.md).  A tail matmul whose f32 evaluation is exact stays an
+integer layer (hardware) followed by an exact ``rpnn.scale_bias``.
+
 New integer-level ops are inserted before the op they replace; the float ops left without
 users are erased at the end.  Anything without an exact integer form raises
 ``PassFailedException`` naming the op, its result and the reason (one line), after undoing
@@ -36,7 +43,7 @@ from fractions import Fraction
 import numpy as np
 from xdsl.context import Context
 from xdsl.dialects import func
-from xdsl.dialects.builtin import FloatAttr, ModuleOp, TensorType, f32, f64
+from xdsl.dialects.builtin import FloatAttr, ModuleOp, StringAttr, TensorType, f32, f64
 from xdsl.ir import Attribute, Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.rewriter import InsertPoint, Rewriter
@@ -145,6 +152,7 @@ _add_affine = _vectorized(_add_scalar, 4, 3)
 _relu_affine = _vectorized(_relu_scalar, 2, 2)
 _times = _vectorized(lambda x, y: x * y, 2, 1)
 _negative = _vectorized(lambda x: bool(x < 0), 1, 1)
+_reciprocal = _vectorized(lambda x: 1 / x, 1, 1)
 _positive = _vectorized(lambda x: bool(x > 0), 1, 1)
 
 
@@ -375,9 +383,49 @@ def _dense(values: np.ndarray, element_type: Attribute):
     return dtypes.numpy_to_dense(np.asarray(values), element_type)
 
 
+FLOAT_EXACT = 2**24
+"""Integers of magnitude up to this are exact in f32 (a tail matmul whose partial sums stay
+below it, in units of its power-of-two scale, is exact in any summation order)."""
+
+
+def _power_of_two(value) -> bool:
+    value = Fraction(value)
+    return value > 0 and value.numerator & (value.numerator - 1) == 0 and (
+        value.denominator & (value.denominator - 1) == 0) and (
+        Fraction(1, 2**120) <= value <= 2**120)
+
+
+def _float_tail(fn: func.FuncOp) -> set[Operation]:
+    """The ops the returned values depend on without passing an activation quantizer: f32
+    results computed after the last quantizers (or on constants only), used only by the
+    tail itself, the return or a top-k."""
+    tail: set[Operation] = set()
+    stack = [v for op in fn.body.block.ops if isinstance(op, func.ReturnOp) for v in op.operands]
+    while stack:
+        owner = stack.pop().owner
+        if not isinstance(owner, Operation) or owner in tail or isinstance(
+                owner, rpnn.QuantOp | rpnn.BipolarQuantOp | rpnn.ConstantOp):
+            continue
+        if not any(isinstance(r.type, TensorType) and dtypes.is_float(r.type.element_type)
+                   for r in owner.results):
+            continue  # an integer result (rpnn.topk): not float arithmetic
+        tail.add(owner)
+        stack.extend(owner.operands)
+    changed = True
+    while changed:  # a value also used by the integer network stays in its exact form there
+        inside = {op for op in tail if all(
+            use.operation in tail or isinstance(use.operation, func.ReturnOp | rpnn.TopKOp)
+            for r in op.results for use in r.uses)}
+        changed = inside != tail
+        tail = inside
+    return tail
+
+
 class _Streamliner:
-    def __init__(self, fn: func.FuncOp, acc_width: int):
+    def __init__(self, fn: func.FuncOp, acc_width: int, onnx: bool = False):
         self.fn = fn
+        self.onnx = onnx  # float-tail=onnx: keep the float tail as f32 ops
+        self.tail: set[Operation] = set()
         self.names = _value_names(fn)
         self.states: dict[SSAValue, _State] = {}
         self.acc_type = dtypes.int_type(acc_width, signed=True)
@@ -438,6 +486,8 @@ class _Streamliner:
     def run(self) -> None:
         """Insert the integer-level ops and rewrite the return (old ops stay until finish)."""
         self.old_ops = list(self.fn.body.block.ops)
+        if self.onnx:
+            self.tail = _float_tail(self.fn)
         self.rewrite(self.old_ops)
 
     def undo(self) -> None:
@@ -452,10 +502,12 @@ class _Streamliner:
             alive = [op for op in alive if op not in unused]
 
     def finish(self) -> None:
-        """Erase the graph-level ops left without users."""
+        """Erase the graph-level ops left without users; mark an onnx float tail."""
         for op in reversed(self.old_ops):
             if not isinstance(op, func.ReturnOp) and not any(r.uses for r in op.results):
                 Rewriter.erase_op(op)
+        if self.onnx:
+            self.fn.attributes[interp.FLOAT_TAIL_ATTR] = StringAttr("onnx")
 
     def rewrite(self, old_ops: list[Operation]) -> None:
         """Give every value its state, inserting the integer-level ops; rewrite the return."""
@@ -465,6 +517,9 @@ class _Streamliner:
             self.at = op
             if isinstance(op, func.ReturnOp):
                 self.rewrite_return(op)
+                continue
+            if op in self.tail:
+                self.states[op.results[0]] = self.on_tail(op)
                 continue
             if self.is_host_preprocessing(op):
                 self.states[op.results[0]] = _Float(op.results[0])
@@ -524,7 +579,7 @@ class _Streamliner:
             return _QWeight(ints, rpnn.BipolarType(), scale, op.output, (-1, 1))
         if np.any(self.zero_point(op) != 0):
             raise self.error(op, "weights with a nonzero zero point are not supported")
-        ints = interp.quantize(values, op).astype(np.int64)
+        ints = interp.quantize(values, op, onnx=self.onnx).astype(np.int64)
         lo, hi = op.int_range()
         if op.bit_width.value.data == 1 and op.signed:
             element_type: Attribute = rpnn.BipolarType()
@@ -860,6 +915,22 @@ class _Streamliner:
         return self.mul(self.as_affine(op, value),
                         self.const_param(op, c, _shape(op.output), "the constant operand"))
 
+    def on_div(self, op: rpnn.DivOp) -> _State:
+        states = [self.operand(op, v) for v in (op.lhs, op.rhs)]
+        if all(isinstance(s, _Const | _QWeight) for s in states):
+            return self.fold_constants(op, states, np.divide)
+        if not isinstance(states[1], _Const | _QWeight) or isinstance(states[0], _Const
+                                                                       | _QWeight):
+            raise self.error(op, "only a division by a constant is supported")
+        divisor = states[1].real() if isinstance(states[1], _QWeight) else states[1].values
+        if _shape(op.lhs) != _shape(op.output):
+            raise self.error(op, "a constant operand that broadcasts the tensor to a larger "
+                             "shape is not supported")
+        c = self.const_param(op, divisor, _shape(op.output), "the divisor")
+        if any(v == 0 for v in c.reshape(-1).tolist()):
+            raise self.error(op, "division by zero")
+        return self.mul(self.as_affine(op, op.lhs), _reciprocal(c))
+
     def fold_constants(self, op, states, function) -> _Const:
         values = [s.real() if isinstance(s, _QWeight) else s.values for s in states]
         return _Const(function(values[0], values[1]))
@@ -956,6 +1027,67 @@ class _Streamliner:
         perm = rpnn._ints(op.perm)
         return self.shape_op(op, lambda arr: _transpose_param(arr, perm))
 
+    # ---- the float tail (float-tail=onnx) ---------------------------------------------
+
+    def on_tail(self, op: Operation) -> _State:
+        """`op` rebuilt on f32 values (evaluated as onnxruntime does), or a matmul whose f32
+        evaluation is exact kept as an integer layer."""
+        if isinstance(op, rpnn.MatMulOp) and self.exact_in_f32(op):
+            return self.on_linear(op)
+        if isinstance(op, rpnn.ReshapeOp | rpnn.TransposeOp) and all(
+                isinstance(self.operand(op, v), _Const | _QWeight) for v in op.operands):
+            return _HANDLERS[type(op)](self, op)  # moves constant values: exact
+        if isinstance(op, rpnn.Conv2dOp):
+            raise self.error(op, "an f32 convolution in the float tail: onnxruntime's "
+                             "convolution kernels are not reproduced by float-tail=onnx")
+        operands = [self.tail_operand(op, v) for v in op.operands]
+        new = type(op).create(operands=operands, result_types=[r.type for r in op.results],
+                              properties=dict(op.properties), attributes=dict(op.attributes))
+        return _Float(self.insert(new, op.results[0]).results[0])
+
+    def exact_in_f32(self, op: rpnn.MatMulOp) -> bool:
+        """Every product and partial sum of this matmul is exact in f32 (power-of-two scales,
+        sums below 2^24 scale units): any summation order gives A * acc exactly."""
+        x, w = self.operand(op, op.input), self.operand(op, op.weights)
+        if not (isinstance(x, _QAct) and isinstance(w, _QWeight) and _uniform(x.scale)):
+            return False
+        scales = [_first(x.scale) * Fraction(v) for v in np.unique(w.scale).tolist()]
+        if not all(_power_of_two(v) for v in scales):
+            return False
+        x_lo, x_hi = dtypes.element_range(_elt(x.value))
+        column = np.abs(w.ints).sum(axis=0) if w.ints.ndim == 2 else np.abs(w.ints)
+        return int(column.max(initial=0)) * max(abs(x_lo), abs(x_hi)) < FLOAT_EXACT
+
+    def tail_operand(self, op: Operation, value: SSAValue) -> SSAValue:
+        """The f32 value of a tail op's operand: a rebuilt tail value, a constant, or a
+        quantized value (or exact accumulator) dequantized by an exact rpnn.scale_bias."""
+        state = self.operand(op, value)
+        if isinstance(state, _Float):
+            return state.chain[-1].results[0] if state.chain else state.root
+        if isinstance(state, _QWeight):  # q * scale rounded once to f32, as qonnx's Quant
+            single = np.asarray(state.real(), dtype=np.float32)
+            return self.insert(rpnn.ConstantOp.from_numpy(single, f32), value).results[0]
+        if isinstance(state, _Const):
+            single = np.asarray(state.values, dtype=np.float32)
+            if not np.array_equal(single.astype(np.float64), state.values):
+                raise self.error(op, f"the constant {self.name(value)} is not an f32 value")
+            return self.insert(rpnn.ConstantOp.from_numpy(single, f32), value).results[0]
+        if isinstance(state, _QAct | _Affine):
+            return self.to_float(op, value)
+        raise self.error(op, f"operand {self.describe(value)} has no f32 form in the float "
+                         "tail")
+
+    def check_exact_affine(self, op: Operation, value: SSAValue, state: _Affine) -> None:
+        """float-tail=onnx: the f32 value of an accumulator must be A * acc exactly."""
+        a = state.a.reshape(-1).tolist()
+        bound = max(max((abs(v) for v in state.acc_lo.reshape(-1).tolist()), default=0),
+                    max((abs(v) for v in state.acc_hi.reshape(-1).tolist()), default=0))
+        if not (all(_power_of_two(abs(v)) for v in a) and bound < FLOAT_EXACT
+                and all(v == 0 for v in state.b.reshape(-1).tolist())):
+            raise self.error(op, f"{self.name(value)} is computed on integers, and its f32 "
+                             "value is not exact: float-tail=onnx cannot give onnxruntime's "
+                             "rounding of it")
+
     # ---- outputs -----------------------------------------------------------------------
 
     def to_float(self, op: Operation, value: SSAValue) -> SSAValue:
@@ -966,8 +1098,12 @@ class _Streamliner:
 
     def make_float(self, op: Operation, value: SSAValue) -> SSAValue:
         state = self.states.get(value)
-        if state is None or isinstance(state, _Float | _Kept):
-            return value if state is None or isinstance(state, _Float) else state.value
+        if state is None:
+            return value
+        if isinstance(state, _Float):
+            return value if state.chain else state.root  # the root: a rebuilt tail value
+        if isinstance(state, _Kept):
+            return state.value
         if isinstance(state, _Const):
             return value
         if isinstance(state, _QWeight):
@@ -985,6 +1121,8 @@ class _Streamliner:
                                  "clamp after its last layer, which rpnn.scale_bias cannot "
                                  "express")
             source, scale, bias = state.acc, state.a, state.b
+            if self.onnx:
+                self.check_exact_affine(op, value, state)
 
         def attr(arr: np.ndarray):
             values = np.vectorize(float, otypes=[np.float64])(arr) if arr.size else arr
@@ -1001,8 +1139,12 @@ class _Streamliner:
 
     def on_topk(self, op: rpnn.TopKOp) -> _State:
         state = self.operand(op, op.input)
-        if isinstance(state, _Float):
+        if isinstance(state, _Float) and (state.chain or state.root is op.input):
             return _Kept(op.output)  # unchanged float op
+        if isinstance(state, _Float):  # of a rebuilt float-tail value
+            new = rpnn.TopKOp.create(operands=[state.root], result_types=[op.output.type],
+                                     properties=dict(op.properties))
+            return _Kept(self.insert(new, op.output).results[0])
         source = None
         if isinstance(state, _QAct) and _uniform(state.scale):
             source = state.value
@@ -1025,7 +1167,7 @@ class _Streamliner:
         op.operands = new_operands
 
 
-_HOST_OPS = (rpnn.AddOp, rpnn.MulOp, rpnn.BatchNormOp, rpnn.ReluOp)
+_HOST_OPS = (rpnn.AddOp, rpnn.MulOp, rpnn.DivOp, rpnn.BatchNormOp, rpnn.ReluOp)
 """Float ops that may precede an input quantizer on the host."""
 
 _HANDLERS: dict[type[Operation], Callable[[_Streamliner, Operation], _State]] = {
@@ -1036,6 +1178,7 @@ _HANDLERS: dict[type[Operation], Callable[[_Streamliner, Operation], _State]] = 
     rpnn.Conv2dOp: _Streamliner.on_linear,
     rpnn.AddOp: _Streamliner.on_add,
     rpnn.MulOp: _Streamliner.on_mul,
+    rpnn.DivOp: _Streamliner.on_div,
     rpnn.BatchNormOp: _Streamliner.on_batchnorm,
     rpnn.ReluOp: _Streamliner.on_relu,
     rpnn.ScaleBiasOp: _Streamliner.on_scale_bias,
@@ -1052,12 +1195,18 @@ class StreamlinePass(ModulePass):
 
     Options: ``acc-width`` (default 32), the width of the ``siN`` accumulator type given to
     every linear layer (``rpnn-infer-precision`` narrows it later); an interval bound that
-    does not fit is reported.
+    does not fit is reported.  ``float-tail`` (``real`` or ``onnx``): fold the float ops
+    after the last quantizers into one ``rpnn.scale_bias`` (real arithmetic, rounded once),
+    or keep them as f32 ops evaluated with onnxruntime's rounding (docs/passes.md).
     """
 
     name = "rpnn-streamline"
 
     acc_width: int = 32
+    """Width of the siN accumulator given to every linear layer."""
+    float_tail: str = "real"
+    """`real`: the float ops after the last quantizers fold into one rpnn.scale_bias; `onnx`:
+    kept as f32 ops with onnxruntime's rounding (docs/passes.md, "The float tail")."""
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         if not 2 <= self.acc_width <= dtypes.MAX_INT_BITS:
@@ -1065,8 +1214,14 @@ class StreamlinePass(ModulePass):
                 f"rpnn-streamline: acc-width ({self.acc_width}) must be between 2 and "
                 f"{dtypes.MAX_INT_BITS}"
             )
+        if self.float_tail not in interp.FLOAT_TAILS:
+            raise PassFailedException(
+                f"rpnn-streamline: float-tail={self.float_tail} must be one of "
+                f"{', '.join(interp.FLOAT_TAILS)}"
+            )
         functions = [f for f in op.walk() if isinstance(f, func.FuncOp) and f.body.blocks]
-        streamliners = [_Streamliner(fn, self.acc_width) for fn in functions]
+        streamliners = [_Streamliner(fn, self.acc_width, self.float_tail == "onnx")
+                        for fn in functions]
         try:
             for streamliner in streamliners:
                 streamliner.run()

@@ -538,8 +538,8 @@ def _bad_spec(args: argparse.Namespace | None) -> str:
 
 
 def _check_declared_types(module: ModuleOp) -> None:
-    """`check_declared_types` of rpnn-infer-precision (imported when first needed)."""
-    from rpnn_ir.passes.infer_precision import check_declared_types
+    """`rpnn_ir.ranges.check_declared_types` (imported when first needed)."""
+    from rpnn_ir.ranges import check_declared_types
 
     check_declared_types(module)
 

@@ -2,10 +2,10 @@
 
 Before, `acc = si2` on sums reaching 24 made the interpreter raise `OverflowInIR`, the C
 reference compute wide and the HLS code wrap: three answers for one program.  Now
-`check_declared_types` (rpnn-infer-precision's interval analysis, changing nothing) refuses it
-after every pass and before rpnn's targets, naming the unit and the narrowest sound type, and
-it agrees with the interpreter: a network passes the check exactly when its worst-case frames
-run without `OverflowInIR`.
+`check_declared_types` (`rpnn_ir.ranges`, the interval analysis of rpnn-infer-precision, changing
+nothing) refuses it after every pass, before rpnn's targets and inside every backend function,
+naming the unit and the narrowest sound type, and it agrees with the interpreter: a network
+passes the check exactly when its worst-case frames run without `OverflowInIR`.
 """
 
 from __future__ import annotations
@@ -22,9 +22,12 @@ from xdsl.utils.exceptions import VerifyException
 
 import rpnn_ir
 from rpnn_ir import compiler, dtypes, interp
+from rpnn_ir.backends import c_reference, c_runner, hls, rtl
+from rpnn_ir.backends.dataflow import BackendError
 from rpnn_ir.compiler import CompileError
 from rpnn_ir.dialects import rpnn
-from rpnn_ir.passes.infer_precision import InferPrecisionPass, check_declared_types
+from rpnn_ir.passes.infer_precision import InferPrecisionPass
+from rpnn_ir.ranges import check_declared_types
 from rpnn_ir.tools import rpnn_opt
 
 UNIT = """\
@@ -68,6 +71,30 @@ def test_narrow_accumulator_is_refused_by_every_driver(tmp_path: Path, capsys, a
     assert len(lines) == 2 and all(line.startswith(f"{source}:4:3: error: ") for line in lines)
     # rpnn-infer-precision repairs it; then the C reference is generated.
     assert rpnn_opt.main([str(source), "-p", "rpnn-infer-precision", "-t", "rpnn-c"]) == 0
+
+
+def test_backend_functions_called_directly_refuse_a_narrow_accumulator(tmp_path: Path) -> None:
+    """No driver in between: each backend's Python entry point checks the module itself."""
+    module = rpnn_ir.parse(unit("si2", 1))
+    message = (r"the backends refuse the module: rpnn\.mvtu \(%m\): accumulator type si2 "
+               r"cannot hold its values in \[0, 24\] \(the narrowest sound type is ui5")
+    entry_points = {
+        "emit_c": lambda: c_reference.emit_c(module),
+        "emit_main": lambda: c_reference.emit_main(module),
+        "port_types": lambda: c_reference.port_types(module),
+        "emit_hls": lambda: hls.emit_hls(module),
+        "emit_rtl": lambda: rtl.emit_rtl(module),
+        "CReference.build": lambda: c_runner.CReference.build(module),
+        "run_executable": lambda: c_runner.run_executable(
+            module, [np.zeros((1, 8), np.int64)], tmp_path),
+    }
+    for name, call in entry_points.items():
+        with pytest.raises(BackendError, match=message):
+            call()
+        assert not any(tmp_path.iterdir()), name  # refused before anything was written
+    # the same unit with a sound accumulator is emitted
+    header, source = c_reference.emit_c(rpnn_ir.parse(unit("ui5", 1)))
+    assert "rpnn_forward" in source
 
 
 def test_check_agrees_with_the_interpreter_at_every_accumulator_width() -> None:

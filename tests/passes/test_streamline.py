@@ -360,3 +360,28 @@ def test_failure_leaves_the_module_unchanged():
         StreamlinePass().apply(CTX, module)
     module.verify()
     assert str(module) == before
+
+
+CONV_TAIL = (
+    "func.func @f(%x: tensor<1x1x4x4xf32>) -> tensor<1x1x2x2xf32> {\n"
+    "  %q = rpnn.quant %x scale = dense<0.5> : tensor<f32> zero_point = dense<0.0> : "
+    "tensor<f32> bits = 4 signed rounding = \"ROUND\" : tensor<1x1x4x4xf32> -> "
+    "tensor<1x1x4x4xf32>\n"
+    "  %w = rpnn.constant dense<0.3> : tensor<1x1x3x3xf32>\n"
+    "  %y = rpnn.conv2d %q, %w stride = [1, 1] padding = [0, 0, 0, 0] dilation = [1, 1] "
+    "groups = 1 : tensor<1x1x4x4xf32>, tensor<1x1x3x3xf32> -> tensor<1x1x2x2xf32>\n"
+    "  func.return %y : tensor<1x1x2x2xf32>\n"
+    "}\n"
+)
+
+
+def test_float_tail_onnx_refuses_an_f32_convolution_and_leaves_the_module() -> None:
+    """onnxruntime's convolution kernels are not reproduced: a clean error, nothing changed."""
+    from rpnn_ir.passes.streamline import StreamlinePass
+
+    module = api.parse(CONV_TAIL)
+    before = str(module)
+    with pytest.raises(PassFailedException, match=r"rpnn\.conv2d \(%y\): an f32 convolution "
+                       "in the float tail"):
+        StreamlinePass(float_tail="onnx").apply(Context(), module)
+    assert str(module) == before

@@ -531,7 +531,7 @@
 %y = rpnn.conv2d %x, %w stride = [1, 1] padding = [1, 1, 1, 1] dilation = [1, 1] groups = 1 : tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32> -> tensor<1x4x6x6xf32>
 // CHECK: rpnn.conv2d: result shape must be [1, 4, 8, 8]
 
-// ---- rpnn.add, rpnn.mul
+// ---- rpnn.add, rpnn.mul, rpnn.div
 
 // -----
 
@@ -544,6 +544,12 @@
 %a, %b = "test.op"() : () -> (tensor<2x1xsi4>, tensor<4xui2>)
 %y = rpnn.mul %a, %b : tensor<2x1xsi4>, tensor<4xui2> -> tensor<2x1xsi8>
 // CHECK: rpnn.mul: result shape must be the broadcast shape [2, 4]
+
+// -----
+
+%a, %b = "test.op"() : () -> (tensor<1x4xsi4>, tensor<4xsi4>)
+%y = rpnn.div %a, %b : tensor<1x4xsi4>, tensor<4xsi4> -> tensor<1x4xsi8>
+// CHECK: rpnn.div: operands and result must be f32 tensors (graph level only)
 
 // ---- rpnn.batchnorm
 

@@ -37,6 +37,8 @@ func.func @graph_level(%x: tensor<1x3x8x8xf32>) -> tensor<1x1xui4> {
   // CHECK-NEXT: %s = rpnn.constant dense<2.000000e+00> : tensor<f32>
   %m = rpnn.mul %a, %s : tensor<1x4x8x8xf32>, tensor<f32> -> tensor<1x4x8x8xf32>
   // CHECK-NEXT: %m = rpnn.mul %a, %s : tensor<1x4x8x8xf32>, tensor<f32> -> tensor<1x4x8x8xf32>
+  %dv = rpnn.div %m, %s : tensor<1x4x8x8xf32>, tensor<f32> -> tensor<1x4x8x8xf32>
+  // CHECK-NEXT: %dv = rpnn.div %m, %s : tensor<1x4x8x8xf32>, tensor<f32> -> tensor<1x4x8x8xf32>
   %p = rpnn.maxpool %m kernel = [2, 2] stride = [2, 2] padding = [0, 0, 0, 0] : tensor<1x4x8x8xf32> -> tensor<1x4x4x4xf32>
   // CHECK-NEXT: %p = rpnn.maxpool %m kernel = [2, 2] stride = [2, 2] padding = [0, 0, 0, 0] : tensor<1x4x8x8xf32> -> tensor<1x4x4x4xf32>
   %t = rpnn.transpose %p perm = [0, 2, 3, 1] : tensor<1x4x4x4xf32> -> tensor<1x4x4x4xf32>
