@@ -188,7 +188,7 @@ class PipelinePass(ModulePass):
             else:
                 what = f"runs at {fps:.1f} frames/s, below target-fps={self.target_fps:g}"
             best = (self.best_fitting(ctx, lowered) if lowered is not None
-                    else "fold=false keeps the smallest design")
+                    else "with fold=false the design is already the smallest")
             raise StageFailed(self.name, f"@{function.sym_name.data}: the design {what}; "
                                          f"{best}: {OVER_BUDGET_FIX}")
 
