@@ -8,8 +8,10 @@ ii, first_out, last_out}`` (integers) and every function with dataflow units an 
 ``rpnn.design_cost`` with frames/s, the bottleneck cycles, the latency and the totals; the IR
 is otherwise unchanged and still verifies and round-trips.  The report (a table, or JSON with
 ``json=true``) goes to stderr or to the file given by ``report=``, never to stdout where the
-IR goes.  Options: ``device=`` (a part of `rpnn_ir.hw.devices`), ``clock-mhz=`` (default: the
-part's clock), ``devices-file=`` (extra parts), ``json``, ``report=``.
+IR goes.  Options: ``device=`` (a part of `rpnn_ir.hw.devices`; default: the device recorded
+in the IR by rpnn-fold/rpnn-pipeline, else xc7z020; another than the recorded one is
+refused), ``clock-mhz=`` (default: the recorded clock, else the part's), ``devices-file=``
+(extra parts), ``json``, ``report=``.
 
 The formulas are those of `rpnn_ir.hw.cost` (docs/cost-model.md); the latency model is
 `rpnn_ir.hw.dataflow_model.schedule`.  A unit with ``ram = "ultra"`` on a part whose
