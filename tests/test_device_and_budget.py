@@ -233,7 +233,8 @@ def test_nothing_fits(work: Path, capsys: pytest.CaptureFixture[str]) -> None:
                  f'rpnn-pipeline{{device=mini devices-file="{parts}" fold=false}}',
                  "-o", work / "o.mlir")
     one_error(capsys, status, r"error: pass 'rpnn-pipeline' failed: @main: the design needs "
-              r"lut \d+\.\d% of mini .* with fold=false the design is already the smallest: .*")
+              r"lut \d+\.\d% of mini .* with fold=false the design is the smallest and slowest "
+              r"\(fold=true folds it\): .*")
 
 
 # --------------------------------------------------------------------------- item 4

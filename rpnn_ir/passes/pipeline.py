@@ -11,6 +11,14 @@ of that name, so `-p rpnn-pipeline` gives the module the spelled-out list gives,
 addition: in budget mode, while the design with its FIFOs and width converters exceeds the
 budget, the fold is repeated with a proportionally smaller budget (`fold_to_fit`).
 
+The budget is 85% of the LUTs and all of the block RAM by default (`lut-fraction`,
+`bram-fraction`: shares 0..1; docs/passes.md, "Budgets").  A finished design over its
+budget, FIFOs included, or slower than `target-fps` is an error that gives the best frame
+rate within the budget and the limiting resource (`check_budget`), unless
+`allow-over-budget` is passed.  The device and clock are recorded in the module attribute
+``rpnn.device`` first (docs/ops.md), for the targets.  An error of a stage names that stage
+(`StageFailed`: ``pass 'rpnn-fold' (in rpnn-pipeline) failed: ...``).
+
 With ``devices=`` (e.g. ``devices=xcu250`` or ``devices="xczu7ev*2"``) folding and
 partitioning go together (`fold_and_partition`): the partitions are each SLR of a multi-SLR
 part (or each device with ``slrs=false``); for a bound T on every unit's cycles the fold takes
@@ -188,7 +196,8 @@ class PipelinePass(ModulePass):
             else:
                 what = f"runs at {fps:.1f} frames/s, below target-fps={self.target_fps:g}"
             best = (self.best_fitting(ctx, lowered) if lowered is not None
-                    else "with fold=false the design is already the smallest")
+                    else "with fold=false the design is the smallest and slowest (fold=true "
+                    "folds it)")
             raise StageFailed(self.name, f"@{function.sym_name.data}: the design {what}; "
                                          f"{best}: {OVER_BUDGET_FIX}")
 
