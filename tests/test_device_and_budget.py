@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from rpnn_ir.backends.rtl import yosys_family
+from rpnn_ir.backends.rtl_synth import synthesize_design
 from rpnn_ir.hw.devices import DEFAULT_FRACTIONS, get_device, load_devices
 from rpnn_ir.tools import rpnn_opt
 
@@ -169,6 +171,19 @@ def test_rtl_design_records_part_and_yosys_family(work: Path) -> None:
     info = json.loads((rtl / "rtl.json").read_text())
     assert (info["part"], info["device"], info["family"]) == \
         ("xczu3eg-sbva484-1-e", "xczu3eg", "xcup")
+    # rpnn-synth's default family is the design's (no Yosys run: nothing to synthesise)
+    assert synthesize_design(rtl, units=False, whole=False)["family"] == "xcup"
+    assert synthesize_design(rtl, "xc7", units=False, whole=False)["family"] == "xc7"
+    assert [yosys_family(p) for p in ("xc7z020clg400-1", "xcku040-ffva1156-2-e",
+                                      "xcvu9p-flga2104-2-i", "xcvc1902-vsva2197-2MP-e")] == \
+        ["xc7", "xcu", "xcup", None]
+
+
+def test_partitioned_design_records_its_first_device(work: Path) -> None:
+    out = work / "out.mlir"
+    assert opt(work / "mlp.mlir", "-p", 'rpnn-pipeline{devices="xczu7ev*2" quiet}',
+               "-o", out) == 0
+    assert 'rpnn.device = {name = "xczu7ev", part = "xczu7ev-ffvc1156-2-e"' in out.read_text()
 
 
 # --------------------------------------------------------------------------- item 3
