@@ -133,7 +133,8 @@ def _check_options(options: HlsTarget) -> None:
     if options.control not in ("none", "axilite"):
         raise BackendError(f"control '{options.control}' must be none or axilite")
     if not (options.clock_ns >= 0 and math.isfinite(options.clock_ns)):
-        raise BackendError(f"clock-ns ({options.clock_ns}) must be positive")
+        raise BackendError(f"clock-ns ({options.clock_ns}) must be positive (or 0: the "
+                           "recorded clock)")
 
 
 DEFAULT_DEVICE = "xc7z020"
