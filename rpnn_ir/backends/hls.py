@@ -135,6 +135,10 @@ def _check_options(options: HlsTarget) -> None:
     if not (options.clock_ns >= 0 and math.isfinite(options.clock_ns)):
         raise BackendError(f"clock-ns ({options.clock_ns}) must be positive (or 0: the "
                            "recorded clock)")
+    if options.tb_frames < 1:
+        raise BackendError(f"tb-frames ({options.tb_frames}) must be at least 1")
+    if not 0 <= options.seed < 2**63:
+        raise BackendError(f"seed ({options.seed}) must be a non-negative 64-bit integer")
 
 
 DEFAULT_DEVICE = "xc7z020"
@@ -177,10 +181,6 @@ def resolve_options(module: ModuleOp, options: HlsTarget) -> tuple[HlsTarget, De
     part, device, clock_mhz = target_device(module, options.part, options.devices_file)
     clock_ns = options.clock_ns or (1000.0 / clock_mhz if clock_mhz else 10.0)
     return replace(options, part=part, clock_ns=round(clock_ns, 6)), device
-    if options.tb_frames < 1:
-        raise BackendError(f"tb-frames ({options.tb_frames}) must be at least 1")
-    if not 0 <= options.seed < 2**63:
-        raise BackendError(f"seed ({options.seed}) must be a non-negative 64-bit integer")
 
 
 # --------------------------------------------------------------------------- C++ spelling
