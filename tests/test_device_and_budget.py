@@ -141,6 +141,9 @@ def test_part_from_a_devices_file_travels(work: Path) -> None:
     (work / "parts.toml").unlink()  # the record carries what the target needs
     assert opt(out, "-t", f'rpnn-hls{{out-dir="{hls}"}}') == 0
     assert run_hls_tcl(hls) == ("xc7a12tcpg238-1", "8")  # its part, 125 MHz
+    assert opt(out, "-t", f'rpnn-hls{{out-dir="{hls}" part=xc7a12tcpg238-1}}') == 0
+    assert opt(out, "-t", f'rpnn-hls{{out-dir="{hls}" part=small clock-ns=10}}') == 0
+    assert run_hls_tcl(hls) == ("xc7a12tcpg238-1", "10")
 
 
 def _with_ultra_fifo(work: Path, device: str) -> Path:

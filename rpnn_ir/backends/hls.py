@@ -162,6 +162,8 @@ def target_device(module: ModuleOp, part: str, devices_file: str = ""
             return recorded[0].vivado_part, recorded[0], recorded[1]
         device = devices[DEFAULT_DEVICE]
         return device.vivado_part, device, device.clock_mhz
+    if recorded is not None:  # its part from a devices-file needs no devices-file again
+        devices = {**devices, recorded[0].name: devices.get(recorded[0].name, recorded[0])}
     device = find_device(part, devices)
     if recorded is not None:
         if device is None or device.name != recorded[0].name:
