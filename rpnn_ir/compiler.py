@@ -38,6 +38,7 @@ from xdsl.utils.exceptions import (
 )
 
 from rpnn_ir import api, files
+from rpnn_ir.passes import failed_stage
 from rpnn_ir.ranges import check_declared_types
 from rpnn_ir.verify import verify_module
 
@@ -308,7 +309,7 @@ def _compile(module_or_path: Any, pipeline: str | None, target: str | None,
     try:
         passes.apply(ctx, module)
     except DiagnosticException as e:
-        raise CompileError(f"pass '{stage[0]}' failed: {e}") from None
+        raise CompileError(f"pass {failed_stage(stage[0] or '', e)} failed: {e}") from None
 
     if target_name in available_rpnn_targets():  # the backends run the program
         try:

@@ -33,6 +33,7 @@ from xdsl.utils.exceptions import DiagnosticException
 
 from rpnn_ir import dtypes, interp, limits
 from rpnn_ir.dialects import rpnn
+from rpnn_ir.passes.lower_to_dataflow import graph_level_op
 from rpnn_ir.ranges import UnsoundTypeError, check_declared_types
 from rpnn_ir.verify import DominanceError, verify_dominance
 
@@ -299,8 +300,14 @@ def extract(module: ModuleOp, function: str | None = None) -> Graph:
 
     visit(func_op.body.block)
     if not graph.inputs or not graph.outputs:
+        name = sanitize_hint(graph.function, 32) or "?"
+        if graph_level_op(func_op) is not None:
+            raise BackendError(
+                f"function @{name} is at the graph level (not streamlined): run "
+                "-p rpnn-pipeline first (or rpnn-streamline,rpnn-infer-precision,"
+                "rpnn-lower-to-dataflow)")
         raise BackendError(
-            f"function @{sanitize_hint(graph.function, 32) or '?'} has no FPGA part: it needs "
+            f"function @{name} has no FPGA part: it needs "
             "rpnn.tensor_to_stream inputs and rpnn.stream_to_tensor outputs (lower it with "
             "rpnn-lower-to-dataflow first)"
         )

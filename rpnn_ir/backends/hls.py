@@ -14,11 +14,17 @@ With `out-dir` the target writes a project directory (docs/backends.md):
 
 Without `out-dir` only `<top>.cpp` goes to the output stream (for FileCheck tests).
 
-Options: `out-dir`, `function`, `top` (C identifier, default rpnn_top), `part` (default
-xc7z020clg400-1; its device family also says whether constant weights may be UltraRAM:
-`rpnn_ir.hw.devices.family_of_part`), `clock-ns` (default 10.0), `control` (`none`:
+Options: `out-dir`, `function`, `top` (C identifier, default rpnn_top), `part` (default:
+the device recorded in the IR by rpnn-fold/rpnn-pipeline, module attribute rpnn.device, else
+xc7z020clg400-1; a short name such as xczu7ev or a full part; one other than the recorded
+device is refused), `devices-file` (more parts), `clock-ns` (default: the recorded clock,
+else the part's default clock), `control` (`none`:
 ap_ctrl_none, or `axilite`: s_axilite on return), `tb-frames` (golden frames, default 4),
 `seed` (golden inputs).
+
+The part also says where memories may go: constant weights in UltraRAM only on a part whose
+bitstream initialises it (`Device.uram_for_constants`), FIFOs in UltraRAM only on a part
+that has some; for a part rpnn does not know, its family (`family_of_part`) decides.
 """
 
 from __future__ import annotations
@@ -56,7 +62,14 @@ from rpnn_ir.backends.dataflow import (
 from rpnn_ir.dialects import rpnn
 from rpnn_ir.hw import cost
 from rpnn_ir.hw.dataflow_model import DataflowGraph, evaluate
-from rpnn_ir.hw.devices import family_of_part
+from rpnn_ir.hw.devices import (
+    Device,
+    DeviceError,
+    family_of_part,
+    find_device,
+    load_devices,
+    recorded_device,
+)
 
 TEMPLATES = "rpnn_hls.hpp"
 CSIM_STREAM = "csim/hls_stream.h"
@@ -87,8 +100,12 @@ class HlsTarget(Target):
     out_dir: str | None = None
     function: str | None = None
     top: str = "rpnn_top"
-    part: str = "xc7z020clg400-1"
-    clock_ns: float = 10.0
+    part: str = ""
+    """Vivado part (short name or full); empty: the recorded device, else xc7z020."""
+    devices_file: str = ""
+    """TOML/JSON file with more parts (docs/cost-model.md)."""
+    clock_ns: int | float = 0.0
+    """Clock period; 0: the recorded clock, else the part's default clock."""
     control: str = "none"
     tb_frames: int = 4
     seed: int = 0
@@ -111,16 +128,61 @@ class HlsTarget(Target):
 def _check_options(options: HlsTarget) -> None:
     if not _TOP.fullmatch(options.top):
         raise BackendError(f"top '{options.top}' must be a C identifier (letters, digits, _)")
-    if not _PART.fullmatch(options.part):
+    if options.part and not _PART.fullmatch(options.part):
         raise BackendError(f"part '{options.part}' is not a device part name")
     if options.control not in ("none", "axilite"):
         raise BackendError(f"control '{options.control}' must be none or axilite")
-    if not (options.clock_ns > 0 and math.isfinite(options.clock_ns)):
-        raise BackendError(f"clock-ns ({options.clock_ns}) must be positive")
+    if not (options.clock_ns >= 0 and math.isfinite(options.clock_ns)):
+        raise BackendError(f"clock-ns ({options.clock_ns}) must be positive (or 0: the "
+                           "recorded clock)")
     if options.tb_frames < 1:
         raise BackendError(f"tb-frames ({options.tb_frames}) must be at least 1")
     if not 0 <= options.seed < 2**63:
         raise BackendError(f"seed ({options.seed}) must be a non-negative 64-bit integer")
+
+
+DEFAULT_DEVICE = "xc7z020"
+"""The part of a design with no recorded device and no part= option."""
+
+
+def target_device(module: ModuleOp, part: str, devices_file: str = ""
+                  ) -> tuple[str, Device | None, float | None]:
+    """The (Vivado part, device, clock in MHz) a target builds for: `part` (a short name or
+    full part, `find_device`) when given, else the device recorded in the IR
+    (`recorded_device`), else `DEFAULT_DEVICE`.  The device is None for a part rpnn does not
+    know, the clock None when nothing says it.  A `part` naming another device than the
+    recorded one is refused: the design was folded and costed for that one."""
+    try:
+        recorded = recorded_device(module)
+        devices = load_devices(devices_file or None)
+    except DeviceError as e:
+        raise BackendError(str(e)) from None
+    if not part:
+        if recorded is not None:
+            return recorded[0].vivado_part, recorded[0], recorded[1]
+        device = devices[DEFAULT_DEVICE]
+        return device.vivado_part, device, device.clock_mhz
+    if recorded is not None:  # its part from a devices-file needs no devices-file again
+        devices = {**devices, recorded[0].name: devices.get(recorded[0].name, recorded[0])}
+    device = find_device(part, devices)
+    if recorded is not None:
+        if device is None or device.name != recorded[0].name:
+            raise BackendError(
+                f"part '{part}' disagrees with the device the design was folded for, "
+                f"{recorded[0].name} ({recorded[0].vivado_part}, module attribute "
+                f"rpnn.device): drop part= or re-run rpnn-pipeline{{device={part}}}")
+        return device.vivado_part, replace(recorded[0], part=device.vivado_part), recorded[1]
+    if device is None:
+        return part, None, None
+    return device.vivado_part, device, device.clock_mhz
+
+
+def resolve_options(module: ModuleOp, options: HlsTarget) -> tuple[HlsTarget, Device | None]:
+    """`options` with the part and clock period filled in (`target_device`), and the
+    device (None for a part rpnn does not know)."""
+    part, device, clock_mhz = target_device(module, options.part, options.devices_file)
+    clock_ns = options.clock_ns or (1000.0 / clock_mhz if clock_mhz else 10.0)
+    return replace(options, part=part, clock_ns=round(clock_ns, 6)), device
 
 
 # --------------------------------------------------------------------------- C++ spelling
@@ -234,10 +296,12 @@ def fifo_impl(depth: int, ram_style: str) -> str:
 
 
 class _Emitter:
-    def __init__(self, graph: Graph, part: str = "", uram_rom: bool = False):
+    def __init__(self, graph: Graph, part: str = "", uram_rom: bool = False,
+                 has_uram: bool = True):
         self.graph = graph
         self.part = part
         self.uram_rom = uram_rom  # may constant memories be UltraRAM on this part?
+        self.has_uram = has_uram  # does the part have UltraRAM at all?
         self.params: list[str] = []
         self.pragmas: list[str] = []  # array pragmas at the top of the top function
         self.calls: list[str] = []
@@ -567,6 +631,9 @@ def _top_cpp(graph: Graph, em: _Emitter, options: HlsTarget) -> str:
     lines.append("#pragma HLS DATAFLOW")
     lines += em.pragmas
     for name, (bits, depth, ram) in em.channels.items():
+        if fifo_impl(depth, ram) == "uram" and not em.has_uram:
+            raise BackendError(f"stream {name}: ram = \"ultra\" puts its FIFO in UltraRAM, "
+                               f"which part '{em.part}' does not have: use ram = \"block\"")
         lines.append(f'    hls::stream<ap_uint<{bits}> > {name}("{name}");')
         lines.append(f"#pragma HLS STREAM variable={name} depth={depth}")
         lines.append(f"#pragma HLS BIND_STORAGE variable={name} type=fifo "
@@ -890,11 +957,16 @@ def emit_hls(module: ModuleOp, options: HlsTarget | None = None,
     """The project's files: relative path -> text."""
     options = options or HlsTarget()
     _check_options(options)
+    options, device = resolve_options(module, options)
     graph = extract(module, options.function)
     if len(graph.partitions) > 1:
         return emit_partitioned(module, graph, options, with_testbench)
-    family = family_of_part(options.part)
-    em = _Emitter(graph, options.part, uram_rom=family is not None and family.uram_init)
+    if device is not None:
+        uram_rom, has_uram = device.uram_for_constants, device.uram > 0
+    else:
+        family = family_of_part(options.part)
+        uram_rom, has_uram = family is not None and family.uram_init, True
+    em = _Emitter(graph, options.part, uram_rom, has_uram)
     for k, sid in enumerate(graph.inputs):
         s = graph.streams[sid]
         em.unit = f"input port in{k}"
@@ -974,6 +1046,16 @@ def _frames_per_second(module: ModuleOp, function: str | None, clock_ns: float) 
     return 1e9 / clock_ns / max(evaluate(u).cycles for u in graph.units)
 
 
+def _partition_part(device: str, options: HlsTarget) -> str:
+    """The full part of a partition's device (its rpnn.partition ``device``), or the
+    design's part when rpnn does not know that device."""
+    try:
+        found = find_device(device, load_devices(options.devices_file or None))
+    except DeviceError as e:
+        raise BackendError(str(e)) from None
+    return found.vivado_part if found is not None else options.part
+
+
 def emit_partitioned(module: ModuleOp, graph: Graph, options: HlsTarget,
                      with_testbench: bool) -> dict[str, str]:
     """One HLS project per partition (folder ``p<i>_<part>_slr<s>``), linked by
@@ -986,7 +1068,8 @@ def emit_partitioned(module: ModuleOp, graph: Graph, options: HlsTarget,
         sub, inputs, outputs = partition_module(module, options.function, j)
         name = f"{options.top}_p{j}"
         folder = f"p{j}_{sanitize_hint(info.device) or 'part'}_slr{info.slr}"
-        kernel_files = emit_hls(sub, replace(options, top=name, function=None),
+        kernel_files = emit_hls(sub, replace(options, top=name, function=None,
+                                             part=_partition_part(info.device, options)),
                                 with_testbench)
         files.update({f"{folder}/{path}": text for path, text in kernel_files.items()})
         kernels.append(_Kernel(name, folder, card, info.slr, info.device, inputs, outputs))

@@ -17,7 +17,9 @@ With `out-dir` the target writes (docs/backends.md, "RTL"):
 Without `out-dir` only `<top>.v` goes to the output stream (for FileCheck tests).
 
 Options: `out-dir`, `function`, `top` (Verilog identifier, default rpnn_top), `tb-frames`
-(golden frames, default 4), `seed` (golden inputs).
+(golden frames, default 4), `seed` (golden inputs), `part` and `devices-file` (as rpnn-hls:
+default the device recorded in the IR; rtl.json records the part and the Yosys
+`synth_xilinx` family that rpnn-synth then uses).
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ from rpnn_ir.backends.dataflow import (
     pack_words,
 )
 from rpnn_ir.dialects import rpnn
+from rpnn_ir.hw.devices import Device
 
 LIBRARY = "rpnn_rtl.v"
 ROM_STYLE = {"auto": 0, "block": 1, "distributed": 2, "ultra": 1}
@@ -72,6 +75,10 @@ class RtlTarget(Target):
     top: str = "rpnn_top"
     tb_frames: int = 4
     seed: int = 0
+    part: str = ""
+    """Vivado part (short name or full); empty: the recorded device, else xc7z020."""
+    devices_file: str = ""
+    """TOML/JSON file with more parts (docs/cost-model.md)."""
 
     def emit(self, ctx: Context, module: ModuleOp, output: IO[str]) -> None:
         files = emit_rtl(module, self, with_testbench=self.out_dir is not None)
@@ -487,10 +494,31 @@ def build_design(module: ModuleOp, options: RtlTarget,
     return graph, em, _top_v(graph, em, options.top)
 
 
-def manifest(graph: Graph, em: _Emitter, top: str) -> dict:
-    """rtl.json: what the simulation and synthesis helpers need to know about the design."""
+def manifest(graph: Graph, em: _Emitter, top: str, part: str = "",
+             device: Device | None = None) -> dict:
+    """rtl.json: what the simulation and synthesis helpers need to know about the design,
+    and the part it is for (with its Yosys family, `yosys_family`)."""
     ins, outs = ports(graph)
-    return {"top": top, "inputs": ins, "outputs": outs, "units": em.units, "fifos": em.fifos}
+    return {"top": top, "inputs": ins, "outputs": outs, "units": em.units, "fifos": em.fifos,
+            "part": part, "device": device.name if device else None,
+            "family": yosys_family(part, device)}
+
+
+_ULTRASCALE_PLUS = re.compile(r"xc(zu|u2|u5|au|vu\d+p|ku\d+p)", re.IGNORECASE)
+_ULTRASCALE = re.compile(r"xc(vu|ku)\d", re.IGNORECASE)
+
+
+def yosys_family(part: str, device: Device | None = None) -> str | None:
+    """The `synth_xilinx -family` of a part: xc7 (7-series, Zynq-7000), xcup (UltraScale+:
+    Zynq UltraScale+, Alveo, Virtex/Kintex ...P), xcu (UltraScale); None when Yosys has
+    none for it (Versal, unknown parts)."""
+    if (device is not None and device.family == "zynq7000") or part.lower().startswith("xc7"):
+        return "xc7"
+    if _ULTRASCALE_PLUS.match(part):
+        return "xcup"
+    if _ULTRASCALE.match(part):
+        return "xcu"
+    return None
 
 
 def emit_rtl(module: ModuleOp, options: RtlTarget | None = None,
@@ -499,9 +527,10 @@ def emit_rtl(module: ModuleOp, options: RtlTarget | None = None,
     from rpnn_ir.backends import rtl_harness
 
     options = options or RtlTarget()
+    part, device, _ = hls.target_device(module, options.part, options.devices_file)
     graph, em, top_text = build_design(module, options)
     files = {LIBRARY: library_text(), f"{options.top}.v": top_text, **em.files}
-    info = manifest(graph, em, options.top)
+    info = manifest(graph, em, options.top, part, device)
     files["rtl.json"] = json.dumps(info, indent=1) + "\n"
     if with_testbench:
         files.update(rtl_harness.sim_files([(info, "")]))

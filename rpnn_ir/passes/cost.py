@@ -8,8 +8,10 @@ ii, first_out, last_out}`` (integers) and every function with dataflow units an 
 ``rpnn.design_cost`` with frames/s, the bottleneck cycles, the latency and the totals; the IR
 is otherwise unchanged and still verifies and round-trips.  The report (a table, or JSON with
 ``json=true``) goes to stderr or to the file given by ``report=``, never to stdout where the
-IR goes.  Options: ``device=`` (a part of `rpnn_ir.hw.devices`), ``clock-mhz=`` (default: the
-part's clock), ``devices-file=`` (extra parts), ``json``, ``report=``.
+IR goes.  Options: ``device=`` (a part of `rpnn_ir.hw.devices`; default: the device recorded
+in the IR by rpnn-fold/rpnn-pipeline, else xc7z020; another than the recorded one is
+refused), ``clock-mhz=`` (default: the recorded clock, else the part's), ``devices-file=``
+(extra parts), ``json``, ``report=``.
 
 The formulas are those of `rpnn_ir.hw.cost` (docs/cost-model.md); the latency model is
 `rpnn_ir.hw.dataflow_model.schedule`.  A unit with ``ram = "ultra"`` on a part whose
@@ -45,7 +47,15 @@ from rpnn_ir.hw.dataflow_model import (
     functions_with_dataflow,
     schedule,
 )
-from rpnn_ir.hw.devices import RESOURCES, Device, DeviceError, load_devices
+from rpnn_ir.hw.devices import (
+    RESOURCES,
+    Device,
+    DeviceError,
+    find_device,
+    load_devices,
+    recorded_device,
+    unknown_device,
+)
 from rpnn_ir.hw.partition import ir_crossings
 
 COST_ATTR = "rpnn.cost"
@@ -273,14 +283,47 @@ def write_reports(reports: list[dict[str, Any]], as_json: bool | None,
 
 
 def resolve_device(name: str, devices_file: str) -> tuple[Device, dict[str, Device]]:
+    """The part `name` (short name or full part: `find_device`) and all known parts."""
     try:
         devices = load_devices(devices_file or None)
     except DeviceError as e:
         raise PassFailedException(str(e)) from None
-    if name not in devices:
-        raise PassFailedException(f"unknown device '{name}' (known: "
-                                  f"{', '.join(sorted(devices))}; add parts with devices-file=)")
-    return devices[name], devices
+    device = find_device(name, devices)
+    if device is None:
+        raise PassFailedException(unknown_device(name, devices))
+    return device, devices
+
+
+DEFAULT_DEVICE = "xc7z020"
+"""The part of a design with no recorded device when no device= is given."""
+
+
+def design_device(module: ModuleOp, name: str, devices_file: str, clock_mhz: float,
+                  refold: bool = False) -> tuple[Device, dict[str, Device], float]:
+    """The device, known parts and clock a pass works with: device= when given, else the
+    device recorded in the IR (`recorded_device`), else `DEFAULT_DEVICE`.  The clock is
+    clock-mhz= when given, else the recorded one (same device), else the device's.  Unless
+    the pass re-folds (`refold`), a device= other than the recorded one is refused."""
+    try:
+        recorded = recorded_device(module)
+    except DeviceError as e:
+        raise PassFailedException(str(e)) from None
+    if name or recorded is None:
+        device, devices = resolve_device(name or DEFAULT_DEVICE, devices_file)
+    else:
+        device, devices = recorded[0], resolve_device(DEFAULT_DEVICE, devices_file)[1]
+    if recorded is not None:
+        if recorded[0].name != device.name and not refold:
+            raise PassFailedException(
+                f"device={name} disagrees with the device the design was folded for, "
+                f"{recorded[0].name} (module attribute rpnn.device): drop device= or "
+                f"re-fold with rpnn-fold{{device={name}}}")
+        devices = {**devices, recorded[0].name: devices.get(recorded[0].name, recorded[0])}
+    clock = clock_mhz or (recorded[1] if recorded and recorded[0].name == device.name
+                          else device.clock_mhz)
+    if clock <= 0:
+        raise PassFailedException(f"clock-mhz must be positive, got {clock_mhz}")
+    return device, devices, clock
 
 
 @dataclass(frozen=True)
@@ -289,9 +332,12 @@ class CostPass(ModulePass):
 
     name = "rpnn-cost"
 
-    device: str = "xc7z020"
+    device: str = ""
+    """Part to cost against (short name or full part); empty: the device recorded in the
+    IR by rpnn-fold/rpnn-pipeline (module attribute rpnn.device), else xc7z020.  A device
+    other than the recorded one is refused."""
     clock_mhz: int | float = 0.0
-    """0: the device's default clock."""
+    """0: the recorded clock, else the device's default clock."""
     json: bool | None = False
     """``json`` or ``json=true``: report as JSON instead of a table."""
     report: str = ""
@@ -299,10 +345,8 @@ class CostPass(ModulePass):
     devices_file: str = ""
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        device, devices = resolve_device(self.device, self.devices_file)
-        clock = self.clock_mhz or device.clock_mhz
-        if clock <= 0:
-            raise PassFailedException(f"clock-mhz must be positive, got {self.clock_mhz}")
+        device, devices, clock = design_device(op, self.device, self.devices_file,
+                                               self.clock_mhz)
         reports = []
         for _, graph in functions_with_dataflow(op):
             analysis = analyse(graph, device, clock, devices)

@@ -4,10 +4,18 @@
     rpnn-opt net.mlir -p 'rpnn-fold{device=xczu7ev lut-fraction=0.7 bram-fraction=0.7}'
 
 Target mode (``target-fps=N``): the cheapest design with at least N frames/s at the clock,
-cost = sum over LUT, BRAM18, URAM and DSP of the fraction of the device used.  Budget mode
-(no target): the fastest design using at most ``lut-fraction`` (``bram-fraction``,
-``uram-fraction``, ``dsp-fraction``; default 1) of the device, then the cheapest at that
-speed.  Both are exact for the cost model (`rpnn_ir.hw.folding`; docs/passes.md).
+cost = sum over LUT, BRAM18, URAM and DSP of the fraction of the device used, within the
+budget; a target no design within the budget reaches is an error that says the best frame
+rate within it and the limiting resource (``allow-over-budget``: the cheapest design at the
+target anyway).  Budget mode (no target): the fastest design using at most
+``lut-fraction`` (``bram-fraction``, ``uram-fraction``, ``dsp-fraction``) of the device,
+then the cheapest at that speed.  The default budget is 85% of the LUTs and all of the
+rest (`rpnn_ir.hw.devices.DEFAULT_FRACTIONS`, docs/passes.md "Budgets"); fractions are
+shares 0..1.  Both modes are exact for the cost model (`rpnn_ir.hw.folding`).
+
+The device is ``device=`` (short name or full part), else the one recorded in the IR, else
+xc7z020; the pass records the device and clock it folded for in the module attribute
+``rpnn.device`` (docs/ops.md), which rpnn-cost, rpnn-hls and rpnn-rtl read.
 
 FIFOs already in the IR are left out of the model (their depths depend on the folding):
 re-run ``rpnn-insert-fifos`` after folding, and keep some budget for them, or pass
@@ -36,10 +44,11 @@ from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import PassFailedException
 
 from rpnn_ir.hw.dataflow_model import DataflowGraph, functions_with_dataflow
-from rpnn_ir.hw.devices import RESOURCES, Device
+from rpnn_ir.hw.devices import DEFAULT_FRACTIONS, RESOURCES, Device, record_device
 from rpnn_ir.hw.folding import (
     GROUP_KINDS,
     FoldError,
+    FoldProblem,
     FoldResult,
     Objective,
     apply_folding,
@@ -47,20 +56,78 @@ from rpnn_ir.hw.folding import (
     fold_for_budget,
     fold_for_fps,
 )
-from rpnn_ir.passes.cost import analyse, resolve_device, write_reports
+from rpnn_ir.passes.cost import analyse, design_device, write_reports
 
 
 def fold_function(graph: DataflowGraph, device: Device, clock_mhz: float,
                   target_fps: float = 0.0, fractions: tuple[float, ...] = (1.0,) * 4,
-                  count_fifos: bool = False) -> tuple[FoldResult, int]:
-    """Fold one function in place; returns the result and the number of DWCs inserted."""
+                  count_fifos: bool = False, over_budget: bool = False
+                  ) -> tuple[FoldResult, int]:
+    """Fold one function in place; returns the result and the number of DWCs inserted.
+
+    In target mode the design must also fit the budget `fractions` (a `FoldError` saying
+    the best frame rate within it otherwise) unless `over_budget`."""
     problem = extract_problem(graph, clock_mhz, device, count_fifos)
+    budget = Objective.for_device(device, fractions)
     if target_fps > 0:
-        result = fold_for_fps(problem, target_fps, Objective.for_device(device))
+        try:
+            result = fold_for_fps(problem, target_fps,
+                                  Objective.for_device(device) if over_budget else budget)
+        except FoldError as e:
+            if over_budget or "within the budget" not in str(e):
+                raise
+            raise FoldError(f"{target_fps:g} frames/s does not fit the budget "
+                            f"({budget_summary(device, fractions)}); "
+                            f"{best_within_budget(problem, budget)}: {OVER_BUDGET_FIX}"
+                            ) from None
     else:
-        result = fold_for_budget(problem, Objective.for_device(device, fractions))
+        result = fold_for_budget(problem, budget)
     inserted = apply_folding(problem, result.solution.choice)
     return result, inserted
+
+
+def budget_summary(device: Device, fractions: tuple[float, ...]) -> str:
+    """``LUT 85% of xc7z020`` and the other resources budgeted below 100%."""
+    shown = [f"{'BRAM18' if r == 'bram18' else r.upper()} {100 * f:.0f}%"
+             for r, f in zip(RESOURCES, fractions, strict=True) if f < 1 or r == "lut"]
+    return f"{', '.join(shown)} of {device.name}"
+
+
+def best_within_budget(problem: FoldProblem, budget: Objective) -> str:
+    """What fits the budget: ``the fastest design within it runs at N frames/s (limited by
+    R)`` (a budget-mode fold of `problem`), or that nothing fits."""
+    try:
+        result = fold_for_budget(problem, budget)
+    except FoldError:
+        return "not even the most folded design fits it"
+    limit = next((_limit(line) for line in result.explanation
+                  if line.startswith("limiting resource")),
+                 "no resource: its bottleneck is fully unfolded")
+    return f"the fastest design within it runs at {result.fps:.1f} frames/s (limited by {limit})"
+
+
+def _limit(line: str) -> str:
+    """``lut`` from fold_for_budget's "limiting resource: lut (...)" line, or ``the budget as
+    a whole, tightest lut``."""
+    limit = line.split(":", 1)[1].split("(")[0].strip()
+    if "tightest now: " in line:
+        limit += ", tightest " + line.rsplit("tightest now: ", 1)[1].rstrip(")")
+    return limit
+
+
+OVER_BUDGET_FIX = ("lower target-fps, raise the fractions, choose a larger device, or pass "
+                   "allow-over-budget")
+
+
+def check_fractions(**fractions: float) -> None:
+    """Refuse a budget share outside 0..1 (``lut_fraction=70``: thinking in percent), one
+    line naming the option and the likely meaning."""
+    for field, value in fractions.items():
+        option = field.replace("_", "-")
+        if value < 0 or value > 1:
+            hint = f"; did you mean {value / 100:.2f}?" if 1 < value <= 100 else ""
+            raise PassFailedException(f"{option}={value:g}: fractions are 0..1 (a share of "
+                                      f"the device){hint}")
 
 
 def _report(result: FoldResult, device: Device, clock: float, fractions, target: float,
@@ -130,40 +197,59 @@ class FoldPass(ModulePass):
 
     target_fps: int | float = 0.0
     """Frames/s to reach at least (target mode); 0: budget mode."""
-    device: str = "xc7z020"
+    device: str = ""
+    """Part to fold for (short name xc7z020 or full part xc7z020clg400-1); empty: the
+    device recorded in the IR, else xc7z020.  The part folded for is recorded (rpnn.device)."""
     clock_mhz: int | float = 0.0
     """0: the device's default clock."""
-    lut_fraction: int | float = 1.0
-    bram_fraction: int | float = 1.0
-    uram_fraction: int | float = 1.0
-    dsp_fraction: int | float = 1.0
+    lut_fraction: int | float = DEFAULT_FRACTIONS[0]
+    """Share (0..1) of the device's LUTs the design may use (default 0.85: docs/passes.md,
+    "Budgets")."""
+    bram_fraction: int | float = DEFAULT_FRACTIONS[1]
+    """Share (0..1) of the device's block RAM the design may use."""
+    uram_fraction: int | float = DEFAULT_FRACTIONS[2]
+    """Share (0..1) of the device's UltraRAM the design may use."""
+    dsp_fraction: int | float = DEFAULT_FRACTIONS[3]
+    """Share (0..1) of the device's DSPs the design may use."""
     devices_file: str = ""
+    """TOML/JSON file with more parts (docs/cost-model.md)."""
     report: str = ""
     """File for the report; empty: stderr."""
     json: bool | None = False
+    """Report as JSON instead of a table."""
     count_fifos: bool | None = False
     """Count the FIFOs already in the IR at their current depths (``count-fifos`` or
     ``count-fifos=true``); by default they are left out, to be re-sized after folding."""
+    allow_over_budget: bool | None = False
+    """Target mode: the cheapest design at the target even when it exceeds the budget
+    (by default such a target is an error saying the best frame rate within the budget)."""
+
+    def fractions(self) -> tuple[float, float, float, float]:
+        """The budget shares of `RESOURCES`, checked to be 0..1."""
+        check_fractions(lut_fraction=self.lut_fraction, bram_fraction=self.bram_fraction,
+                        uram_fraction=self.uram_fraction, dsp_fraction=self.dsp_fraction)
+        return (self.lut_fraction, self.bram_fraction, self.uram_fraction,
+                self.dsp_fraction)
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        device, devices = resolve_device(self.device, self.devices_file)
-        clock = self.clock_mhz or device.clock_mhz
-        fractions = (self.lut_fraction, self.bram_fraction, self.uram_fraction,
-                     self.dsp_fraction)
-        if clock <= 0 or self.target_fps < 0 or any(f < 0 for f in fractions):
-            raise PassFailedException("clock-mhz, target-fps and the fractions must not be "
-                                      "negative")
+        fractions = self.fractions()
+        device, devices, clock = design_device(op, self.device, self.devices_file,
+                                               self.clock_mhz, refold=True)
+        if self.target_fps < 0:
+            raise PassFailedException("target-fps must not be negative")
         reports = []
         for function, graph in list(functions_with_dataflow(op)):
             if not any(u.kind in GROUP_KINDS for u in graph.units):
                 continue  # nothing to fold (only ports, converters, FIFOs)
             try:
                 result, inserted = fold_function(graph, device, clock, self.target_fps,
-                                                 fractions, self.count_fifos is not False)
+                                                 fractions, self.count_fifos is not False,
+                                                 self.allow_over_budget is not False)
             except FoldError as e:
                 raise PassFailedException(f"@{function.sym_name.data}: {e}") from None
             after = analyse(DataflowGraph.build(function), device, clock, devices).report
             reports.append(_report(result, device, clock, fractions, self.target_fps,
                                    inserted, after))
+        record_device(op, device, clock)
         write_reports(reports, self.json, format_fold,
                       "rpnn-fold: no dataflow units in the module", self.report)

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 from xdsl.context import Context
 from xdsl.dialects import func
-from xdsl.dialects.builtin import ModuleOp, StringAttr, TensorType
+from xdsl.dialects.builtin import Float32Type, ModuleOp, StringAttr, TensorType
 from xdsl.ir import Attribute, Block, Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import PassFailedException
@@ -36,6 +36,19 @@ from xdsl.utils.exceptions import PassFailedException
 from rpnn_ir import dtypes
 from rpnn_ir.dialects import rpnn
 from rpnn_ir.passes.insert_fifos import InsertFifosPass, insert_duplicates
+
+
+def graph_level_op(function: func.FuncOp) -> Operation | None:
+    """An op showing that `function` is still at the graph level (not streamlined): a
+    matmul or convolution on f32 tensors, or a fake (f32 -> f32) quantizer.  None at the
+    integer and dataflow levels, where they compute on integers."""
+    for op in function.walk():
+        if isinstance(op, rpnn.MatMulOp | rpnn.Conv2dOp | rpnn.QuantOp):
+            typ = op.results[0].type
+            if isinstance(typ, TensorType) and isinstance(typ.element_type, Float32Type):
+                return op
+    return None
+
 
 # --------------------------------------------------------------------------- layouts
 
@@ -531,6 +544,11 @@ class LowerToDataflowPass(ModulePass):
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         for func_op in [f for f in op.walk() if isinstance(f, func.FuncOp)]:
+            if (graph_op := graph_level_op(func_op)) is not None:
+                raise PassFailedException(
+                    f"@{func_op.sym_name.data} is at the graph level ({graph_op.name} on f32 "
+                    "tensors): run rpnn-streamline (and rpnn-infer-precision) first, or "
+                    "rpnn-pipeline for the whole middle of the compiler")
             if func_op.body.blocks:
                 _FunctionLowering(func_op.body.block).run()
         if self.fifos:

@@ -8,15 +8,17 @@ Every unit (host ports excepted: they stay outside, on the host side) goes into 
 ``rpnn.partition`` with ``device``, ``slr`` and a ``card`` attribute (the index of its device
 in ``devices=``); partitions follow the pipeline order (the SLRs of the first device, then of
 the next); streams between partitions become their arguments and results.  Empty slots get
-no partition.  Existing partitions are dissolved first.
+no partition.  Existing partitions are dissolved first.  The first device (and the clock) is
+recorded in the module attribute ``rpnn.device`` (docs/ops.md), as rpnn-fold does.
 
 The problem, its constraints and the algorithms are those of `rpnn_ir.hw.partition`
 (docs/passes.md, "rpnn-partition").  Options: ``devices=`` (a list; ``"part*N"`` is N copies,
 quoted), ``slrs=`` (each SLR of a multi-SLR part is a partition; default true),
-``lut-fraction``, ``bram-fraction``, ``uram-fraction``, ``dsp-fraction`` (share of each
-partition the design may use; default 1), ``link-gbps=`` (device-to-device links; default
-10), ``objective=balance|min-cut``, ``clock-mhz=`` (for the frame rate that loads the links;
-default: the first device's clock), ``devices-file=``, ``report=``, ``json``.
+``lut-fraction``, ``bram-fraction``, ``uram-fraction``, ``dsp-fraction`` (share 0..1 of
+each partition the design may use; default 0.85 of the LUTs, all of the rest),
+``link-gbps=`` (device-to-device links; default 10), ``objective=balance|min-cut``,
+``clock-mhz=`` (for the frame rate that loads the links; default: the first device's clock),
+``devices-file=``, ``report=``, ``json``.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import PassFailedException
 
 from rpnn_ir.hw.dataflow_model import DataflowGraph, functions_with_dataflow
-from rpnn_ir.hw.devices import RESOURCES, Device
+from rpnn_ir.hw.devices import DEFAULT_FRACTIONS, RESOURCES, Device, record_device
 from rpnn_ir.hw.partition import (
     DEFAULT_LINK_GBPS,
     OBJECTIVES,
@@ -44,6 +46,7 @@ from rpnn_ir.hw.partition import (
     partition,
 )
 from rpnn_ir.passes.cost import resolve_device, write_reports
+from rpnn_ir.passes.fold import check_fractions
 
 
 def parse_devices(spec: str | tuple[str, ...], devices_file: str = "") -> list[Device]:
@@ -129,10 +132,12 @@ class PartitionPass(ModulePass):
 
     devices: str | tuple[str, ...] = ""
     slrs: bool | None = True
-    lut_fraction: int | float = 1.0
-    bram_fraction: int | float = 1.0
-    uram_fraction: int | float = 1.0
-    dsp_fraction: int | float = 1.0
+    lut_fraction: int | float = DEFAULT_FRACTIONS[0]
+    """Share (0..1) of each partition's LUTs the design may use (default 0.85:
+    docs/passes.md, "Budgets")."""
+    bram_fraction: int | float = DEFAULT_FRACTIONS[1]
+    uram_fraction: int | float = DEFAULT_FRACTIONS[2]
+    dsp_fraction: int | float = DEFAULT_FRACTIONS[3]
     link_gbps: int | float = DEFAULT_LINK_GBPS
     objective: str = "balance"
     clock_mhz: int | float = 0.0
@@ -147,6 +152,8 @@ class PartitionPass(ModulePass):
         if self.objective not in OBJECTIVES:
             raise PassFailedException(f"objective '{self.objective}' must be one of "
                                       f"{', '.join(OBJECTIVES)}")
+        check_fractions(lut_fraction=self.lut_fraction, bram_fraction=self.bram_fraction,
+                        uram_fraction=self.uram_fraction, dsp_fraction=self.dsp_fraction)
         if any(f <= 0 for f in fractions) or self.link_gbps <= 0 or self.clock_mhz < 0:
             raise PassFailedException("the fractions and link-gbps must be positive, "
                                       "clock-mhz not negative")
@@ -163,5 +170,6 @@ class PartitionPass(ModulePass):
             except PartitionError as e:
                 raise PassFailedException(f"@{function.sym_name.data}: {e}") from None
             entries.append(report_entry(function.sym_name.data, problem, result))
+        record_device(op, devices[0], clock)
         write_reports(entries, self.json, format_partition,
                       "rpnn-partition: no dataflow units in the module", self.report)

@@ -11,6 +11,14 @@ of that name, so `-p rpnn-pipeline` gives the module the spelled-out list gives,
 addition: in budget mode, while the design with its FIFOs and width converters exceeds the
 budget, the fold is repeated with a proportionally smaller budget (`fold_to_fit`).
 
+The budget is 85% of the LUTs and all of the block RAM by default (`lut-fraction`,
+`bram-fraction`: shares 0..1; docs/passes.md, "Budgets").  A finished design over its
+budget, FIFOs included, or slower than `target-fps` is an error that gives the best frame
+rate within the budget and the limiting resource (`check_budget`), unless
+`allow-over-budget` is passed.  The device and clock are recorded in the module attribute
+``rpnn.device`` first (docs/ops.md), for the targets.  An error of a stage names that stage
+(`StageFailed`: ``pass 'rpnn-fold' (in rpnn-pipeline) failed: ...``).
+
 With ``devices=`` (e.g. ``devices=xcu250`` or ``devices="xczu7ev*2"``) folding and
 partitioning go together (`fold_and_partition`): the partitions are each SLR of a multi-SLR
 part (or each device with ``slrs=false``); for a bound T on every unit's cycles the fold takes
@@ -34,7 +42,7 @@ from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import PassFailedException
 
 from rpnn_ir.hw.dataflow_model import DataflowGraph, evaluate, functions_with_dataflow
-from rpnn_ir.hw.devices import RESOURCES, Device
+from rpnn_ir.hw.devices import DEFAULT_FRACTIONS, RESOURCES, Device, record_device
 from rpnn_ir.hw.folding import Objective, apply_folding, extract_problem, feasible_design
 from rpnn_ir.hw.partition import (
     DEFAULT_LINK_GBPS,
@@ -46,8 +54,9 @@ from rpnn_ir.hw.partition import (
     partition,
 )
 from rpnn_ir.hw.partition import extract_problem as partition_problem
-from rpnn_ir.passes.cost import JOINT_ATTR, CostPass, analyse, resolve_device
-from rpnn_ir.passes.fold import FoldPass
+from rpnn_ir.passes import StageFailed
+from rpnn_ir.passes.cost import JOINT_ATTR, CostPass, analyse, design_device, resolve_device
+from rpnn_ir.passes.fold import OVER_BUDGET_FIX, FoldPass, budget_summary, check_fractions
 from rpnn_ir.passes.infer_precision import InferPrecisionPass
 from rpnn_ir.passes.insert_fifos import InsertFifosPass
 from rpnn_ir.passes.lower_to_dataflow import LowerToDataflowPass
@@ -62,13 +71,19 @@ class PipelinePass(ModulePass):
     name = "rpnn-pipeline"
 
     device: str = "xc7z020"
-    """Part to fold for and cost against (see `rpnn_ir/hw/data/devices.toml`)."""
+    """Part to fold for and cost against: a short name (xc7z020) or a full part
+    (xc7z020clg400-1) of `rpnn_ir/hw/data/devices.toml` or devices-file=.  Recorded in
+    the IR (module attribute rpnn.device) for rpnn-hls, rpnn-rtl and rpnn-cost."""
     target_fps: int | float = 0.0
     """Frames/s to reach at least cost; 0: the fastest design within the budget."""
-    lut_fraction: int | float = 1.0
-    """Budget mode: share of the device's LUTs the design may use."""
-    bram_fraction: int | float = 1.0
-    """Budget mode: share of the device's BRAM the design may use."""
+    lut_fraction: int | float = DEFAULT_FRACTIONS[0]
+    """Share (0..1) of the device's LUTs the design may use, FIFOs included (default 0.85:
+    docs/passes.md, "Budgets")."""
+    bram_fraction: int | float = DEFAULT_FRACTIONS[1]
+    """Share (0..1) of the device's BRAM the design may use, FIFOs included."""
+    allow_over_budget: bool | None = False
+    """Keep a design over its budget or below target-fps (by default an error that says the
+    best frame rate within the budget and the limiting resource)."""
     clock_mhz: int | float = 0.0
     """0: the device's default clock."""
     fold: bool | None = True
@@ -104,6 +119,7 @@ class PipelinePass(ModulePass):
                 target_fps=self.target_fps, device=self.device, clock_mhz=self.clock_mhz,
                 lut_fraction=self.lut_fraction, bram_fraction=self.bram_fraction,
                 devices_file=self.devices_file, report=os.devnull,
+                allow_over_budget=self.allow_over_budget,
             ))
         stages.append(InsertFifosPass())
         if self.devices:
@@ -128,17 +144,94 @@ class PipelinePass(ModulePass):
             clock_mhz=self.clock_mhz, devices_file=self.devices_file, report=os.devnull)
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
+        check_fractions(lut_fraction=self.lut_fraction, bram_fraction=self.bram_fraction)
+        device, _, clock = design_device(op, self.cost_device(), self.devices_file,
+                                         self.clock_mhz, refold=True)
+        record_device(op, device, clock)  # the device travels with the design
+        self.run_stages(ctx, op)
+
+    def run_stages(self, ctx: Context, op: ModuleOp) -> None:
+        """Run `stages`; a failing stage's error names that stage (`StageFailed`)."""
+        lowered: ModuleOp | None = None
         for stage in self.stages():
-            if isinstance(stage, FoldPass):
-                if self.devices:
-                    self.fold_and_partition(ctx, op)
+            try:
+                if isinstance(stage, FoldPass):
+                    lowered = op.clone()
+                    if self.devices:
+                        self.fold_and_partition(ctx, op)
+                    else:
+                        self.fold_to_fit(ctx, op, stage)
+                elif isinstance(stage, InsertFifosPass | PartitionPass) and self.devices \
+                        and self.fold is not False:
+                    continue  # done by fold_and_partition
                 else:
-                    self.fold_to_fit(ctx, op, stage)
-            elif isinstance(stage, InsertFifosPass | PartitionPass) and self.devices \
-                    and self.fold is not False:
-                continue  # done by fold_and_partition
+                    if isinstance(stage, CostPass) and not self.devices:
+                        self.check_budget(ctx, op, lowered)
+                    stage.apply(ctx, op)
+            except StageFailed:
+                raise
+            except PassFailedException as e:
+                raise StageFailed(stage.name, str(e)) from None
+
+    def budgets(self) -> dict[str, float]:
+        """The share of each of `RESOURCES` the design may use."""
+        return dict(zip(RESOURCES, (self.lut_fraction, self.bram_fraction,
+                                    *DEFAULT_FRACTIONS[2:]), strict=True))
+
+    def check_budget(self, ctx: Context, op: ModuleOp, lowered: ModuleOp | None) -> None:
+        """Refuse (unless allow-over-budget) a design, FIFOs and converters included, over
+        its budget or slower than target-fps, saying the best frame rate within the budget.
+        `lowered` is the module before folding (None when the pipeline does not fold)."""
+        if self.allow_over_budget is not False:
+            return
+        device, _ = resolve_device(self.device, self.devices_file)
+        for function, graph in functions_with_dataflow(op):
+            shares, fps = self._shares(graph)
+            worst = max(shares, key=lambda r: shares[r], default=None)
+            slow = self.target_fps and fps < self.target_fps * (1 - 1e-12)
+            if (worst is None or shares[worst] <= 1 + 1e-9) and not slow:
+                continue
+            if worst is not None and shares[worst] > 1 + 1e-9:
+                budget = budget_summary(device, tuple(self.budgets().values()))
+                what = (f"needs {worst} {100 * shares[worst] * self.budgets()[worst]:.1f}% of "
+                        f"{device.name} with its FIFOs and width converters, over the budget "
+                        f"({budget})")
             else:
-                stage.apply(ctx, op)
+                what = f"runs at {fps:.1f} frames/s, below target-fps={self.target_fps:g}"
+            best = (self.best_fitting(ctx, lowered) if lowered is not None
+                    else "with fold=false the design is the smallest and slowest (fold=true "
+                    "folds it)")
+            raise StageFailed(self.name, f"@{function.sym_name.data}: the design {what}; "
+                                         f"{best}: {OVER_BUDGET_FIX}")
+
+    def best_fitting(self, ctx: Context, lowered: ModuleOp) -> str:
+        """The frame rate of the fastest design within the budget, FIFOs included (a
+        budget-mode fold of a copy of `lowered`), and the resource that limits it."""
+        trial = lowered.clone()
+        budget_mode = replace(self, target_fps=0.0)
+        fold = next(s for s in budget_mode.stages() if isinstance(s, FoldPass))
+        try:
+            budget_mode.fold_to_fit(ctx, trial, fold)
+        except PassFailedException:
+            return "not even the most folded design fits the budget"
+        InsertFifosPass().apply(ctx, trial)
+        results = [self._shares(graph) for _, graph in functions_with_dataflow(trial)]
+        if not results or max(max(sh.values(), default=0.0) for sh, _ in results) > 1 + 1e-9:
+            return "not even the most folded design fits the budget"
+        shares, fps = min(results, key=lambda r: r[1])
+        limit = max(shares, key=lambda r: shares[r], default="nothing")
+        return (f"the fastest design within the budget runs at {fps:.1f} frames/s (limited "
+                f"by {limit})")
+
+    def _shares(self, graph: DataflowGraph) -> tuple[dict[str, float], float]:
+        """Used / budgeted share of each resource the part has (and may use) in one
+        function, and its frames/s."""
+        device, devices = resolve_device(self.device, self.devices_file)
+        report = analyse(graph, device, self.clock_mhz or device.clock_mhz, devices).report
+        budgets = self.budgets()
+        shares = {r: u / budgets[r] for r, u in report["utilisation"].items()
+                  if u is not None and budgets[r] > 0}
+        return shares, report["fps"]
 
     def fold_and_partition(self, ctx: Context, op: ModuleOp) -> None:
         """Fold for the k partitions of `devices` and partition (see the module docstring);
@@ -288,15 +381,9 @@ class PipelinePass(ModulePass):
 
     def _excess(self, module: ModuleOp) -> float:
         """Largest used / budgeted share of LUT or BRAM18 over the module's functions."""
-        device, devices = resolve_device(self.device, self.devices_file)
-        clock = self.clock_mhz or device.clock_mhz
-        excess = 0.0
-        for _, graph in functions_with_dataflow(module):
-            util = analyse(graph, device, clock, devices).report["utilisation"]
-            for resource, budget in (("lut", self.lut_fraction), ("bram18", self.bram_fraction)):
-                if util[resource] is not None and budget > 0:
-                    excess = max(excess, util[resource] / budget)
-        return excess
+        return max((shares.get(r, 0.0) for _, graph in functions_with_dataflow(module)
+                    for shares in [self._shares(graph)[0]] for r in ("lut", "bram18")),
+                   default=0.0)
 
 
 MAX_REFOLDS = 4

@@ -53,6 +53,10 @@ from rpnn_ir import dtypes, interp, limits
 from rpnn_ir.dialects import rpnn
 
 INF = float("inf")
+QUANTIZE_HINT = ("rpnn compiles quantized networks: quantize the model (e.g. with Brevitas, "
+                 "exported to QONNX: docs/frontend.md) and import that")
+"""The fix for a float (unquantized) layer, appended to its error."""
+
 _ZERO = Fraction(0)
 
 # --------------------------------------------------------------------------- parameters
@@ -697,12 +701,13 @@ class _Streamliner:
         if not isinstance(w, _QWeight):
             why = ("are not quantized (no rpnn.quant of a constant)" if isinstance(w, _Const)
                    else "are not a quantized constant")
-            raise self.error(op, f"weights {self.describe(op.weights)} {why}")
+            raise self.error(op, f"weights {self.describe(op.weights)} {why}; {QUANTIZE_HINT}")
         if not isinstance(x, _QAct):
             if isinstance(x, _Affine):
                 raise self.error(op, f"input {self.describe(op.input)} is a float value with "
-                                 "no activation quantizer before this layer")
-            raise self.error(op, f"input {self.describe(op.input)} is not quantized")
+                                 f"no activation quantizer before this layer; {QUANTIZE_HINT}")
+            raise self.error(op, f"input {self.describe(op.input)} is not quantized; "
+                             f"{QUANTIZE_HINT}")
         out_shape = _shape(op.output)
         x_lo, x_hi = dtypes.element_range(_elt(x.value))
         ints = w.ints
@@ -970,7 +975,8 @@ class _Streamliner:
         state = self.operand(op, value)
         if isinstance(state, _Float):
             if isinstance(op, rpnn.MaxPoolOp):
-                raise self.error(op, f"{self.describe(value)} is not quantized")
+                raise self.error(op, f"{self.describe(value)} is not quantized; "
+                                 f"{QUANTIZE_HINT}")
             return _Float(state.root, (*state.chain, op))
         if isinstance(state, _Const | _QWeight):
             values = state.real() if isinstance(state, _QWeight) else state.values

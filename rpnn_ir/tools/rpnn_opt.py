@@ -66,7 +66,7 @@ from rpnn_ir import __version__, files, limits
 from rpnn_ir.backends import get_all_targets
 from rpnn_ir.dialects import get_all_dialects
 from rpnn_ir.frontends.mlir_text import PARSE_SPAN_ATTR, op_location, parse_module, span_location
-from rpnn_ir.passes import get_all_passes
+from rpnn_ir.passes import failed_stage, get_all_passes
 from rpnn_ir.tools.cli import (
     SourceDiagnostic,
     ToolError,
@@ -509,7 +509,7 @@ class RpnnOptMain(xDSLOptMain):
         message = " ".join(line.strip() for line in str(error).splitlines() if line.strip())
         if self._stage is not None and self._stage[0] in ("pass", "target"):
             kind, name = self._stage
-            return ToolError(f"{kind} '{name}' failed: {message}")
+            return ToolError(f"{kind} {failed_stage(name, error)} failed: {message}")
         if (span := getattr(error, PARSE_SPAN_ATTR, None)) is not None:
             return ToolError(message, span_location(span, self._line_offset))
         location = None

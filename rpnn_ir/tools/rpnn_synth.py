@@ -1,6 +1,6 @@
 """rpnn-synth: Yosys `synth_xilinx` on a design written by `-t 'rpnn-rtl{out-dir=DIR}'`.
 
-    rpnn-synth DIR                          # whole design, 7-series, JSON on stdout
+    rpnn-synth DIR                          # whole design, its part's family, JSON
     rpnn-synth DIR --units --family xcup    # every unit alone too, UltraScale+
     rpnn-synth DIR --units -o synth.json    # report into a file
     rpnn-synth DIR --table                  # a table instead of JSON
@@ -42,8 +42,9 @@ def _parser() -> argparse.ArgumentParser:
         description="Synthesise an rpnn-rtl design with Yosys synth_xilinx and report the "
         "resources of every unit and of the whole design.")
     parser.add_argument("directory", help="the design directory (rpnn-rtl's out-dir)")
-    parser.add_argument("--family", default="xc7", choices=sorted(FAMILIES),
-                        help="xc7 (7-series, default), xcu (UltraScale), xcup (UltraScale+)")
+    parser.add_argument("--family", default=None, choices=sorted(FAMILIES),
+                        help="xc7 (7-series), xcu (UltraScale), xcup (UltraScale+); default: "
+                        "the family of the design's part (rtl.json), else xc7")
     parser.add_argument("--units", action="store_true", help="also synthesise each unit alone")
     parser.add_argument("--no-whole", action="store_true", help="skip the whole design")
     parser.add_argument("--timeout", type=float, default=None,

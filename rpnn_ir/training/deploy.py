@@ -62,13 +62,16 @@ class DesignCost:
 
 
 def pipeline_spec(device: str, target_fps: float, lut_fraction: float) -> str:
-    """The `rpnn-pipeline` options for one design (target_fps 0: budget mode)."""
+    """The `rpnn-pipeline` options for one design (target_fps 0: budget mode).  A design
+    over the part is a point of the exploration (its `fits` says so), not an error, hence
+    ``allow-over-budget``."""
     if target_fps:
         fps = int(target_fps) if float(target_fps).is_integer() else float(target_fps)
-        return f"rpnn-pipeline{{device={device} target-fps={fps!r} quiet=true}}"
+        return (f"rpnn-pipeline{{device={device} target-fps={fps!r} "
+                "allow-over-budget=true quiet=true}")
     share = float(lut_fraction)
     return (f"rpnn-pipeline{{device={device} lut-fraction={share!r} "
-            f"bram-fraction={share!r} quiet=true}}")
+            f"bram-fraction={share!r} allow-over-budget=true quiet=true}}")
 
 
 def compile_design(proto: onnx.ModelProto, device: str, target_fps: float = 0.0,

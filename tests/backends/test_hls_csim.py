@@ -182,7 +182,7 @@ def test_project_files(tmp_path):
     ({"top": "a b"}, "C identifier"),
     ({"part": "x; exec rm"}, "part name"),
     ({"control": "both"}, "none or axilite"),
-    ({"clock_ns": 0.0}, "positive"),
+    ({"clock_ns": -1.0}, "positive"),
     ({"tb_frames": 0}, "at least 1"),
 ])
 def test_bad_options(options, message):

@@ -76,7 +76,8 @@ def _analysis(module, device=ZYNQ, index=0):
 
 @pytest.mark.parametrize("fps", [2_000, 50_000, 400_000])
 def test_target_fps_is_met_on_lfc(tmp_path, fps):
-    module = _fold(build_lfc(1, 1), tmp_path, target_fps=fps)
+    # 400,000 frames/s needs more than the default budget (85% of the LUTs)
+    module = _fold(build_lfc(1, 1), tmp_path, target_fps=fps, allow_over_budget=True)
     _check_constraints(module)
     report = _analysis(module)
     assert report["fps"] >= fps

@@ -14,6 +14,7 @@ from onnx import helper
 from onnx_builders import f32, init, make_model, quant_node, quant_params, tensor_info
 
 import rpnn_ir
+from rpnn_ir.compiler import CompileError
 from rpnn_ir.tools import rpnn_opt
 
 
@@ -114,3 +115,31 @@ def test_argmax_without_kept_dims(tmp_path: Path) -> None:
     with CReference.build(compiled) as net:
         (from_c,) = net.forward([x])
     np.testing.assert_array_equal(from_c, expected)
+
+
+def float_mlp() -> onnx.ModelProto:
+    """An unquantized (float) model: MatMul -> Relu -> MatMul, no Quant node."""
+    rng = np.random.default_rng(0)
+    nodes = [helper.make_node("MatMul", ["x", "w1"], ["h"]),
+             helper.make_node("Relu", ["h"], ["r"]),
+             helper.make_node("MatMul", ["r", "w2"], ["y"])]
+    inits = [init("w1", f32(rng.normal(0, 1, (16, 8)))), init("w2", f32(rng.normal(0, 1, (8, 4))))]
+    return make_model(nodes, [tensor_info("x", (1, 16))], [tensor_info("y", (1, 4))], inits)
+
+
+def test_float_model_says_to_quantize(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A float model imports (it runs in the interpreter); compiling it names the stage that
+    fails, rpnn-streamline, and the fix, quantizing the model."""
+    path = tmp_path / "float.onnx"
+    onnx.save(float_mlp(), str(path))
+    assert rpnn_opt.main([str(path), "-p", "rpnn-pipeline", "-o", str(tmp_path / "o.mlir")]) == 1
+    line = _error(capsys)
+    assert line.startswith("error: pass 'rpnn-streamline' (in rpnn-pipeline) failed: "
+                           "rpnn.matmul (%h): weights %w1 (rpnn.constant) are not quantized")
+    assert line.endswith("quantize the model (e.g. with Brevitas, exported to QONNX: "
+                         "docs/frontend.md) and import that")
+    assert not (tmp_path / "o.mlir").exists()
+    with pytest.raises(CompileError,
+                       match=r"^pass 'rpnn-streamline' \(in rpnn-pipeline\) failed: .*quantize "
+                             r"the model \(e\.g\. with Brevitas"):
+        rpnn_ir.compile(path)

@@ -8,7 +8,9 @@
 // CHECK-NEXT: rpnn-pipeline  Graph level to a folded, costed dataflow design.
 // CHECK-NEXT:     device=xc7z020               Part to fold for and cost against
 // CHECK-NEXT:                                  {{.*}}
-// CHECK-NEXT:     target-fps=0.0               Frames/s to reach at least cost; 0: the fastest design
+// CHECK:          target-fps=0.0               Frames/s to reach at least cost; 0: the fastest design
+// CHECK:          lut-fraction=0.85            Share (0..1) of the device's LUTs
+// CHECK:          allow-over-budget=false      Keep a design over its budget
 // CHECK:          fold=true                    `fold=false` keeps PE = SIMD = 1
 // CHECK:      rpnn-fold  Fold every dataflow function to a target frame rate or a device budget.
 // CHECK:          count-fifos=false            Count the FIFOs already in the IR
