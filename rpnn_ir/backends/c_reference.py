@@ -59,7 +59,9 @@ class CReferenceTarget(Target):
 
     name = "rpnn-c"
     out_dir: str | None = None
+    """Folder for rpnn.h, rpnn.c, main.c and a Makefile; none: the code to the output."""
     function: str | None = None
+    """The function to emit; none: the module's first public function."""
 
     def emit(self, ctx: Context, module: ModuleOp, output: IO[str]) -> None:
         header, source = emit_c(module, self.function)

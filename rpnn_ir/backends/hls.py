@@ -85,13 +85,21 @@ class HlsTarget(Target):
 
     name = "rpnn-hls"
     out_dir: str | None = None
+    """Folder for the project (sources, testbench, run_hls.tcl); none: the top .cpp only."""
     function: str | None = None
+    """The function to emit; none: the module's first public function."""
     top: str = "rpnn_top"
+    """Name of the top function (a C identifier)."""
     part: str = "xc7z020clg400-1"
+    """FPGA part of the project (`set_part`)."""
     clock_ns: float = 10.0
+    """Clock period in ns."""
     control: str = "none"
+    """`none`: free-running (ap_ctrl_none); `axilite`: s_axilite control on return."""
     tb_frames: int = 4
+    """Frames of golden input and output for the testbench."""
     seed: int = 0
+    """Seed of the golden inputs (0 to 2^63 - 1)."""
 
     def emit(self, ctx: Context, module: ModuleOp, output: IO[str]) -> None:
         files = emit_hls(module, self, with_testbench=self.out_dir is not None)

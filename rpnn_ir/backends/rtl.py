@@ -68,10 +68,15 @@ class RtlTarget(Target):
 
     name = "rpnn-rtl"
     out_dir: str | None = None
+    """Folder for the Verilog, the Verilator harness and golden data; none: the top only."""
     function: str | None = None
+    """The function to emit; none: the module's first public function."""
     top: str = "rpnn_top"
+    """Name of the top module (a Verilog identifier, not a unit's name)."""
     tb_frames: int = 4
+    """Frames of golden input and output for the testbench."""
     seed: int = 0
+    """Seed of the golden inputs (0 to 2^63 - 1)."""
 
     def emit(self, ctx: Context, module: ModuleOp, output: IO[str]) -> None:
         files = emit_rtl(module, self, with_testbench=self.out_dir is not None)

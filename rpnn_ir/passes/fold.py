@@ -136,7 +136,9 @@ class FoldPass(ModulePass):
     lut_fraction: int | float = 1.0
     bram_fraction: int | float = 1.0
     uram_fraction: int | float = 1.0
+    """Budget mode: share of the device's UltraRAM the design may use."""
     dsp_fraction: int | float = 1.0
+    """Budget mode: share of the device's DSP slices the design may use."""
     devices_file: str = ""
     report: str = ""
     """File for the report; empty: stderr."""

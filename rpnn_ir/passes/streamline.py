@@ -1056,6 +1056,7 @@ class StreamlinePass(ModulePass):
     name = "rpnn-streamline"
 
     acc_width: int = 32
+    """Bits of the `siN` accumulator of every linear layer (narrowed later)."""
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         if not 2 <= self.acc_width <= dtypes.MAX_INT_BITS:
