@@ -19,9 +19,11 @@ UltraRAM the bitstream cannot initialise (UltraScale+) is costed as asked but li
 
 from __future__ import annotations
 
+import contextvars
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -248,10 +250,31 @@ def format_table(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+_CAPTURED: contextvars.ContextVar[list[dict[str, Any]] | None] = contextvars.ContextVar(
+    "rpnn_captured_cost_reports", default=None)
+_ECHO: contextvars.ContextVar[bool] = contextvars.ContextVar("rpnn_echo_reports", default=True)
+
+
+@contextmanager
+def captured_reports(echo: bool = False) -> Iterator[list[dict[str, Any]]]:
+    """Inside the block, every rpnn-cost report (its JSON form) is appended to the list
+    yielded, and reports meant for stderr are printed only with `echo` (``report=`` files
+    are still written): how `rpnn_ir.compile` gives the cost to Python without printing."""
+    reports: list[dict[str, Any]] = []
+    tokens = _CAPTURED.set(reports), _ECHO.set(echo)
+    try:
+        yield reports
+    finally:
+        _CAPTURED.reset(tokens[0])
+        _ECHO.reset(tokens[1])
+
+
 def write_report(text: str, path: str) -> None:
-    """Write to `path` (through `rpnn_ir.files`), or to stderr when it is empty."""
+    """Write to `path` (through `rpnn_ir.files`), or to stderr when it is empty (unless
+    reports are captured: `captured_reports`)."""
     if not path:
-        sys.stderr.write(text if text.endswith("\n") else text + "\n")
+        if _ECHO.get():
+            sys.stderr.write(text if text.endswith("\n") else text + "\n")
         return
     try:  # final only when the whole run succeeds (rpnn_ir/files.py)
         files.write_output(path, text if text.endswith("\n") else text + "\n")
@@ -309,6 +332,10 @@ class CostPass(ModulePass):
             annotate(analysis)
             reports.append(analysis.report)
         as_json = self.json is not False
+        captured = _CAPTURED.get()
+        if captured is not None:
+            captured.append(json_clean({"device": device.as_dict(), "clock_mhz": clock,
+                                        "functions": reports}))
         if as_json:
             text = json.dumps(json_clean({"device": device.as_dict(), "clock_mhz": clock,
                                           "functions": reports}), indent=2)
