@@ -18,6 +18,7 @@ both go to the output stream (header first), each preceded by a `// ----- <file>
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +30,7 @@ from xdsl.dialects.builtin import DenseArrayBase, ModuleOp
 from xdsl.ir import Attribute
 from xdsl.utils.target import Target
 
-from rpnn_ir import dtypes
+from rpnn_ir import dtypes, interp
 from rpnn_ir import files as rpnn_files
 from rpnn_ir.backends import c_host
 from rpnn_ir.backends.c_host import HostCode
@@ -70,10 +71,12 @@ class CReferenceTarget(Target):
             output.write(f"// ----- {SOURCE_NAME} -----\n{source}")
             return
         main, makefile = emit_main(module, self.function)
+        interface = json.dumps(describe_interface(module, self.function), indent=1)
         write_files(Path(self.out_dir), {HEADER_NAME: header, SOURCE_NAME: source,
-                                         MAIN_NAME: main, MAKEFILE_NAME: makefile})
-        output.write(f"// rpnn-c: wrote {HEADER_NAME}, {SOURCE_NAME}, {MAIN_NAME} and "
-                     f"{MAKEFILE_NAME}\n")
+                                         MAIN_NAME: main, MAKEFILE_NAME: makefile,
+                                         INTERFACE_NAME: interface + "\n"})
+        output.write(f"// rpnn-c: wrote {HEADER_NAME}, {SOURCE_NAME}, {MAIN_NAME}, "
+                     f"{MAKEFILE_NAME} and {INTERFACE_NAME} to {self.out_dir}\n")
 
 
 def write_files(directory: Path, files: dict[str, str]) -> None:
@@ -1039,6 +1042,32 @@ def port_types(module: ModuleOp, function: str | None = None) -> tuple[list[Stre
 
 MAIN_NAME = "main.c"
 MAKEFILE_NAME = "Makefile"
+INTERFACE_NAME = "rpnn.json"
+"""The entry points' ports, for `CReference.load` (`describe_interface`)."""
+
+
+def describe_interface(module: ModuleOp, function: str | None = None) -> dict:
+    """The ports of `rpnn_forward` (FPGA part: shape per frame, element type) and of
+    `rpnn_forward_f32` (whole network: shape per frame, C type), or why there is none."""
+    inputs, outputs = port_types(module, function)
+    host = c_host.plan(module, function, [c_int_type(s.element_type) for s in inputs],
+                       [c_int_type(s.element_type) for s in outputs])
+    fpga = {"inputs": [{"shape": list(s.shape), "type": dtypes.type_str(s.element_type)}
+                       for s in inputs],
+            "outputs": [{"shape": list(s.shape), "type": dtypes.type_str(s.element_type)}
+                        for s in outputs]}
+    whole: dict | None = None
+    if isinstance(host, HostCode):
+        func_op = interp.find_function(module, function)
+        shapes = ([list(a.type.get_shape())[1:] for a in func_op.body.block.args],
+                  [list(r.get_shape())[1:] for r in func_op.function_type.outputs])
+        whole = {kind: [{"shape": shape, "ctype": port.ctype}
+                        for shape, port in zip(kind_shapes, ports, strict=True)]
+                 for kind, kind_shapes, ports in (("inputs", shapes[0], host.inputs),
+                                                  ("outputs", shapes[1], host.outputs))}
+    return {"format": 1, "function": interp.find_function(module, function).sym_name.data,
+            "fpga": fpga, "whole": whole,
+            "unsupported": None if whole is not None else str(host)}
 
 
 def _port_table(name: str, ports: list[tuple[str, int]]) -> str:
