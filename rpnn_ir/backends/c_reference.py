@@ -72,11 +72,42 @@ class CReferenceTarget(Target):
             return
         main, makefile = emit_main(module, self.function)
         interface = json.dumps(describe_interface(module, self.function), indent=1)
-        write_files(Path(self.out_dir), {HEADER_NAME: header, SOURCE_NAME: source,
-                                         MAIN_NAME: main, MAKEFILE_NAME: makefile,
-                                         INTERFACE_NAME: interface + "\n"})
-        output.write(f"// rpnn-c: wrote {HEADER_NAME}, {SOURCE_NAME}, {MAIN_NAME}, "
-                     f"{MAKEFILE_NAME} and {INTERFACE_NAME} to {self.out_dir}\n")
+        done = write_project(Path(self.out_dir), {
+            HEADER_NAME: header, SOURCE_NAME: source, MAIN_NAME: main,
+            MAKEFILE_NAME: makefile, INTERFACE_NAME: interface + "\n"})
+        output.write(f"// rpnn-c: {done}: {HEADER_NAME}, {SOURCE_NAME}, {MAIN_NAME}, "
+                     f"{MAKEFILE_NAME}, {INTERFACE_NAME}\n")
+
+
+MANIFEST_NAME = ".rpnn-files"
+"""In every folder a target writes: the files it wrote, one per line, so that the next run
+into the same folder removes those it no longer writes (and never a file of the user's)."""
+
+
+def write_project(directory: Path, files: dict[str, str]) -> str:
+    """`write_files`, plus a manifest: files the previous run wrote here (its manifest) and
+    this one does not are removed. Returns what to tell the user ("wrote N files to DIR")."""
+    stale = sorted(set(_manifest(directory)) - set(files))
+    write_files(directory, {**files, MANIFEST_NAME: "".join(f"{n}\n" for n in sorted(files))})
+    for name in stale:
+        rpnn_files.remove_output(directory / name)
+    removed = f" (removed {len(stale)} stale from an earlier run)" if stale else ""
+    return f"wrote {len(files)} files to {directory}{removed}"
+
+
+def _manifest(directory: Path) -> list[str]:
+    """The names the previous run's manifest in `directory` lists: relative paths inside
+    it only (a manifest cannot point rpnn at a file elsewhere)."""
+    try:
+        text = rpnn_files.read_input(directory / MANIFEST_NAME, "manifest", 1 << 20)
+    except rpnn_files.FileError:
+        return []
+    names = []
+    for line in text.decode("utf-8", "replace").splitlines():
+        parts = Path(line).parts
+        if line and not Path(line).is_absolute() and ".." not in parts and line != MANIFEST_NAME:
+            names.append(line)
+    return names
 
 
 def write_files(directory: Path, files: dict[str, str]) -> None:

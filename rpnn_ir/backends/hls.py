@@ -38,7 +38,7 @@ from xdsl.ir import Attribute
 from xdsl.utils.target import Target
 
 from rpnn_ir import dtypes, interp
-from rpnn_ir.backends.c_reference import write_files
+from rpnn_ir.backends.c_reference import write_project
 from rpnn_ir.backends.dataflow import (
     BackendError,
     Graph,
@@ -112,8 +112,7 @@ class HlsTarget(Target):
                 if kernel.fullmatch(path) or path.endswith((".cfg", ".json")):
                     output.write(f"// ---- {path}\n{text}")
             return
-        write_files(Path(self.out_dir), files)
-        output.write(f"// rpnn-hls: wrote {len(files)} files\n")
+        output.write(f"// rpnn-hls: {write_project(Path(self.out_dir), files)}\n")
 
 
 def _check_options(options: HlsTarget) -> None:

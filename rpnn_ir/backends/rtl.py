@@ -38,7 +38,7 @@ from xdsl.utils.target import Target
 
 from rpnn_ir import dtypes
 from rpnn_ir.backends import hls
-from rpnn_ir.backends.c_reference import write_files
+from rpnn_ir.backends.c_reference import write_project
 from rpnn_ir.backends.dataflow import (
     BackendError,
     Graph,
@@ -83,8 +83,7 @@ class RtlTarget(Target):
         if self.out_dir is None:
             output.write(files[f"{self.top}.v"])
             return
-        write_files(Path(self.out_dir), files)
-        output.write(f"// rpnn-rtl: wrote {len(files)} files\n")
+        output.write(f"// rpnn-rtl: {write_project(Path(self.out_dir), files)}\n")
 
 
 _MODULES = ("decode", "rom", "dot", "activate", "mvu", "thresholding", "window", "pad", "dwc",
