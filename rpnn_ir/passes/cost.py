@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextvars
 import json
 import sys
+import textwrap
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -194,30 +195,67 @@ def _pct(value: float | None) -> str:
     return f"{100 * value:.1f}%"
 
 
+def human(value: float, unit: str) -> str:
+    """`value` with an SI prefix and 4 significant digits: ``100 M frames/s``."""
+    for scale, prefix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= scale:
+            return f"{value / scale:.4g} {prefix} {unit}"
+    return f"{value:.4g} {unit}"
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
+def _memory(unit: dict[str, Any]) -> str:
+    """Where the unit's memories go: its ``ram`` style, ``auto`` resolved the way the cost
+    model resolved it (`rpnn_ir.hw.cost.memory_kind`: UltraRAM or BRAM when it uses any,
+    else LUTRAM)."""
+    style = unit.get("ram", "")
+    if style != "auto":
+        return style
+    kind = "uram" if unit["uram"] else "bram" if unit["bram18"] else "lutram"
+    return f"auto:{kind}"
+
+
+def _layer(unit: dict[str, Any]) -> str:
+    """The name the unit's value carries (from the ONNX tensor it computes, when imported)."""
+    name = unit.get("name", "")
+    return name[name.index("(%") + 2:-1] if name.endswith(")") and "(%" in name else ""
+
+
+LEGEND = ("cycles: cycles per frame (the unit's initiation interval); 1st out / last out: "
+          "cycle of the unit's first / last output word of a frame, from the frame's first "
+          "input word; ram: where its memories go (auto: as the cost model resolved it); "
+          "layer: the value's name (the ONNX tensor it computes)")
+
+
 def format_table(report: dict[str, Any]) -> str:
     """The human-readable report of one function."""
     lines = [f"rpnn-cost: @{report['function']} on {report['device']} at "
              f"{report['clock_mhz']:g} MHz"]
     header = (f"{'#':>3} {'unit':<22} {'pe':>4} {'simd':>4} {'ram':<11} {'LUT':>8} "
-              f"{'BRAM18':>6} {'URAM':>5} {'DSP':>5} {'cycles':>9} {'first':>9} {'last':>9}")
+              f"{'BRAM18':>6} {'URAM':>5} {'DSP':>5} {'cycles':>9} {'1st out':>9} "
+              f"{'last out':>9}  layer")
     lines += [header, "-" * len(header)]
     bottleneck = set(report["bottleneck"])
     for u in report["units"]:
         mark = "*" if u["index"] in bottleneck else " "
-        lines.append(
+        lines.append((
             f"{u['index']:>3} {u['op'].removeprefix('rpnn.') + mark:<22} "
-            f"{u.get('pe', ''):>4} {u.get('simd', ''):>4} {u.get('ram', ''):<11} "
+            f"{u.get('pe', ''):>4} {u.get('simd', ''):>4} {_memory(u):<11} "
             f"{u['lut']:>8} {u['bram18']:>6} {u['uram']:>5} {u['dsp']:>5} {u['cycles']:>9} "
-            f"{u['first_out']:>9} {u['last_out']:>9}")
+            f"{u['first_out']:>9} {u['last_out']:>9}  {_layer(u)}").rstrip())
     t = report["total"]
     lines.append("-" * len(header))
     lines.append(f"{'':>3} {'total':<22} {'':>4} {'':>4} {'':<11} {t['lut']:>8} "
                  f"{t['bram18']:>6} {t['uram']:>5} {t['dsp']:>5}")
+    lines += textwrap.wrap(LEGEND, width=len(header))
     names = ", ".join(f"#{i}" for i in report["bottleneck"])
-    lines.append(f"bottleneck (*): {names} with {report['max_cycles']} cycles/frame -> "
-                 f"{report['fps']:.1f} frames/s at {report['clock_mhz']:g} MHz")
-    lines.append(f"latency: {report['latency_cycles']} cycles = {report['latency_us']:.1f} us "
-                 f"(FINN's sum of cycles along the longest path: "
+    lines.append(f"bottleneck (*): {names} with {_plural(report['max_cycles'], 'cycle')}/frame "
+                 f"-> {human(report['fps'], 'frames/s')} at {report['clock_mhz']:g} MHz")
+    lines.append(f"latency: {_plural(report['latency_cycles'], 'cycle')} = "
+                 f"{report['latency_us']:.3g} us (FINN's sum of cycles along the longest path: "
                  f"{report['finn_latency_cycles']})")
     util = report["utilisation"]
     lines.append(f"utilisation of {report['device']}: " + ", ".join(
@@ -237,8 +275,9 @@ def format_table(report: dict[str, Any]) -> str:
     if joint:
         ratio = (f" = {joint['fps'] / joint['fps_one']:.2f}x" if joint["fps_one"]
                  else " (the design does not fit one partition)")
-        lines.append(f"fold and partition: {joint['fps']:.1f} frames/s on {joint['partitions']}"
-                     f" partitions vs {joint['fps_one']:.1f} on one ({joint['one']}){ratio}")
+        lines.append(f"fold and partition: {human(joint['fps'], 'frames/s')} on "
+                     f"{joint['partitions']} partitions vs {human(joint['fps_one'], 'frames/s')} "
+                     f"on one ({joint['one']}){ratio}")
     for c in report.get("crossings", []):
         if c["kind"] == "sll":
             room = f" of {c['capacity']:,}" if c["capacity"] else ""
@@ -246,7 +285,7 @@ def format_table(report: dict[str, Any]) -> str:
                          f"SLLs on each of {c['boundaries']} SLR boundary(ies)")
         else:
             lines.append(f"crossing partition {c['from']} -> {c['to']}: device link, "
-                         f"{c['gbps']:.3g} Gb/s at {report['fps']:.1f} frames/s")
+                         f"{c['gbps']:.3g} Gb/s at {human(report['fps'], 'frames/s')}")
     return "\n".join(lines)
 
 
