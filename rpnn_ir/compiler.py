@@ -168,7 +168,9 @@ def _load(module_or_path: Any) -> tuple[ModuleOp, str]:
         try:
             return api.load(path), path.stem
         except files.FileError as e:
-            raise CompileError(str(e)) from None
+            from rpnn_ir.builders.examples import missing_example_hint
+
+            raise CompileError(f"{e}{missing_example_hint(path)}") from None
         except (DiagnosticException, ParseError, ValueError) as e:
             raise CompileError(f"'{path}': {e}") from None
     try:

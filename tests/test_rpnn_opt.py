@@ -316,3 +316,16 @@ def test_no_input_file_on_a_pipe_reads_it_silently(tmp_path: Path) -> None:
                             cwd=tmp_path, timeout=60)
     assert result.returncode == 0 and result.stderr == ""
     assert "arith.addi" in result.stdout
+
+
+def test_missing_example_says_how_to_write_it(tmp_path: Path) -> None:
+    (tmp_path / "examples").mkdir()
+    (tmp_path / "examples" / "generate.py").write_text("")
+    result = run("examples/lfc_w1a1.mlir", "-p", "rpnn-pipeline", cwd=tmp_path)
+    assert_one_error_line(result, r"error: input file 'examples/lfc_w1a1\.mlir' not found "
+                          r"\(check the path\); write the example networks first: python "
+                          r"examples/generate\.py")
+    result = run("cnv_w2a2.mlir", cwd=tmp_path)
+    assert_one_error_line(result, r".*not found.*python examples/generate\.py \(in the rpnn "
+                          r"repository\)")
+    assert_one_error_line(run("other.mlir", cwd=tmp_path), r".*not found \(check the path\)")

@@ -359,6 +359,8 @@ class CostPass(ModulePass):
     report: str = ""
     """File for the report; empty: stderr."""
     devices_file: str = ""
+    quiet: bool | None = False
+    """No report at all (the units still get their cost attributes)."""
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         device, devices = resolve_device(self.device, self.devices_file)
@@ -382,7 +384,8 @@ class CostPass(ModulePass):
             text = "\n\n".join(format_table(r) for r in reports)
         else:
             text = "rpnn-cost: no dataflow units in the module"
-        write_report(text, self.report)
+        if self.quiet is False:
+            write_report(text, self.report)
 
 
 def json_clean(value: Any) -> Any:

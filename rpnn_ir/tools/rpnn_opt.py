@@ -466,7 +466,12 @@ class RpnnOptMain(xDSLOptMain):
                 )
         if extension == "onnx":  # OnnxFrontend reads the file (and its external data)
             return io.BytesIO(), extension
-        return io.BytesIO(files.read_input(name)), extension
+        try:
+            return io.BytesIO(files.read_input(name)), extension
+        except files.FileError as e:
+            from rpnn_ir.builders.examples import missing_example_hint
+
+            raise files.FileError(f"{e}{missing_example_hint(name)}") from None
 
     def prepare_output(self) -> IO[str]:
         if self.args.output_file is None:

@@ -28,3 +28,16 @@ def test_one_cycle_design_reads_naturally() -> None:
     rows = [line.split() for line in text.splitlines() if line[:3].strip().isdigit()]
     assert rows and not any("auto" in row for row in rows)
     assert any("auto:lutram" in row for row in rows)
+
+
+def test_quiet_writes_no_report(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    from rpnn_ir.tools import rpnn_opt
+
+    dataflow = tmp_path / "net.mlir"
+    assert rpnn_opt.main([str(EXAMPLE), "-p", "rpnn-pipeline{fold=false quiet}", "-o",
+                          str(dataflow)]) == 0
+    for spec in ("rpnn-cost{quiet}", "rpnn-cost"):
+        assert rpnn_opt.main([str(dataflow), "-p", spec, "-o", str(tmp_path / "out.mlir")]) == 0
+        err = capfd.readouterr().err
+        assert ("rpnn-cost: @" in err) == (spec == "rpnn-cost")
+        assert "rpnn.design_cost" in (tmp_path / "out.mlir").read_text()
