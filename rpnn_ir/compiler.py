@@ -37,7 +37,7 @@ from xdsl.utils.exceptions import (
     VerifyException,
 )
 
-from rpnn_ir import api, files
+from rpnn_ir import api, files, progress
 from rpnn_ir.passes.infer_precision import check_declared_types
 from rpnn_ir.verify import verify_module
 
@@ -241,6 +241,7 @@ def compile(
     target_options: Mapping[str, Any] | None = None,
     out_dir: str | os.PathLike[str] | None = None,
     print_report: bool = False,
+    show_progress: bool = False,
 ) -> CompileResult:
     """Run `pipeline` on a module (a `ModuleOp`, a `.mlir`/`.onnx` path or a `ModelProto`).
 
@@ -258,6 +259,8 @@ def compile(
     - `print_report`: print the cost report to stderr as ``rpnn-opt`` does; by default
       nothing is printed (a ``report=`` file named in the pipeline is still written) and the
       report is `CompileResult.cost`.
+    - `show_progress`: report the stages of long work (rpnn-pipeline's passes with their
+      times, see `rpnn_ir.progress`) on stderr; by default a library call prints nothing.
 
     Raises `CompileError` for a request or input that cannot be compiled (a file that cannot
     be written included) and `TypeError` for an argument of the wrong type.
@@ -266,7 +269,8 @@ def compile(
 
     _check_arguments(pipeline, target, target_options, out_dir)
     try:
-        with files.output_transaction(), captured_reports(echo=print_report) as reports:
+        with (files.output_transaction(), captured_reports(echo=print_report) as reports,
+              progress.forced() if show_progress else progress.quiet()):
             result = _compile(module_or_path, pipeline, target, target_options, out_dir)
     except OSError as e:  # FileError, or a folder the system refuses (no permission, ...)
         if isinstance(e, files.FileError) or out_dir is None:

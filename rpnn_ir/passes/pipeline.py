@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 import os
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 
 from xdsl.context import Context
@@ -33,6 +34,7 @@ from xdsl.dialects.builtin import DictionaryAttr, FloatAttr, IntegerAttr, Module
 from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import PassFailedException
 
+from rpnn_ir import progress
 from rpnn_ir.hw.dataflow_model import DataflowGraph, evaluate, functions_with_dataflow
 from rpnn_ir.hw.devices import RESOURCES, Device
 from rpnn_ir.hw.folding import Objective, apply_folding, extract_problem, feasible_design
@@ -78,7 +80,7 @@ class PipelinePass(ModulePass):
     json: bool | None = False
     """Report as JSON instead of a table."""
     quiet: bool | None = False
-    """No report at all."""
+    """No report at all, and no progress lines on a terminal."""
     devices_file: str = ""
     """TOML file with more parts (see docs/cost-model.md)."""
     devices: str | tuple[str, ...] = ""
@@ -125,17 +127,23 @@ class PipelinePass(ModulePass):
             clock_mhz=self.clock_mhz, devices_file=self.devices_file, report=os.devnull)
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        for stage in self.stages():
-            if isinstance(stage, FoldPass):
-                if self.devices:
-                    self.fold_and_partition(ctx, op)
-                else:
-                    self.fold_to_fit(ctx, op, stage)
-            elif isinstance(stage, InsertFifosPass | PartitionPass) and self.devices \
-                    and self.fold is not False:
-                continue  # done by fold_and_partition
+        with progress.quiet() if self.quiet is not False else nullcontext():
+            for stage in self.stages():  # each reported on a terminal (rpnn_ir.progress)
+                with progress.stage(stage.name):
+                    self.run_stage(ctx, op, stage)
+
+    def run_stage(self, ctx: Context, op: ModuleOp, stage: ModulePass) -> None:
+        """One of `stages` (folding and partitioning go together with `devices`)."""
+        if isinstance(stage, FoldPass):
+            if self.devices:
+                self.fold_and_partition(ctx, op)
             else:
-                stage.apply(ctx, op)
+                self.fold_to_fit(ctx, op, stage)
+        elif isinstance(stage, InsertFifosPass | PartitionPass) and self.devices \
+                and self.fold is not False:
+            return  # done by fold_and_partition
+        else:
+            stage.apply(ctx, op)
 
     def fold_and_partition(self, ctx: Context, op: ModuleOp) -> None:
         """Fold for the k partitions of `devices` and partition (see the module docstring);
