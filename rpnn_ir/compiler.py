@@ -37,7 +37,7 @@ from xdsl.utils.exceptions import (
     VerifyException,
 )
 
-from rpnn_ir import api, files
+from rpnn_ir import api, files, progress
 from rpnn_ir.passes import failed_stage
 from rpnn_ir.ranges import check_declared_types
 from rpnn_ir.verify import verify_module
@@ -67,12 +67,18 @@ class CompileResult:
     path: Path | None = None
     """Where the result went with `out_dir`: the file written, or the folder handed to a
     target that writes its own files (one with an `out_dir` option); else None."""
+    cost: dict[str, Any] | None = None
+    """The cost report of the last `rpnn-cost` run (also the one inside `rpnn-pipeline`), as
+    ``rpnn-cost{json}`` writes it: ``{"device": {...}, "clock_mhz": ..., "functions": [{
+    "units": [...], "total": {...}, "fps": ..., "latency_us": ..., "utilisation": {...},
+    ...}]}``; None when no rpnn-cost ran."""
 
     def __repr__(self) -> str:
         functions = [op.sym_name.data for op in self.module.ops if hasattr(op, "sym_name")]
         output = None if self.output is None else f"<{len(self.output)} characters>"
+        cost = None if self.cost is None else "<report>"
         return (f"CompileResult(module=<functions {functions}>, target={self.target!r}, "
-                f"output={output}, path={self.path!r})")
+                f"output={output}, path={self.path!r}, cost={cost})")
 
 
 def available_passes() -> dict[str, Callable[[], type[ModulePass]]]:
@@ -163,7 +169,9 @@ def _load(module_or_path: Any) -> tuple[ModuleOp, str]:
         try:
             return api.load(path), path.stem
         except files.FileError as e:
-            raise CompileError(str(e)) from None
+            from rpnn_ir.builders.examples import missing_example_hint
+
+            raise CompileError(f"{e}{missing_example_hint(path)}") from None
         except (DiagnosticException, ParseError, ValueError) as e:
             raise CompileError(f"'{path}': {e}") from None
     try:
@@ -233,6 +241,8 @@ def compile(
     target: str | None = None,
     target_options: Mapping[str, Any] | None = None,
     out_dir: str | os.PathLike[str] | None = None,
+    print_report: bool = False,
+    show_progress: bool = False,
 ) -> CompileResult:
     """Run `pipeline` on a module (a `ModuleOp`, a `.mlir`/`.onnx` path or a `ModelProto`).
 
@@ -247,16 +257,29 @@ def compile(
       ``out_dir/<stem>.<target>`` (``<stem>.mlir`` without a target).  Files are written
       through `rpnn_ir.files`: nothing is left behind (a folder created for the run
       included) when compiling fails.
+    - `print_report`: print the cost report to stderr as ``rpnn-opt`` does; by default
+      nothing is printed (a ``report=`` file named in the pipeline is still written) and the
+      report is `CompileResult.cost`.
+    - `show_progress`: report the stages of long work (rpnn-pipeline's passes with their
+      times, see `rpnn_ir.progress`) on stderr; by default a library call prints nothing.
 
-    Raises `CompileError` for a request or input that cannot be compiled and `TypeError`
-    for an argument of the wrong type.
+    Raises `CompileError` for a request or input that cannot be compiled (a file that cannot
+    be written included) and `TypeError` for an argument of the wrong type.
     """
+    from rpnn_ir.passes.cost import captured_reports
+
     _check_arguments(pipeline, target, target_options, out_dir)
     try:
-        with files.output_transaction():
-            return _compile(module_or_path, pipeline, target, target_options, out_dir)
-    except files.FileError as e:
-        raise CompileError(str(e)) from None
+        with (files.output_transaction(), captured_reports(echo=print_report) as reports,
+              progress.forced() if show_progress else progress.quiet()):
+            result = _compile(module_or_path, pipeline, target, target_options, out_dir)
+    except OSError as e:  # FileError, or a folder the system refuses (no permission, ...)
+        if isinstance(e, files.FileError) or out_dir is None:
+            raise CompileError(str(e)) from None
+        raise CompileError(f"cannot write into '{out_dir}': {e.strerror or e} (give a folder "
+                           "you can write to)") from None
+    result.cost = reports[-1] if reports else None
+    return result
 
 
 def _check_arguments(pipeline: Any, target: Any, target_options: Any, out_dir: Any) -> None:

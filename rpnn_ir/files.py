@@ -13,7 +13,9 @@ Every file rpnn writes (``rpnn-opt -o``, ``rpnn-import -o``, the backends' gener
   ``rpnn.c``, ``run_hls.tcl``...) is refused, and so is a link to nothing;
 - inside `output_transaction` (which every console script and `compile` open) nothing is
   final until the whole run succeeded: on failure the temporary files are removed, no special
-  file is written and the folders the run created are removed again.
+  file is written and the folders the run created are removed again;
+- `remove_output` removes a file an earlier run wrote (the backends' stale files, listed in
+  their folder's manifest), also only when the run succeeds.
 
 Inputs go through `read_input`, which refuses what is not a regular file where a file is
 expected (``devices-file=/dev/zero`` would read forever) and files above a size limit.
@@ -36,6 +38,7 @@ __all__ = [
     "make_output_dir",
     "output_transaction",
     "read_input",
+    "remove_output",
     "write_output",
 ]
 
@@ -102,20 +105,24 @@ class _Transaction:
     """Special files and what to write into them once the run succeeded."""
     created_dirs: list[Path] = field(default_factory=list)
     """Folders this run created (outermost first), removed again on failure."""
+    removals: list[Path] = field(default_factory=list)
+    """Files an earlier run wrote that this run no longer writes, removed on success."""
 
     def commit(self) -> None:
         for path, data in self.in_place:
             _write_in_place(path, data)
         for tmp, path in self.renames:
             _rename(tmp, path)
-        self.renames, self.in_place, self.created_dirs = [], [], []
+        for path in self.removals:
+            _remove(path)
+        self.renames, self.in_place, self.created_dirs, self.removals = [], [], [], []
 
     def rollback(self) -> None:
         for tmp, _ in self.renames:
             tmp.unlink(missing_ok=True)
         for directory in reversed(self.created_dirs):
             shutil.rmtree(directory, ignore_errors=True)
-        self.renames, self.in_place, self.created_dirs = [], [], []
+        self.renames, self.in_place, self.created_dirs, self.removals = [], [], [], []
 
 
 _ACTIVE: contextvars.ContextVar[_Transaction | None] = contextvars.ContextVar(
@@ -213,6 +220,26 @@ def write_output(path: str | os.PathLike[str], data: str | bytes,
         _rename(tmp, target)
     else:
         transaction.renames.append((tmp, target))
+
+
+def remove_output(path: str | os.PathLike[str]) -> None:
+    """Remove a regular file rpnn wrote in an earlier run (never a link or a folder);
+    staged in a transaction: removed only when the whole run succeeds."""
+    path = Path(path)
+    if path.is_symlink() or not path.is_file():
+        return
+    transaction = _ACTIVE.get()
+    if transaction is None:
+        _remove(path)
+    else:
+        transaction.removals.append(path)
+
+
+def _remove(path: Path) -> None:
+    try:
+        path.unlink(missing_ok=True)
+    except OSError as e:
+        raise FileError(f"cannot remove stale output file '{path}': {e.strerror}") from None
 
 
 def _write_temporary(target: Path, payload: bytes, shown: object) -> Path:

@@ -7,6 +7,7 @@ The rpnn passes and backends are registered by other modules; these tests use xD
 from __future__ import annotations
 
 import dataclasses
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -243,3 +244,37 @@ def test_bad_inputs(tmp_path: Path):
         rpnn_ir.compile(tmp_path / "bad.onnx", None)
     with pytest.raises(TypeError):
         rpnn_ir.compile(42, None)
+
+
+def test_cost_is_returned_not_printed(capfd: pytest.CaptureFixture[str]):
+    """The cost report of rpnn-pipeline is `result.cost` (a dict); nothing goes to stderr
+    unless asked with `print_report`."""
+    result = rpnn_ir.compile(EXAMPLES / "tiny_mlp.mlir", "rpnn-pipeline")
+    assert capfd.readouterr().err == ""
+    (function,) = result.cost["functions"]
+    assert result.cost["device"]["name"] == "xc7z020"
+    mvtus = [u for u in function["units"] if u["op"] == "rpnn.mvtu"]
+    assert len(mvtus) == count(result.module, "rpnn.mvtu") >= 1
+    assert function["fps"] == pytest.approx(
+        result.cost["clock_mhz"] * 1e6 / max(u["cycles"] for u in function["units"]))
+    assert function["total"]["lut"] == sum(u["lut"] for u in function["units"])
+    rpnn_ir.compile(EXAMPLES / "tiny_mlp.mlir", "rpnn-pipeline", print_report=True)
+    assert "rpnn-cost: @" in capfd.readouterr().err
+    assert rpnn_ir.compile(EXAMPLES / "tiny_mlp.mlir", "rpnn-streamline").cost is None
+
+
+def test_unwritable_out_dir_is_a_compile_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A folder the system refuses to create gives a CompileError, not a raw OSError (as
+    root, permissions do not stop mkdir, so the refusal is injected then)."""
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o555)
+    if os.access(locked, os.W_OK):  # root: make mkdir fail as it would for a user
+        def refuse(path, *args, **kwargs):
+            raise PermissionError(13, "Permission denied", str(path))
+
+        monkeypatch.setattr(os, "mkdir", refuse)
+    for target in (None, "rpnn-c"):
+        with pytest.raises(CompileError, match="ermission denied"):
+            rpnn_ir.compile(EXAMPLES / "tiny_mlp.mlir", "rpnn-pipeline{quiet}", target=target,
+                            out_dir=locked / "out")
+    assert list(locked.iterdir()) == []

@@ -180,3 +180,30 @@ def test_transaction_rolls_back_every_kind_of_output(tmp_path: Path) -> None:
         raise RuntimeError("the run fails after writing")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["old"]
     assert (tmp_path / "old").read_text() == "old\n"
+
+
+def test_reused_output_folder_loses_only_the_stale_files_rpnn_wrote(tmp_path: Path) -> None:
+    """A second project into the same folder removes the files the first wrote and the
+    second does not (from the folder's manifest), never a file of the user's nor a path the
+    manifest names outside the folder; a failing run removes nothing."""
+    module = rpnn_ir.compile(EXAMPLE, "rpnn-pipeline").module
+    out = tmp_path / "hls"
+    first = rpnn_ir.compile(module, None, target="rpnn-hls{top=\"first\"}", out_dir=out)
+    assert "wrote 10 files to" in first.output and (out / "first.cpp").is_file()
+    (out / "notes.txt").write_text("mine\n")
+    victim = tmp_path / "victim"
+    victim.write_text("precious\n")
+    with (out / ".rpnn-files").open("a") as manifest:
+        manifest.write("../victim\n" + str(victim) + "\n")
+    with pytest.raises(CompileError):
+        rpnn_ir.compile(module, None, target="rpnn-hls{top=\"second\" tb-frames=0}",
+                        out_dir=out)
+    assert (out / "first.cpp").is_file()
+    second = rpnn_ir.compile(module, None, target="rpnn-hls{top=\"second\"}", out_dir=out)
+    assert "removed" in second.output and (out / "second.cpp").is_file()
+    assert not list(out.glob("first*")) and (out / "notes.txt").read_text() == "mine\n"
+    assert victim.read_text() == "precious\n"
+    listed = (out / ".rpnn-files").read_text().split()
+    assert "second.cpp" in listed and sorted(listed) == sorted(
+        str(p.relative_to(out)) for p in out.rglob("*")
+        if p.is_file() and p.name not in ("notes.txt", ".rpnn-files"))

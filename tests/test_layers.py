@@ -15,7 +15,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "rpnn_ir"
 
 LAYERS: tuple[tuple[str, ...], ...] = (
     # package root, type helpers, file I/O, size bounds, SSA dominance (no rpnn_ir imports)
-    ("rpnn_ir", "dtypes", "files", "limits", "verify"),
+    ("rpnn_ir", "dtypes", "files", "limits", "progress", "verify"),
     ("dialects",),  # the rpnn dialect: types, ops, verifiers
     ("interp",),  # reference semantics of every op
     ("ranges",),  # exact integer interval analysis (rpnn-infer-precision, backends' checks)

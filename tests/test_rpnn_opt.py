@@ -279,3 +279,53 @@ def test_pass_breaking_the_ir(tmp_path: Path, capsys: pytest.CaptureFixture[str]
         r"'func\.return' op: .*expected \[i32\], got \[i64\]\n",
         captured.err,
     )
+
+
+def test_list_passes_gives_every_option_help(tmp_path: Path) -> None:
+    """Every option of every rpnn pass and target has a line of help in --list-passes."""
+    result = run("--list-passes", cwd=tmp_path)
+    text = result.stdout[:result.stdout.index("xDSL passes")]
+    options = re.findall(r"^    (\S+=\S*)(.*)$", text, re.M)
+    expected = sum(len([f for f in dataclasses.fields(factory()) if f.init and f.name != "name"])
+                   for factory in [*rpnn_opt.get_all_passes().values(),
+                                   *rpnn_opt.get_all_targets().values()])
+    assert len(options) == expected
+    assert [option for option, help_text in options if not help_text.strip()] == []
+
+
+def test_no_input_file_on_a_terminal_says_what_it_waits_for(tmp_path: Path) -> None:
+    """With no input file and a terminal on stdin, rpnn-opt says it reads MLIR from it."""
+    import pty
+
+    controller, terminal = pty.openpty()
+    try:
+        process = subprocess.Popen(_rpnn_opt_command(), stdin=terminal, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+        os.write(controller, GOOD.encode() + b"\x04")  # typed, then Ctrl-D: end of input
+        out, err = process.communicate(timeout=60)
+    finally:
+        os.close(terminal)
+        os.close(controller)
+    assert process.returncode == 0, err
+    assert err.startswith("rpnn-opt: reading MLIR from the terminal; end it with Ctrl-D")
+    assert "arith.addi" in out
+
+
+def test_no_input_file_on_a_pipe_reads_it_silently(tmp_path: Path) -> None:
+    result = subprocess.run(_rpnn_opt_command(), input=GOOD, capture_output=True, text=True,
+                            cwd=tmp_path, timeout=60)
+    assert result.returncode == 0 and result.stderr == ""
+    assert "arith.addi" in result.stdout
+
+
+def test_missing_example_says_how_to_write_it(tmp_path: Path) -> None:
+    (tmp_path / "examples").mkdir()
+    (tmp_path / "examples" / "generate.py").write_text("")
+    result = run("examples/lfc_w1a1.mlir", "-p", "rpnn-pipeline", cwd=tmp_path)
+    assert_one_error_line(result, r"error: input file 'examples/lfc_w1a1\.mlir' not found "
+                          r"\(check the path\); write the example networks first: python "
+                          r"examples/generate\.py")
+    result = run("cnv_w2a2.mlir", cwd=tmp_path)
+    assert_one_error_line(result, r".*not found.*python examples/generate\.py \(in the rpnn "
+                          r"repository\)")
+    assert_one_error_line(run("other.mlir", cwd=tmp_path), r".*not found \(check the path\)")

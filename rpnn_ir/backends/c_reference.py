@@ -18,6 +18,7 @@ both go to the output stream (header first), each preceded by a `// ----- <file>
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +30,7 @@ from xdsl.dialects.builtin import DenseArrayBase, ModuleOp
 from xdsl.ir import Attribute
 from xdsl.utils.target import Target
 
-from rpnn_ir import dtypes
+from rpnn_ir import dtypes, interp
 from rpnn_ir import files as rpnn_files
 from rpnn_ir.backends import c_host
 from rpnn_ir.backends.c_host import HostCode
@@ -59,7 +60,9 @@ class CReferenceTarget(Target):
 
     name = "rpnn-c"
     out_dir: str | None = None
+    """Folder for rpnn.h, rpnn.c, main.c and a Makefile; none: the code to the output."""
     function: str | None = None
+    """The function to emit; none: the module's first public function."""
 
     def emit(self, ctx: Context, module: ModuleOp, output: IO[str]) -> None:
         header, source = emit_c(module, self.function)
@@ -68,10 +71,43 @@ class CReferenceTarget(Target):
             output.write(f"// ----- {SOURCE_NAME} -----\n{source}")
             return
         main, makefile = emit_main(module, self.function)
-        write_files(Path(self.out_dir), {HEADER_NAME: header, SOURCE_NAME: source,
-                                         MAIN_NAME: main, MAKEFILE_NAME: makefile})
-        output.write(f"// rpnn-c: wrote {HEADER_NAME}, {SOURCE_NAME}, {MAIN_NAME} and "
-                     f"{MAKEFILE_NAME}\n")
+        interface = json.dumps(describe_interface(module, self.function), indent=1)
+        done = write_project(Path(self.out_dir), {
+            HEADER_NAME: header, SOURCE_NAME: source, MAIN_NAME: main,
+            MAKEFILE_NAME: makefile, INTERFACE_NAME: interface + "\n"})
+        output.write(f"// rpnn-c: {done}: {HEADER_NAME}, {SOURCE_NAME}, {MAIN_NAME}, "
+                     f"{MAKEFILE_NAME}, {INTERFACE_NAME}\n")
+
+
+MANIFEST_NAME = ".rpnn-files"
+"""In every folder a target writes: the files it wrote, one per line, so that the next run
+into the same folder removes those it no longer writes (and never a file of the user's)."""
+
+
+def write_project(directory: Path, files: dict[str, str]) -> str:
+    """`write_files`, plus a manifest: files the previous run wrote here (its manifest) and
+    this one does not are removed. Returns what to tell the user ("wrote N files to DIR")."""
+    stale = sorted(set(_manifest(directory)) - set(files))
+    write_files(directory, {**files, MANIFEST_NAME: "".join(f"{n}\n" for n in sorted(files))})
+    for name in stale:
+        rpnn_files.remove_output(directory / name)
+    removed = f" (removed {len(stale)} stale from an earlier run)" if stale else ""
+    return f"wrote {len(files)} files to {directory}{removed}"
+
+
+def _manifest(directory: Path) -> list[str]:
+    """The names the previous run's manifest in `directory` lists: relative paths inside
+    it only (a manifest cannot point rpnn at a file elsewhere)."""
+    try:
+        text = rpnn_files.read_input(directory / MANIFEST_NAME, "manifest", 1 << 20)
+    except rpnn_files.FileError:
+        return []
+    names = []
+    for line in text.decode("utf-8", "replace").splitlines():
+        parts = Path(line).parts
+        if line and not Path(line).is_absolute() and ".." not in parts and line != MANIFEST_NAME:
+            names.append(line)
+    return names
 
 
 def write_files(directory: Path, files: dict[str, str]) -> None:
@@ -1037,6 +1073,32 @@ def port_types(module: ModuleOp, function: str | None = None) -> tuple[list[Stre
 
 MAIN_NAME = "main.c"
 MAKEFILE_NAME = "Makefile"
+INTERFACE_NAME = "rpnn.json"
+"""The entry points' ports, for `CReference.load` (`describe_interface`)."""
+
+
+def describe_interface(module: ModuleOp, function: str | None = None) -> dict:
+    """The ports of `rpnn_forward` (FPGA part: shape per frame, element type) and of
+    `rpnn_forward_f32` (whole network: shape per frame, C type), or why there is none."""
+    inputs, outputs = port_types(module, function)
+    host = c_host.plan(module, function, [c_int_type(s.element_type) for s in inputs],
+                       [c_int_type(s.element_type) for s in outputs])
+    fpga = {"inputs": [{"shape": list(s.shape), "type": dtypes.type_str(s.element_type)}
+                       for s in inputs],
+            "outputs": [{"shape": list(s.shape), "type": dtypes.type_str(s.element_type)}
+                        for s in outputs]}
+    whole: dict | None = None
+    if isinstance(host, HostCode):
+        func_op = interp.find_function(module, function)
+        shapes = ([list(a.type.get_shape())[1:] for a in func_op.body.block.args],
+                  [list(r.get_shape())[1:] for r in func_op.function_type.outputs])
+        whole = {kind: [{"shape": shape, "ctype": port.ctype}
+                        for shape, port in zip(kind_shapes, ports, strict=True)]
+                 for kind, kind_shapes, ports in (("inputs", shapes[0], host.inputs),
+                                                  ("outputs", shapes[1], host.outputs))}
+    return {"format": 1, "function": interp.find_function(module, function).sym_name.data,
+            "fpga": fpga, "whole": whole,
+            "unsupported": None if whole is not None else str(host)}
 
 
 def _port_table(name: str, ports: list[tuple[str, int]]) -> str:

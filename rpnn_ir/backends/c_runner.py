@@ -4,10 +4,13 @@
     (labels,) = net.run([frames])              # the FPGA part: integer frames in and out
     (logits,) = net.forward([images])          # the whole network (rpnn_forward_f32)
     net.close()                                # or: with CReference.build(module) as net:
+    net = CReference.load("build/net")         # what -t 'rpnn-c{out-dir="build/net"}' wrote
 
 `run` takes integer arrays `[N, *shape]` of each FPGA input (the stream shapes, channels last)
 and returns arrays of the interface element types (int8 for bipolar, -1/+1). `forward` takes
-the function's own arguments (float32 for f32 tensors, [N, *shape[1:]]) and returns its results
+the function's own arguments (float32 for f32 tensors, [N, *shape[1:]]; a network on flat
+vectors [N, K] also takes frames of K elements of any shape, such as images [N, C, H, W],
+flattened in C order as ONNX Flatten does) and returns its results
 as `rpnn_ir.run` does (float32 for f32, int64 for integers), with no Python in between. Both
 take `threads` (frames split over that many threads; same results).
 """
@@ -15,6 +18,8 @@ take `threads` (frames split over that many threads; same results).
 from __future__ import annotations
 
 import ctypes
+import json
+import math
 import os
 import shutil
 import subprocess
@@ -24,10 +29,12 @@ from pathlib import Path
 
 import numpy as np
 from xdsl.dialects.builtin import ModuleOp
+from xdsl.ir import Attribute
 
-from rpnn_ir import dtypes, interp
+from rpnn_ir import dtypes, files, interp
 from rpnn_ir.backends import c_host, c_reference
 from rpnn_ir.backends.dataflow import Stream, c_int_type, extract, numpy_dtype
+from rpnn_ir.dialects import rpnn
 
 DEFAULT_FLAGS = ("-O2",)
 SANITIZE_FLAGS = ("-O1", "-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
@@ -110,17 +117,64 @@ class CReference:
                                               for i in graph.inputs],
                            [c_int_type(graph.streams[i].element_type) for i in graph.outputs])
         if isinstance(host, c_host.HostCode) and net._f32 is not None:
-            net.host = host
-            net._f32.restype = ctypes.c_int
-            net._f32.argtypes = [ctypes.c_void_p] * (len(host.inputs) + len(host.outputs)) + [
-                ctypes.c_size_t, ctypes.c_int]
-            net._arg_shapes = [tuple(a.type.get_shape())[1:]
-                               for a in interp.find_function(module, function).body.block.args]
-            net._result_shapes = [tuple(r.get_shape())[1:] for r in
-                                  interp.find_function(module, function).function_type.outputs]
+            func_op = interp.find_function(module, function)
+            net._attach_whole(host, [tuple(a.type.get_shape())[1:]
+                                     for a in func_op.body.block.args],
+                              [tuple(r.get_shape())[1:] for r in func_op.function_type.outputs])
         else:
             net.unsupported = host if isinstance(host, str) else "not compiled"
         return net
+
+    @classmethod
+    def load(cls, build_dir: str | os.PathLike[str], flags: Sequence[str] = DEFAULT_FLAGS
+             ) -> CReference:
+        """The C reference that ``-t 'rpnn-c{out-dir=...}'`` (or `rpnn_ir.compile`) wrote
+        into `build_dir`: its rpnn.c compiled into a temporary folder (`build_dir` is only
+        read) and loaded, with the ports described in its rpnn.json."""
+        directory = Path(build_dir)
+        try:
+            interface = json.loads(files.read_input(directory / c_reference.INTERFACE_NAME,
+                                                    "C reference interface"))
+            fpga, whole = interface["fpga"], interface["whole"]
+            inputs, outputs = ([Stream(k, tuple(p["shape"]), _element_type(p["type"]), 1)
+                                for k, p in enumerate(fpga[kind])]
+                               for kind in ("inputs", "outputs"))
+        except files.FileError as e:
+            raise CompileError(f"{e} (give a folder written by -t 'rpnn-c{{out-dir=...}}')"
+                               ) from None
+        except (ValueError, KeyError, TypeError) as e:
+            raise CompileError(f"'{directory / c_reference.INTERFACE_NAME}' is not an rpnn-c "
+                               f"interface description ({e})") from None
+        workdir = tempfile.TemporaryDirectory(prefix="rpnn-c-")
+        library = Path(workdir.name) / "librpnn.so"
+        try:
+            compile_shared(directory, library, flags)
+        except BaseException:
+            workdir.cleanup()
+            raise
+        net = cls(library, inputs, outputs, workdir)
+        if whole is None or net._f32 is None:
+            net.unsupported = interface.get("unsupported") or "not compiled"
+        else:
+            net._attach_whole(
+                c_host.HostCode([c_host.Port(p["ctype"], math.prod(p["shape"]))
+                                 for p in whole["inputs"]],
+                                [c_host.Port(p["ctype"], math.prod(p["shape"]))
+                                 for p in whole["outputs"]]),
+                [tuple(p["shape"]) for p in whole["inputs"]],
+                [tuple(p["shape"]) for p in whole["outputs"]])
+        return net
+
+    def _attach_whole(self, host: c_host.HostCode, arg_shapes: list[tuple[int, ...]],
+                      result_shapes: list[tuple[int, ...]]) -> None:
+        """Enable `forward` (rpnn_forward_f32) with these ports and per-frame shapes."""
+        assert self._f32 is not None
+        self.host = host
+        self._f32.restype = ctypes.c_int
+        self._f32.argtypes = [ctypes.c_void_p] * (len(host.inputs) + len(host.outputs)) + [
+            ctypes.c_size_t, ctypes.c_int]
+        self._arg_shapes = arg_shapes
+        self._result_shapes = result_shapes
 
     def forward(self, inputs: Sequence[np.ndarray], threads: int = 1) -> list[np.ndarray]:
         """The whole network in C (`rpnn_forward_f32`): the function's arguments in, its
@@ -132,10 +186,7 @@ class CReference:
         arrays = []
         for k, (array, port, shape) in enumerate(zip(inputs, self.host.inputs,
                                                      self._arg_shapes, strict=True)):
-            array = np.asarray(array)
-            if array.shape[1:] != shape or array.ndim == 0:
-                raise ValueError(f"input {k} has shape {list(array.shape)}, expected "
-                                 f"[N, {', '.join(map(str, shape))}]")
+            array = _as_frames(np.asarray(array), shape, k)
             dtype = np.float32 if port.ctype == "float" else np.int64
             arrays.append(np.ascontiguousarray(array, dtype=dtype))
         frames = arrays[0].shape[0]
@@ -194,6 +245,31 @@ class CReference:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _as_frames(array: np.ndarray, shape: tuple[int, ...], index: int) -> np.ndarray:
+    """`array` as frames of `shape`: as given, or, for a network taking flat vectors
+    ([N, K], the model's input flattened as ONNX Flatten does), frames of any shape with K
+    elements each (images [N, C, H, W] for an MLP on [N, C*H*W]) flattened in C order."""
+    if array.ndim >= 1 and array.shape[1:] == shape:
+        return array
+    if len(shape) == 1 and array.ndim >= 2 and math.prod(array.shape[1:]) == shape[0]:
+        return array.reshape(array.shape[0], shape[0])
+    raise ValueError(f"input {index} has shape {list(array.shape)}, expected "
+                     f"[N, {', '.join(map(str, shape))}]"
+                     + (f" (or frames of {shape[0]} elements, flattened in C order)"
+                        if len(shape) == 1 else ""))
+
+
+def _element_type(text: str) -> Attribute:
+    """The element type spelt `text` by `dtypes.type_str` (siN, uiN, !rpnn.bipolar)."""
+    if text == "!rpnn.bipolar":
+        return rpnn.BipolarType()
+    for prefix, signed in (("si", True), ("ui", False)):
+        width = text.removeprefix(prefix)
+        if width != text and width.isdigit() and 1 <= int(width) <= dtypes.MAX_INT_BITS:
+            return dtypes.int_type(int(width), signed)
+    raise ValueError(f"unknown port element type '{text}'")
 
 
 def build_executable(module: ModuleOp, workdir: Path, flags: Sequence[str] = SANITIZE_FLAGS,

@@ -44,7 +44,7 @@ from xdsl.ir import Attribute
 from xdsl.utils.target import Target
 
 from rpnn_ir import dtypes, interp
-from rpnn_ir.backends.c_reference import write_files
+from rpnn_ir.backends.c_reference import write_project
 from rpnn_ir.backends.dataflow import (
     BackendError,
     Graph,
@@ -98,8 +98,11 @@ class HlsTarget(Target):
 
     name = "rpnn-hls"
     out_dir: str | None = None
+    """Folder for the project (sources, testbench, run_hls.tcl); none: the top .cpp only."""
     function: str | None = None
+    """The function to emit; none: the module's first public function."""
     top: str = "rpnn_top"
+    """Name of the top function (a C identifier)."""
     part: str = ""
     """Vivado part (short name or full); empty: the recorded device, else xc7z020."""
     devices_file: str = ""
@@ -107,8 +110,11 @@ class HlsTarget(Target):
     clock_ns: int | float = 0.0
     """Clock period; 0: the recorded clock, else the part's default clock."""
     control: str = "none"
+    """`none`: free-running (ap_ctrl_none); `axilite`: s_axilite control on return."""
     tb_frames: int = 4
+    """Frames of golden input and output for the testbench."""
     seed: int = 0
+    """Seed of the golden inputs (0 to 2^63 - 1)."""
 
     def emit(self, ctx: Context, module: ModuleOp, output: IO[str]) -> None:
         files = emit_hls(module, self, with_testbench=self.out_dir is not None)
@@ -121,8 +127,7 @@ class HlsTarget(Target):
                 if kernel.fullmatch(path) or path.endswith((".cfg", ".json")):
                     output.write(f"// ---- {path}\n{text}")
             return
-        write_files(Path(self.out_dir), files)
-        output.write(f"// rpnn-hls: wrote {len(files)} files\n")
+        output.write(f"// rpnn-hls: {write_project(Path(self.out_dir), files)}\n")
 
 
 def _check_options(options: HlsTarget) -> None:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from xdsl.dialects.builtin import ModuleOp
 
-from rpnn_ir import interp
+from rpnn_ir import interp, progress
 from rpnn_ir.backends.dataflow import extract
 from rpnn_ir.hw.dataflow_model import DataflowGraph, evaluate
 
@@ -88,7 +88,9 @@ def ap_types_dir(download: bool = True) -> Path:
     if not download:
         raise CsimError(f"no ap_types headers in {target} (set RPNN_AP_TYPES)")
     target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="rpnn-hls4ml-") as tmp:
+    with (tempfile.TemporaryDirectory(prefix="rpnn-hls4ml-") as tmp,
+          progress.stage(f"downloading the hls4ml=={HLS4ML_VERSION} wheel with pip for its "
+                         f"ap_types headers (once, into {target.parent})")):
         command = [sys.executable, "-m", "pip", "download", f"hls4ml=={HLS4ML_VERSION}",
                    "--no-deps", "--only-binary=:all:", "-d", tmp, "-q"]
         result = subprocess.run(command, capture_output=True, text=True)
@@ -112,7 +114,8 @@ def compile_csim(project: Path, top: str = "rpnn_top", flags: Sequence[str] = ("
         f"-I{project / 'csim'}", f"-I{project}", "-isystem", str(ap_types),
         str(project / "tb.cpp"), str(project / f"{top}.cpp"), "-o", str(exe),
     ]
-    result = subprocess.run(command, capture_output=True, text=True)
+    with progress.stage(f"C simulation: compiling {project / 'tb.cpp'} with {command[0]}"):
+        result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
         raise CsimError(f"{' '.join(command)}\n{result.stdout}{result.stderr}")
     return exe
@@ -142,12 +145,25 @@ def run_csim(project: Path, top: str = "rpnn_top", sanitize: bool = False,
     suppressions.write_text(UBSAN_SUPPRESSIONS)
     env = dict(os.environ, ASAN_OPTIONS="detect_leaks=1",
                UBSAN_OPTIONS=f"print_stacktrace=1:halt_on_error=1:suppressions={suppressions}")
-    result = subprocess.run([str(exe), str(project / "golden")], capture_output=True,
-                            text=True, env=env)
+    frames = _golden_frames(project)
+    with progress.stage(f"C simulation: running {project} on {frames or 'its'} golden "
+                        "frame(s)"):
+        result = subprocess.run([str(exe), str(project / "golden")], capture_output=True,
+                                text=True, env=env)
     if result.returncode != 0 or "PASS" not in result.stdout or result.stderr.strip():
         raise CsimError(f"C simulation failed ({result.returncode}):\n{result.stdout}"
                         f"{result.stderr}")
     return result
+
+
+def _golden_frames(project: Path) -> int | None:
+    """Frames in the project's golden/in0.dat (its first line: "frames words bits")."""
+    try:
+        with (project / "golden" / "in0.dat").open() as golden:
+            first = golden.readline().split()
+    except OSError:
+        return None
+    return int(first[0]) if first and first[0].isdigit() else None
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ from xdsl.utils.target import Target
 
 from rpnn_ir import dtypes
 from rpnn_ir.backends import hls
-from rpnn_ir.backends.c_reference import write_files
+from rpnn_ir.backends.c_reference import write_project
 from rpnn_ir.backends.dataflow import (
     BackendError,
     Graph,
@@ -71,10 +71,15 @@ class RtlTarget(Target):
 
     name = "rpnn-rtl"
     out_dir: str | None = None
+    """Folder for the Verilog, the Verilator harness and golden data; none: the top only."""
     function: str | None = None
+    """The function to emit; none: the module's first public function."""
     top: str = "rpnn_top"
+    """Name of the top module (a Verilog identifier, not a unit's name)."""
     tb_frames: int = 4
+    """Frames of golden input and output for the testbench."""
     seed: int = 0
+    """Seed of the golden inputs (0 to 2^63 - 1)."""
     part: str = ""
     """Vivado part (short name or full); empty: the recorded device, else xc7z020."""
     devices_file: str = ""
@@ -85,8 +90,7 @@ class RtlTarget(Target):
         if self.out_dir is None:
             output.write(files[f"{self.top}.v"])
             return
-        write_files(Path(self.out_dir), files)
-        output.write(f"// rpnn-rtl: wrote {len(files)} files\n")
+        output.write(f"// rpnn-rtl: {write_project(Path(self.out_dir), files)}\n")
 
 
 _MODULES = ("decode", "rom", "dot", "activate", "mvu", "thresholding", "window", "pad", "dwc",

@@ -191,6 +191,17 @@ NETWORKS = {
 # --------------------------------------------------------------------------- output
 
 
+def missing_example_hint(path: str | Path) -> str:
+    """For a missing example network (``examples/lfc_w1a1.mlir``, not in the repository
+    until written): how to write it; else ""."""
+    path = Path(path)
+    if path.suffix != ".mlir" or path.stem not in NETWORKS or path.exists():
+        return ""
+    script = path.parent / "generate.py"
+    where = str(script) if script.is_file() else "examples/generate.py (in the rpnn repository)"
+    return f"; write the example networks first: python {where}"
+
+
 def make_context() -> Context:
     ctx = Context()
     ctx.load_dialect(Builtin)

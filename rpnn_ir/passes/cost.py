@@ -21,9 +21,12 @@ UltraRAM the bitstream cannot initialise (UltraScale+) is costed as asked but li
 
 from __future__ import annotations
 
+import contextvars
 import json
 import sys
-from collections.abc import Callable
+import textwrap
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -202,30 +205,67 @@ def _pct(value: float | None) -> str:
     return f"{100 * value:.1f}%"
 
 
+def human(value: float, unit: str) -> str:
+    """`value` with an SI prefix and 4 significant digits: ``100 M frames/s``."""
+    for scale, prefix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= scale:
+            return f"{value / scale:.4g} {prefix} {unit}"
+    return f"{value:.4g} {unit}"
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
+def _memory(unit: dict[str, Any]) -> str:
+    """Where the unit's memories go: its ``ram`` style, ``auto`` resolved the way the cost
+    model resolved it (`rpnn_ir.hw.cost.memory_kind`: UltraRAM or BRAM when it uses any,
+    else LUTRAM)."""
+    style = unit.get("ram", "")
+    if style != "auto":
+        return style
+    kind = "uram" if unit["uram"] else "bram" if unit["bram18"] else "lutram"
+    return f"auto:{kind}"
+
+
+def _layer(unit: dict[str, Any]) -> str:
+    """The name the unit's value carries (from the ONNX tensor it computes, when imported)."""
+    name = unit.get("name", "")
+    return name[name.index("(%") + 2:-1] if name.endswith(")") and "(%" in name else ""
+
+
+LEGEND = ("cycles: cycles per frame (the unit's initiation interval); 1st out / last out: "
+          "cycle of the unit's first / last output word of a frame, from the frame's first "
+          "input word; ram: where its memories go (auto: as the cost model resolved it); "
+          "layer: the value's name (the ONNX tensor it computes)")
+
+
 def format_table(report: dict[str, Any]) -> str:
     """The human-readable report of one function."""
     lines = [f"rpnn-cost: @{report['function']} on {report['device']} at "
              f"{report['clock_mhz']:g} MHz"]
     header = (f"{'#':>3} {'unit':<22} {'pe':>4} {'simd':>4} {'ram':<11} {'LUT':>8} "
-              f"{'BRAM18':>6} {'URAM':>5} {'DSP':>5} {'cycles':>9} {'first':>9} {'last':>9}")
+              f"{'BRAM18':>6} {'URAM':>5} {'DSP':>5} {'cycles':>9} {'1st out':>9} "
+              f"{'last out':>9}  layer")
     lines += [header, "-" * len(header)]
     bottleneck = set(report["bottleneck"])
     for u in report["units"]:
         mark = "*" if u["index"] in bottleneck else " "
-        lines.append(
+        lines.append((
             f"{u['index']:>3} {u['op'].removeprefix('rpnn.') + mark:<22} "
-            f"{u.get('pe', ''):>4} {u.get('simd', ''):>4} {u.get('ram', ''):<11} "
+            f"{u.get('pe', ''):>4} {u.get('simd', ''):>4} {_memory(u):<11} "
             f"{u['lut']:>8} {u['bram18']:>6} {u['uram']:>5} {u['dsp']:>5} {u['cycles']:>9} "
-            f"{u['first_out']:>9} {u['last_out']:>9}")
+            f"{u['first_out']:>9} {u['last_out']:>9}  {_layer(u)}").rstrip())
     t = report["total"]
     lines.append("-" * len(header))
     lines.append(f"{'':>3} {'total':<22} {'':>4} {'':>4} {'':<11} {t['lut']:>8} "
                  f"{t['bram18']:>6} {t['uram']:>5} {t['dsp']:>5}")
+    lines += textwrap.wrap(LEGEND, width=len(header))
     names = ", ".join(f"#{i}" for i in report["bottleneck"])
-    lines.append(f"bottleneck (*): {names} with {report['max_cycles']} cycles/frame -> "
-                 f"{report['fps']:.1f} frames/s at {report['clock_mhz']:g} MHz")
-    lines.append(f"latency: {report['latency_cycles']} cycles = {report['latency_us']:.1f} us "
-                 f"(FINN's sum of cycles along the longest path: "
+    lines.append(f"bottleneck (*): {names} with {_plural(report['max_cycles'], 'cycle')}/frame "
+                 f"-> {human(report['fps'], 'frames/s')} at {report['clock_mhz']:g} MHz")
+    lines.append(f"latency: {_plural(report['latency_cycles'], 'cycle')} = "
+                 f"{report['latency_us']:.3g} us (FINN's sum of cycles along the longest path: "
                  f"{report['finn_latency_cycles']})")
     util = report["utilisation"]
     lines.append(f"utilisation of {report['device']}: " + ", ".join(
@@ -245,8 +285,9 @@ def format_table(report: dict[str, Any]) -> str:
     if joint:
         ratio = (f" = {joint['fps'] / joint['fps_one']:.2f}x" if joint["fps_one"]
                  else " (the design does not fit one partition)")
-        lines.append(f"fold and partition: {joint['fps']:.1f} frames/s on {joint['partitions']}"
-                     f" partitions vs {joint['fps_one']:.1f} on one ({joint['one']}){ratio}")
+        lines.append(f"fold and partition: {human(joint['fps'], 'frames/s')} on "
+                     f"{joint['partitions']} partitions vs {human(joint['fps_one'], 'frames/s')} "
+                     f"on one ({joint['one']}){ratio}")
     for c in report.get("crossings", []):
         if c["kind"] == "sll":
             room = f" of {c['capacity']:,}" if c["capacity"] else ""
@@ -254,14 +295,35 @@ def format_table(report: dict[str, Any]) -> str:
                          f"SLLs on each of {c['boundaries']} SLR boundary(ies)")
         else:
             lines.append(f"crossing partition {c['from']} -> {c['to']}: device link, "
-                         f"{c['gbps']:.3g} Gb/s at {report['fps']:.1f} frames/s")
+                         f"{c['gbps']:.3g} Gb/s at {human(report['fps'], 'frames/s')}")
     return "\n".join(lines)
 
 
+_CAPTURED: contextvars.ContextVar[list[dict[str, Any]] | None] = contextvars.ContextVar(
+    "rpnn_captured_cost_reports", default=None)
+_ECHO: contextvars.ContextVar[bool] = contextvars.ContextVar("rpnn_echo_reports", default=True)
+
+
+@contextmanager
+def captured_reports(echo: bool = False) -> Iterator[list[dict[str, Any]]]:
+    """Inside the block, every rpnn-cost report (its JSON form) is appended to the list
+    yielded, and reports meant for stderr are printed only with `echo` (``report=`` files
+    are still written): how `rpnn_ir.compile` gives the cost to Python without printing."""
+    reports: list[dict[str, Any]] = []
+    tokens = _CAPTURED.set(reports), _ECHO.set(echo)
+    try:
+        yield reports
+    finally:
+        _CAPTURED.reset(tokens[0])
+        _ECHO.reset(tokens[1])
+
+
 def write_report(text: str, path: str) -> None:
-    """Write to `path` (through `rpnn_ir.files`), or to stderr when it is empty."""
+    """Write to `path` (through `rpnn_ir.files`), or to stderr when it is empty (unless
+    reports are captured: `captured_reports`)."""
     if not path:
-        sys.stderr.write(text if text.endswith("\n") else text + "\n")
+        if _ECHO.get():
+            sys.stderr.write(text if text.endswith("\n") else text + "\n")
         return
     try:  # final only when the whole run succeeds (rpnn_ir/files.py)
         files.write_output(path, text if text.endswith("\n") else text + "\n")
@@ -343,6 +405,8 @@ class CostPass(ModulePass):
     report: str = ""
     """File for the report; empty: stderr."""
     devices_file: str = ""
+    quiet: bool | None = False
+    """No report at all (the units still get their cost attributes)."""
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         device, devices, clock = design_device(op, self.device, self.devices_file,
@@ -353,6 +417,10 @@ class CostPass(ModulePass):
             annotate(analysis)
             reports.append(analysis.report)
         as_json = self.json is not False
+        captured = _CAPTURED.get()
+        if captured is not None:
+            captured.append(json_clean({"device": device.as_dict(), "clock_mhz": clock,
+                                        "functions": reports}))
         if as_json:
             text = json.dumps(json_clean({"device": device.as_dict(), "clock_mhz": clock,
                                           "functions": reports}), indent=2)
@@ -360,7 +428,8 @@ class CostPass(ModulePass):
             text = "\n\n".join(format_table(r) for r in reports)
         else:
             text = "rpnn-cost: no dataflow units in the module"
-        write_report(text, self.report)
+        if self.quiet is False:
+            write_report(text, self.report)
 
 
 def json_clean(value: Any) -> Any:

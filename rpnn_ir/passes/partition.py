@@ -131,19 +131,30 @@ class PartitionPass(ModulePass):
     name = "rpnn-partition"
 
     devices: str | tuple[str, ...] = ""
+    """Parts to place on, in order: `xcu250,xcu250`, or `"xczu7ev*3"` for N copies."""
     slrs: bool | None = True
+    """Each SLR of a multi-SLR part is a partition of its own."""
     lut_fraction: int | float = DEFAULT_FRACTIONS[0]
     """Share (0..1) of each partition's LUTs the design may use (default 0.85:
     docs/passes.md, "Budgets")."""
     bram_fraction: int | float = DEFAULT_FRACTIONS[1]
+    """Share (0..1) of each partition's BRAM the design may use."""
     uram_fraction: int | float = DEFAULT_FRACTIONS[2]
+    """Share (0..1) of each partition's UltraRAM the design may use."""
     dsp_fraction: int | float = DEFAULT_FRACTIONS[3]
+    """Share (0..1) of each partition's DSP slices the design may use."""
     link_gbps: int | float = DEFAULT_LINK_GBPS
+    """Gb/s of each device-to-device link."""
     objective: str = "balance"
+    """`balance`: even out the most-used resource share; `min-cut`: fewest wires cut."""
     clock_mhz: int | float = 0.0
+    """Clock for the frame rate that loads the links; 0: the first device's clock."""
     devices_file: str = ""
+    """TOML file with more parts (see docs/cost-model.md)."""
     report: str = ""
+    """File for the placement report; empty: stderr."""
     json: bool | None = False
+    """``json`` or ``json=true``: report as JSON instead of a table."""
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         devices = parse_devices(self.devices, self.devices_file)

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import math
 import os
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 
 from xdsl.context import Context
@@ -41,6 +42,7 @@ from xdsl.dialects.builtin import DictionaryAttr, FloatAttr, IntegerAttr, Module
 from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import PassFailedException
 
+from rpnn_ir import progress
 from rpnn_ir.hw.dataflow_model import DataflowGraph, evaluate, functions_with_dataflow
 from rpnn_ir.hw.devices import DEFAULT_FRACTIONS, RESOURCES, Device, record_device
 from rpnn_ir.hw.folding import Objective, apply_folding, extract_problem, feasible_design
@@ -93,7 +95,7 @@ class PipelinePass(ModulePass):
     json: bool | None = False
     """Report as JSON instead of a table."""
     quiet: bool | None = False
-    """No report at all."""
+    """No report at all, and no progress lines on a terminal."""
     devices_file: str = ""
     """TOML file with more parts (see docs/cost-model.md)."""
     devices: str | tuple[str, ...] = ""
@@ -148,30 +150,40 @@ class PipelinePass(ModulePass):
         device, _, clock = design_device(op, self.cost_device(), self.devices_file,
                                          self.clock_mhz, refold=True)
         record_device(op, device, clock)  # the device travels with the design
-        self.run_stages(ctx, op)
+        with progress.quiet() if self.quiet is not False else nullcontext():
+            self.run_stages(ctx, op)
 
     def run_stages(self, ctx: Context, op: ModuleOp) -> None:
-        """Run `stages`; a failing stage's error names that stage (`StageFailed`)."""
+        """Run `stages`, each reported on a terminal (`rpnn_ir.progress`); a failing stage's
+        error names that stage (`StageFailed`)."""
         lowered: ModuleOp | None = None
         for stage in self.stages():
-            try:
-                if isinstance(stage, FoldPass):
-                    lowered = op.clone()
-                    if self.devices:
-                        self.fold_and_partition(ctx, op)
-                    else:
-                        self.fold_to_fit(ctx, op, stage)
-                elif isinstance(stage, InsertFifosPass | PartitionPass) and self.devices \
-                        and self.fold is not False:
-                    continue  # done by fold_and_partition
+            with progress.stage(stage.name):
+                lowered = self.run_stage(ctx, op, stage, lowered)
+
+    def run_stage(self, ctx: Context, op: ModuleOp, stage: ModulePass,
+                  lowered: ModuleOp | None) -> ModuleOp | None:
+        """One of `stages` (folding and partitioning go together with `devices`); returns
+        the module as it was before folding, once folded (for `check_budget`)."""
+        try:
+            if isinstance(stage, FoldPass):
+                lowered = op.clone()
+                if self.devices:
+                    self.fold_and_partition(ctx, op)
                 else:
-                    if isinstance(stage, CostPass) and not self.devices:
-                        self.check_budget(ctx, op, lowered)
-                    stage.apply(ctx, op)
-            except StageFailed:
-                raise
-            except PassFailedException as e:
-                raise StageFailed(stage.name, str(e)) from None
+                    self.fold_to_fit(ctx, op, stage)
+            elif isinstance(stage, InsertFifosPass | PartitionPass) and self.devices \
+                    and self.fold is not False:
+                pass  # done by fold_and_partition
+            else:
+                if isinstance(stage, CostPass) and not self.devices:
+                    self.check_budget(ctx, op, lowered)
+                stage.apply(ctx, op)
+        except StageFailed:
+            raise
+        except PassFailedException as e:
+            raise StageFailed(stage.name, str(e)) from None
+        return lowered
 
     def budgets(self) -> dict[str, float]:
         """The share of each of `RESOURCES` the design may use."""

@@ -1209,7 +1209,7 @@ class StreamlinePass(ModulePass):
     name = "rpnn-streamline"
 
     acc_width: int = 32
-    """Width of the siN accumulator given to every linear layer."""
+    """Bits of the `siN` accumulator of every linear layer (narrowed later)."""
     float_tail: str = "real"
     """`real`: the float ops after the last quantizers fold into one rpnn.scale_bias; `onnx`:
     kept as f32 ops with onnxruntime's rounding (docs/passes.md, "The float tail")."""

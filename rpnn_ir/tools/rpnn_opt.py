@@ -449,6 +449,10 @@ class RpnnOptMain(xDSLOptMain):
     def get_input_stream(self) -> tuple[IO[bytes], str]:
         name = self.args.input_file
         if name is None:
+            if sys.stdin.isatty():  # a user who forgot the file name: say what we wait for
+                sys.stderr.write("rpnn-opt: reading MLIR from the terminal; end it with "
+                                 "Ctrl-D (or give an input file: rpnn-opt --help)\n")
+                sys.stderr.flush()
             return sys.stdin.buffer, "mlir"
         if self.args.frontend:
             extension = parse_spec(self.args.frontend).name  # validated by xDSLOptMain
@@ -462,7 +466,12 @@ class RpnnOptMain(xDSLOptMain):
                 )
         if extension == "onnx":  # OnnxFrontend reads the file (and its external data)
             return io.BytesIO(), extension
-        return io.BytesIO(files.read_input(name)), extension
+        try:
+            return io.BytesIO(files.read_input(name)), extension
+        except files.FileError as e:
+            from rpnn_ir.builders.examples import missing_example_hint
+
+            raise files.FileError(f"{e}{missing_example_hint(name)}") from None
 
     def prepare_output(self) -> IO[str]:
         if self.args.output_file is None:

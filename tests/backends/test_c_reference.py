@@ -353,8 +353,8 @@ def test_hostile_names_never_reach_generated_code(tmp_path):
     result = subprocess.run([sys.executable, "-m", "rpnn_ir.tools.rpnn_opt", str(path), "-t",
                              f'rpnn-c{{out-dir="{out_dir}"}}'], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    assert sorted(p.name for p in out_dir.iterdir()) == ["Makefile", "main.c", "rpnn.c",
-                                                         "rpnn.h"]
+    assert sorted(p.name for p in out_dir.iterdir()) == [".rpnn-files", "Makefile", "main.c",
+                                                         "rpnn.c", "rpnn.h", "rpnn.json"]
     assert "system(" not in (out_dir / "rpnn.c").read_text()
     assert list(tmp_path.glob("*system*")) == [] and list(Path.cwd().glob("*system*")) == []
 

@@ -28,7 +28,7 @@ func.func @too_wide(%x: tensor<1x4200x!rpnn.bipolar>) -> tensor<1x4200x!rpnn.bip
   func.return %y : tensor<1x4200x!rpnn.bipolar>
 }
 
-// WROTE: // rpnn-hls: wrote 10 files
+// WROTE: // rpnn-hls: wrote 10 files to {{.*}}
 
 // One memory of 1 word of 2 x 1100 bits, in UltraRAM (Versal); the 512-deep FIFO in BRAM.
 // TOP:      #pragma HLS ARRAY_RESHAPE variable=l0_m_w complete dim=1

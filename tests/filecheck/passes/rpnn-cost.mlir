@@ -36,10 +36,13 @@ func.func @net(%x: tensor<1x8xui2>) -> tensor<1x1xui2> {
 // CHECK-NEXT:   %o = rpnn.stream_to_tensor %l {rpnn.cost = {lut = 0 : i64, bram18 = 0 : i64, uram = 0 : i64, dsp = 0 : i64, cycles = 1 : i64, ii = 1 : i64, first_out = 16 : i64, last_out = 18 : i64}}
 
 // TABLE:      rpnn-cost: @net on xc7z020 at 100 MHz
-// TABLE:        1 mvtu*                     2    2 auto             444      0     0     0         8         7        14
+// TABLE-NEXT:   # unit                     pe simd ram              LUT BRAM18  URAM   DSP    cycles   1st out  last out  layer
+// TABLE:        1 mvtu*                     2    2 auto:lutram      444      0     0     0         8         7        14  m
+// TABLE-NEXT:   2 fifo                             auto:lutram        4      0     0     0         2         8        15  f
 // TABLE:          total                                             456      0     0     0
-// TABLE-NEXT: bottleneck (*): #1 with 8 cycles/frame -> 12500000.0 frames/s at 100 MHz
-// TABLE-NEXT: latency: 19 cycles = 0.2 us (FINN's sum of cycles along the longest path: 18)
+// TABLE-NEXT: cycles: cycles per frame (the unit's initiation interval); 1st out / last out: cycle of the unit's first / last
+// TABLE:      bottleneck (*): #1 with 8 cycles/frame -> 12.5 M frames/s at 100 MHz
+// TABLE-NEXT: latency: 19 cycles = 0.19 us (FINN's sum of cycles along the longest path: 18)
 // TABLE-NEXT: utilisation of xc7z020: LUT 0.9%, BRAM18 0.0%, URAM -, DSP 0.0%; limiting: lut
 
 // JSON:       "name": "xc7z020"
@@ -56,6 +59,6 @@ func.func @net(%x: tensor<1x8xui2>) -> tensor<1x1xui2> {
 
 // U96:        rpnn.design_cost = {device = "xczu3eg", clock_mhz = 3.000000e+02 : f64, fps = 3.750000e+07 : f64
 
-// CLOCK:      bottleneck (*): #1 with 8 cycles/frame -> 31250000.0 frames/s at 250 MHz
+// CLOCK:      bottleneck (*): #1 with 8 cycles/frame -> 31.25 M frames/s at 250 MHz
 
 // ERR:        error: pass 'rpnn-cost' failed: unknown device 'xc9' (known: xc7z020, xcu250, xcu280, xczu3eg, xczu7ev; add parts with devices-file=)

@@ -49,5 +49,5 @@ func.func @main(%x: tensor<1x8xf32>) -> tensor<1x2xf32> {
 // DEVICES:      rpnn.mvtu
 // DEVICES:      rpnn.partition({{.*}}) device = "xczu7ev" slr = 0 {card = 1 : i64}
 // DEVICES:      rpnn.mvtu
-// DEVICES-REPORT: fold and partition: 200000000.0 frames/s on 2 partitions vs 200000000.0 on one (xczu7ev#0 SLR0) = 1.00x
+// DEVICES-REPORT: fold and partition: 200 M frames/s on 2 partitions vs 200 M frames/s on one (xczu7ev#0 SLR0) = 1.00x
 // DEVICES-REPORT: crossing partition 0 -> 1: device link
