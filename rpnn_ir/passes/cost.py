@@ -47,6 +47,7 @@ from rpnn_ir.hw.dataflow_model import (
 )
 from rpnn_ir.hw.devices import RESOURCES, Device, DeviceError, load_devices
 from rpnn_ir.hw.partition import ir_crossings
+from rpnn_ir.hw.stream_sim import StreamSimError, simulate
 
 COST_ATTR = "rpnn.cost"
 DESIGN_ATTR = "rpnn.design_cost"
@@ -74,9 +75,33 @@ class Analysis:
     report: dict[str, Any]
 
 
+STREAM_FRAMES = 3
+"""Frames the stream simulation runs for rpnn-cost: the first fills the pipeline, the
+interval between the last two is the steady state."""
+
+STREAM_AUTO_SLOTS = 200_000
+"""``stream-sim=auto`` simulates designs whose units' cycles per frame add up to at most
+this (LFC: about 2,500; CNV: about 500,000, some seconds per frame)."""
+
+
+def stream_report(graph: DataflowGraph, costs, clock_mhz: float, frames: int
+                  ) -> dict[str, Any]:
+    """Throughput and first-frame latency with the design's FIFO depths
+    (`rpnn_ir.hw.stream_sim`), beside the bottleneck figure."""
+    try:
+        result = simulate(graph, frames)
+    except StreamSimError as e:
+        return {"frames": frames, "error": str(e)}
+    cycles = result.cycles_per_frame
+    bottleneck = max(c.cycles for c in costs.values())
+    return {"frames": frames, "cycles_per_frame": cycles, "fps": clock_mhz * 1e6 / cycles,
+            "latency_cycles": result.latency, "fifo_limited": cycles > bottleneck}
+
+
 def analyse(graph: DataflowGraph, device: Device, clock_mhz: float,
-            devices: dict[str, Device] | None = None) -> Analysis:
-    """Per-unit costs, totals, throughput, latency and utilisation of one function."""
+            devices: dict[str, Device] | None = None, stream_frames: int = 0) -> Analysis:
+    """Per-unit costs, totals, throughput, latency and utilisation of one function; with
+    `stream_frames`, also the stream simulation of that many frames (`stream_report`)."""
     devices = devices or {}
     costs = {u: evaluate(u) for u in graph.units}
     sched = schedule(graph, costs)
@@ -113,6 +138,8 @@ def analyse(graph: DataflowGraph, device: Device, clock_mhz: float,
         "ff": None,
         "warnings": _uram_rom_warnings(graph, device),
     }
+    if stream_frames:
+        report["stream"] = stream_report(graph, costs, clock_mhz, stream_frames)
     joint = graph.function.attributes.get(JOINT_ATTR)
     if isinstance(joint, DictionaryAttr):
         fields = joint.data
@@ -214,6 +241,7 @@ def format_table(report: dict[str, Any]) -> str:
     names = ", ".join(f"#{i}" for i in report["bottleneck"])
     lines.append(f"bottleneck (*): {names} with {report['max_cycles']} cycles/frame -> "
                  f"{report['fps']:.1f} frames/s at {report['clock_mhz']:g} MHz")
+    lines += _stream_lines(report)
     lines.append(f"latency: {report['latency_cycles']} cycles = {report['latency_us']:.1f} us "
                  f"(FINN's sum of cycles along the longest path: "
                  f"{report['finn_latency_cycles']})")
@@ -246,6 +274,23 @@ def format_table(report: dict[str, Any]) -> str:
             lines.append(f"crossing partition {c['from']} -> {c['to']}: device link, "
                          f"{c['gbps']:.3g} Gb/s at {report['fps']:.1f} frames/s")
     return "\n".join(lines)
+
+
+def _stream_lines(report: dict[str, Any]) -> list[str]:
+    """The stream simulation's line (throughput and latency with the real FIFO depths)."""
+    stream = report.get("stream")
+    if not stream:
+        return []
+    if "skipped" in stream:
+        return [f"with the FIFO depths: not simulated ({stream['skipped']})"]
+    if "error" in stream:
+        return [f"with the FIFO depths: not simulated ({stream['error']})"]
+    slower = stream["cycles_per_frame"] / report["max_cycles"] - 1
+    note = (f"{100 * slower:.1f}% slower than the bottleneck: FIFOs too shallow or units "
+            "waiting on each other" if stream["fifo_limited"] else "as the bottleneck")
+    return [f"with the FIFO depths (stream simulation, {stream['frames']} frames): "
+            f"{stream['cycles_per_frame']:g} cycles/frame -> {stream['fps']:.1f} frames/s "
+            f"({note}); first frame out after {stream['latency_cycles']} cycles"]
 
 
 def write_report(text: str, path: str) -> None:
@@ -297,15 +342,27 @@ class CostPass(ModulePass):
     report: str = ""
     """File for the report; empty: stderr."""
     devices_file: str = ""
+    stream_sim: bool | str = "auto"
+    """Simulate the streams with the design's FIFO depths (`rpnn_ir.hw.stream_sim`):
+    ``true``, ``false``, or ``auto`` (designs up to `STREAM_AUTO_SLOTS` cycles of work per
+    frame)."""
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         device, devices = resolve_device(self.device, self.devices_file)
         clock = self.clock_mhz or device.clock_mhz
         if clock <= 0:
             raise PassFailedException(f"clock-mhz must be positive, got {self.clock_mhz}")
+        if self.stream_sim not in ("auto", True, False):
+            raise PassFailedException(f"stream-sim must be auto, true or false, got "
+                                      f"'{self.stream_sim}'")
         reports = []
         for _, graph in functions_with_dataflow(op):
-            analysis = analyse(graph, device, clock, devices)
+            frames = _stream_frames_of(graph, self.stream_sim)
+            analysis = analyse(graph, device, clock, devices, frames)
+            if not frames and self.stream_sim == "auto":
+                analysis.report["stream"] = {
+                    "skipped": f"more than {STREAM_AUTO_SLOTS:,} cycles of work per frame; "
+                               "stream-sim=true simulates it (about a second per 100,000)"}
             annotate(analysis)
             reports.append(analysis.report)
         as_json = self.json is not False
@@ -317,6 +374,14 @@ class CostPass(ModulePass):
         else:
             text = "rpnn-cost: no dataflow units in the module"
         write_report(text, self.report)
+
+
+def _stream_frames_of(graph: DataflowGraph, mode: bool | str) -> int:
+    """Frames to simulate for ``stream-sim=mode`` (0: none)."""
+    if mode is False:
+        return 0
+    work = sum(evaluate(u).cycles for u in graph.units)
+    return STREAM_FRAMES if mode is True or work <= STREAM_AUTO_SLOTS else 0
 
 
 def json_clean(value: Any) -> Any:

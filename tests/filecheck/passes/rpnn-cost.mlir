@@ -5,6 +5,8 @@
 // RUN: rpnn-opt %s -p 'rpnn-cost{device=xczu3eg}' 2>/dev/null | rpnn-opt | filecheck %s --check-prefix=U96
 // RUN: rpnn-opt %s -p 'rpnn-cost{clock-mhz=250}' 2>&1 >/dev/null | filecheck %s --check-prefix=CLOCK
 // RUN: not rpnn-opt %s -p 'rpnn-cost{device=xc9}' 2>&1 | filecheck %s --check-prefix=ERR
+// RUN: not rpnn-opt %s -p 'rpnn-cost{stream-sim=maybe}' 2>&1 | filecheck %s --check-prefix=SIMERR
+// RUN: rpnn-opt %s -p 'rpnn-cost{stream-sim=false}' 2>&1 >/dev/null | filecheck %s --check-prefix=NOSIM
 
 // Hand-computed costs (docs/cost-model.md):
 // mvtu MW 8, MH 4, PE 2, SIMD 2, W = A = 2, acc 6 bits, 3 thresholds of 6 bits:
@@ -16,6 +18,11 @@
 // label_select 4 labels, k 1, PE 2, 2 bits: 2*1*2 + 1*(2 + 2) = 8 LUT; 2 cycles reading + 1
 //   writing the index, 1 after the last input word.
 // Design: bottleneck 8 cycles -> 12.5 M frames/s at 100 MHz; latency 19 cycles.
+// Stream simulation (docs/cost-model.md): the mvtu reads its 4 words at edges 0-3 and sets
+//   its outputs 2 edges after slots 3 and 7 (edges 5, 9); the fifo pushes them an edge later
+//   (6, 10) and sets its output register the next (7, 11); label_select reads them (8, 12),
+//   writes its index at 13, the port takes it at 14: frame done after 15 cycles; then one
+//   frame every 8 cycles (the bottleneck).
 
 func.func @net(%x: tensor<1x8xui2>) -> tensor<1x1xui2> {
   %s = rpnn.tensor_to_stream %x : tensor<1x8xui2> -> !rpnn.stream<8xui2, 2>
@@ -39,6 +46,7 @@ func.func @net(%x: tensor<1x8xui2>) -> tensor<1x1xui2> {
 // TABLE:        1 mvtu*                     2    2 auto             444      0     0     0         8         7        14
 // TABLE:          total                                             456      0     0     0
 // TABLE-NEXT: bottleneck (*): #1 with 8 cycles/frame -> 12500000.0 frames/s at 100 MHz
+// TABLE-NEXT: with the FIFO depths (stream simulation, 3 frames): 8 cycles/frame -> 12500000.0 frames/s (as the bottleneck); first frame out after 15 cycles
 // TABLE-NEXT: latency: 19 cycles = 0.2 us (FINN's sum of cycles along the longest path: 18)
 // TABLE-NEXT: utilisation of xc7z020: LUT 0.9%, BRAM18 0.0%, URAM -, DSP 0.0%; limiting: lut
 
@@ -59,3 +67,8 @@ func.func @net(%x: tensor<1x8xui2>) -> tensor<1x1xui2> {
 // CLOCK:      bottleneck (*): #1 with 8 cycles/frame -> 31250000.0 frames/s at 250 MHz
 
 // ERR:        error: pass 'rpnn-cost' failed: unknown device 'xc9' (known: xc7z020, xcu250, xcu280, xczu3eg, xczu7ev; add parts with devices-file=)
+
+// SIMERR:     stream-sim must be auto, true or false, got 'maybe'
+
+// NOSIM:      bottleneck (*): #1 with 8 cycles/frame
+// NOSIM-NEXT: latency: 19 cycles
