@@ -108,6 +108,9 @@ class Design:
     build: Callable[[], ModuleOp]
     w_bits: int
     a_bits: int
+    lutram_layers: tuple[int, ...] = ()
+    """Layers whose weights ``top.cpp`` binds to LUTRAM (``#pragma HLS RESOURCE ...
+    core=RAM_2P_LUTRAM``): CNV-W2A2's ``weights1``."""
 
 
 def designs() -> list[Design]:
@@ -121,7 +124,7 @@ def designs() -> list[Design]:
 
     return [Design("LFC-W1A1", lfc(1, 1), 1, 1), Design("LFC-W1A2", lfc(1, 2), 1, 2),
             Design("CNV-W1A1", cnv(1, 1), 1, 1), Design("CNV-W1A2", cnv(1, 2), 1, 2),
-            Design("CNV-W2A2", cnv(2, 2), 2, 2)]
+            Design("CNV-W2A2", cnv(2, 2), 2, 2, lutram_layers=(1,))]
 
 
 def graph(module: ModuleOp) -> DataflowGraph:
@@ -138,9 +141,10 @@ class Estimate:
     ff: int
 
 
-def finn_hlslib_unit(unit: Unit, a_bits: int) -> Estimate:
+def finn_hlslib_unit(unit: Unit, a_bits: int, ram_style: str = "auto") -> Estimate:
     """One unit as BNN-PYNQ's templates build it (`cost.FINN_HLSLIB`); `a_bits`: the
-    design's activation bits (NumTH = A thresholds per channel)."""
+    design's activation bits (NumTH = A thresholds per channel); `ram_style`: an MVTU's
+    memories (``distributed`` where ``top.cpp`` binds them to LUTRAM)."""
     op = unit.op
     if unit.kind == "mvtu":
         assert isinstance(op, rpnn.MVTUOp) and isinstance(op.weights.type, TensorType)
@@ -156,7 +160,8 @@ def finn_hlslib_unit(unit: Unit, a_bits: int) -> Estimate:
                            math.prod(x.get_shape()[:-1]), w_bits=element_bits(w_elt),
                            a_bits=element_bits(x_elt), acc_bits=16, n_thresholds=n_thr,
                            threshold_bits=16, xnor=w_bip and x_bip, sign=w_bip != x_bip,
-                           out_bits=element_bits(out.element_type), templates=FINN_HLSLIB)
+                           out_bits=element_bits(out.element_type), ram_style=ram_style,
+                           templates=FINN_HLSLIB)
         return Estimate(c.res, c.ff)
     if unit.kind == "swg":
         x = op.operands[0].type
@@ -187,8 +192,10 @@ def accelerator(design: Design) -> Estimate:
     """The accelerator without the shell: units and streams."""
     g = graph(design.build())
     res, ff = Resources(), 0
+    mvtus = [u for u in g.units if u.kind == "mvtu"]
     for unit in g.units:
-        e = finn_hlslib_unit(unit, design.a_bits)
+        lutram = unit.kind == "mvtu" and mvtus.index(unit) in design.lutram_layers
+        e = finn_hlslib_unit(unit, design.a_bits, "distributed" if lutram else "auto")
         res, ff = res + e.res, ff + e.ff
     if design.name.startswith("LFC"):
         inter = tuple((512 // pe, pe * design.a_bits) for _, pe in BNN_PYNQ_LFC_FOLDING[:3])
