@@ -613,6 +613,19 @@ def fifo_cost(depth: int, width: int, words: int, ram_style: str = "auto") -> Un
     return UnitCost(res, words)
 
 
+def axis_port_resources(bits: int) -> tuple[Resources, int]:
+    """(resources, flip-flops) of one AXI-stream port of an rpnn-hls top function, `bits`
+    wide (rounded up to whole bytes as rpnn-hls declares it).
+
+    Vitis HLS registers an ``axis`` port in both directions by default (UG1399, "AXI4-Stream
+    Interfaces", ``register_mode=both``): a register slice of two data registers and a
+    mux, taken as 2*bits + 4 flip-flops and bits + 4 LUTs (rpnn assumption, not checked
+    against a synthesis).  No block RAM, no DSP.
+    """
+    bits = (bits + 7) // 8 * 8
+    return Resources(lut=bits + 4), 2 * bits + 4
+
+
 def stream_port_cost(words: int) -> UnitCost:
     """A host port (tensor_to_stream / stream_to_tensor): no fabric cost in this model, one
     word per cycle."""

@@ -38,9 +38,11 @@ from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import PassFailedException
 
 from rpnn_ir import files
-from rpnn_ir.hw.cost import Resources
+from rpnn_ir.dialects import rpnn
+from rpnn_ir.hw.cost import Resources, axis_port_resources
 from rpnn_ir.hw.dataflow_model import (
     DataflowGraph,
+    element_bits,
     evaluate,
     functions_with_dataflow,
     schedule,
@@ -98,6 +100,24 @@ def stream_report(graph: DataflowGraph, costs, clock_mhz: float, frames: int
             "latency_cycles": result.latency, "fifo_limited": cycles > bottleneck}
 
 
+def io_report(graph: DataflowGraph) -> dict[str, Any]:
+    """The design's I/O as rpnn-hls emits it: one AXI-stream port per host port
+    (`cost.axis_port_resources`), no DMA master; not in the design totals."""
+    ports, res, ff = [], Resources(), 0
+    for unit in graph.units:
+        if unit.kind not in ("source", "sink"):
+            continue
+        value = unit.op.results[0] if unit.kind == "source" else unit.op.operands[0]
+        stream = value.type
+        assert isinstance(stream, rpnn.StreamType)
+        bits = stream.word.data * element_bits(stream.element_type)
+        port, port_ff = axis_port_resources(bits)
+        ports.append({"name": unit.name, "direction": "in" if unit.kind == "source" else "out",
+                      "bits": (bits + 7) // 8 * 8})
+        res, ff = res + port, ff + port_ff
+    return {"ports": ports, **res.as_dict(), "ff": ff, "dma": None}
+
+
 def analyse(graph: DataflowGraph, device: Device, clock_mhz: float,
             devices: dict[str, Device] | None = None, stream_frames: int = 0) -> Analysis:
     """Per-unit costs, totals, throughput, latency and utilisation of one function; with
@@ -114,7 +134,7 @@ def analyse(graph: DataflowGraph, device: Device, clock_mhz: float,
             "index": unit.index, "op": unit.op.name, "kind": unit.kind, "name": unit.name,
             "partition": (graph.partitions.index(unit.partition)
                           if unit.partition is not None else None),
-            **unit.folding(), **c.res.as_dict(), "cycles": c.cycles, "ii": 1,
+            **unit.folding(), **c.res.as_dict(), "ff": c.ff, "cycles": c.cycles, "ii": 1,
             "first_out": int(sched.first[unit]), "last_out": int(sched.last[unit]),
         })
     max_cycles = max(costs[u].cycles for u in graph.units)
@@ -135,9 +155,10 @@ def analyse(graph: DataflowGraph, device: Device, clock_mhz: float,
         "utilisation": util,
         "limiting_resource": _limiting(util),
         "fits": all(u is None or u <= 1.0 for u in util.values()),
-        "ff": None,
         "warnings": _uram_rom_warnings(graph, device),
     }
+    report["ff"] = sum(c.ff for c in costs.values())
+    report["io"] = io_report(graph)
     if stream_frames:
         report["stream"] = stream_report(graph, costs, clock_mhz, stream_frames)
     joint = graph.function.attributes.get(JOINT_ATTR)
@@ -242,6 +263,7 @@ def format_table(report: dict[str, Any]) -> str:
     lines.append(f"bottleneck (*): {names} with {report['max_cycles']} cycles/frame -> "
                  f"{report['fps']:.1f} frames/s at {report['clock_mhz']:g} MHz")
     lines += _stream_lines(report)
+    lines += _io_lines(report)
     lines.append(f"latency: {report['latency_cycles']} cycles = {report['latency_us']:.1f} us "
                  f"(FINN's sum of cycles along the longest path: "
                  f"{report['finn_latency_cycles']})")
@@ -274,6 +296,17 @@ def format_table(report: dict[str, Any]) -> str:
             lines.append(f"crossing partition {c['from']} -> {c['to']}: device link, "
                          f"{c['gbps']:.3g} Gb/s at {report['fps']:.1f} frames/s")
     return "\n".join(lines)
+
+
+def _io_lines(report: dict[str, Any]) -> list[str]:
+    """The flip-flop total and the I/O line (docs/cost-model.md, "Shell and I/O")."""
+    io = report["io"]
+    ports = ", ".join(f"{p['direction']} {p['bits']} bits" for p in io["ports"])
+    return [f"flip-flops: {report['ff']} (units; estimate, docs/cost-model.md)",
+            f"I/O, not in the total: {len(io['ports'])} AXI-stream port(s) ({ports}) with "
+            f"register slices: LUT {io['lut']}, FF {io['ff']}; no DMA master (rpnn-hls "
+            "emits stream ports: the host's DMA and, on a Zynq, the PS wrapper and AXI "
+            "interconnects come on top: benchmarks/cost_published.py)"]
 
 
 def _stream_lines(report: dict[str, Any]) -> list[str]:

@@ -488,3 +488,15 @@ def test_bnn_pynq_lfc_bottleneck_and_size():
     # of the accelerator alone must stay below the LUTs and near the block RAM.
     assert 10000 < total.lut < 30249
     assert 150 <= total.bram18 <= 224
+
+
+def test_flip_flops_and_io_by_hand():
+    # MVTU PE 4, SIMD 8, A 2, acc 9, 2-bit outputs, tree of 64 LUTs:
+    # 100 + 8*2 + 4*(9 + 2 + 32) = 288
+    assert cost.mvtu_ff(4, 8, a_bits=2, acc_bits=9, out_bits=2, compute_luts=64) == 288
+    assert cost.register_ff(24) == 124
+    # a 12-bit AXI-stream port is declared 16 bits wide: 20 LUT, 36 FF
+    assert cost.axis_port_resources(12) == (cost.Resources(lut=20), 36)
+    c = cost.mvtu_cost(64, 32, 4, 8, w_bits=2, a_bits=2, acc_bits=9, n_thresholds=3,
+                       threshold_bits=9, out_bits=2)
+    assert c.ff == 288  # mac_luts(8, 2, 2) = 64

@@ -23,6 +23,10 @@
 //   (6, 10) and sets its output register the next (7, 11); label_select reads them (8, 12),
 //   writes its index at 13, the port takes it at 14: frame done after 15 cycles; then one
 //   frame every 8 cycles (the bottleneck).
+// Flip-flops (estimates): mvtu 100 + SIMD*A 4 + PE 2 * (acc 6 + out 2 + tree LUTs 12 / 2)
+//   = 132; fifo 100 + its 4-bit word = 104; label_select 100 + 2 = 102: 338.
+// I/O: 4-bit input and 2-bit output words in 8-bit AXI-stream ports: LUT 8 + 4 each,
+//   FF 2*8 + 4 each: 24 LUT, 40 FF.
 
 func.func @net(%x: tensor<1x8xui2>) -> tensor<1x1xui2> {
   %s = rpnn.tensor_to_stream %x : tensor<1x8xui2> -> !rpnn.stream<8xui2, 2>
@@ -47,6 +51,8 @@ func.func @net(%x: tensor<1x8xui2>) -> tensor<1x1xui2> {
 // TABLE:          total                                             438      0     0     0
 // TABLE-NEXT: bottleneck (*): #1 with 8 cycles/frame -> 12500000.0 frames/s at 100 MHz
 // TABLE-NEXT: with the FIFO depths (stream simulation, 3 frames): 8 cycles/frame -> 12500000.0 frames/s (as the bottleneck); first frame out after 15 cycles
+// TABLE-NEXT: flip-flops: 338 (units; estimate, docs/cost-model.md)
+// TABLE-NEXT: I/O, not in the total: 2 AXI-stream port(s) (in 8 bits, out 8 bits) with register slices: LUT 24, FF 40; no DMA master
 // TABLE-NEXT: latency: 19 cycles = 0.2 us (FINN's sum of cycles along the longest path: 18)
 // TABLE-NEXT: utilisation of xc7z020: LUT 0.8%, BRAM18 0.0%, URAM -, DSP 0.0%; limiting: lut
 
@@ -56,6 +62,7 @@ func.func @net(%x: tensor<1x8xui2>) -> tensor<1x1xui2> {
 // JSON-NEXT:  "simd": 2,
 // JSON-NEXT:  "ram": "auto",
 // JSON-NEXT:  "lut": 426,
+// JSON:       "ff": 132,
 // JSON:       "max_cycles": 8,
 // JSON:       "fps": 12500000.0,
 // JSON:       "bottleneck": [
@@ -71,4 +78,4 @@ func.func @net(%x: tensor<1x8xui2>) -> tensor<1x1xui2> {
 // SIMERR:     stream-sim must be auto, true or false, got 'maybe'
 
 // NOSIM:      bottleneck (*): #1 with 8 cycles/frame
-// NOSIM-NEXT: latency: 19 cycles
+// NOSIM-NEXT: flip-flops: 338
