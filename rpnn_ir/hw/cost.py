@@ -266,6 +266,24 @@ class HlsTemplates:
     lutram_max_bits: int | None = None
     acc_bits: int | None = None
     threshold_bits: int | None = None
+    input_registers: bool = False
+    """The MVTU's input vector buffer (SF words of SIMD*A bits, kept for the NF neuron
+    folds): registers read through an SF:1 multiplexer (finn-hlslib: ARRAY_PARTITION
+    complete), or a memory (rpnn-hls: ``vector[SF]``, left to HLS, priced by the 128-word
+    rule)."""
+
+    def input_buffer(self, sf: int, bits: int) -> tuple[Resources, int]:
+        """(resources, flip-flops) of an MVTU's input vector buffer of `sf` words of `bits`.
+
+        Registers: sf*bits flip-flops and bits*ceil(sf/4) LUTs of multiplexer (a LUT6 is a
+        4:1 multiplexer, the slice's F7/F8 multiplexers combine four into 16:1; UG474);
+        nothing when sf = 1.  Memory: `memory_resources` of sf x bits, ``auto``.
+        """
+        if sf <= 1:
+            return Resources(), 0
+        if self.input_registers:
+            return Resources(lut=bits * math.ceil(sf / 4)), sf * bits
+        return memory_resources(sf, bits, "auto"), 0
 
     def kind(self, ram_style: str, depth: int, width: int) -> str:
         """Memory kind of a `depth` x `width` array in `ram_style`."""
@@ -292,7 +310,8 @@ RPNN_HLS = HlsTemplates("rpnn-hls")
 array, memory kinds bound from this model, widths from the IR."""
 
 FINN_HLSLIB = HlsTemplates("finn-hlslib (BNN-PYNQ)", per_pe_memories=True,
-                           lutram_max_bits=1024, acc_bits=16, threshold_bits=16)
+                           lutram_max_bits=1024, acc_bits=16, threshold_bits=16,
+                           input_registers=True)
 """BNN-PYNQ's templates (Xilinx/BNN-PYNQ ``bnn/src/library/hls``, ``network/*/hw/top.cpp``):
 per-PE weight and threshold arrays (ARRAY_PARTITION dim=1, thresholds also dim=3), 16-bit
 accumulators and thresholds (``ThresholdsActivation<..., ap_int<16>, ...>``), arrays left
@@ -326,6 +345,7 @@ def mvtu_resources(
     mw: int, mh: int, pe: int, simd: int, *, w_bits: int, a_bits: int, acc_bits: int,
     n_thresholds: int = 0, threshold_bits: int = 0, xnor: bool = False, dsp: bool = False,
     ram_style: str = "auto", sign: bool = False, templates: HlsTemplates = RPNN_HLS,
+    input_buffer: bool = True,
 ) -> Resources:
     """Resources of an MVTU (FINN-R's structure as in FINN MVAU, with rpnn's changes).
 
@@ -339,6 +359,8 @@ def mvtu_resources(
     memories of Q*W bits (`HlsTemplates.per_pe_memories`); thresholds: depth TMEM = MH/P,
     P*T*tbits, one memory or P*T memories of tbits; ``ultra`` puts thresholds in BRAM.
     DSP = P*Q*ceil((W+A)/48) with DSP multipliers (never for XNOR-popcount or a sign).
+    With `input_buffer` (the MVTU; not the depthwise unit, which reads every word once) the
+    input vector buffer of SF = MW/Q words of Q*A bits (`HlsTemplates.input_buffer`).
     """
     acc_bits = templates.acc_bits or acc_bits
     threshold_bits = templates.threshold_bits or threshold_bits
@@ -361,7 +383,8 @@ def mvtu_resources(
     weights = templates.memories(pe, wmem, simd * w_bits, ram_style)
     dsps = (pe * simd * math.ceil((w_bits + a_bits) / DSP_OPERAND_BITS)
             if dsp and not (xnor or sign) else 0)
-    return Resources(lut=lut, dsp=dsps) + weights + thresholds
+    vector = templates.input_buffer(mw // simd, simd * a_bits)[0] if input_buffer else Resources()
+    return Resources(lut=lut, dsp=dsps) + weights + thresholds + vector
 
 
 def mvtu_cost(
@@ -385,6 +408,7 @@ def mvtu_cost(
                else mac_luts(simd, w_bits, a_bits, sign=sign, dsp=dsp))
     ff = mvtu_ff(pe, simd, a_bits=a_bits, acc_bits=templates.acc_bits or acc_bits,
                  out_bits=out_bits, compute_luts=compute)
+    ff += templates.input_buffer(mw // simd, simd * a_bits)[1]
     sf, nf = mw // simd, mh // pe
     return UnitCost(res, mvtu_cycles(mw, mh, pe, simd, n), need=sf,
                     depth=3 + math.ceil(math.log2(simd)), tail=(nf - 1) * sf + 1, ff=ff)
@@ -405,7 +429,7 @@ def depthwise_cost(
     res = mvtu_resources(taps, channels, pe, simd, w_bits=w_bits, a_bits=a_bits,
                          acc_bits=acc_bits, n_thresholds=n_thresholds,
                          threshold_bits=threshold_bits, xnor=xnor, dsp=dsp, ram_style=ram_style,
-                         sign=sign, templates=templates)
+                         sign=sign, templates=templates, input_buffer=False)
     compute = (xnor_popcount_luts(simd) if xnor
                else mac_luts(simd, w_bits, a_bits, sign=sign, dsp=dsp))
     ff = mvtu_ff(pe, pe * simd, a_bits=a_bits, acc_bits=templates.acc_bits or acc_bits,

@@ -136,10 +136,14 @@ def test_mvtu_resources_lutram():
     # compute = mac_luts(8, 2, 2) = 64; per PE = 64 + 9 (acc) + 27 (comparators)
     # + 27 * ceil(TMEM 8 / 64) (thresholds in LUTRAM) = 127;
     # LUT = int(300 + 1.1 * 4 * 127) = 858; weights WMEM 64 <= 128 -> LUTRAM of
-    # width 4*8*2 = 64: 64 * ceil(64/64) = 64.  Total 922 LUT, no BRAM.
+    # width 4*8*2 = 64: 64 * ceil(64/64) = 64; the input vector buffer, SF = 8 words of
+    # 8*2 = 16 bits, in LUTRAM: 16.  Total 938 LUT, no BRAM.
     res = cost.mvtu_resources(64, 32, 4, 8, w_bits=2, a_bits=2, acc_bits=9, n_thresholds=3,
                               threshold_bits=9)
-    assert res == cost.Resources(lut=922)
+    assert res == cost.Resources(lut=938)
+    # finn-hlslib keeps the vector in registers: 8 * 16 = 128 FF and a 8:1 multiplexer of
+    # 16 bits, 16 * ceil(8/4) = 32 LUTs
+    assert cost.FINN_HLSLIB.input_buffer(8, 16) == (cost.Resources(lut=32), 128)
 
 
 def test_per_pe_memories_reproduce_bnn_pynq_lfc_bram():
@@ -157,30 +161,32 @@ def test_per_pe_memories_reproduce_bnn_pynq_lfc_bram():
 
 
 def test_mvtu_resources_bram_and_dsp():
-    # Same layer with ram = block: weights 64 x 64 -> ceil(64/512)*ceil(64/36) = 2 BRAM18;
+    # Same layer with ram = block (the 16 LUTs of the input buffer stay LUTRAM):
+    # weights 64 x 64 -> ceil(64/512)*ceil(64/36) = 2 BRAM18;
     # thresholds 8 x (4*3*9 = 108) -> ceil(8/512)*ceil(108/36) = 3 BRAM18;
     # LUT = int(300 + 1.1 * 4 * (64 + 9 + 27)) = 740.
     res = cost.mvtu_resources(64, 32, 4, 8, w_bits=2, a_bits=2, acc_bits=9, n_thresholds=3,
                               threshold_bits=9, ram_style="block")
-    assert res == cost.Resources(lut=740, bram18=5)
+    assert res == cost.Resources(lut=740 + 16, bram18=5)
     # DSP multipliers: compute = adder tree only (32); DSP = 4*8*ceil(4/48) = 32.
     # LUT = int(300 + 1.1 * 4 * (32 + 9 + 27)) = 599; thresholds 3 BRAM18, weights 2.
     res = cost.mvtu_resources(64, 32, 4, 8, w_bits=2, a_bits=2, acc_bits=9, n_thresholds=3,
                               threshold_bits=9, ram_style="block", dsp=True)
-    assert res == cost.Resources(lut=599, bram18=5, dsp=32)
+    assert res == cost.Resources(lut=599 + 16, bram18=5, dsp=32)
     # URAM for weights: ceil(64/72) * ceil(64/4096) = 1; thresholds stay in BRAM.
     res = cost.mvtu_resources(64, 32, 4, 8, w_bits=2, a_bits=2, acc_bits=9, n_thresholds=3,
                               threshold_bits=9, ram_style="ultra")
-    assert res == cost.Resources(lut=740, bram18=3, uram=1)
+    assert res == cost.Resources(lut=740 + 16, bram18=3, uram=1)
 
 
 def test_mvtu_resources_xnor():
     # Bipolar x bipolar, MW 64, MH 32, PE 4, SIMD 8, acc 8, one 8-bit threshold:
     # popcount 8 - 1 + 3 = 10; per PE 10 + 8 + 8 + 8*ceil(8/64) = 34;
-    # LUT = int(300 + 1.1*4*34) = 449; weights 64 x 32 bits in LUTRAM: 32.  DSP never.
+    # LUT = int(300 + 1.1*4*34) = 449; weights 64 x 32 bits in LUTRAM: 32; input vector
+    # 8 words of 8 bits in LUTRAM: 8.  DSP never.
     res = cost.mvtu_resources(64, 32, 4, 8, w_bits=1, a_bits=1, acc_bits=8, n_thresholds=1,
                               threshold_bits=8, xnor=True, dsp=True)
-    assert res == cost.Resources(lut=481)
+    assert res == cost.Resources(lut=489)
 
 
 def test_mvtu_timing_parameters():

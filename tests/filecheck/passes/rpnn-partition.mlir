@@ -12,10 +12,10 @@
 // RUN: not rpnn-opt %s -p 'rpnn-partition{devices="xczu7ev*x"}' 2>&1 | filecheck %s --check-prefix=SPEC
 // RUN: not rpnn-opt %s -p 'rpnn-partition' 2>&1 | filecheck %s --check-prefix=NODEV
 
-// Three layers: two of 1,607 LUTs (rpnn-cost's figures at PE = SIMD = 8), one of 556 and a
+// Three layers: two of 1,623 LUTs (rpnn-cost's figures at PE = SIMD = 8), one of 510 and a
 // label select of 34.  With 2% of an xcu250 SLR (8,640 LUTs) the two big layers cannot share
-// an SLR, so the best largest share is 1607 / 8640 = 18.6%: one big layer per SLR; the tail
-// (528 LUTs) cannot join either (1607 + 528 > 1607), so it takes a third SLR; the fourth SLR
+// an SLR, so the best largest share is 1623 / 8640 = 18.8%: one big layer per SLR; the tail
+// (544 LUTs) cannot join either (1623 + 544 > 1623), so it takes a third SLR; the fourth SLR
 // stays empty and gets no partition.  Each cut stream is 8 x ui2 = 16 bits + 2 handshake
 // wires = 18 SLLs.
 
@@ -54,17 +54,17 @@ func.func @mlp(%x: tensor<1x64xui2>) -> tensor<1x1xui4> {
 // CHECK-NEXT: %o = rpnn.stream_to_tensor %l
 // CHECK-NEXT: func.return %o
 
-// REPORT:      rpnn-partition: @mlp: largest share 18.6%, 36 wires cut, exact (dynamic programming over contiguous cuts)
-// REPORT-NEXT:   xcu250#0 SLR0:   1 units  lut     1607 ( 18.6%)
-// REPORT-NEXT:   xcu250#0 SLR1:   1 units  lut     1607 ( 18.6%)
-// REPORT-NEXT:   xcu250#0 SLR2:   2 units  lut      528 (  6.1%)
+// REPORT:      rpnn-partition: @mlp: largest share 18.8%, 36 wires cut, exact (dynamic programming over contiguous cuts)
+// REPORT-NEXT:   xcu250#0 SLR0:   1 units  lut     1623 ( 18.8%)
+// REPORT-NEXT:   xcu250#0 SLR1:   1 units  lut     1623 ( 18.8%)
+// REPORT-NEXT:   xcu250#0 SLR2:   2 units  lut      544 (  6.3%)
 // REPORT-NEXT:   xcu250#0 SLR0 -> xcu250#0 SLR1: 18 of 23040 SLLs
 // REPORT-NEXT:   xcu250#0 SLR1 -> xcu250#0 SLR2: 18 of 23040 SLLs
 // REPORT-NEXT:   xcu250#0 SLR2 -> xcu250#0 SLR3: 0 of 23040 SLLs
 
 // rpnn-cost's partition table: the SLLs used on each SLR boundary.
-// COST:      partition 0 (xcu250, SLR 0): LUT 1607,
-// COST:      partition 2 (xcu250, SLR 2): LUT 528,
+// COST:      partition 0 (xcu250, SLR 0): LUT 1623,
+// COST:      partition 2 (xcu250, SLR 2): LUT 544,
 // COST:      crossing partition 0 -> 1: 18 of 23,040 SLLs on each of 1 SLR boundary(ies)
 // COST-NEXT: crossing partition 1 -> 2: 18 of 23,040 SLLs on each of 1 SLR boundary(ies)
 
@@ -102,7 +102,7 @@ func.func @mlp(%x: tensor<1x64xui2>) -> tensor<1x1xui4> {
 // MINCUT:     rpnn.partition(%s) device = "xcu250" slr = 0
 // MINCUT-NOT: rpnn.partition
 
-// BIG: error: pass 'rpnn-partition' failed: @mlp: unit #1 rpnn.mvtu (%a) needs lut 1,607, more than any partition has (largest: 1,512)
+// BIG: error: pass 'rpnn-partition' failed: @mlp: unit #1 rpnn.mvtu (%a) needs lut 1,623, more than any partition has (largest: 1,512)
 // LINK: error: pass 'rpnn-partition' failed: @mlp: no partition over 2 partition(s): stream #1 rpnn.mvtu (%a) needs 0.4 Gb/s (largest link: 0.1)
 // SPEC: devices entry 'xczu7ev*x' must be a part name or part*N
 // NODEV: devices= is required
