@@ -4,9 +4,6 @@ Verilator build of four designs, about a minute)."""
 
 from __future__ import annotations
 
-import shutil
-
-import pytest
 from xdsl.dialects.builtin import IntegerAttr, i64
 
 import rpnn_ir
@@ -84,15 +81,9 @@ def small_designs():
     ]
 
 
-def test_cycle_exact_against_verilator(tmp_path):
+def test_cycle_exact_against_verilator(verilator, tmp_path):
     from rpnn_ir.backends import rtl_sim
 
-    if shutil.which("make") is None or shutil.which("g++") is None:
-        pytest.skip("Verilator needs make and g++")
-    try:
-        rtl_sim.verilator_command()
-    except rtl_sim.RtlSimError as e:
-        pytest.skip(str(e))
     modules = small_designs()
     with rtl_sim.RtlSim.build(modules, directory=tmp_path, frames=4) as sim:
         results = sim.run()
