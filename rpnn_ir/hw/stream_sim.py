@@ -33,7 +33,7 @@ from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 
 from rpnn_ir.dialects import rpnn
-from rpnn_ir.hw.dataflow_model import DataflowGraph, Unit, element_bits
+from rpnn_ir.hw.dataflow_model import DataflowGraph, Unit
 
 Wait = tuple["Times", int]
 Process = Generator[Wait, None, None]
@@ -175,8 +175,7 @@ def depthwise_slots(frames: int, npix: int, cf: int, tf: int) -> Iterator[Slot]:
 
 
 def stream_slots(frames: int, words: int) -> Iterator[Slot]:
-    """One word read and one written per slot (thresholding, a down-converting DWC's parts
-    are built separately)."""
+    """One word read and one written per slot (thresholding)."""
     for s in range(frames * words):
         yield Slot(s, read=True, write=True)
 
@@ -544,8 +543,3 @@ def _sink(sim: _Sim, words: int, src: Channel) -> Process:
     """The output port: always ready."""
     for k in range(words):
         src.taken.put((yield from need(src.written, k)) + 1, sim.ready)
-
-
-def element_width(s: rpnn.StreamType) -> int:
-    """Bits of one word of `s` (for reports)."""
-    return s.word.data * element_bits(s.element_type)
