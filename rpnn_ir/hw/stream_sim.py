@@ -22,7 +22,7 @@ handshake rules of the units as rpnn's backends build them (the Verilog units of
 
 Each unit is a generator over its slots that waits only on words of lower index, so the
 whole design is computed in one pass of a small cooperative scheduler; only slots that read,
-write or may stall are visited, so CNV takes about a second per frame.
+write or may stall are visited: CNV takes 2-6 seconds per frame, LFC milliseconds.
 """
 
 from __future__ import annotations

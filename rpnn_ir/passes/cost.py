@@ -395,7 +395,7 @@ class CostPass(ModulePass):
             if not frames and self.stream_sim == "auto":
                 analysis.report["stream"] = {
                     "skipped": f"more than {STREAM_AUTO_SLOTS:,} cycles of work per frame; "
-                               "stream-sim=true simulates it (about a second per 100,000)"}
+                               "stream-sim=true simulates it (a few seconds per frame)"}
             annotate(analysis)
             reports.append(analysis.report)
         as_json = self.json is not False
