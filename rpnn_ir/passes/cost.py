@@ -9,7 +9,10 @@ ii, first_out, last_out}`` (integers) and every function with dataflow units an 
 is otherwise unchanged and still verifies and round-trips.  The report (a table, or JSON with
 ``json=true``) goes to stderr or to the file given by ``report=``, never to stdout where the
 IR goes.  Options: ``device=`` (a part of `rpnn_ir.hw.devices`), ``clock-mhz=`` (default: the
-part's clock), ``devices-file=`` (extra parts), ``json``, ``report=``.
+part's clock), ``devices-file=`` (extra parts), ``json``, ``report=``, ``stream-sim=``
+(auto, true, false: throughput and latency with the design's FIFO depths,
+`rpnn_ir.hw.stream_sim`).  The report also gives flip-flops and the I/O line (AXI-stream
+ports, outside the totals).
 
 The formulas are those of `rpnn_ir.hw.cost` (docs/cost-model.md); the latency model is
 `rpnn_ir.hw.dataflow_model.schedule`.  A unit with ``ram = "ultra"`` on a part whose
