@@ -5,6 +5,7 @@
 """
 
 import os
+import shutil
 
 import pytest
 from hypothesis import settings
@@ -34,3 +35,16 @@ def pytest_make_collect_report(collector: pytest.Collector):
         report.longrepr = (
             f"skipped at collection under CI, which counts as a failure: {report.longrepr}"
         )
+
+
+@pytest.fixture(scope="session")
+def verilator() -> None:
+    """Skip (a failure under CI) when Verilator, make or g++ is missing."""
+    from rpnn_ir.backends import rtl_sim
+
+    if shutil.which("make") is None or shutil.which("g++") is None:
+        pytest.skip("Verilator needs make and g++")
+    try:
+        rtl_sim.verilator_command()
+    except rtl_sim.RtlSimError as e:
+        pytest.skip(str(e))

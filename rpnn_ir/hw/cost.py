@@ -112,6 +112,8 @@ class UnitCost:
     need: int = 1
     depth: int = PIPELINE_REGISTER_DEPTH
     tail: int = 1
+    ff: int = 0
+    """Flip-flops (`unit_ff`; kept apart from `res`, the resources the folder budgets)."""
 
 
 # --------------------------------------------------------------------------- memories
@@ -211,45 +213,185 @@ def xnor_popcount_luts(simd: int) -> int:
     return simd - bin(simd).count("1") + math.ceil(simd / 3)
 
 
+def adder_tree_luts(operands: int, bits: int) -> int:
+    """LUTs of a balanced tree adding `operands` values of `bits` bits (rpnn, derived).
+
+    A two-operand adder of b-bit values is one LUT per bit on the carry chain and yields
+    b + 1 bits (Xilinx UG474, CARRY4/CARRY8 with one LUT6 per bit); level l of the tree has
+    floor(n_l / 2) adders of b + l bits, an odd operand passing to the next level.
+    """
+    luts, n, b = 0, operands, bits
+    while n > 1:
+        luts += (n // 2) * b
+        n, b = (n + 1) // 2, b + 1
+    return luts
+
+
+def mac_luts(simd: int, w_bits: int, a_bits: int, *, sign: bool = False,
+             dsp: bool = False) -> int:
+    """LUTs of one PE's SIMD products and their adder tree, as rpnn's units build them
+    (rpnn, derived; replaces FINN-R's compute term, `multibit_mac_luts`).
+
+    - `sign` (one operand bipolar, the other of b bits): each product is +-x, b + 1 bits,
+      no multiplier: the inversion folds into the first adder level's LUTs and the +1 of
+      each negation into its carry-ins, except one per adder pair: a counter of
+      floor(Q/2) bits adds those (n - nu(n) LUTs, as `xnor_popcount_luts`).
+    - otherwise W x A products: with W + A <= 6 inputs each of the W + A product bits is
+      one LUT6; wider products as FINN-R, (2*ceil((W+A)/6) - 1)*(W+A) LUTs; none with
+      `dsp` (the multiplier is a DSP48).  The tree adds Q values of W + A bits.
+    """
+    if sign:
+        half = simd // 2
+        return adder_tree_luts(simd, w_bits + a_bits) + half - bin(half).count("1")
+    wa = w_bits + a_bits
+    per_lane = 0 if dsp else (wa if wa <= 6 else (2 * math.ceil(wa / 6) - 1) * wa)
+    return simd * per_lane + adder_tree_luts(simd, wa)
+
+
+@dataclass(frozen=True)
+class HlsTemplates:
+    """What an HLS template library emits, where it changes the cost of a compute unit.
+
+    `per_pe_memories`: weights and thresholds as one memory per PE (and per threshold), as
+    ARRAY_PARTITION complete dim=1 (and dim=3) makes them (finn-hlslib, BNN-PYNQ's
+    ``top.cpp``), or one memory of the PEs' words side by side (rpnn's ``rpnn-hls``:
+    ARRAY_RESHAPE complete dim=1).  `lutram_max_bits`: ``auto`` memories of at most this
+    many bits go to LUTRAM (None: the `LUTRAM_MAX_DEPTH` rule, which rpnn-hls binds
+    explicitly).  `acc_bits`, `threshold_bits`: the widths the templates emit (None: the
+    op's acc_type and threshold type, as rpnn-hls emits them).
+    """
+
+    name: str
+    per_pe_memories: bool = False
+    lutram_max_bits: int | None = None
+    acc_bits: int | None = None
+    threshold_bits: int | None = None
+    input_registers: bool = False
+    """The MVTU's input vector buffer (SF words of SIMD*A bits, kept for the NF neuron
+    folds): registers read through an SF:1 multiplexer (finn-hlslib: ARRAY_PARTITION
+    complete), or a memory (rpnn-hls: ``vector[SF]``, left to HLS, priced by the 128-word
+    rule)."""
+
+    def input_buffer(self, sf: int, bits: int) -> tuple[Resources, int]:
+        """(resources, flip-flops) of an MVTU's input vector buffer of `sf` words of `bits`.
+
+        Registers: sf*bits flip-flops and bits*ceil(sf/4) LUTs of multiplexer (a LUT6 is a
+        4:1 multiplexer, the slice's F7/F8 multiplexers combine four into 16:1; UG474);
+        nothing when sf = 1.  Memory: `memory_resources` of sf x bits, ``auto``.
+        """
+        if sf <= 1:
+            return Resources(), 0
+        if self.input_registers:
+            return Resources(lut=bits * math.ceil(sf / 4)), sf * bits
+        return memory_resources(sf, bits, "auto"), 0
+
+    def kind(self, ram_style: str, depth: int, width: int) -> str:
+        """Memory kind of a `depth` x `width` array in `ram_style`."""
+        if ram_style == "auto" and self.lutram_max_bits is not None:
+            return "lutram" if depth * width <= self.lutram_max_bits else "bram"
+        return memory_kind(ram_style, depth)
+
+    def memories(self, count: int, depth: int, width: int, ram_style: str) -> Resources:
+        """`count` memories of `depth` x `width` (one per PE), or one of `count` * `width`."""
+        if not self.per_pe_memories:
+            count, width = 1, count * width
+        kind = self.kind(ram_style, depth, width)
+        if kind == "lutram":
+            one = Resources(lut=lutram_luts(depth, width))
+        elif kind == "bram":
+            one = Resources(bram18=bram18_count(depth, width))
+        else:
+            one = Resources(uram=uram_count(depth, width))
+        return Resources(one.lut * count, one.bram18 * count, one.uram * count)
+
+
+RPNN_HLS = HlsTemplates("rpnn-hls")
+"""rpnn's own templates (``rpnn_ir/backends/hls/rpnn_hls.hpp``): one reshaped memory per
+array, memory kinds bound from this model, widths from the IR."""
+
+FINN_HLSLIB = HlsTemplates("finn-hlslib (BNN-PYNQ)", per_pe_memories=True,
+                           lutram_max_bits=1024, acc_bits=16, threshold_bits=16,
+                           input_registers=True)
+"""BNN-PYNQ's templates (Xilinx/BNN-PYNQ ``bnn/src/library/hls``, ``network/*/hw/top.cpp``):
+per-PE weight and threshold arrays (ARRAY_PARTITION dim=1, thresholds also dim=3), 16-bit
+accumulators and thresholds (``ThresholdsActivation<..., ap_int<16>, ...>``), arrays left
+to Vivado HLS's automatic binding: LUTRAM up to 1024 bits (rpnn's reading of the published
+CNV-W1A1 utilisation: its 1,578 LUTs of distributed RAM match the 16-bit thresholds of
+depth <= 64, its block RAM the per-PE weights; see docs/cost-model.md)."""
+
+HLS_BASE_FF = 100
+"""Flip-flops of an HLS unit's control (loop counters, pipeline valid bits, handshakes):
+rpnn assumption, not calibrated."""
+
+
+def register_ff(word_bits: int) -> int:
+    """Flip-flops of a streaming unit other than an MVTU: its output register and control,
+    HLS_BASE_FF + the word's bits (rpnn assumption, not calibrated)."""
+    return HLS_BASE_FF + word_bits
+
+
+def mvtu_ff(pe: int, simd: int, *, a_bits: int, acc_bits: int, out_bits: int,
+            compute_luts: int) -> int:
+    """Flip-flops of an MVTU (rpnn assumption, derived; docs/cost-model.md).
+
+    HLS_BASE_FF + the input word (SIMD*A) + per PE: the accumulator, the output bits, and
+    a register after every second adder level of the SIMD tree (at 100-300 MHz two adder
+    levels fit a cycle), taken as half the tree's LUTs.
+    """
+    return HLS_BASE_FF + simd * a_bits + pe * (acc_bits + out_bits + compute_luts // 2)
+
+
 def mvtu_resources(
     mw: int, mh: int, pe: int, simd: int, *, w_bits: int, a_bits: int, acc_bits: int,
     n_thresholds: int = 0, threshold_bits: int = 0, xnor: bool = False, dsp: bool = False,
-    ram_style: str = "auto",
+    ram_style: str = "auto", sign: bool = False, templates: HlsTemplates = RPNN_HLS,
+    input_buffer: bool = True,
 ) -> Resources:
-    """Resources of an MVTU (FINN-R model as in FINN MVAU, with rpnn's changes noted).
+    """Resources of an MVTU (FINN-R's structure as in FINN MVAU, with rpnn's changes).
 
     LUT = 300 + 1.1 * P * (compute + acc + comp + thr) + weights-in-LUTRAM, with
-    compute = `multibit_mac_luts` (or `xnor_popcount_luts` when inputs and weights are both
-    bipolar: rpnn), acc = accumulator bits (the op's acc_type), comp = T * tbits threshold
-    comparators and thr = T * tbits * ceil(TMEM/64) thresholds in LUTRAM (FINN writes
-    (2^B - 1) * acc for T * tbits; rpnn uses the actual threshold count and width).
-    Weights: depth WMEM = MW*MH/(P*Q), width P*Q*W, in the memory chosen by `ram_style`
-    (`memory_kind`).  Thresholds: depth TMEM = MH/P, width P*T*tbits, in LUTRAM or BRAM by the
-    same rule (``ultra`` puts thresholds in BRAM; FINN does not count threshold BRAM).
-    DSP = P*Q*ceil((W+A)/48) with DSP multipliers (never for XNOR-popcount).
+    compute = `mac_luts` (`xnor_popcount_luts` when inputs and weights are both bipolar;
+    rpnn: derived adder trees instead of FINN-R's multi-bit formula), acc = accumulator
+    bits, comp = T * tbits threshold comparators and thr = T * tbits * ceil(TMEM/64)
+    thresholds in LUTRAM (FINN writes (2^B - 1) * acc for T * tbits; rpnn uses the actual
+    threshold count and width).  acc and tbits are the widths the `templates` emit (rpnn-hls:
+    the op's types).  Weights: depth WMEM = MW*MH/(P*Q), P*Q*W bits, one memory or P
+    memories of Q*W bits (`HlsTemplates.per_pe_memories`); thresholds: depth TMEM = MH/P,
+    P*T*tbits, one memory or P*T memories of tbits; ``ultra`` puts thresholds in BRAM.
+    DSP = P*Q*ceil((W+A)/48) with DSP multipliers (never for XNOR-popcount or a sign).
+    With `input_buffer` (the MVTU; not the depthwise unit, which reads every word once) the
+    input vector buffer of SF = MW/Q words of Q*A bits (`HlsTemplates.input_buffer`).
     """
+    acc_bits = templates.acc_bits or acc_bits
+    threshold_bits = templates.threshold_bits or threshold_bits
     wmem = mw * mh // (pe * simd)
     tmem = mh // pe
-    compute = xnor_popcount_luts(simd) if xnor else multibit_mac_luts(simd, w_bits, a_bits, dsp)
+    compute = (xnor_popcount_luts(simd) if xnor
+               else mac_luts(simd, w_bits, a_bits, sign=sign, dsp=dsp))
     per_pe = compute + acc_bits
     thresholds = Resources()
     if n_thresholds > 0:
         per_pe += n_thresholds * threshold_bits
         t_style = "block" if ram_style == "ultra" else ram_style
-        if memory_kind(t_style, tmem) == "lutram":
-            per_pe += n_thresholds * threshold_bits * math.ceil(tmem / LUTRAM_DEPTH)
+        if templates.per_pe_memories:
+            thresholds = templates.memories(pe * n_thresholds, tmem, threshold_bits, t_style)
         else:
-            thresholds = Resources(bram18=bram18_count(tmem, pe * n_thresholds * threshold_bits))
+            thresholds = templates.memories(pe, tmem, n_thresholds * threshold_bits, t_style)
+        per_pe += thresholds.lut // pe  # LUTRAM thresholds count with the PE's datapath
+        thresholds = Resources(bram18=thresholds.bram18, uram=thresholds.uram)
     lut = int(HLS_BASE_LUT + LUT_OVERHEAD * pe * per_pe)
-    weights = memory_resources(wmem, pe * simd * w_bits, ram_style)
-    dsps = pe * simd * math.ceil((w_bits + a_bits) / DSP_OPERAND_BITS) if dsp and not xnor else 0
-    return Resources(lut=lut, dsp=dsps) + weights + thresholds
+    weights = templates.memories(pe, wmem, simd * w_bits, ram_style)
+    dsps = (pe * simd * math.ceil((w_bits + a_bits) / DSP_OPERAND_BITS)
+            if dsp and not (xnor or sign) else 0)
+    vector = templates.input_buffer(mw // simd, simd * a_bits)[0] if input_buffer else Resources()
+    return Resources(lut=lut, dsp=dsps) + weights + thresholds + vector
 
 
 def mvtu_cost(
     mw: int, mh: int, pe: int, simd: int, n: int = 1, *, w_bits: int, a_bits: int,
     acc_bits: int, n_thresholds: int = 0, threshold_bits: int = 0, xnor: bool = False,
-    dsp: bool = False, ram_style: str = "auto",
+    dsp: bool = False, ram_style: str = "auto", sign: bool = False, out_bits: int = 0,
+    templates: HlsTemplates = RPNN_HLS,
 ) -> UnitCost:
     """Resources, cycles and latency parameters of an MVTU.
 
@@ -257,19 +399,26 @@ def mvtu_cost(
     last input word the unit still computes the other MH/PE - 1 neuron folds of the last
     vector from its input buffer.  Pipeline depth: input register, adder tree of
     ceil(log2 SIMD) levels, accumulator, threshold compare (3 + ceil(log2 SIMD)).
+    `out_bits`: bits of one output element (for the flip-flops, `mvtu_ff`).
     """
     res = mvtu_resources(mw, mh, pe, simd, w_bits=w_bits, a_bits=a_bits, acc_bits=acc_bits,
                          n_thresholds=n_thresholds, threshold_bits=threshold_bits, xnor=xnor,
-                         dsp=dsp, ram_style=ram_style)
+                         dsp=dsp, ram_style=ram_style, sign=sign, templates=templates)
+    compute = (xnor_popcount_luts(simd) if xnor
+               else mac_luts(simd, w_bits, a_bits, sign=sign, dsp=dsp))
+    ff = mvtu_ff(pe, simd, a_bits=a_bits, acc_bits=templates.acc_bits or acc_bits,
+                 out_bits=out_bits, compute_luts=compute)
+    ff += templates.input_buffer(mw // simd, simd * a_bits)[1]
     sf, nf = mw // simd, mh // pe
     return UnitCost(res, mvtu_cycles(mw, mh, pe, simd, n), need=sf,
-                    depth=3 + math.ceil(math.log2(simd)), tail=(nf - 1) * sf + 1)
+                    depth=3 + math.ceil(math.log2(simd)), tail=(nf - 1) * sf + 1, ff=ff)
 
 
 def depthwise_cost(
     channels: int, taps: int, pe: int, simd: int, n: int = 1, *, w_bits: int, a_bits: int,
     acc_bits: int, n_thresholds: int = 0, threshold_bits: int = 0, xnor: bool = False,
-    dsp: bool = False, ram_style: str = "auto",
+    dsp: bool = False, ram_style: str = "auto", sign: bool = False, out_bits: int = 0,
+    templates: HlsTemplates = RPNN_HLS,
 ) -> UnitCost:
     """A depthwise (vector-vector) unit: the MVTU formulas with MW = K*K taps, MH = C.
 
@@ -279,10 +428,15 @@ def depthwise_cost(
     """
     res = mvtu_resources(taps, channels, pe, simd, w_bits=w_bits, a_bits=a_bits,
                          acc_bits=acc_bits, n_thresholds=n_thresholds,
-                         threshold_bits=threshold_bits, xnor=xnor, dsp=dsp, ram_style=ram_style)
+                         threshold_bits=threshold_bits, xnor=xnor, dsp=dsp, ram_style=ram_style,
+                         sign=sign, templates=templates, input_buffer=False)
+    compute = (xnor_popcount_luts(simd) if xnor
+               else mac_luts(simd, w_bits, a_bits, sign=sign, dsp=dsp))
+    ff = mvtu_ff(pe, pe * simd, a_bits=a_bits, acc_bits=templates.acc_bits or acc_bits,
+                 out_bits=out_bits, compute_luts=compute)
     words = (channels // pe) * (taps // simd)
     return UnitCost(res, mvtu_cycles(taps, channels, pe, simd, n), need=words,
-                    depth=3 + math.ceil(math.log2(simd)), tail=1)
+                    depth=3 + math.ceil(math.log2(simd)), tail=1, ff=ff)
 
 
 # --------------------------------------------------------------------------- other units
@@ -481,6 +635,19 @@ def fifo_cost(depth: int, width: int, words: int, ram_style: str = "auto") -> Un
     else:
         res = Resources(lut=address, uram=uram_count(rounded, width))
     return UnitCost(res, words)
+
+
+def axis_port_resources(bits: int) -> tuple[Resources, int]:
+    """(resources, flip-flops) of one AXI-stream port of an rpnn-hls top function, `bits`
+    wide (rounded up to whole bytes as rpnn-hls declares it).
+
+    Vitis HLS registers an ``axis`` port in both directions by default (UG1399, "AXI4-Stream
+    Interfaces", ``register_mode=both``): a register slice of two data registers and a
+    mux, taken as 2*bits + 4 flip-flops and bits + 4 LUTs (rpnn assumption, not checked
+    against a synthesis).  No block RAM, no DSP.
+    """
+    bits = (bits + 7) // 8 * 8
+    return Resources(lut=bits + 4), 2 * bits + 4
 
 
 def stream_port_cost(words: int) -> UnitCost:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from xdsl.dialects import func
 from xdsl.dialects.builtin import IntegerType, TensorType
@@ -228,8 +228,21 @@ def evaluate(unit: Unit, *, pe: int | None = None, simd: int | None = None,
     """Cost of `unit` with its current folding, or with the parameters given.
 
     `pe`, `simd` and `ram` override the op's properties; `in_word`/`out_word` override the
-    word sizes of the streams around a width converter, FIFO, duplicate or port.
+    word sizes of the streams around a width converter, FIFO, duplicate or port.  Units
+    other than the MVTU and the depthwise unit get `cost.register_ff` flip-flops (their
+    output register and control); ports, duplicates and width-preserving wires none.
     """
+    c = _evaluate(unit, pe=pe, simd=simd, ram=ram, in_word=in_word, out_word=out_word)
+    if unit.kind in ("mvtu", "depthwise", "source", "sink", "duplicate") or c.ff:
+        return c
+    value = unit.op.results[0]
+    word = out_word or _stream(value).word.data
+    bits = word * element_bits(_stream(value).element_type)
+    return replace(c, ff=cost.register_ff(bits))
+
+
+def _evaluate(unit: Unit, *, pe: int | None, simd: int | None, ram: str | None,
+              in_word: int | None, out_word: int | None) -> cost.UnitCost:
     op, kind = unit.op, unit.kind
     folding = unit.folding()
     pe = pe if pe is not None else folding.get("pe")  # type: ignore[assignment]
@@ -241,10 +254,12 @@ def evaluate(unit: Unit, *, pe: int | None = None, simd: int | None = None,
         w_elt, x_elt = op.weights.type.element_type, x.element_type
         n_thr, t_bits = _threshold_params(op)
         acc_bits = element_bits(op.acc_type)
+        w_bip, x_bip = dtypes.is_bipolar(w_elt), dtypes.is_bipolar(x_elt)
         common = dict(w_bits=element_bits(w_elt), a_bits=element_bits(x_elt),
                       acc_bits=acc_bits, n_thresholds=n_thr, threshold_bits=t_bits,
-                      xnor=dtypes.is_bipolar(w_elt) and dtypes.is_bipolar(x_elt),
-                      dsp=op.resource_type.data == "dsp", ram_style=ram)
+                      xnor=w_bip and x_bip, sign=w_bip != x_bip,
+                      dsp=op.resource_type.data == "dsp", ram_style=ram,
+                      out_bits=element_bits(_stream(op.output).element_type))
         if kind == "mvtu":
             mw, mh = _tensor_shape(op.weights)
             n = math.prod(x.get_shape()[:-1])

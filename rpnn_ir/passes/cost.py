@@ -11,7 +11,9 @@ is otherwise unchanged and still verifies and round-trips.  The report (a table,
 IR goes.  Options: ``device=`` (a part of `rpnn_ir.hw.devices`; default: the device recorded
 in the IR by rpnn-fold/rpnn-pipeline, else xc7z020; another than the recorded one is
 refused), ``clock-mhz=`` (default: the recorded clock, else the part's), ``devices-file=``
-(extra parts), ``json``, ``report=``.
+(extra parts), ``json``, ``report=``, ``quiet``, ``stream-sim=`` (auto, true, false:
+throughput and latency with the design's FIFO depths, `rpnn_ir.hw.stream_sim`).  The report
+also gives flip-flops and the I/O line (AXI-stream ports, outside the totals).
 
 The formulas are those of `rpnn_ir.hw.cost` (docs/cost-model.md); the latency model is
 `rpnn_ir.hw.dataflow_model.schedule`.  A unit with ``ram = "ultra"`` on a part whose
@@ -43,9 +45,11 @@ from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import PassFailedException
 
 from rpnn_ir import files
-from rpnn_ir.hw.cost import Resources
+from rpnn_ir.dialects import rpnn
+from rpnn_ir.hw.cost import Resources, axis_port_resources
 from rpnn_ir.hw.dataflow_model import (
     DataflowGraph,
+    element_bits,
     evaluate,
     functions_with_dataflow,
     schedule,
@@ -60,6 +64,7 @@ from rpnn_ir.hw.devices import (
     unknown_device,
 )
 from rpnn_ir.hw.partition import ir_crossings
+from rpnn_ir.hw.stream_sim import StreamSimError, simulate
 
 COST_ATTR = "rpnn.cost"
 DESIGN_ATTR = "rpnn.design_cost"
@@ -87,9 +92,51 @@ class Analysis:
     report: dict[str, Any]
 
 
+STREAM_FRAMES = 3
+"""Frames the stream simulation runs for rpnn-cost: the first fills the pipeline, the
+interval between the last two is the steady state."""
+
+STREAM_AUTO_SLOTS = 200_000
+"""``stream-sim=auto`` simulates designs whose units' cycles per frame add up to at most
+this (LFC: about 2,500; CNV: about 500,000, some seconds per frame)."""
+
+
+def stream_report(graph: DataflowGraph, costs, clock_mhz: float, frames: int
+                  ) -> dict[str, Any]:
+    """Throughput and first-frame latency with the design's FIFO depths
+    (`rpnn_ir.hw.stream_sim`), beside the bottleneck figure."""
+    try:
+        result = simulate(graph, frames)
+    except StreamSimError as e:
+        return {"frames": frames, "error": str(e)}
+    cycles = result.cycles_per_frame
+    bottleneck = max(c.cycles for c in costs.values())
+    return {"frames": frames, "cycles_per_frame": cycles, "fps": clock_mhz * 1e6 / cycles,
+            "latency_cycles": result.latency, "fifo_limited": cycles > bottleneck}
+
+
+def io_report(graph: DataflowGraph) -> dict[str, Any]:
+    """The design's I/O as rpnn-hls emits it: one AXI-stream port per host port
+    (`cost.axis_port_resources`), no DMA master; not in the design totals."""
+    ports, res, ff = [], Resources(), 0
+    for unit in graph.units:
+        if unit.kind not in ("source", "sink"):
+            continue
+        value = unit.op.results[0] if unit.kind == "source" else unit.op.operands[0]
+        stream = value.type
+        assert isinstance(stream, rpnn.StreamType)
+        bits = stream.word.data * element_bits(stream.element_type)
+        port, port_ff = axis_port_resources(bits)
+        ports.append({"name": unit.name, "direction": "in" if unit.kind == "source" else "out",
+                      "bits": (bits + 7) // 8 * 8})
+        res, ff = res + port, ff + port_ff
+    return {"ports": ports, **res.as_dict(), "ff": ff, "dma": None}
+
+
 def analyse(graph: DataflowGraph, device: Device, clock_mhz: float,
-            devices: dict[str, Device] | None = None) -> Analysis:
-    """Per-unit costs, totals, throughput, latency and utilisation of one function."""
+            devices: dict[str, Device] | None = None, stream_frames: int = 0) -> Analysis:
+    """Per-unit costs, totals, throughput, latency and utilisation of one function; with
+    `stream_frames`, also the stream simulation of that many frames (`stream_report`)."""
     devices = devices or {}
     costs = {u: evaluate(u) for u in graph.units}
     sched = schedule(graph, costs)
@@ -102,7 +149,7 @@ def analyse(graph: DataflowGraph, device: Device, clock_mhz: float,
             "index": unit.index, "op": unit.op.name, "kind": unit.kind, "name": unit.name,
             "partition": (graph.partitions.index(unit.partition)
                           if unit.partition is not None else None),
-            **unit.folding(), **c.res.as_dict(), "cycles": c.cycles, "ii": 1,
+            **unit.folding(), **c.res.as_dict(), "ff": c.ff, "cycles": c.cycles, "ii": 1,
             "first_out": int(sched.first[unit]), "last_out": int(sched.last[unit]),
         })
     max_cycles = max(costs[u].cycles for u in graph.units)
@@ -123,9 +170,12 @@ def analyse(graph: DataflowGraph, device: Device, clock_mhz: float,
         "utilisation": util,
         "limiting_resource": _limiting(util),
         "fits": all(u is None or u <= 1.0 for u in util.values()),
-        "ff": None,
         "warnings": _uram_rom_warnings(graph, device),
     }
+    report["ff"] = sum(c.ff for c in costs.values())
+    report["io"] = io_report(graph)
+    if stream_frames:
+        report["stream"] = stream_report(graph, costs, clock_mhz, stream_frames)
     joint = graph.function.attributes.get(JOINT_ATTR)
     if isinstance(joint, DictionaryAttr):
         fields = joint.data
@@ -264,6 +314,8 @@ def format_table(report: dict[str, Any]) -> str:
     names = ", ".join(f"#{i}" for i in report["bottleneck"])
     lines.append(f"bottleneck (*): {names} with {_plural(report['max_cycles'], 'cycle')}/frame "
                  f"-> {human(report['fps'], 'frames/s')} at {report['clock_mhz']:g} MHz")
+    lines += _stream_lines(report)
+    lines += _io_lines(report)
     lines.append(f"latency: {_plural(report['latency_cycles'], 'cycle')} = "
                  f"{report['latency_us']:.3g} us (FINN's sum of cycles along the longest path: "
                  f"{report['finn_latency_cycles']})")
@@ -316,6 +368,34 @@ def captured_reports(echo: bool = False) -> Iterator[list[dict[str, Any]]]:
     finally:
         _CAPTURED.reset(tokens[0])
         _ECHO.reset(tokens[1])
+
+
+def _io_lines(report: dict[str, Any]) -> list[str]:
+    """The flip-flop total and the I/O line (docs/cost-model.md, "Shell and I/O")."""
+    io = report["io"]
+    ports = ", ".join(f"{p['direction']} {p['bits']} bits" for p in io["ports"])
+    return [f"flip-flops: {report['ff']} (units; estimate, docs/cost-model.md)",
+            f"I/O, not in the total: {len(io['ports'])} AXI-stream port(s) ({ports}) with "
+            f"register slices: LUT {io['lut']}, FF {io['ff']}; no DMA master (rpnn-hls "
+            "emits stream ports: the host's DMA and, on a Zynq, the PS wrapper and AXI "
+            "interconnects come on top: benchmarks/cost_published.py)"]
+
+
+def _stream_lines(report: dict[str, Any]) -> list[str]:
+    """The stream simulation's line (throughput and latency with the real FIFO depths)."""
+    stream = report.get("stream")
+    if not stream:
+        return []
+    if "skipped" in stream:
+        return [f"with the FIFO depths: not simulated ({stream['skipped']})"]
+    if "error" in stream:
+        return [f"with the FIFO depths: not simulated ({stream['error']})"]
+    slower = stream["cycles_per_frame"] / report["max_cycles"] - 1
+    note = (f"{100 * slower:.1f}% slower than the bottleneck: FIFOs too shallow or units "
+            "waiting on each other" if stream["fifo_limited"] else "as the bottleneck")
+    return [f"with the FIFO depths (stream simulation, {stream['frames']} frames): "
+            f"{stream['cycles_per_frame']:g} cycles/frame -> {human(stream['fps'], 'frames/s')} "
+            f"({note}); first frame out after {stream['latency_cycles']} cycles"]
 
 
 def write_report(text: str, path: str) -> None:
@@ -408,12 +488,25 @@ class CostPass(ModulePass):
     quiet: bool | None = False
     """No report at all (the units still get their cost attributes)."""
 
+    stream_sim: bool | str = "auto"
+    """Simulate the streams with the design's FIFO depths (`rpnn_ir.hw.stream_sim`):
+    ``true``, ``false``, or ``auto`` (designs up to `STREAM_AUTO_SLOTS` cycles of work per
+    frame)."""
+
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         device, devices, clock = design_device(op, self.device, self.devices_file,
                                                self.clock_mhz)
+        if self.stream_sim not in ("auto", True, False):
+            raise PassFailedException(f"stream-sim must be auto, true or false, got "
+                                      f"'{self.stream_sim}'")
         reports = []
         for _, graph in functions_with_dataflow(op):
-            analysis = analyse(graph, device, clock, devices)
+            frames = _stream_frames_of(graph, self.stream_sim)
+            analysis = analyse(graph, device, clock, devices, frames)
+            if not frames and self.stream_sim == "auto":
+                analysis.report["stream"] = {
+                    "skipped": f"more than {STREAM_AUTO_SLOTS:,} cycles of work per frame; "
+                               "stream-sim=true simulates it (a few seconds per frame)"}
             annotate(analysis)
             reports.append(analysis.report)
         as_json = self.json is not False
@@ -430,6 +523,14 @@ class CostPass(ModulePass):
             text = "rpnn-cost: no dataflow units in the module"
         if self.quiet is False:
             write_report(text, self.report)
+
+
+def _stream_frames_of(graph: DataflowGraph, mode: bool | str) -> int:
+    """Frames to simulate for ``stream-sim=mode`` (0: none)."""
+    if mode is False:
+        return 0
+    work = sum(evaluate(u).cycles for u in graph.units)
+    return STREAM_FRAMES if mode is True or work <= STREAM_AUTO_SLOTS else 0
 
 
 def json_clean(value: Any) -> Any:

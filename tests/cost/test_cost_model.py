@@ -111,42 +111,82 @@ def test_xnor_is_cheaper_than_multibit_at_one_bit():
         assert cost.xnor_popcount_luts(simd) < cost.multibit_mac_luts(simd, 1, 1)
 
 
+def test_adder_tree_luts():
+    # 8 values of 4 bits: 4 adders of 4 bits, 2 of 5, 1 of 6 = 16 + 10 + 6
+    assert cost.adder_tree_luts(8, 4) == 32
+    # 3 values of 3 bits: 1 adder of 3 bits (one value passes), then 1 of 4
+    assert cost.adder_tree_luts(3, 3) == 7
+    assert cost.adder_tree_luts(1, 8) == 0
+
+
+def test_mac_luts():
+    # W = A = 2, Q = 8: 4 LUT6 per product (4 bits of 4 inputs each) = 32, tree 32
+    assert cost.mac_luts(8, 2, 2) == 64
+    assert cost.mac_luts(8, 2, 2, dsp=True) == 32
+    # W = A = 4, Q = 2: 8 inputs > 6: FINN-R's (2*2 - 1)*8 = 24 per product, tree 8
+    assert cost.mac_luts(2, 4, 4) == 2 * 24 + 8
+    # bipolar weights x 2-bit inputs, Q = 32: +-x of 3 bits, no multiplier; tree of 32
+    # 3-bit values 16*3 + 8*4 + 4*5 + 2*6 + 7 = 119; 16 negation carries left after the
+    # 16 first-level carry-ins: 16 - nu(16) = 15
+    assert cost.mac_luts(32, 1, 2, sign=True) == 119 + 15
+
+
 def test_mvtu_resources_lutram():
     # MW 64, MH 32, PE 4, SIMD 8, W = A = 2, acc 9 bits, 3 thresholds of 9 bits.
-    # compute = multibit(8, 2, 2) = 8*1*4 + 4*15 = 92; per PE = 92 + 9 (acc)
-    # + 27 (comparators) + 27 * ceil(TMEM 8 / 64) (thresholds in LUTRAM) = 155;
-    # LUT = int(300 + 1.1 * 4 * 155) = 982; weights WMEM 64 <= 128 -> LUTRAM of
-    # width 4*8*2 = 64: 64 * ceil(64/64) = 64.  Total 1046 LUT, no BRAM.
+    # compute = mac_luts(8, 2, 2) = 64; per PE = 64 + 9 (acc) + 27 (comparators)
+    # + 27 * ceil(TMEM 8 / 64) (thresholds in LUTRAM) = 127;
+    # LUT = int(300 + 1.1 * 4 * 127) = 858; weights WMEM 64 <= 128 -> LUTRAM of
+    # width 4*8*2 = 64: 64 * ceil(64/64) = 64; the input vector buffer, SF = 8 words of
+    # 8*2 = 16 bits, in LUTRAM: 16.  Total 938 LUT, no BRAM.
     res = cost.mvtu_resources(64, 32, 4, 8, w_bits=2, a_bits=2, acc_bits=9, n_thresholds=3,
                               threshold_bits=9)
-    assert res == cost.Resources(lut=1046)
+    assert res == cost.Resources(lut=938)
+    # finn-hlslib keeps the vector in registers: 8 * 16 = 128 FF and a 8:1 multiplexer of
+    # 16 bits, 16 * ceil(8/4) = 32 LUTs
+    assert cost.FINN_HLSLIB.input_buffer(8, 16) == (cost.Resources(lut=32), 128)
+
+
+def test_per_pe_memories_reproduce_bnn_pynq_lfc_bram():
+    # BNN-PYNQ's LFC (lfcW1A1/hw/config.h): weights per PE, WMEM x SIMD bits:
+    # 32 x (416 x 64) -> 2 RAMB18 each, 64 x (512 x 32) -> 1, 32 x (512 x 64) -> 2,
+    # 16 x (512 x 8) -> 1: 64 + 64 + 64 + 16 = 208, the published RAMB18 count; one
+    # reshaped memory per layer (rpnn-hls) needs 57 + 57 + 57 + 4 = 175.
+    layers = [(832, 1024, 32, 64), (1024, 1024, 64, 32), (1024, 1024, 32, 64), (1024, 64, 16, 8)]
+    for templates, expected in ((cost.FINN_HLSLIB, 208), (cost.RPNN_HLS, 175)):
+        total = sum(cost.mvtu_resources(mw, mh, pe, simd, w_bits=1, a_bits=1, acc_bits=16,
+                                        n_thresholds=1, threshold_bits=16, xnor=True,
+                                        templates=templates).bram18
+                    for mw, mh, pe, simd in layers)
+        assert total == expected
 
 
 def test_mvtu_resources_bram_and_dsp():
-    # Same layer with ram = block: weights 64 x 64 -> ceil(64/512)*ceil(64/36) = 2 BRAM18;
+    # Same layer with ram = block (the 16 LUTs of the input buffer stay LUTRAM):
+    # weights 64 x 64 -> ceil(64/512)*ceil(64/36) = 2 BRAM18;
     # thresholds 8 x (4*3*9 = 108) -> ceil(8/512)*ceil(108/36) = 3 BRAM18;
-    # LUT = int(300 + 1.1 * 4 * (92 + 9 + 27)) = 863.
+    # LUT = int(300 + 1.1 * 4 * (64 + 9 + 27)) = 740.
     res = cost.mvtu_resources(64, 32, 4, 8, w_bits=2, a_bits=2, acc_bits=9, n_thresholds=3,
                               threshold_bits=9, ram_style="block")
-    assert res == cost.Resources(lut=863, bram18=5)
-    # DSP multipliers: compute = adder tree only (60); DSP = 4*8*ceil(4/48) = 32.
-    # LUT = int(300 + 1.1 * 4 * (60 + 9 + 27)) = 722; thresholds 3 BRAM18, weights 2.
+    assert res == cost.Resources(lut=740 + 16, bram18=5)
+    # DSP multipliers: compute = adder tree only (32); DSP = 4*8*ceil(4/48) = 32.
+    # LUT = int(300 + 1.1 * 4 * (32 + 9 + 27)) = 599; thresholds 3 BRAM18, weights 2.
     res = cost.mvtu_resources(64, 32, 4, 8, w_bits=2, a_bits=2, acc_bits=9, n_thresholds=3,
                               threshold_bits=9, ram_style="block", dsp=True)
-    assert res == cost.Resources(lut=722, bram18=5, dsp=32)
+    assert res == cost.Resources(lut=599 + 16, bram18=5, dsp=32)
     # URAM for weights: ceil(64/72) * ceil(64/4096) = 1; thresholds stay in BRAM.
     res = cost.mvtu_resources(64, 32, 4, 8, w_bits=2, a_bits=2, acc_bits=9, n_thresholds=3,
                               threshold_bits=9, ram_style="ultra")
-    assert res == cost.Resources(lut=863, bram18=3, uram=1)
+    assert res == cost.Resources(lut=740 + 16, bram18=3, uram=1)
 
 
 def test_mvtu_resources_xnor():
     # Bipolar x bipolar, MW 64, MH 32, PE 4, SIMD 8, acc 8, one 8-bit threshold:
     # popcount 8 - 1 + 3 = 10; per PE 10 + 8 + 8 + 8*ceil(8/64) = 34;
-    # LUT = int(300 + 1.1*4*34) = 449; weights 64 x 32 bits in LUTRAM: 32.  DSP never.
+    # LUT = int(300 + 1.1*4*34) = 449; weights 64 x 32 bits in LUTRAM: 32; input vector
+    # 8 words of 8 bits in LUTRAM: 8.  DSP never.
     res = cost.mvtu_resources(64, 32, 4, 8, w_bits=1, a_bits=1, acc_bits=8, n_thresholds=1,
                               threshold_bits=8, xnor=True, dsp=True)
-    assert res == cost.Resources(lut=481)
+    assert res == cost.Resources(lut=489)
 
 
 def test_mvtu_timing_parameters():
@@ -162,9 +202,9 @@ def test_depthwise_cost():
     # 16*9/(16*3) = 3 deep, 16*3*4 = 192 bits wide -> LUTRAM 192.
     c = cost.depthwise_cost(16, 9, 16, 3, 4, w_bits=4, a_bits=4, acc_bits=10)
     assert c.cycles == 12
-    # compute = multibit(3, 4, 4) = 3*3*8 + 8*5 = 112; per PE 112 + 10 = 122;
-    # LUT = int(300 + 1.1 * 16 * 122) = 2447, + 192
-    assert c.res == cost.Resources(lut=2447 + 192)
+    # compute = mac_luts(3, 4, 4) = 3 * (2*2 - 1)*8 + tree (8 + 9) = 89; per PE 89 + 10;
+    # LUT = int(300 + 1.1 * 16 * 99) = 2042, + 192
+    assert c.res == cost.Resources(lut=2042 + 192)
     assert c.need == 3
 
 
@@ -454,3 +494,15 @@ def test_bnn_pynq_lfc_bottleneck_and_size():
     # of the accelerator alone must stay below the LUTs and near the block RAM.
     assert 10000 < total.lut < 30249
     assert 150 <= total.bram18 <= 224
+
+
+def test_flip_flops_and_io_by_hand():
+    # MVTU PE 4, SIMD 8, A 2, acc 9, 2-bit outputs, tree of 64 LUTs:
+    # 100 + 8*2 + 4*(9 + 2 + 32) = 288
+    assert cost.mvtu_ff(4, 8, a_bits=2, acc_bits=9, out_bits=2, compute_luts=64) == 288
+    assert cost.register_ff(24) == 124
+    # a 12-bit AXI-stream port is declared 16 bits wide: 20 LUT, 36 FF
+    assert cost.axis_port_resources(12) == (cost.Resources(lut=20), 36)
+    c = cost.mvtu_cost(64, 32, 4, 8, w_bits=2, a_bits=2, acc_bits=9, n_thresholds=3,
+                       threshold_bits=9, out_bits=2)
+    assert c.ff == 288  # mac_luts(8, 2, 2) = 64
