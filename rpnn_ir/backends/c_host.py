@@ -31,10 +31,13 @@ from rpnn_ir.dialects import rpnn
 HOST_OPS = (rpnn.MulOp, rpnn.AddOp, rpnn.QuantOp, rpnn.BipolarQuantOp, rpnn.TransposeOp,
             rpnn.ReshapeOp, rpnn.ScaleBiasOp, rpnn.TopKOp)
 """Host ops `rpnn_forward_f32` implements (besides constants and the stream boundary)."""
+FUSED_OPS = (rpnn.MulOp, rpnn.AddOp, rpnn.QuantOp, rpnn.BipolarQuantOp, rpnn.TransposeOp,
+             rpnn.ReshapeOp, rpnn.ScaleBiasOp)
+"""Element-wise host ops, all those allowed before the FPGA part (inlined per element)."""
 
 
 def _rounding(mode: str, body: str) -> str:
-    return f"static double rpnn_round_{mode}(double v)\n{{\n{body}}}\n"
+    return f"RPNN_VECTORIZE static double rpnn_round_{mode}(double v)\n{{\n{body}}}\n"
 
 
 _HALF_EVEN = ("    /* v is clipped to a quantizer's range (|v| < 2^33): adding and subtracting\n"
@@ -63,20 +66,12 @@ ROUNDING = {
                            "    return v < 0.0 ? -n : n;\n"),
 }
 ROUNDING["clip"] = """\
-/* np.clip(v, lo, hi) (NaN stays NaN): SSE2 maxsd/minsd compute exactly these two selections,
- * without the branches compilers emit for them (mispredicted on image data). */
-#if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__))
-#include <emmintrin.h>
-#endif
-static double rpnn_clip(double v, double lo, double hi)
+/* np.clip(v, lo, hi) (NaN stays NaN): the selections of SSE maxsd/minsd, which compilers use
+ * for them (and vector max/min in the vectorised host loops, see RPNN_VECTORIZE). */
+RPNN_VECTORIZE static double rpnn_clip(double v, double lo, double hi)
 {
-#if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__))
-    __m128d x = _mm_max_sd(_mm_set_sd(lo), _mm_set_sd(v));
-    return _mm_cvtsd_f64(_mm_min_sd(_mm_set_sd(hi), x));
-#else
-    v = v < lo ? lo : v;
-    return v > hi ? hi : v;
-#endif
+    v = lo > v ? lo : v;
+    return hi < v ? hi : v;
 }
 """
 """C helpers of `interp.round_mode` (values already clipped to the quantizer's range)."""
@@ -220,19 +215,8 @@ class _HostEmitter:
             else:
                 self.loop(out, result, f"2 * (int64_t)({x} >= 0.0) - 1")
         elif isinstance(op, rpnn.TransposeOp):
-            perm = rpnn._ints(op.perm)
-            if perm[0] != 0:
-                raise Unsupported("rpnn.transpose moving the batch axis")
-            source = _frame_shape(op.input)
-            gather = np.arange(int(np.prod(source))).reshape(source).transpose(
-                [p - 1 for p in perm[1:]]).reshape(-1)
-            self.count += 1
-            name = f"h{self.count}_g"
-            body = ",\n".join("    " + ", ".join(map(str, gather[k:k + 16]))
-                              for k in range(0, gather.size, 16))
-            self.code.data.append(f"static const uint32_t {name}[{gather.size}] = {{\n"
-                                  f"{body}\n}};\n")
-            self.loop(out, result, self.element(op.input, source, f"{name}[i]"))
+            name = self.gather(op)
+            self.loop(out, result, self.element(op.input, _frame_shape(op.input), f"{name}[i]"))
         elif isinstance(op, rpnn.ReshapeOp):
             self.loop(out, result, self.element(op.input, _frame_shape(op.input)))
         elif isinstance(op, rpnn.ScaleBiasOp):
@@ -246,37 +230,130 @@ class _HostEmitter:
 
     def quant(self, op: rpnn.QuantOp, shape: tuple[int, ...], out: list[str]) -> None:
         """`interp.quantize`: v = x / scale + zp, clip, round, - zp (then * scale for f32)."""
-        x = self.element(op.input, shape)
-        clip = ""
+        body: list[str] = []
+        value = self.quant_value(op, shape, self.element(op.input, shape), "i", body)
+        ref = self.scratch(op.output)
+        elems = int(np.prod(shape, dtype=np.int64))
+        lines = "".join(f"        {line}\n" for line in body)
+        out.append(f"for (i = 0; i < {elems}; ++i) {{\n{lines}        {ref}[i] = {value};\n"
+                   "    }\n    if (nan)\n        return -2;")
+
+    # ---- the pre-FPGA part: one fused loop per FPGA input ------------------------------
+
+    def fused(self, value: SSAValue, index: str, body: list[str], memo: dict) -> str:
+        """C expression of element `index` of the pre-FPGA `value`, its ops inlined as
+        statements appended to `body` (one loop per FPGA input, no scratch arrays: the
+        compiler keeps each element in registers and can vectorise the chain)."""
+        key = (value, index)
+        if key in memo:
+            return memo[key]
+        if value in self.constants or value in self.refs:
+            return self.element(value, _frame_shape(value), index)
+        op = value.owner
+        if not isinstance(op, FUSED_OPS):
+            raise Unsupported(f"{op.name} before the FPGA part")
+        shape = _frame_shape(value)
+
+        def operand(v: SSAValue) -> str:
+            if v in self.constants:
+                return self.element(v, shape, index)
+            if _frame_shape(v) != shape:
+                raise Unsupported("host ops broadcasting between two computed values")
+            return self.fused(v, index, body, memo)
+
+        if isinstance(op, rpnn.ReshapeOp):
+            memo[key] = self.fused(op.input, index, body, memo)
+            return memo[key]
+        if isinstance(op, rpnn.TransposeOp):
+            memo[key] = self.fused(op.input, f"{self.gather(op)}[{index}]", body, memo)
+            return memo[key]
+        if isinstance(op, rpnn.MulOp | rpnn.AddOp):
+            symbol = "*" if isinstance(op, rpnn.MulOp) else "+"
+            cast = "(double)" if _is_float(value) else "(int64_t)"
+            expression = f"{cast}{operand(op.lhs)} {symbol} {cast}{operand(op.rhs)}"
+        elif isinstance(op, rpnn.QuantOp):
+            expression = self.quant_value(op, shape, operand(op.input), index, body)
+        elif isinstance(op, rpnn.BipolarQuantOp):
+            x = operand(op.input)
+            if _is_float(value):
+                scale = self.table(_broadcast(op.scale, shape), True, index)
+                expression = f"(2.0 * (double)({x} >= 0.0) - 1.0) * {scale}"
+            else:
+                expression = f"2 * (int32_t)({x} >= 0.0) - 1"
+        else:
+            assert isinstance(op, rpnn.ScaleBiasOp)
+            scale = self.table(_broadcast(op.scale, shape), True, index)
+            bias = self.table(_broadcast(op.bias, shape), True, index)
+            expression = f"(double){operand(op.input)} * {scale} + {bias}"
+        self.count += 1
+        name = f"t{self.count}"
+        body.append(f"{_temp_ctype(op)} {name} = {expression};")
+        memo[key] = name
+        return name
+
+    def gather(self, op: rpnn.TransposeOp) -> str:
+        """A static table: element i of the transposed frame is element table[i] of the
+        input frame."""
+        perm = rpnn._ints(op.perm)
+        if perm[0] != 0:
+            raise Unsupported("rpnn.transpose moving the batch axis")
+        source = _frame_shape(op.input)
+        gather = np.arange(int(np.prod(source))).reshape(source).transpose(
+            [p - 1 for p in perm[1:]]).reshape(-1)
+        self.count += 1
+        name = f"h{self.count}_g"
+        body = ",\n".join("    " + ", ".join(map(str, gather[k:k + 16]))
+                          for k in range(0, gather.size, 16))
+        self.code.data.append(f"static const uint32_t {name}[{gather.size}] = {{\n"
+                              f"{body}\n}};\n")
+        return name
+
+    def quant_value(self, op: rpnn.QuantOp, shape: tuple[int, ...], x: str, index: str,
+                    body: list[str]) -> str:
+        """`interp.quantize` of element `x` as statements in `body` (NaN noted in `nan`);
+        returns the result's expression."""
         scales = _broadcast(op.scale, shape)
-        scale = self.table(scales, True, "i")
-        zero_point = self.table(_broadcast(op.zero_point, shape), True, "i")
+        scale = self.table(scales, True, index)
+        zero_point = self.table(_broadcast(op.zero_point, shape), True, index)
         lo, hi = op.int_range()
         mantissa, _ = np.frexp(scales)
-        if np.all(mantissa == 0.5):
+        if np.all(scales == 1.0):
+            v = x  # x / 1 is x
+        elif np.all(mantissa == 0.5):
             # x / 2^k equals x * 2^-k exactly (both are the correctly rounded x * 2^-k)
-            v = f"{x} * {self.table(1.0 / scales, True, 'i')}"
+            v = f"{x} * {self.table(1.0 / scales, True, index)}"
         else:
             v = f"{x} / {scale}"
-        if not (np.all(_broadcast(op.zero_point, shape) == 0) and not _is_float(op.output)):
-            v += f" + {zero_point}"  # (+ 0 only changes the sign of zero, lost on integers)
+        # (+/- 0 only changes the sign of zero, lost on integers)
+        no_zero_point = (np.all(_broadcast(op.zero_point, shape) == 0)
+                         and not _is_float(op.output))
+        if not no_zero_point:
+            v += f" + {zero_point}"
+        self.count += 1
+        name = f"v{self.count}"
+        body.append(f"double {name} = {v};")
+        body.append(f"nan |= {name} != {name};")
         if op.bit_width.value.data == 1 and op.signed:
-            q = "2.0 * (double)(v >= 0.0) - 1.0"  # no data-dependent branch
+            q = f"2.0 * (double)({name} >= 0.0) - 1.0"  # no data-dependent branch
         else:
             mode = op.rounding_mode.data.lower()
-            self.rounding.add(mode)
-            q = f"rpnn_round_{mode}(v)"
-            clip = f"        v = rpnn_clip(v, {lo}.0, {hi}.0);\n"
-            self.rounding.add("clip")
-        result = op.output
-        ref = self.scratch(result)
-        elems = int(np.prod(shape, dtype=np.int64))
-        store = f"(q - {zero_point}) * {scale}" if _is_float(result) else (
-            f"(int64_t)(q - {zero_point})")
-        out.append(f"for (i = 0; i < {elems}; ++i) {{\n        double v = {v}, q;\n"
-                   f"        nan |= v != v;\n{clip}"
-                   f"        q = {q};\n        {ref}[i] = {store};\n    }}\n"
-                   "    if (nan)\n        return -2;")
+            self.rounding.update((mode, "clip"))
+            q = f"rpnn_round_{mode}(rpnn_clip({name}, {lo}.0, {hi}.0))"
+        if _is_float(op.output):
+            return f"(({q}) - {zero_point}) * {scale}"
+        return f"({_temp_ctype(op)})({q})" if no_zero_point else (
+            f"({_temp_ctype(op)})(({q}) - {zero_point})")
+
+    def to_stream(self, op: rpnn.TensorToStreamOp, ctype: str, out: list[str]) -> None:
+        """The fused loop computing FPGA input `op` from the function's arguments."""
+        body: list[str] = []
+        value = self.fused(op.input, "i", body, {})
+        elems = int(np.prod(_frame_shape(op.input), dtype=np.int64))
+        lines = "".join(f"        {line}\n" for line in body)
+        out.append(f"for (i = 0; i < {elems}; ++i) {{\n{lines}"
+                   f"        p{self.port_in[op.output]}[i] = ({ctype}){value};\n    }}")
+        if any("nan |=" in line for line in body):
+            out.append("if (nan)\n        return -2;")
 
     def topk(self, op: rpnn.TopKOp, out: list[str]) -> None:
         shape = _frame_shape(op.input)
@@ -309,6 +386,23 @@ for (r = 0; r < {rows}; ++r) {{
         for (j = 0; j < {k}; ++j)
             {ref}[r * {k} + j] = (int64_t)top[j];
     }}""")
+
+
+def _temp_ctype(op: Operation) -> str:
+    """C type of an element-wise result in the fused loops: double for f32; int32_t for
+    quantizer outputs that fit it (vector double -> int32 conversions exist from SSE2 on,
+    double -> int64 ones only with AVX-512DQ), else int64_t like the interpreter."""
+    result = op.results[0]
+    if _is_float(result):
+        return "double"
+    if isinstance(op, rpnn.BipolarQuantOp):
+        return "int32_t"
+    if isinstance(op, rpnn.QuantOp):
+        lo, hi = op.int_range()
+        zero_points = _broadcast(op.zero_point, _frame_shape(result))
+        if lo - zero_points.max() > -(2**31) and hi - zero_points.min() < 2**31 - 1:
+            return "int32_t"
+    return "int64_t"
 
 
 def _broadcast(attr, shape: tuple[int, ...]) -> np.ndarray:
@@ -355,11 +449,7 @@ def plan(module: ModuleOp, function: str | None, fpga_inputs: list[str],
             if isinstance(op, rpnn.TensorToStreamOp):
                 if after:
                     raise Unsupported("host ops between two FPGA regions")
-                index = port_in[op.output]
-                shape = _frame_shape(op.input)
-                elems = int(np.prod(shape, dtype=np.int64))
-                em.code.pre.append(f"for (i = 0; i < {elems}; ++i)\n        p{index}[i] = "
-                                   f"({fpga_inputs[index]}){em.element(op.input, shape)};")
+                em.to_stream(op, fpga_inputs[port_in[op.output]], em.code.pre)
                 continue
             if isinstance(op, rpnn.StreamToTensorOp):
                 after = True
@@ -368,10 +458,15 @@ def plan(module: ModuleOp, function: str | None, fpga_inputs: list[str],
             if any(isinstance(v.type, rpnn.StreamType) for v in (*op.operands, *op.results)) \
                     or isinstance(op, rpnn.PartitionOp):
                 continue  # the FPGA part
-            em.after = after
-            em.op(op, em.code.post if after else em.code.pre)
-            if not after:
+            if not after:  # emitted inside the fused loops of the FPGA inputs
+                if isinstance(op, rpnn.ConstantOp):
+                    em.constants[op.output] = dtypes.dense_to_numpy(op.value)
+                elif not isinstance(op, FUSED_OPS):
+                    raise Unsupported(f"{op.name} before the FPGA part")
                 em.pre_values.update(op.results)
+                continue
+            em.after = after
+            em.op(op, em.code.post)
     except Unsupported as e:
         return str(e)
     if len(port_out) != len(fpga_outputs) or len(port_in) != len(fpga_inputs):
