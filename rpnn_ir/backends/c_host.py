@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp, TensorType
-from xdsl.ir import Operation, SSAValue
+from xdsl.ir import Block, Operation, SSAValue
 
 from rpnn_ir import dtypes, interp
 from rpnn_ir.dialects import rpnn
@@ -346,6 +346,8 @@ class _HostEmitter:
 
     def to_stream(self, op: rpnn.TensorToStreamOp, ctype: str, out: list[str]) -> None:
         """The fused loop computing FPGA input `op` from the function's arguments."""
+        if self.threshold_stream(op, ctype, out):
+            return
         body: list[str] = []
         value = self.fused(op.input, "i", body, {})
         elems = int(np.prod(_frame_shape(op.input), dtype=np.int64))
@@ -354,6 +356,44 @@ class _HostEmitter:
                    f"        p{self.port_in[op.output]}[i] = ({ctype}){value};\n    }}")
         if any("nan |=" in line for line in body):
             out.append("if (nan)\n        return -2;")
+
+    def threshold_stream(self, op: rpnn.TensorToStreamOp, ctype: str, out: list[str]) -> bool:
+        """FPGA input `op` as float32 comparisons, when it is a monotone chain (`_monotone_chain`)
+        from an f32 argument to a few integer levels: the chain, as the interpreter computes it
+        in float64, is evaluated at compile time to find per element the least float32 input
+        reaching each level (bisection over the ordered float32 values), so the loop is one
+        float comparison per level (16 lanes with AVX-512) instead of the double arithmetic.
+        Exact for every float32 input; NaN is still reported."""
+        value, transposes = op.input, []
+        while isinstance(value.owner, rpnn.ReshapeOp | rpnn.TransposeOp):
+            if isinstance(value.owner, rpnn.TransposeOp):
+                transposes.append(value.owner)
+            value = value.owner.input
+        chain = _monotone_chain(value)
+        if chain is None:
+            return False
+        arg, ops, levels = chain
+        elems = int(np.prod(_frame_shape(op.input), dtype=np.int64))
+        if int(np.prod(_frame_shape(arg), dtype=np.int64)) != elems:
+            return False  # the argument is broadcast
+        thresholds = _level_thresholds(arg, ops, levels, self.constants, elems)
+        if thresholds is None:
+            return False
+        index = "i"
+        for transpose in transposes:  # outermost first
+            index = f"{self.gather(transpose)}[{index}]"
+        steps = np.diff(levels)
+        body = [f"float x = {self.refs[arg]}[{index}];", f"int32_t q = {int(levels[0])};",
+                "nan |= x != x;"]
+        for k, t in enumerate(thresholds):
+            table = _float_table(self, t, index)
+            step = f" * {int(steps[k])}" if steps[k] != 1 else ""
+            body.append(f"q += (int32_t)(x >= {table}){step};")
+        lines = "".join(f"        {line}\n" for line in body)
+        out.append(f"for (i = 0; i < {elems}; ++i) {{\n{lines}"
+                   f"        p{self.port_in[op.output]}[i] = ({ctype})q;\n    }}")
+        out.append("if (nan)\n        return -2;")
+        return True
 
     def topk(self, op: rpnn.TopKOp, out: list[str]) -> None:
         shape = _frame_shape(op.input)
@@ -386,6 +426,117 @@ for (r = 0; r < {rows}; ++r) {{
         for (j = 0; j < {k}; ++j)
             {ref}[r * {k} + j] = (int64_t)top[j];
     }}""")
+
+
+MAX_LEVELS = 16
+"""Integer levels up to which an input quantizer becomes float comparisons."""
+
+
+def _monotone_chain(value: SSAValue) -> tuple[SSAValue, list[Operation], np.ndarray] | None:
+    """(f32 argument, ops, output levels) when `value` is an integer quantizer of an f32
+    argument through ops that are each monotone non-decreasing in it: `rpnn.mul` by positive
+    finite constants, `rpnn.add` of finite constants, `rpnn.reshape`, `rpnn.quant` with
+    positive scales (then the integer output, up to MAX_LEVELS levels and one zero point)
+    or `rpnn.bipolar_quant`; else None."""
+    last = value.owner
+    if _is_float(value) or not isinstance(last, rpnn.QuantOp | rpnn.BipolarQuantOp):
+        return None
+    if isinstance(last, rpnn.BipolarQuantOp):
+        levels = np.array([-1.0, 1.0])
+    else:
+        zero_points = np.unique(dtypes.dense_to_numpy(last.zero_point))
+        lo, hi = last.int_range()
+        if (zero_points.size != 1 or np.any(dtypes.dense_to_numpy(last.scale) <= 0)
+                or hi - lo + 1 > MAX_LEVELS):
+            return None
+        raw = np.array([-1.0, 1.0]) if last.bit_width.value.data == 1 and last.signed else (
+            np.arange(lo, hi + 1, dtype=np.float64))
+        levels = raw - float(zero_points[0])
+        if np.any(levels != np.round(levels)):
+            return None
+    ops: list[Operation] = [last]
+    current = last.operands[0]
+    while not isinstance(current.owner, Block):
+        op = current.owner
+        if isinstance(op, rpnn.ReshapeOp):
+            current = op.input
+        elif isinstance(op, rpnn.MulOp | rpnn.AddOp) and _is_float(op.results[0]):
+            kinds = [isinstance(v.owner, rpnn.ConstantOp) for v in op.operands]
+            if kinds.count(True) != 1:
+                return None
+            constant = dtypes.dense_to_numpy(op.operands[kinds.index(True)].owner.value)
+            if not np.all(np.isfinite(constant)) or (
+                    isinstance(op, rpnn.MulOp) and np.any(constant <= 0)):
+                return None
+            current = op.operands[kinds.index(False)]
+        else:
+            return None
+        ops.append(op)
+    if not _is_float(current):
+        return None
+    return current, ops[::-1], levels
+
+
+def _float32_of_key(keys: np.ndarray) -> np.ndarray:
+    """float32 values of order keys (0 is +0.0, -1 is -0.0, consecutive keys are adjacent
+    floats)."""
+    bits = np.where(keys >= 0, keys, (-keys - 1) | 0x80000000).astype(np.uint32)
+    return bits.view(np.float32)
+
+
+def _level_thresholds(arg: SSAValue, ops: list[Operation], levels: np.ndarray,
+                      constants: dict, elems: int) -> list[np.ndarray] | None:
+    """Per level after the first, per element of the frame: the least float32 input whose
+    output (the interpreter's ops in `ops`) reaches the level (-inf: every input; NaN:
+    none)."""
+
+    def evaluate(x: np.ndarray) -> np.ndarray:
+        values = {arg: x.reshape(-1, *_frame_shape(arg)).astype(np.float64)}
+        for op in ops:
+            args = [values[v] if v in values else constants[v] for v in op.operands]
+            values[op.results[0]] = interp._IMPLS[type(op)](op, args)[0]
+        return values[ops[-1].results[0]].reshape(len(x), elems)
+
+    inf = np.float32(np.inf)
+    count = len(levels) - 1
+    low = evaluate(np.full((1, elems), -inf, np.float32))[0]
+    high = evaluate(np.full((1, elems), inf, np.float32))[0]
+    lo = np.full((count, elems), -0x7F800001 - 1, np.int64)  # below -inf: "not reached"
+    hi = np.full((count, elems), 0x7F800000, np.int64)  # +inf
+    target = levels[1:, None]
+    while np.any(hi - lo > 1):
+        mid = (lo + hi) // 2
+        reached = evaluate(_float32_of_key(mid)) >= target
+        hi, lo = np.where(reached, mid, hi), np.where(reached, lo, mid)
+    result = []
+    for k in range(count):
+        t = _float32_of_key(hi[k]).astype(np.float64)
+        t[low >= levels[k + 1]] = -np.inf
+        t[high < levels[k + 1]] = np.nan
+        result.append(t)
+    if np.any(np.isin(low, levels, invert=True)) or np.any(np.isin(high, levels, invert=True)):
+        return None
+    return result
+
+
+def _float_table(em: _HostEmitter, values: np.ndarray, index: str) -> str:
+    """A float literal, or a static float table indexed by `index` (exact: the values are
+    float32)."""
+    def literal(v: float) -> str:
+        if np.isnan(v):
+            return "NAN"
+        if np.isinf(v):
+            return "INFINITY" if v > 0 else "-INFINITY"
+        return f"{float(v).hex()}f"
+
+    if np.all(values == values[0]) or np.all(np.isnan(values)):
+        return literal(values[0])
+    em.count += 1
+    name = f"h{em.count}_t"
+    body = ",\n".join("    " + ", ".join(literal(v) for v in values[k:k + 8])
+                      for k in range(0, values.size, 8))
+    em.code.data.append(f"static const float {name}[{values.size}] = {{\n{body}\n}};\n")
+    return f"{name}[{index}]"
 
 
 def _temp_ctype(op: Operation) -> str:

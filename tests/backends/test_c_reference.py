@@ -229,6 +229,42 @@ def test_whole_network_is_bit_exact(rounding):
                 np.testing.assert_array_equal(g, e)
 
 
+def _near_edges(frames: np.ndarray, scale: np.ndarray, bias: float) -> np.ndarray:
+    """Float32 frames at and around (4 ulps) every input where `x * scale + bias` quantized by
+    host_whole.mlir's quantizer (scale 0.25, zero point 1) meets a rounding tie, plus zeros,
+    infinities, the largest and subnormal floats, each element position in turn."""
+    ties = ((np.arange(-6, 8) - 0.5) * 0.25 - bias)[:, None] / scale.reshape(1, -1)
+    up = down = ties.astype(np.float32)
+    values = [up]
+    for _ in range(4):
+        up, down = np.nextafter(up, np.float32(np.inf)), np.nextafter(down, np.float32(-np.inf))
+        values += [up, down]
+    special = np.array([0.0, -0.0, np.inf, -np.inf, 3.4e38, -3.4e38, 1e-45, -1e-45, 1e-40],
+                       np.float32)
+    flat = np.concatenate([v.reshape(-1) for v in values] + [special])
+    count = -(-flat.size // frames[0].size) * frames[0].size
+    flat = np.resize(flat, count)
+    return np.concatenate([frames, flat.reshape(-1, *frames.shape[1:]),
+                           np.roll(flat, 5).reshape(-1, *frames.shape[1:])])
+
+
+@pytest.mark.parametrize("rounding", ROUNDING)
+def test_input_quantizer_as_comparisons_is_exact(rounding):
+    """A monotone input chain (x * positive constants + constant, quantized) becomes float32
+    comparisons against thresholds found at compile time: equal to the interpreter at the
+    rounding ties, one ulp either side, zeros, infinities and subnormals."""
+    module = api.parse((INPUTS / "host_whole.mlir").read_text().replace(
+        '"MODE"', f'"{rounding}"').replace("[[-0.75]]", "[[0.75]]"))
+    source = c_reference.emit_c(module)[1]
+    assert "float x = a0[" in source and "q += (int32_t)(x >= " in source
+    scale = np.broadcast_to(np.array([1.5, 0.75]).reshape(2, 1, 1), (2, 3, 2))
+    x = _near_edges(_whole_frames(5), scale, 0.125)
+    expected = interp.run(module, [x])
+    with CReference.build(module, flags=FAST) as net:
+        for got, e in zip(net.forward([x], threads=2), expected, strict=True):
+            np.testing.assert_array_equal(got, e)
+
+
 def test_whole_network_reports_nan_and_shapes():
     with CReference.build(_whole_module(), flags=FAST) as net:
         x = _whole_frames(3)
