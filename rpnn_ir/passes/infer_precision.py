@@ -813,7 +813,8 @@ def check_declared_types(module: ModuleOp) -> None:
                for op in module.walk()):
         return  # nothing accumulates or thresholds: nothing can overflow
     try:
-        analysis, _ = _analyse(module, worst_case=False)
+        with threadpool_limits(limits=1, user_api="blas"):  # see infer_precision
+            analysis, _ = _analyse(module, worst_case=False)
     except PassFailedException:  # IR this pass refuses: its own error says why
         return
     for op, (lo, hi) in analysis.acc_ranges.items():
