@@ -35,6 +35,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp, TensorType
 from xdsl.ir import Attribute, Block, BlockArgument, Operation, OpResult, SSAValue
@@ -655,7 +656,8 @@ def check_declared_types(module: ModuleOp) -> None:
                for op in module.walk()):
         return  # nothing accumulates or thresholds: nothing can overflow
     try:
-        analysis, _ = analyse(module, worst_case=False)
+        with threadpool_limits(limits=1, user_api="blas"):  # as in rpnn-infer-precision
+            analysis, _ = analyse(module, worst_case=False)
     except PassFailedException:  # IR this pass refuses: its own error says why
         return
     for op, (lo, hi) in analysis.acc_ranges.items():

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp, TensorType
-from xdsl.ir import Operation, SSAValue
+from xdsl.ir import Block, Operation, SSAValue
 
 from rpnn_ir import dtypes, interp
 from rpnn_ir.dialects import rpnn
@@ -40,10 +40,14 @@ HOST_OPS = (rpnn.MulOp, rpnn.AddOp, rpnn.DivOp, rpnn.QuantOp, rpnn.BipolarQuantO
 """Host ops `rpnn_forward_f32` implements (besides constants and the stream boundary)."""
 ONNX_HOST_OPS = (*HOST_OPS, rpnn.MatMulOp, rpnn.BatchNormOp, rpnn.ReluOp)
 """... and in a function with onnx float semantics."""
+FUSED_OPS = (rpnn.MulOp, rpnn.AddOp, rpnn.DivOp, rpnn.QuantOp, rpnn.BipolarQuantOp,
+             rpnn.TransposeOp, rpnn.ReshapeOp, rpnn.ScaleBiasOp)
+"""Element-wise host ops, all those allowed before the FPGA part (inlined per element in
+the fused loops; a function with onnx float semantics emits them op by op instead)."""
 
 
 def _rounding(mode: str, body: str) -> str:
-    return f"static double rpnn_round_{mode}(double v)\n{{\n{body}}}\n"
+    return f"RPNN_VECTORIZE static double rpnn_round_{mode}(double v)\n{{\n{body}}}\n"
 
 
 _HALF_EVEN = ("    /* v is clipped to a quantizer's range (|v| < 2^33): adding and subtracting\n"
@@ -72,20 +76,12 @@ ROUNDING = {
                            "    return v < 0.0 ? -n : n;\n"),
 }
 ROUNDING["clip"] = """\
-/* np.clip(v, lo, hi) (NaN stays NaN): SSE2 maxsd/minsd compute exactly these two selections,
- * without the branches compilers emit for them (mispredicted on image data). */
-#if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__))
-#include <emmintrin.h>
-#endif
-static double rpnn_clip(double v, double lo, double hi)
+/* np.clip(v, lo, hi) (NaN stays NaN): the selections of SSE maxsd/minsd, which compilers use
+ * for them (and vector max/min in the vectorised host loops, see RPNN_VECTORIZE). */
+RPNN_VECTORIZE static double rpnn_clip(double v, double lo, double hi)
 {
-#if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__))
-    __m128d x = _mm_max_sd(_mm_set_sd(lo), _mm_set_sd(v));
-    return _mm_cvtsd_f64(_mm_min_sd(_mm_set_sd(hi), x));
-#else
-    v = v < lo ? lo : v;
-    return v > hi ? hi : v;
-#endif
+    v = lo > v ? lo : v;
+    return hi < v ? hi : v;
 }
 """
 """C helpers of `interp.round_mode` (values already clipped to the quantizer's range)."""
@@ -244,19 +240,8 @@ class _HostEmitter:
             else:
                 self.loop(out, result, f"2 * (int64_t)({x} >= 0.0) - 1")
         elif isinstance(op, rpnn.TransposeOp):
-            perm = rpnn._ints(op.perm)
-            if perm[0] != 0:
-                raise Unsupported("rpnn.transpose moving the batch axis")
-            source = _frame_shape(op.input)
-            gather = np.arange(int(np.prod(source))).reshape(source).transpose(
-                [p - 1 for p in perm[1:]]).reshape(-1)
-            self.count += 1
-            name = f"h{self.count}_g"
-            body = ",\n".join("    " + ", ".join(map(str, gather[k:k + 16]))
-                              for k in range(0, gather.size, 16))
-            self.code.data.append(f"static const uint32_t {name}[{gather.size}] = {{\n"
-                                  f"{body}\n}};\n")
-            self.loop(out, result, self.element(op.input, source, f"{name}[i]"))
+            name = self.gather(op)
+            self.loop(out, result, self.element(op.input, _frame_shape(op.input), f"{name}[i]"))
         elif isinstance(op, rpnn.ReshapeOp):
             self.loop(out, result, self.element(op.input, _frame_shape(op.input)))
         elif isinstance(op, rpnn.ScaleBiasOp):
@@ -333,37 +318,177 @@ class _HostEmitter:
         if self.onnx:
             self.quant_onnx(op, shape, out)
             return
-        x = self.element(op.input, shape)
-        clip = ""
+        body: list[str] = []
+        value = self.quant_value(op, shape, self.element(op.input, shape), "i", body)
+        ref = self.scratch(op.output)
+        elems = int(np.prod(shape, dtype=np.int64))
+        lines = "".join(f"        {line}\n" for line in body)
+        out.append(f"for (i = 0; i < {elems}; ++i) {{\n{lines}        {ref}[i] = {value};\n"
+                   "    }\n    if (nan)\n        return -2;")
+
+    # ---- the pre-FPGA part: one fused loop per FPGA input ------------------------------
+
+    def fused(self, value: SSAValue, index: str, body: list[str], memo: dict) -> str:
+        """C expression of element `index` of the pre-FPGA `value`, its ops inlined as
+        statements appended to `body` (one loop per FPGA input, no scratch arrays: the
+        compiler keeps each element in registers and can vectorise the chain)."""
+        key = (value, index)
+        if key in memo:
+            return memo[key]
+        if value in self.constants or value in self.refs:
+            return self.element(value, _frame_shape(value), index)
+        op = value.owner
+        if not isinstance(op, FUSED_OPS):
+            raise Unsupported(f"{op.name} before the FPGA part")
+        shape = _frame_shape(value)
+
+        def operand(v: SSAValue) -> str:
+            if v in self.constants:
+                return self.element(v, shape, index)
+            if _frame_shape(v) != shape:
+                raise Unsupported("host ops broadcasting between two computed values")
+            return self.fused(v, index, body, memo)
+
+        if isinstance(op, rpnn.ReshapeOp):
+            memo[key] = self.fused(op.input, index, body, memo)
+            return memo[key]
+        if isinstance(op, rpnn.TransposeOp):
+            memo[key] = self.fused(op.input, f"{self.gather(op)}[{index}]", body, memo)
+            return memo[key]
+        if isinstance(op, rpnn.MulOp | rpnn.AddOp | rpnn.DivOp):
+            symbol = {rpnn.MulOp: "*", rpnn.AddOp: "+", rpnn.DivOp: "/"}[type(op)]
+            cast = "(double)" if _is_float(value) else "(int64_t)"
+            expression = f"{cast}{operand(op.lhs)} {symbol} {cast}{operand(op.rhs)}"
+        elif isinstance(op, rpnn.QuantOp):
+            expression = self.quant_value(op, shape, operand(op.input), index, body)
+        elif isinstance(op, rpnn.BipolarQuantOp):
+            x = operand(op.input)
+            if _is_float(value):
+                scale = self.table(_broadcast(op.scale, shape), True, index)
+                expression = f"(2.0 * (double)({x} >= 0.0) - 1.0) * {scale}"
+            else:
+                expression = f"2 * (int32_t)({x} >= 0.0) - 1"
+        else:
+            assert isinstance(op, rpnn.ScaleBiasOp)
+            scale = self.table(_broadcast(op.scale, shape), True, index)
+            bias = self.table(_broadcast(op.bias, shape), True, index)
+            expression = f"(double){operand(op.input)} * {scale} + {bias}"
+        self.count += 1
+        name = f"t{self.count}"
+        body.append(f"{_temp_ctype(op)} {name} = {expression};")
+        memo[key] = name
+        return name
+
+    def gather(self, op: rpnn.TransposeOp) -> str:
+        """A static table: element i of the transposed frame is element table[i] of the
+        input frame."""
+        perm = rpnn._ints(op.perm)
+        if perm[0] != 0:
+            raise Unsupported("rpnn.transpose moving the batch axis")
+        source = _frame_shape(op.input)
+        gather = np.arange(int(np.prod(source))).reshape(source).transpose(
+            [p - 1 for p in perm[1:]]).reshape(-1)
+        self.count += 1
+        name = f"h{self.count}_g"
+        body = ",\n".join("    " + ", ".join(map(str, gather[k:k + 16]))
+                          for k in range(0, gather.size, 16))
+        self.code.data.append(f"static const uint32_t {name}[{gather.size}] = {{\n"
+                              f"{body}\n}};\n")
+        return name
+
+    def quant_value(self, op: rpnn.QuantOp, shape: tuple[int, ...], x: str, index: str,
+                    body: list[str]) -> str:
+        """`interp.quantize` of element `x` as statements in `body` (NaN noted in `nan`);
+        returns the result's expression."""
         scales = _broadcast(op.scale, shape)
-        scale = self.table(scales, True, "i")
-        zero_point = self.table(_broadcast(op.zero_point, shape), True, "i")
+        scale = self.table(scales, True, index)
+        zero_point = self.table(_broadcast(op.zero_point, shape), True, index)
         lo, hi = op.int_range()
         mantissa, _ = np.frexp(scales)
-        if np.all(mantissa == 0.5):
+        if np.all(scales == 1.0):
+            v = x  # x / 1 is x
+        elif np.all(mantissa == 0.5):
             # x / 2^k equals x * 2^-k exactly (both are the correctly rounded x * 2^-k)
-            v = f"{x} * {self.table(1.0 / scales, True, 'i')}"
+            v = f"{x} * {self.table(1.0 / scales, True, index)}"
         else:
             v = f"{x} / {scale}"
-        if not (np.all(_broadcast(op.zero_point, shape) == 0) and not _is_float(op.output)):
-            v += f" + {zero_point}"  # (+ 0 only changes the sign of zero, lost on integers)
+        # (+/- 0 only changes the sign of zero, lost on integers)
+        no_zero_point = (np.all(_broadcast(op.zero_point, shape) == 0)
+                         and not _is_float(op.output))
+        if not no_zero_point:
+            v += f" + {zero_point}"
+        self.count += 1
+        name = f"v{self.count}"
+        body.append(f"double {name} = {v};")
+        body.append(f"nan |= {name} != {name};")
         if op.bit_width.value.data == 1 and op.signed:
-            q = "2.0 * (double)(v >= 0.0) - 1.0"  # no data-dependent branch
+            q = f"2.0 * (double)({name} >= 0.0) - 1.0"  # no data-dependent branch
         else:
             mode = op.rounding_mode.data.lower()
-            self.rounding.add(mode)
-            q = f"rpnn_round_{mode}(v)"
-            clip = f"        v = rpnn_clip(v, {lo}.0, {hi}.0);\n"
-            self.rounding.add("clip")
-        result = op.output
-        ref = self.scratch(result)
-        elems = int(np.prod(shape, dtype=np.int64))
-        store = f"(q - {zero_point}) * {scale}" if _is_float(result) else (
-            f"(int64_t)(q - {zero_point})")
-        out.append(f"for (i = 0; i < {elems}; ++i) {{\n        double v = {v}, q;\n"
-                   f"        nan |= v != v;\n{clip}"
-                   f"        q = {q};\n        {ref}[i] = {store};\n    }}\n"
-                   "    if (nan)\n        return -2;")
+            self.rounding.update((mode, "clip"))
+            q = f"rpnn_round_{mode}(rpnn_clip({name}, {lo}.0, {hi}.0))"
+        if _is_float(op.output):
+            return f"(({q}) - {zero_point}) * {scale}"
+        return f"({_temp_ctype(op)})({q})" if no_zero_point else (
+            f"({_temp_ctype(op)})(({q}) - {zero_point})")
+
+    def to_stream(self, op: rpnn.TensorToStreamOp, ctype: str, out: list[str]) -> None:
+        """The fused loop computing FPGA input `op` from the function's arguments (in an
+        onnx function: a copy of the value its op-by-op statements computed)."""
+        if self.onnx:
+            shape = _frame_shape(op.input)
+            elems = int(np.prod(shape, dtype=np.int64))
+            out.append(f"for (i = 0; i < {elems}; ++i)\n        p{self.port_in[op.output]}[i] = "
+                       f"({ctype}){self.element(op.input, shape)};")
+            return
+        if self.threshold_stream(op, ctype, out):
+            return
+        body: list[str] = []
+        value = self.fused(op.input, "i", body, {})
+        elems = int(np.prod(_frame_shape(op.input), dtype=np.int64))
+        lines = "".join(f"        {line}\n" for line in body)
+        out.append(f"for (i = 0; i < {elems}; ++i) {{\n{lines}"
+                   f"        p{self.port_in[op.output]}[i] = ({ctype}){value};\n    }}")
+        if any("nan |=" in line for line in body):
+            out.append("if (nan)\n        return -2;")
+
+    def threshold_stream(self, op: rpnn.TensorToStreamOp, ctype: str, out: list[str]) -> bool:
+        """FPGA input `op` as float32 comparisons, when it is a monotone chain (`_monotone_chain`)
+        from an f32 argument to a few integer levels: the chain, as the interpreter computes it
+        in float64, is evaluated at compile time to find per element the least float32 input
+        reaching each level (bisection over the ordered float32 values), so the loop is one
+        float comparison per level (16 lanes with AVX-512) instead of the double arithmetic.
+        Exact for every float32 input; NaN is still reported."""
+        value, transposes = op.input, []
+        while isinstance(value.owner, rpnn.ReshapeOp | rpnn.TransposeOp):
+            if isinstance(value.owner, rpnn.TransposeOp):
+                transposes.append(value.owner)
+            value = value.owner.input
+        chain = _monotone_chain(value)
+        if chain is None:
+            return False
+        arg, ops, levels = chain
+        elems = int(np.prod(_frame_shape(op.input), dtype=np.int64))
+        if int(np.prod(_frame_shape(arg), dtype=np.int64)) != elems:
+            return False  # the argument is broadcast
+        thresholds = _level_thresholds(arg, ops, levels, self.constants, elems)
+        if thresholds is None:
+            return False
+        index = "i"
+        for transpose in transposes:  # outermost first
+            index = f"{self.gather(transpose)}[{index}]"
+        steps = np.diff(levels)
+        body = [f"float x = {self.refs[arg]}[{index}];", f"int32_t q = {int(levels[0])};",
+                "nan |= x != x;"]
+        for k, t in enumerate(thresholds):
+            table = _float_table(self, t, index)
+            step = f" * {int(steps[k])}" if steps[k] != 1 else ""
+            body.append(f"q += (int32_t)(x >= {table}){step};")
+        lines = "".join(f"        {line}\n" for line in body)
+        out.append(f"for (i = 0; i < {elems}; ++i) {{\n{lines}"
+                   f"        p{self.port_in[op.output]}[i] = ({ctype})q;\n    }}")
+        out.append("if (nan)\n        return -2;")
+        return True
 
     def quant_onnx(self, op: rpnn.QuantOp, shape: tuple[int, ...], out: list[str]) -> None:
         """`interp.quantize(onnx=True)`: qonnx's Quant in float arithmetic."""
@@ -425,6 +550,134 @@ for (r = 0; r < {rows}; ++r) {{
         for (j = 0; j < {k}; ++j)
             {ref}[r * {k} + j] = (int64_t)top[j];
     }}""")
+
+
+MAX_LEVELS = 16
+"""Integer levels up to which an input quantizer becomes float comparisons."""
+
+
+def _monotone_chain(value: SSAValue) -> tuple[SSAValue, list[Operation], np.ndarray] | None:
+    """(f32 argument, ops, output levels) when `value` is an integer quantizer of an f32
+    argument through ops that are each monotone non-decreasing in it: `rpnn.mul` by and
+    `rpnn.div` by positive finite constants, `rpnn.add` of finite constants, `rpnn.reshape`,
+    `rpnn.quant` with positive scales (then the integer output, up to MAX_LEVELS levels and
+    one zero point) or `rpnn.bipolar_quant`; else None."""
+    last = value.owner
+    if _is_float(value) or not isinstance(last, rpnn.QuantOp | rpnn.BipolarQuantOp):
+        return None
+    if isinstance(last, rpnn.BipolarQuantOp):
+        levels = np.array([-1.0, 1.0])
+    else:
+        zero_points = np.unique(dtypes.dense_to_numpy(last.zero_point))
+        lo, hi = last.int_range()
+        if (zero_points.size != 1 or np.any(dtypes.dense_to_numpy(last.scale) <= 0)
+                or hi - lo + 1 > MAX_LEVELS):
+            return None
+        raw = np.array([-1.0, 1.0]) if last.bit_width.value.data == 1 and last.signed else (
+            np.arange(lo, hi + 1, dtype=np.float64))
+        levels = raw - float(zero_points[0])
+        if np.any(levels != np.round(levels)):
+            return None
+    ops: list[Operation] = [last]
+    current = last.operands[0]
+    while not isinstance(current.owner, Block):
+        op = current.owner
+        if isinstance(op, rpnn.ReshapeOp):
+            current = op.input
+        elif isinstance(op, rpnn.MulOp | rpnn.AddOp | rpnn.DivOp) and _is_float(op.results[0]):
+            kinds = [isinstance(v.owner, rpnn.ConstantOp) for v in op.operands]
+            if kinds.count(True) != 1 or (isinstance(op, rpnn.DivOp) and not kinds[1]):
+                return None
+            constant = dtypes.dense_to_numpy(op.operands[kinds.index(True)].owner.value)
+            if not np.all(np.isfinite(constant)) or (
+                    isinstance(op, rpnn.MulOp | rpnn.DivOp) and np.any(constant <= 0)):
+                return None
+            current = op.operands[kinds.index(False)]
+        else:
+            return None
+        ops.append(op)
+    if not _is_float(current):
+        return None
+    return current, ops[::-1], levels
+
+
+def _float32_of_key(keys: np.ndarray) -> np.ndarray:
+    """float32 values of order keys (0 is +0.0, -1 is -0.0, consecutive keys are adjacent
+    floats)."""
+    bits = np.where(keys >= 0, keys, (-keys - 1) | 0x80000000).astype(np.uint32)
+    return bits.view(np.float32)
+
+
+def _level_thresholds(arg: SSAValue, ops: list[Operation], levels: np.ndarray,
+                      constants: dict, elems: int) -> list[np.ndarray] | None:
+    """Per level after the first, per element of the frame: the least float32 input whose
+    output (the interpreter's ops in `ops`) reaches the level (-inf: every input; NaN:
+    none)."""
+
+    def evaluate(x: np.ndarray) -> np.ndarray:
+        values = {arg: x.reshape(-1, *_frame_shape(arg)).astype(np.float64)}
+        for op in ops:
+            args = [values[v] if v in values else constants[v] for v in op.operands]
+            values[op.results[0]] = interp._IMPLS[type(op)](op, args)[0]
+        return values[ops[-1].results[0]].reshape(len(x), elems)
+
+    inf = np.float32(np.inf)
+    count = len(levels) - 1
+    low = evaluate(np.full((1, elems), -inf, np.float32))[0]
+    high = evaluate(np.full((1, elems), inf, np.float32))[0]
+    lo = np.full((count, elems), -0x7F800001 - 1, np.int64)  # below -inf: "not reached"
+    hi = np.full((count, elems), 0x7F800000, np.int64)  # +inf
+    target = levels[1:, None]
+    while np.any(hi - lo > 1):
+        mid = (lo + hi) // 2
+        reached = evaluate(_float32_of_key(mid)) >= target
+        hi, lo = np.where(reached, mid, hi), np.where(reached, lo, mid)
+    result = []
+    for k in range(count):
+        t = _float32_of_key(hi[k]).astype(np.float64)
+        t[low >= levels[k + 1]] = -np.inf
+        t[high < levels[k + 1]] = np.nan
+        result.append(t)
+    if np.any(np.isin(low, levels, invert=True)) or np.any(np.isin(high, levels, invert=True)):
+        return None
+    return result
+
+
+def _float_table(em: _HostEmitter, values: np.ndarray, index: str) -> str:
+    """A float literal, or a static float table indexed by `index` (exact: the values are
+    float32)."""
+    def literal(v: float) -> str:
+        if np.isnan(v):
+            return "NAN"
+        if np.isinf(v):
+            return "INFINITY" if v > 0 else "-INFINITY"
+        return f"{float(v).hex()}f"
+
+    if np.all(values == values[0]) or np.all(np.isnan(values)):
+        return literal(values[0])
+    em.count += 1
+    name = f"h{em.count}_t"
+    body = ",\n".join("    " + ", ".join(literal(v) for v in values[k:k + 8])
+                      for k in range(0, values.size, 8))
+    em.code.data.append(f"static const float {name}[{values.size}] = {{\n{body}\n}};\n")
+    return f"{name}[{index}]"
+
+
+def _temp_ctype(op: Operation) -> str:
+    """C type of an element-wise result in the fused loops: double for f32; int32_t for
+    quantizer outputs that fit it (vector double -> int32 conversions exist from SSE2 on,
+    double -> int64 ones only with AVX-512DQ), else int64_t like the interpreter."""
+    result = op.results[0]
+    if _is_float(result):
+        return "double"
+    if isinstance(op, rpnn.BipolarQuantOp):
+        return "int32_t"
+    if isinstance(op, rpnn.QuantOp):
+        lo, hi = op.int_range()
+        zero_points = _broadcast(op.zero_point, _frame_shape(result))
+        if lo - zero_points.max() > -(2**31) and hi - zero_points.min() < 2**31 - 1:
+            return "int32_t"
+    return "int64_t"
 
 
 def _broadcast(attr, shape: tuple[int, ...], single: bool = False) -> np.ndarray:
@@ -524,11 +777,7 @@ def plan(module: ModuleOp, function: str | None, fpga_inputs: list[str],
             if isinstance(op, rpnn.TensorToStreamOp):
                 if after:
                     raise Unsupported("host ops between two FPGA regions")
-                index = port_in[op.output]
-                shape = _frame_shape(op.input)
-                elems = int(np.prod(shape, dtype=np.int64))
-                em.code.pre.append(f"for (i = 0; i < {elems}; ++i)\n        p{index}[i] = "
-                                   f"({fpga_inputs[index]}){em.element(op.input, shape)};")
+                em.to_stream(op, fpga_inputs[port_in[op.output]], em.code.pre)
                 continue
             if isinstance(op, rpnn.StreamToTensorOp):
                 after = True
@@ -537,6 +786,13 @@ def plan(module: ModuleOp, function: str | None, fpga_inputs: list[str],
             if any(isinstance(v.type, rpnn.StreamType) for v in (*op.operands, *op.results)) \
                     or isinstance(op, rpnn.PartitionOp):
                 continue  # the FPGA part
+            if not after and not em.onnx:  # emitted inside the fused loops of the inputs
+                if isinstance(op, rpnn.ConstantOp):
+                    em.constants[op.output] = dtypes.dense_to_numpy(op.value)
+                elif not isinstance(op, FUSED_OPS):
+                    raise Unsupported(f"{op.name} before the FPGA part")
+                em.pre_values.update(op.results)
+                continue
             em.after = after
             em.op(op, em.code.post if after else em.code.pre)
             if not after:

@@ -229,6 +229,16 @@ ISA_BLOCK = """\
 #define RPNN_LEVEL2 \\
     __attribute__((target("avx2,popcnt,avx512f,avx512bw,avx512vpopcntdq,avx512vnni")))
 #endif
+/* GCC vectorises at -O2 only loops its "very cheap" cost model accepts, not the host
+ * element-wise loops (float -> double -> integer): ask for its -O3 cost model there, and
+ * let it if-convert the comparisons (no-trapping-math: floating-point exception flags are not
+ * kept, values are unchanged). */
+#if defined(__GNUC__) && !defined(__clang__) && !defined(__INTEL_COMPILER)
+#define RPNN_VECTORIZE \\
+    __attribute__((optimize("tree-vectorize", "vect-cost-model=dynamic", "no-trapping-math")))
+#else
+#define RPNN_VECTORIZE
+#endif
 
 int rpnn_kernel_level(void)
 {
@@ -399,7 +409,7 @@ class _Emitter:
         }}
     }}
 """
-            self._add_kernel(node, body, helper, self._xnor_avx512(node, kw, pixels, act))
+            self._add_kernel(node, body, helper, self._xnor_avx512(node, words, pixels))
             return
         w = node.weights.T.copy()  # [MH][MW]
         acc_ct = _acc_ctype(x_elt, node.weights, axis=0)
@@ -453,57 +463,214 @@ class _Emitter:
         }}
     }}
 """
-        self._add_kernel(node, body, helper, self._dot_vnni(node, w, acc_ct, act, pixels))
+        wide = self._bit_serial(node, w, pixels) or self._dot_vnni(node, w, acc_ct, pixels)
+        self._add_kernel(node, body, helper, wide)
 
-    def _xnor_avx512(self, node: Node, kw: int, pixels: int, act: str) -> str:
-        """XNOR-popcount with 512-bit VPOPCNTQ: 8 words per instruction, 4 inputs per weight
-        load, the last partial vector by masked loads."""
+    def _lanes_activation(self, node: Node, lanes: int) -> str | None:
+        """AVX-512 statements turning `acc` (accumulators of rows g * lanes ... in 64- or
+        32-bit lanes) into `o`, the unit's outputs (threshold counts by compare-and-count
+        over the sorted thresholds laid out per row group); None when the thresholds are too
+        many or too wide for the lanes."""
+        if node.thresholds is None:
+            return "                __m512i o = acc;\n"
+        bits = 512 // lanes
+        t = np.sort(node.thresholds, axis=1)
+        rows, steps = t.shape
+        mh = node.weights.shape[1] if node.weights is not None else rows
+        if steps > LINEAR_THRESHOLDS or t.min() < -(2**(bits - 1)) or t.max() >= 2**(bits - 1):
+            return None
+        groups = (mh + lanes - 1) // lanes
+        table = np.zeros((groups * lanes, steps), dtype=np.int64)
+        table[:mh] = np.broadcast_to(t, (mh, steps))
+        table = table.reshape(groups, lanes, steps).transpose(0, 2, 1)
+        name = f"{node.name}_tv"
+        self.data.append(f"#ifdef RPNN_X86\n{_array(f'int{bits}_t', name, table)}#endif\n")
+        e = f"epi{bits}"
+        code = (f"                __m512i o = _mm512_setzero_si512();\n"
+                f"                for (s = 0; s < {steps}; ++s)\n"
+                f"                    o = _mm512_mask_add_{e}(o, _mm512_cmpge_{e}_mask(acc, "
+                f"_mm512_loadu_si512((const void *)({name} + (g * {steps} + s) * {lanes}))), "
+                f"o, _mm512_set1_{e}(1));\n")
+        if dtypes.is_bipolar(node.op.results[0].type.element_type):
+            return code + (f"                o = _mm512_mask_blend_{e}(_mm512_cmpgt_{e}_mask(o, "
+                           f"_mm512_setzero_si512()), _mm512_set1_{e}(-1), _mm512_set1_{e}(1));\n")
+        bias = node.op.bias_value  # type: ignore[attr-defined]
+        return code + (f"                o = _mm512_add_{e}(o, _mm512_set1_{e}({bias}));\n"
+                       if bias else "")
+
+    def _lanes_store(self, node: Node, lanes: int) -> str | None:
+        """Store `o` (lanes of rows g * lanes ...) to vector v + j of y, masked by `keep`."""
+        size = {"int8_t": 8, "uint8_t": 8, "int16_t": 16, "uint16_t": 16, "int32_t": 32,
+                "uint32_t": 32, "int64_t": 64}.get(self.ctype(node.outputs[0]))
+        bits = 512 // lanes
+        if size is None or size > bits:
+            return None
+        mh = node.weights.shape[1]
+        target = f"y + (v + j) * {mh} + g * {lanes}"
+        if size == bits:
+            return f"                _mm512_mask_storeu_epi{bits}({target}, keep, o);\n"
+        return f"                _mm512_mask_cvtepi{bits}_storeu_epi{size}({target}, keep, o);\n"
+
+    def _xnor_avx512(self, node: Node, words: np.ndarray, pixels: int) -> str | None:
+        """XNOR-popcount with 512-bit VPOPCNTQ, output rows in the 8 lanes: weights laid
+        out [row group][word][8 rows], each input word broadcast, so each vector of 8 rows
+        needs no horizontal sum and its thresholds are compared in the lanes too; 4 inputs
+        per weight load. None when the thresholds or outputs do not fit the lanes."""
         mw, mh = node.weights.shape
-        out_ct = self.ctype(node.outputs[0])
-        full, tail = kw // 8 * 8, kw % 8
+        kw = words.shape[1]
+        activation, store = self._lanes_activation(node, 8), self._lanes_store(node, 8)
+        if activation is None or store is None:
+            return None
+        groups = (mh + 7) // 8
+        table = np.zeros((groups * 8, kw), dtype=np.uint64)
+        table[:mh] = words
+        table = table.reshape(groups, 8, kw).transpose(0, 2, 1)
+        self.data.append("#ifdef RPNN_X86\n" + _array(
+            "uint64_t", f"{node.name}_wr", table, fmt=lambda v: f"0x{v:016x}ULL") + "#endif\n")
         lanes = "".join(
-            f"                s[{j}] = _mm512_add_epi64(s[{j}], _mm512_popcnt_epi64("
-            f"_mm512_xor_si512(LOAD(xp[{j}] + k), wk)));\n" for j in range(4))
-        tail_code = "" if not tail else f"""\
-            k = {full};
-            {{
-                __m512i wk = _mm512_maskz_loadu_epi64({(1 << tail) - 1}, w + k);
-#define LOAD(p) _mm512_maskz_loadu_epi64({(1 << tail) - 1}, p)
-{lanes}#undef LOAD
-            }}
-"""
-        full_code = "" if not full else f"""\
-            for (k = 0; k < {full}; k += 8) {{
-                __m512i wk = _mm512_loadu_si512((const void *)(w + k));
-#define LOAD(p) _mm512_loadu_si512((const void *)(p))
-{lanes}#undef LOAD
-            }}
-"""
+            f"                sum[{j}] = _mm512_add_epi64(sum[{j}], _mm512_popcnt_epi64("
+            f"_mm512_xor_si512(_mm512_set1_epi64((long long)xp[{j}][k]), wk)));\n"
+            for j in range(4))
+        last = (1 << (mh - (groups - 1) * 8)) - 1
         return f"""\
     uint64_t xp[4][{kw}];
-    size_t v, j, k, m, nvec = frames * {pixels};
+    size_t v, j, k, g, s, nvec = frames * {pixels};
     for (v = 0; v < nvec; v += 4) {{
         size_t nv = nvec - v < 4 ? nvec - v : 4;
         for (j = 0; j < 4; ++j)
             rpnn_pack_bipolar_512(x0 + (v + (j < nv ? j : 0)) * {mw}, {mw}, xp[j]);
-        for (m = 0; m < {mh}; ++m) {{
-            const uint64_t *w = {node.name}_w + m * {kw};
-            __m512i s[4];
-            s[0] = s[1] = s[2] = s[3] = _mm512_setzero_si512();
-{full_code}{tail_code}            for (j = 0; j < nv; ++j) {{
-                int32_t a = {mw} - 2 * (int32_t)_mm512_reduce_add_epi64(s[j]);
-                y[(v + j) * {mh} + m] = ({out_ct})({act});
-            }}
+        for (g = 0; g < {groups}; ++g) {{
+            const uint64_t *w = {node.name}_wr + g * {kw * 8};
+            __mmask8 keep = g + 1 < {groups} ? 0xFF : {last};
+            __m512i sum[4];
+            sum[0] = sum[1] = sum[2] = sum[3] = _mm512_setzero_si512();
+            for (k = 0; k < {kw}; ++k) {{
+                __m512i wk = _mm512_loadu_si512((const void *)(w + k * 8));
+{lanes}            }}
+            for (j = 0; j < nv; ++j) {{
+                __m512i acc = _mm512_sub_epi64(_mm512_set1_epi64({mw}),
+                                               _mm512_slli_epi64(sum[j], 1));
+{activation}{store}            }}
         }}
     }}
+    (void)s;
 """
 
-    def _dot_vnni(self, node: Node, w: np.ndarray, acc_ct: str, act: str,
-                  pixels: int) -> str | None:
-        """8-bit dot products with VPDPBUSD (64 multiply-adds per instruction): inputs as
-        unsigned bytes (signed ones offset by 128, corrected by 128 * the weight row sums),
-        weights as signed bytes, rows padded to 64 with zeros, 4 outputs per input load.
-        None when the values do not fit bytes or a sum could leave int32."""
+    def _bit_serial(self, node: Node, w: np.ndarray, pixels: int) -> str | None:
+        """Low-bit layers as bit planes with 512-bit VPOPCNTQ (output rows in the 8 lanes):
+        inputs x = xs * u + xlo with u = sum_p 2^p u_p, weights w = sum_q c_q b_q + d (two's
+        complement planes, or 2b - 1 for bipolar), so w.x = xs * (sum_pq c_q 2^p
+        popcount(b_q & u_p) + d * sum_p 2^p popcount(u_p)) + xlo * sum(w). Used where its
+        P * Q plane pairs cost less than 8-bit dot products (P * Q <= 5: three instructions
+        per 512 products and pair against two per 64 with VPDPBUSD); None otherwise or when
+        the inputs are not bytes or the thresholds or outputs do not fit the lanes."""
+        mh, mw = w.shape
+        x_elt = self.stream(node.inputs[0]).element_type
+        if self.ctype(node.inputs[0]) not in ("int8_t", "uint8_t") or w.size == 0:
+            return None
+        if dtypes.is_bipolar(x_elt):
+            xs, xlo, planes = 2, -1, 1
+        else:
+            xs, (xlo, xhi) = 1, range_of(x_elt)
+            planes = (xhi - xlo).bit_length()
+        if dtypes.is_bipolar(node.op.weights.type.element_type):
+            coefs, d, bits = [2], -1, (w > 0).astype(np.uint64)[None]
+        else:
+            wlo, whi = int(w.min()), int(w.max())
+            q = max(whi.bit_length(), 1) if wlo >= 0 else max(
+                whi.bit_length() + 1, (-wlo - 1).bit_length() + 1)
+            coefs = [1 << k for k in range(q)]
+            if wlo < 0:
+                coefs[-1] = -coefs[-1]
+            d = 0
+            bits = np.stack([((w % (1 << q)) >> k) & 1 for k in range(q)]).astype(np.uint64)
+        if not 1 <= planes <= 8 or planes * len(coefs) > 5:
+            return None
+        activation, store = self._lanes_activation(node, 8), self._lanes_store(node, 8)
+        if activation is None or store is None:
+            return None
+        kw, groups, nq = (mw + 63) // 64, (mh + 7) // 8, len(coefs)
+        padded = np.zeros((nq, groups * 8, kw * 64), dtype=np.uint64)
+        padded[:, :mh, :mw] = bits
+        words = (padded.reshape(nq, groups * 8, kw, 64) << np.arange(64, dtype=np.uint64)).sum(
+            axis=3, dtype=np.uint64)  # [q][row][word]
+        table = words.reshape(nq, groups, 8, kw).transpose(1, 3, 0, 2)  # [g][word][q][8]
+        tables = _array("uint64_t", f"{node.name}_wb", table, fmt=lambda v: f"0x{v:016x}ULL")
+        bias = np.zeros(groups * 8, dtype=np.int64)
+        bias[:mh] = xlo * w.sum(axis=1)
+        if xlo:
+            tables += _array("int64_t", f"{node.name}_wx", bias)
+        self.data.append(f"#ifdef RPNN_X86\n{tables}#endif\n")
+        pairs = [(p, q) for p in range(planes) for q in range(nq)]
+        acc = "".join(
+            f"                sum[{f}][{i}] = _mm512_add_epi64(sum[{f}][{i}], _mm512_popcnt_epi64("
+            f"_mm512_and_si512(_mm512_set1_epi64((long long)up[{f}][{p}][k]), wq{q})));\n"
+            for f in range(4) for i, (p, q) in enumerate(pairs))
+        loads = "".join(f"                __m512i wq{q} = _mm512_loadu_si512((const void *)"
+                        f"(w + (k * {nq} + {q}) * 8));\n" for q in range(nq))
+        combine = "".join(
+            f"                acc = _mm512_{'add' if coefs[q] > 0 else 'sub'}_epi64(acc, "
+            f"_mm512_slli_epi64(sum[j][{i}], {p + abs(coefs[q]).bit_length() - 1}));\n"
+            for i, (p, q) in enumerate(pairs))
+        if d:
+            combine += (f"                acc = _mm512_add_epi64(acc, _mm512_set1_epi64("
+                        f"{d} * un[j]));\n")
+        if xs != 1:
+            combine += "                acc = _mm512_slli_epi64(acc, 1);\n"
+        if xlo:
+            combine += (f"                acc = _mm512_add_epi64(acc, _mm512_loadu_si512("
+                        f"(const void *)({node.name}_wx + g * 8)));\n")
+        tail = (1 << (mw - (kw - 1) * 64)) - 1
+        unpack = ("_mm512_mask_cmpgt_epi8_mask(in, xb, _mm512_setzero_si512())"
+                  if xs == 2 else
+                  "_mm512_mask_test_epi8_mask(in, xb, _mm512_set1_epi8((char)(1 << p)))")
+        shift = "" if xs == 2 else (f"\n                xb = _mm512_sub_epi8(xb, "
+                                    f"_mm512_set1_epi8((char){xlo}));" if xlo else "")
+        last = (1 << (mh - (groups - 1) * 8)) - 1
+        return f"""\
+    uint64_t up[4][{planes}][{kw}];
+    int64_t un[4];
+    size_t v, f, j, k, g, p, s, nvec = frames * {pixels};
+    for (v = 0; v < nvec; v += 4) {{
+        size_t nv = nvec - v < 4 ? nvec - v : 4;
+        for (f = 0; f < 4; ++f) {{
+            const {self.ctype(node.inputs[0])} *xv = x0 + (v + (f < nv ? f : 0)) * {mw};
+            un[f] = 0;
+            for (k = 0; k < {kw}; ++k) {{
+                __mmask64 in = k + 1 < {kw} ? ~(__mmask64)0 : (__mmask64){tail}ULL;
+                __m512i xb = _mm512_maskz_loadu_epi8(in, xv + 64 * k);{shift}
+                for (p = 0; p < {planes}; ++p) {{
+                    uint64_t plane = {unpack};
+                    up[f][p][k] = plane;
+                    un[f] += (int64_t)_mm_popcnt_u64(plane) << p;
+                }}
+            }}
+        }}
+        for (g = 0; g < {groups}; ++g) {{
+            const uint64_t *w = {node.name}_wb + g * {kw * nq * 8};
+            __mmask8 keep = g + 1 < {groups} ? 0xFF : {last};
+            __m512i sum[4][{len(pairs)}];
+            for (f = 0; f < 4; ++f)
+                for (j = 0; j < {len(pairs)}; ++j)
+                    sum[f][j] = _mm512_setzero_si512();
+            for (k = 0; k < {kw}; ++k) {{
+{loads}{acc}            }}
+            for (j = 0; j < nv; ++j) {{
+                __m512i acc = _mm512_setzero_si512();
+{combine}{activation}{store}            }}
+        }}
+    }}
+    (void)s;
+    (void)un;
+"""
+
+    def _dot_vnni(self, node: Node, w: np.ndarray, acc_ct: str, pixels: int) -> str | None:
+        """8-bit dot products with VPDPBUSD, output rows in the 16 int32 lanes: weights laid
+        out [row group][4 columns][16 rows][4 bytes] as signed bytes, 4 input bytes broadcast
+        per instruction (inputs as unsigned bytes; signed ones offset by 128, corrected by
+        128 * the weight row sums), no horizontal sums, thresholds compared in the lanes; 4
+        inputs per weight load. None when the values do not fit bytes, a sum could leave
+        int32, or the thresholds or outputs do not fit the lanes."""
         mh, mw = w.shape
         xlo, xhi = range_of(self.stream(node.inputs[0]).element_type)
         if xlo >= 0 and xhi <= 255:
@@ -515,52 +682,52 @@ class _Emitter:
         if (acc_ct != "int32_t" or mw > VNNI_MAX_MW or w.size == 0 or w.min() < -128
                 or w.max() > 127):
             return None
-        mwp = (mw + 63) // 64 * 64
-        mhp = (mh + 3) // 4 * 4
-        padded = np.zeros((mhp, mwp), dtype=np.int64)
+        activation, store = self._lanes_activation(node, 16), self._lanes_store(node, 16)
+        if activation is None or store is None:
+            return None
+        quads, groups = (mw + 3) // 4, (mh + 15) // 16
+        padded = np.zeros((groups * 16, quads * 4), dtype=np.int64)
         padded[:mh, :mw] = w
-        tables = _array("int8_t", f"{node.name}_w8", padded)
+        table = padded.reshape(groups, 16, quads, 4).transpose(0, 2, 1, 3)
+        tables = _array("int8_t", f"{node.name}_w8", table)
+        sums = np.zeros(groups * 16, dtype=np.int64)
+        sums[:mh] = offset * w.sum(axis=1)
         if offset:
-            tables += _array("int32_t", f"{node.name}_ws", offset * w.sum(axis=1))
+            tables += _array("int32_t", f"{node.name}_ws", sums)
         self.data.append(f"#ifdef RPNN_X86\n{tables}#endif\n")
-        correction = f" - {node.name}_ws[m + j]" if offset else ""
-        out_ct = self.ctype(node.outputs[0])
+        correction = (f"_mm512_sub_epi32(acc, _mm512_loadu_si512((const void *)"
+                      f"({node.name}_ws + g * 16)))" if offset else "acc")
         lanes = "".join(
-            f"                w{o} = _mm512_loadu_si512((const void *)(w + {o * mwp} + k));\n"
-            for o in range(4))
-        lanes += "".join(
-            f"                s[{f}][{o}] = _mm512_dpbusd_epi32(s[{f}][{o}], x{f}, w{o});\n"
-            for f in range(4) for o in range(4))
-        loads = "".join(
-            f"                x{f} = _mm512_loadu_si512((const void *)(xs[{f}] + k));\n"
-            for f in range(4))
+            f"                sum[{f}] = _mm512_dpbusd_epi32(sum[{f}], _mm512_set1_epi32("
+            f"xq[{f}][k]), wk);\n" for f in range(4))
+        last = (1 << (mh - (groups - 1) * 16)) - 1
         return f"""\
-    uint8_t xs[4][{mwp}];
-    size_t v, f, j, k, m, nvec = frames * {pixels};
-    memset(xs, 0, sizeof xs);
-    /* 4 vectors x 4 outputs per step: each weight load serves 4 vectors */
+    int32_t xq[4][{quads}];
+    size_t v, f, j, k, g, s, nvec = frames * {pixels};
     for (v = 0; v < nvec; v += 4) {{
         size_t nv = nvec - v < 4 ? nvec - v : 4;
         for (f = 0; f < 4; ++f) {{
             const {self.ctype(node.inputs[0])} *xv = x0 + (v + (f < nv ? f : 0)) * {mw};
+            uint8_t *xb = (uint8_t *)(void *)xq[f];
+            xq[f][{quads - 1}] = 0;
             for (k = 0; k < {mw}; ++k)
-                xs[f][k] = (uint8_t)(xv[k] + {offset});
+                xb[k] = (uint8_t)(xv[k] + {offset});
         }}
-        for (m = 0; m < {mhp}; m += 4) {{
-            const int8_t *w = {node.name}_w8 + m * {mwp};
-            __m512i s[4][4], x0_, x1, x2, x3, w0, w1, w2, w3;
-            for (f = 0; f < 4; ++f)
-                for (j = 0; j < 4; ++j)
-                    s[f][j] = _mm512_setzero_si512();
-            for (k = 0; k < {mwp}; k += 64) {{
-{loads.replace("x0 =", "x0_ =")}{lanes.replace(", x0,", ", x0_,")}            }}
-            for (f = 0; f < nv; ++f)
-                for (j = 0; j < 4 && m + j < {mh}; ++j) {{
-                    int32_t a = _mm512_reduce_add_epi32(s[f][j]){correction};
-                    y[(v + f) * {mh} + m + j] = ({out_ct})({act.replace("(a, m)", "(a, m + j)")});
-                }}
+        for (g = 0; g < {groups}; ++g) {{
+            const int8_t *w = {node.name}_w8 + g * {quads * 64};
+            __mmask16 keep = g + 1 < {groups} ? 0xFFFF : {last};
+            __m512i sum[4];
+            sum[0] = sum[1] = sum[2] = sum[3] = _mm512_setzero_si512();
+            for (k = 0; k < {quads}; ++k) {{
+                __m512i wk = _mm512_loadu_si512((const void *)(w + k * 64));
+{lanes}            }}
+            for (j = 0; j < nv; ++j) {{
+                __m512i acc = sum[j];
+                acc = {correction};
+{activation}{store}            }}
         }}
     }}
+    (void)s;
 """
 
     def unit_depthwise(self, node: Node) -> None:
@@ -632,12 +799,13 @@ class _Emitter:
     def unit_swg(self, node: Node) -> None:
         op = node.op
         assert isinstance(op, rpnn.SWGOp)
+        # a window row is kw contiguous pixels of the NHWC frame: one copy per row
         self._window_unit(node, op.kernel, op.stride, "", """\
-                for (kh = 0; kh < {kh}; ++kh)
-                    for (kw = 0; kw < {kw}; ++kw) {{
-                        memcpy(y, corner + (kh * {w} + kw) * {c}, {c} * sizeof *y);
-                        y += {c};
-                    }}
+                for (kh = 0; kh < {kh}; ++kh) {{
+                    memcpy(y, corner + kh * {w} * {c}, {kw} * {c} * sizeof *y);
+                    y += {kw} * {c};
+                }}
+                (void)kw;
 """)
 
     def unit_pad(self, node: Node) -> None:
@@ -716,6 +884,28 @@ class _Emitter:
     }}
 """
         self._add(node, body)
+
+
+THREAD_WORK = 24_000_000
+"""Weighted multiply-accumulates worth a thread (about 0.1 ms at level 2): one per XNOR-popcount
+bit, 8 per multi-bit product."""
+
+
+def _min_frames_per_thread(graph: Graph) -> int:
+    """Frames a thread needs to be worth starting: THREAD_WORK over the weighted
+    multiply-accumulates of one frame."""
+    work = 0
+    for node in graph.nodes:
+        if node.weights is None or not node.inputs:
+            continue
+        x = graph.streams[node.inputs[0]]
+        if node.kind != "mvtu":  # depthwise: one product per input element
+            work += 8 * x.elems
+            continue
+        cost = 1 if (dtypes.is_bipolar(x.element_type) and
+                     dtypes.is_bipolar(node.op.weights.type.element_type)) else 8
+        work += cost * node.weights.size * (x.elems // node.weights.shape[0])
+    return max(1, THREAD_WORK // max(work, 1))
 
 
 def _block_frames(graph: Graph, buffered: list[int]) -> int:
@@ -816,7 +1006,9 @@ static void *rpnn_thread(void *job)
 }
 #endif
 
-/* Contiguous frame ranges per thread: results do not depend on the thread count. */
+/* Contiguous frame ranges per thread: results do not depend on the thread count. A thread
+ * gets at least RPNN_MIN_FRAMES_PER_THREAD frames (about 0.1 ms of work; starting it costs
+ * tens of microseconds), so n_threads is an upper bound. */
 static int rpnn_parallel(const rpnn_job *job, size_t n_frames, int n_threads)
 {
     rpnn_job jobs[RPNN_MAX_THREADS];
@@ -828,8 +1020,10 @@ static int rpnn_parallel(const rpnn_job *job, size_t n_frames, int n_threads)
 #endif
     if (nt > RPNN_MAX_THREADS)
         nt = RPNN_MAX_THREADS;
-    if (nt > n_frames)
-        nt = n_frames;
+    if (nt > n_frames / RPNN_MIN_FRAMES_PER_THREAD)
+        nt = n_frames / RPNN_MIN_FRAMES_PER_THREAD;
+    if (nt == 0 && n_frames > 0)
+        nt = 1;
     if (nt == 0)
         return 0;
     for (t = 0; t < nt; ++t) {
@@ -937,7 +1131,9 @@ def emit_c(module: ModuleOp, function: str | None = None) -> tuple[str, str]:
         f'#include "{HEADER_NAME}"\n\n#include <stdlib.h>\n#include <string.h>\n'
         + ("#include <float.h>\n#include <math.h>\n" if isinstance(host, HostCode) else "")
         + "\n"
-        f"#define RPNN_JOB_PORTS {ports}\n" + THREADS_BLOCK + "\n" + ISA_BLOCK + "\n"
+        f"#define RPNN_JOB_PORTS {ports}\n#ifndef RPNN_MIN_FRAMES_PER_THREAD\n"
+        f"#define RPNN_MIN_FRAMES_PER_THREAD {_min_frames_per_thread(graph)}\n#endif\n"
+        + THREADS_BLOCK + "\n" + ISA_BLOCK + "\n"
     ]
     if em.uses_popcount:
         parts.append(_popcount_block() + "\n")
@@ -998,19 +1194,16 @@ def _f32_entry(graph: Graph, host: HostCode, in_types: list[str], out_types: lis
     ports_out = [f"const {t} *q{k}" for k, t in enumerate(out_types)]
     results = [f"{p.ctype} *o{k}" for k, p in enumerate(host.outputs)]
 
-    lines = []
-    for what, params, body, status in (
-            ("pre", args + ports_in, host.pre, True),
-            ("post", args + ports_out + results, host.post, False)):
-        lines += [f"static {'int' if status else 'void'} rpnn_{what}("
-                  f"{', '.join(params + ['double *hd', 'int64_t *hi'])})", "{",
-                  "    size_t i, r;", "    int nan = 0;",
-                  "    (void)i;", "    (void)r;", "    (void)hd;", "    (void)hi;",
-                  "    (void)nan;"]
-        lines += [f"    (void){p.split('*')[-1]};" for p in params]
-        lines += [f"    {statement}" for statement in body]
-        lines += (["    return 0;"] if status else []) + ["}", ""]
-    block_in = [graph.streams[s].elems for s in graph.inputs]
+    lines = _pre_entry(host, args, ports_in, block_in := [graph.streams[s].elems
+                                                           for s in graph.inputs])
+    params = args + ports_out + results
+    lines += [f"static void rpnn_post({', '.join(params + ['double *hd', 'int64_t *hi'])})",
+              "{", "    size_t i, r;", "    int nan = 0;",
+              "    (void)i;", "    (void)r;", "    (void)hd;", "    (void)hi;",
+              "    (void)nan;"]
+    lines += [f"    (void){p.split('*')[-1]};" for p in params]
+    lines += [f"    {statement}" for statement in host.post]
+    lines += ["}", ""]
     block_out = [graph.streams[s].elems for s in graph.outputs]
     sizes = [f"RPNN_BLOCK * {e} * sizeof({t})" for e, t in zip(
         block_in + block_out, in_types + out_types, strict=True)]
@@ -1037,16 +1230,17 @@ def _f32_entry(graph: Graph, host: HostCode, in_types: list[str], out_types: lis
               f"    hi = (int64_t *)(void *)(at + {max(host.doubles, 1)} * sizeof(double));",
               "    for (f0 = job->f0; f0 < job->f1; f0 += RPNN_BLOCK) {",
               "        n = job->f1 - f0 < RPNN_BLOCK ? job->f1 - f0 : RPNN_BLOCK;",
-              "        for (f = 0; f < n; ++f) {"]
-    frame_args = [f"(const {p.ctype} *)job->in[{k}] + (f0 + f) * {p.elems}"
+              "        int status;"]
+    block_args = [f"(const {p.ctype} *)job->in[{k}] + f0 * {p.elems}"
                   for k, p in enumerate(host.inputs)]
-    pre_args = frame_args + [f"p{k} + f * {e}" for k, e in enumerate(block_in)]
-    lines += [f"            int status = rpnn_pre({', '.join(pre_args + ['hd', 'hi'])});",
-              "            if (status != 0) {", "                job->status = status;",
-              "                free(mem);", "                return;", "            }",
-              "        }",
+    block_args += [f"p{k}" for k in range(len(block_in))] + ["hd", "hi", "n", "job->level"]
+    lines += [f"        status = rpnn_pre_block({', '.join(block_args)});",
+              "        if (status != 0) {", "            job->status = status;",
+              "            free(mem);", "            return;", "        }",
               f"        rpnn_fpga(mem, {', '.join([f'p{k}' for k in range(len(in_types))] + [f'q{k}' for k in range(len(out_types))])}, n, job->level);",  # noqa: E501
               "        for (f = 0; f < n; ++f)"]
+    frame_args = [f"(const {p.ctype} *)job->in[{k}] + (f0 + f) * {p.elems}"
+                  for k, p in enumerate(host.inputs)]
     post_args = frame_args + [f"q{k} + f * {e}" for k, e in enumerate(block_out)]
     post_args += [f"({p.ctype} *)job->out[{k}] + (f0 + f) * {p.elems}"
                   for k, p in enumerate(host.outputs)]
@@ -1062,6 +1256,41 @@ def _f32_entry(graph: Graph, host: HostCode, in_types: list[str], out_types: lis
     lines += [f"    job.in[{k}] = {n};" for k, n in enumerate(in_names)]
     lines += [f"    job.out[{k}] = {n};" for k, n in enumerate(out_names)]
     lines += ["    return rpnn_parallel(&job, n_frames, n_threads);", "}"]
+    return lines
+
+
+def _pre_entry(host: HostCode, args: list[str], ports_in: list[str],
+               elems_in: list[int]) -> list[str]:
+    """rpnn_pre (one frame: the fused host loops before the FPGA part) and rpnn_pre_block (n
+    frames, compiled per kernel level like the kernels so the loops vectorise as wide as the
+    CPU allows; the same IEEE operations at every level).  `hd`/`hi` are the per-frame
+    scratch arrays, which only the op-by-op host code of an onnx-float function uses."""
+    params = [f"{p}*restrict {n}" for p, n in (a.rsplit("*", 1) for a in args + ports_in)]
+    names = [a.rsplit("*", 1)[1] for a in args + ports_in]
+    scratch = ["double *hd", "int64_t *hi"]
+    lines = [f"RPNN_VECTORIZE static inline int rpnn_pre({', '.join(params + scratch)})", "{",
+             "    size_t i;", "    int nan = 0;", "    (void)nan;", "    (void)hd;",
+             "    (void)hi;"]
+    lines += [f"    (void){n};" for n in names]
+    lines += [f"    {statement}" for statement in host.pre]
+    lines += ["    return 0;", "}", ""]
+    sizes = [p.elems for p in host.inputs] + elems_in
+    call = ", ".join([f"{n} + f * {e}" for n, e in zip(names, sizes, strict=True)]
+                     + ["hd", "hi"])
+    block_params = ", ".join(args + ports_in + scratch)
+    for level, attribute in enumerate(("", "RPNN_LEVEL1 ", "RPNN_LEVEL2 ")):
+        lines += ["#ifdef RPNN_X86"] if level == 1 else []
+        lines += [f"RPNN_VECTORIZE {attribute}static int rpnn_pre_k{level}({block_params}, "
+                  "size_t n)", "{",
+                  "    size_t f;", "    for (f = 0; f < n; ++f) {",
+                  f"        int status = rpnn_pre({call});", "        if (status != 0)",
+                  "            return status;", "    }", "    return 0;", "}", ""]
+    lines += ["#endif", f"static int rpnn_pre_block({block_params}, size_t n, int level)",
+              "{", "#ifdef RPNN_X86"]
+    args_call = ", ".join(names + ["hd", "hi", "n"])
+    lines += [f"    if (level >= {level})\n        return rpnn_pre_k{level}({args_call});"
+              for level in (2, 1)]
+    lines += ["#endif", "    (void)level;", f"    return rpnn_pre_k0({args_call});", "}", ""]
     return lines
 
 
@@ -1121,8 +1350,8 @@ def emit_main(module: ModuleOp, function: str | None = None) -> tuple[str, str]:
 
     Files hold raw native-endian frames one after the other: by default the whole network's
     arguments and results (float for f32 tensors, int64_t for integers), with `-p` (or when
-    there is no rpnn_forward_f32) the FPGA part's ports (their C element types). `-r` repeats
-    the call and prints frames/s to stderr.
+    there is no rpnn_forward_f32) the FPGA part's ports (their C element types). `-r N` times
+    7 rounds of N calls and prints the best round's frames/s to stderr.
     """
     graph = extract(module, function)
     em = _Emitter(graph)
@@ -1139,8 +1368,9 @@ def emit_main(module: ModuleOp, function: str | None = None) -> tuple[str, str]:
  *   rpnn_main [-p] [-t THREADS] [-r REPEATS] IN... OUT...
  * Files hold raw native-endian frames back to back: the whole network's arguments and results
  * (float for f32 tensors, int64_t for integers), or with -p the FPGA part's ports (their C
- * element types, see rpnn.h). -t splits the frames over threads, -r repeats the call and
- * prints frames/s to stderr. Exit status: 0, 1 on bad usage or files, 2 if the call fails. */
+ * element types, see rpnn.h). -t splits the frames over threads, -r N times 7 rounds of N
+ * calls and prints the best round's frames/s to stderr. Exit status: 0, 1 on bad usage or
+ * files, 2 if the call fails. */
 #if !defined(_POSIX_C_SOURCE)
 #define _POSIX_C_SOURCE 200809L
 #endif
@@ -1225,14 +1455,16 @@ int main(int argc, char **argv)
         status = 2;
     if (repeats > 0 && status == 0) {{
         double best = 0.0;
-        for (k = 0; k < repeats; ++k) {{
+        int round, r;
+        for (round = 0; round < 7; ++round) {{
             double t0 = now(), rate;
-            call(fpga, data, frames, threads);
-            rate = (double)frames / (now() - t0);
+            for (r = 0; r < repeats; ++r)
+                call(fpga, data, frames, threads);
+            rate = (double)frames * repeats / (now() - t0);
             best = rate > best ? rate : best;
         }}
-        fprintf(stderr, "%.1f frames/s (best of %d, %d thread%s)\\n", best, repeats,
-                threads, threads == 1 ? "" : "s");
+        fprintf(stderr, "%.1f frames/s (best of 7 timings of %d calls, %d thread%s)\\n", best,
+                repeats, threads, threads == 1 ? "" : "s");
     }}
     for (k = 0; (size_t)k < n_out && status == 0; ++k) {{
         FILE *f = fopen(argv[a + (int)n_in + k], "wb");

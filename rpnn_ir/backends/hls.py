@@ -219,6 +219,11 @@ def _raw(values: np.ndarray, element_type: Attribute) -> np.ndarray:
 
 def pack_slots(raw: np.ndarray, bits: int) -> np.ndarray:
     """Pack the last axis (slots) of an object array of element bits into words."""
+    if raw.shape[-1] * bits <= 64:  # words fit uint64: pack in numpy, then Python ints
+        packed = np.zeros(raw.shape[:-1], dtype=np.uint64)
+        for s in range(raw.shape[-1]):
+            packed |= raw[..., s].astype(np.uint64) << np.uint64(s * bits)
+        return packed.astype(object)
     words = np.zeros(raw.shape[:-1], dtype=object)
     for s in range(raw.shape[-1]):
         words = words | (raw[..., s] << (s * bits))
@@ -231,7 +236,11 @@ def _chunk_array(name: str, words: np.ndarray, bits: int) -> str:
     chunks = (bits + 63) // 64
     mask = (1 << 64) - 1
     rows = []
-    for row in words.tolist():
+    if chunks == 1:  # one chunk per word: convert and format the flat array at once
+        flat = [f"{{0x{v:x}ULL}}" for v in words.astype(np.uint64).ravel().tolist()]
+        width = words.shape[-1]
+        rows = [f"    {{{', '.join(flat[k:k + width])}}}" for k in range(0, len(flat), width)]
+    for row in [] if chunks == 1 else words.tolist():
         items = ", ".join(
             "{" + ", ".join(f"0x{(int(v) >> (64 * c)) & mask:x}ULL" for c in range(chunks)) + "}"
             for v in row)

@@ -33,7 +33,7 @@ from xdsl.ir import Attribute, Block, Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import PassFailedException
 
-from rpnn_ir import dtypes
+from rpnn_ir import dtypes, interp
 from rpnn_ir.dialects import rpnn
 from rpnn_ir.passes.insert_fifos import InsertFifosPass, insert_duplicates
 
@@ -41,7 +41,10 @@ from rpnn_ir.passes.insert_fifos import InsertFifosPass, insert_duplicates
 def graph_level_op(function: func.FuncOp) -> Operation | None:
     """An op showing that `function` is still at the graph level (not streamlined): a
     matmul or convolution on f32 tensors, or a fake (f32 -> f32) quantizer.  None at the
-    integer and dataflow levels, where they compute on integers."""
+    integer and dataflow levels, where they compute on integers (a function rpnn-streamline
+    marked with `rpnn.float_tail = "onnx"` keeps f32 ops in its float tail on purpose)."""
+    if function.attributes.get(interp.FLOAT_TAIL_ATTR) is not None:
+        return None
     for op in function.walk():
         if isinstance(op, rpnn.MatMulOp | rpnn.Conv2dOp | rpnn.QuantOp):
             typ = op.results[0].type

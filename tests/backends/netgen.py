@@ -431,6 +431,31 @@ def random_net(data, seed: int, image: bool | None = None, min_steps: int = 1) -
     return net.finish()
 
 
+def xnor_net(seed: int = 0, linear: bool = False) -> ModuleOp:
+    """XNOR-popcount layers whose outputs are not one bipolar step: 600 -> 70 (bipolar,
+    shared thresholds) -> 13 multi-step thresholds to si3 (per channel), or with `linear`
+    -> 9 accumulators (rows not filling a vector of 8)."""
+    net = Net(seed)
+    s = net.input([600], BIPOLAR, 8)
+    s = net.mvtu(s, 70, BIPOLAR, BIPOLAR, pe=2, simd=8, per_channel=False)
+    s = net.mvtu(s, 9 if linear else 13, BIPOLAR, None if linear else si(3), pe=1, simd=2)
+    net.output(s)
+    return net.finish()
+
+
+def bit_serial_net(seed: int = 0) -> ModuleOp:
+    """Low-bit layers for the bit-plane kernel: signed 2-bit inputs (MW 150, a partial
+    64-bit word) into bipolar weights, unsigned 2-bit weights, and a linear layer of bipolar
+    weights on signed 3-bit inputs (rows not filling a vector of 8)."""
+    net = Net(seed)
+    s = net.input([150], si(2), 2)
+    s = net.mvtu(s, 21, BIPOLAR, ui(2), pe=1, simd=2)
+    s = net.mvtu(s, 11, ui(2), si(3), pe=1, simd=1)
+    s = net.mvtu(s, 9, BIPOLAR, None, pe=1, simd=1)
+    net.output(s)
+    return net.finish()
+
+
 def kernel_net(seed: int = 0) -> ModuleOp:
     """Layers for every kernel path at odd sizes: XNOR-popcount with 8-word vectors and a
     masked tail (MW 600); 8-bit dot products from bipolar (offset), unsigned and signed

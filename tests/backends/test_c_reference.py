@@ -28,7 +28,9 @@ from rpnn_ir.backends.c_runner import CReference
 pytestmark = pytest.mark.skipif(shutil.which("cc") is None and shutil.which("gcc") is None,
                                 reason="needs a C compiler")
 
-FAST = ("-O1", "-Werror")
+EVERY_THREAD = "-DRPNN_MIN_FRAMES_PER_THREAD=1"
+"""Threads even for the tiny test nets (by default a thread needs ~0.1 ms of work)."""
+FAST = ("-O1", "-Werror", EVERY_THREAD)
 INPUTS = Path(__file__).parent / "inputs"
 
 
@@ -68,7 +70,7 @@ def test_sanitizers(name, tmp_path):
     graph = dataflow.extract(module)
     inputs = dataflow.random_inputs(graph, 67, seed=2)
     got = c_runner.run_executable(module, inputs, tmp_path,
-                                  flags=(*c_runner.SANITIZE_FLAGS, "-Werror"))
+                                  flags=(*c_runner.SANITIZE_FLAGS, "-Werror", EVERY_THREAD))
     for e, g in zip(interp.run(module, inputs), got, strict=True):
         np.testing.assert_array_equal(g.astype(np.int64), e)
 
@@ -88,14 +90,19 @@ def _cpu_level() -> int:
 ISA_LEVELS = {"portable": 0, "avx2": 1, "avx512": 2}
 
 
-def test_every_kernel_path_under_sanitizers(tmp_path, monkeypatch):
+@pytest.mark.parametrize("make", [lambda: netgen.kernel_net(3), lambda: netgen.xnor_net(4),
+                                  lambda: netgen.xnor_net(5, linear=True),
+                                  lambda: netgen.bit_serial_net(6)],
+                         ids=["kernel_net", "xnor_thresholds", "xnor_linear", "bit_serial"])
+def test_every_kernel_path_under_sanitizers(make, tmp_path, monkeypatch):
     """Each kernel level forced in turn (RPNN_ISA) on layers of odd sizes, under ASan and
     UBSan, 2 threads; the level in use is the CPU's, capped by RPNN_ISA."""
-    module = netgen.kernel_net(3)
+    module = make()
     graph = dataflow.extract(module)
     inputs = dataflow.random_inputs(graph, 13, 4)
     (expected,) = interp.run(module, inputs)
-    exe = c_runner.build_executable(module, tmp_path, flags=(*c_runner.SANITIZE_FLAGS, "-Werror"))
+    exe = c_runner.build_executable(module, tmp_path,
+                                    flags=(*c_runner.SANITIZE_FLAGS, "-Werror", EVERY_THREAD))
     with CReference.build(module, flags=FAST) as net:
         for isa, level in ISA_LEVELS.items():
             monkeypatch.setenv("RPNN_ISA", isa)
@@ -222,6 +229,42 @@ def test_whole_network_is_bit_exact(rounding):
                 np.testing.assert_array_equal(g, e)
 
 
+def _near_edges(frames: np.ndarray, scale: np.ndarray, bias: float) -> np.ndarray:
+    """Float32 frames at and around (4 ulps) every input where `x * scale + bias` quantized by
+    host_whole.mlir's quantizer (scale 0.25, zero point 1) meets a rounding tie, plus zeros,
+    infinities, the largest and subnormal floats, each element position in turn."""
+    ties = ((np.arange(-6, 8) - 0.5) * 0.25 - bias)[:, None] / scale.reshape(1, -1)
+    up = down = ties.astype(np.float32)
+    values = [up]
+    for _ in range(4):
+        up, down = np.nextafter(up, np.float32(np.inf)), np.nextafter(down, np.float32(-np.inf))
+        values += [up, down]
+    special = np.array([0.0, -0.0, np.inf, -np.inf, 3.4e38, -3.4e38, 1e-45, -1e-45, 1e-40],
+                       np.float32)
+    flat = np.concatenate([v.reshape(-1) for v in values] + [special])
+    count = -(-flat.size // frames[0].size) * frames[0].size
+    flat = np.resize(flat, count)
+    return np.concatenate([frames, flat.reshape(-1, *frames.shape[1:]),
+                           np.roll(flat, 5).reshape(-1, *frames.shape[1:])])
+
+
+@pytest.mark.parametrize("rounding", ROUNDING)
+def test_input_quantizer_as_comparisons_is_exact(rounding):
+    """A monotone input chain (x * positive constants + constant, quantized) becomes float32
+    comparisons against thresholds found at compile time: equal to the interpreter at the
+    rounding ties, one ulp either side, zeros, infinities and subnormals."""
+    module = api.parse((INPUTS / "host_whole.mlir").read_text().replace(
+        '"MODE"', f'"{rounding}"').replace("[[-0.75]]", "[[0.75]]"))
+    source = c_reference.emit_c(module)[1]
+    assert "float x = a0[" in source and "q += (int32_t)(x >= " in source
+    scale = np.broadcast_to(np.array([1.5, 0.75]).reshape(2, 1, 1), (2, 3, 2))
+    x = _near_edges(_whole_frames(5), scale, 0.125)
+    expected = interp.run(module, [x])
+    with CReference.build(module, flags=FAST) as net:
+        for got, e in zip(net.forward([x], threads=2), expected, strict=True):
+            np.testing.assert_array_equal(got, e)
+
+
 def test_whole_network_reports_nan_and_shapes():
     with CReference.build(_whole_module(), flags=FAST) as net:
         x = _whole_frames(3)
@@ -238,7 +281,7 @@ def test_whole_network_under_sanitizers(tmp_path):
     x = _whole_frames(67)
     expected = interp.run(module, [x])
     got = c_runner.run_executable(module, [x], tmp_path, whole=True, threads=3,
-                                  flags=(*c_runner.SANITIZE_FLAGS, "-Werror"))
+                                  flags=(*c_runner.SANITIZE_FLAGS, "-Werror", EVERY_THREAD))
     for e, g in zip(expected, got, strict=True):
         np.testing.assert_array_equal(g, e)
 
@@ -275,7 +318,7 @@ def test_generated_main_and_makefile(tmp_path):
     run = subprocess.run(["./rpnn_main", "-t", "2", "-r", "2", "x.bin", "f.bin", "k.bin"],
                          cwd=out_dir, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
-    assert "frames/s (best of 2, 2 threads)" in run.stderr
+    assert "frames/s (best of 7 timings of 2 calls, 2 threads)" in run.stderr
     logits, top = interp.run(module, [x])
     np.testing.assert_array_equal(np.fromfile(out_dir / "f.bin", np.float32).reshape(9, 5),
                                   logits)

@@ -46,9 +46,14 @@ func.func @main(%x: tensor<1x8xf32>) -> tensor<1x1xsi3> {
 // CHECK:      p[0] += RPNN_POPCOUNT64(xp[0][k] ^ wk);
 // CHECK:      int32_t a = 8 - 2 * p[j];
 // CHECK:      y[(v + j) * 4 + m] = (int8_t)((l0_h_count(a, m) ? 1 : -1));
-// Level 2: AVX-512 VPOPCNTQ, one masked word.
+// Level 2: AVX-512 VPOPCNTQ, the 4 output rows in the lanes of one vector (weights
+// [group][word][8 rows]), the threshold compared in the lanes, a masked narrowing store.
 // CHECK:      RPNN_LEVEL2 static void l0_h_k2(const int8_t *restrict x0, int8_t *restrict y, size_t frames)
-// CHECK:      s[0] = _mm512_add_epi64(s[0], _mm512_popcnt_epi64(_mm512_xor_si512(LOAD(xp[0] + k), wk)));
+// CHECK:      const uint64_t *w = l0_h_wr + g * 8;
+// CHECK:      __mmask8 keep = g + 1 < 1 ? 0xFF : 15;
+// CHECK:      sum[0] = _mm512_add_epi64(sum[0], _mm512_popcnt_epi64(_mm512_xor_si512(_mm512_set1_epi64((long long)xp[0][k]), wk)));
+// CHECK:      o = _mm512_mask_add_epi64(o, _mm512_cmpge_epi64_mask(acc, _mm512_loadu_si512((const void *)(l0_h_tv + (g * 1 + s) * 8))), o, _mm512_set1_epi64(1));
+// CHECK:      _mm512_mask_cvtepi64_storeu_epi8(y + (v + j) * 4 + g * 8, keep, o);
 // CHECK:      static void l0_h(const int8_t *restrict x0, int8_t *restrict y, size_t frames, int level)
 
 // CHECK:      static void l1_o_k0(const int8_t *restrict x0, int8_t *restrict y, size_t frames)
@@ -58,13 +63,16 @@ func.func @main(%x: tensor<1x8xf32>) -> tensor<1x1xsi3> {
 // CHECK:              int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, a;
 // CHECK:                  a0 += (int32_t)xk * (int32_t)w0[k];
 // CHECK:              a += (int32_t)(int16_t)xs[k] * (int32_t)w[k];
-// Level 2: bipolar inputs offset by 128 into bytes, VPDPBUSD (4 vectors x 4 outputs), the
-// offset taken off again.
+// Level 2: bipolar inputs (one bit plane, x = 2u - 1) into 2-bit weights (two planes, the
+// top one negative): AND-popcount per plane pair, combined with shifts.
 // CHECK:      RPNN_LEVEL2 static void l1_o_k2(
-// CHECK:              xs[f][k] = (uint8_t)(xv[k] + 128);
-// CHECK:      w1 = _mm512_loadu_si512((const void *)(w + 64 + k));
-// CHECK:      s[3][1] = _mm512_dpbusd_epi32(s[3][1], x3, w1);
-// CHECK:      int32_t a = _mm512_reduce_add_epi32(s[f][j]) - l1_o_ws[m + j];
+// CHECK:      uint64_t plane = _mm512_mask_cmpgt_epi8_mask(in, xb, _mm512_setzero_si512());
+// CHECK:      __m512i wq1 = _mm512_loadu_si512((const void *)(w + (k * 2 + 1) * 8));
+// CHECK:      sum[3][1] = _mm512_add_epi64(sum[3][1], _mm512_popcnt_epi64(_mm512_and_si512(_mm512_set1_epi64((long long)up[3][0][k]), wq1)));
+// CHECK:      acc = _mm512_add_epi64(acc, _mm512_slli_epi64(sum[j][0], 0));
+// CHECK-NEXT: acc = _mm512_sub_epi64(acc, _mm512_slli_epi64(sum[j][1], 1));
+// CHECK-NEXT: acc = _mm512_slli_epi64(acc, 1);
+// CHECK-NEXT: acc = _mm512_add_epi64(acc, _mm512_loadu_si512((const void *)(l1_o_wx + g * 8)));
 // CHECK:      static void l2_l(const int8_t *restrict x0, int8_t *restrict y, size_t frames)
 
 // CHECK:      static void rpnn_fpga(unsigned char *arena, const int8_t *input, int8_t *output, size_t n_frames, int level)
@@ -77,7 +85,12 @@ func.func @main(%x: tensor<1x8xf32>) -> tensor<1x1xsi3> {
 // CHECK:      int rpnn_forward_mt(
 // CHECK:      job.level = rpnn_kernel_level();
 // CHECK:      return rpnn_parallel(&job, n_frames, n_threads);
-// The whole network: the bipolar quantizer on each frame, then the FPGA part.
-// CHECK:      static int rpnn_pre(const float *a0, int8_t *p0, double *hd, int64_t *hi)
-// CHECK:      (hi + 0)[i] = 2 * (int64_t)(a0[i] >= 0.0) - 1;
-// CHECK:      p0[i] = (int8_t)(hi + 0)[i];
+// The whole network: the bipolar quantizer as one float comparison per element (the least
+// float reaching +1 is -0.0), compiled per kernel level, then the FPGA part.
+// CHECK:      RPNN_VECTORIZE static inline int rpnn_pre(const float *restrict a0, int8_t *restrict p0)
+// CHECK:      float x = a0[i];
+// CHECK-NEXT: int32_t q = -1;
+// CHECK-NEXT: nan |= x != x;
+// CHECK-NEXT: q += (int32_t)(x >= -0x0.0p+0f) * 2;
+// CHECK-NEXT: p0[i] = (int8_t)q;
+// CHECK:      RPNN_VECTORIZE RPNN_LEVEL2 static int rpnn_pre_k2(const float *a0, int8_t *p0, size_t n)
