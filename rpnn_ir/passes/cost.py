@@ -9,7 +9,9 @@ ii, first_out, last_out}`` (integers) and every function with dataflow units an 
 is otherwise unchanged and still verifies and round-trips.  The report (a table, or JSON with
 ``json=true``) goes to stderr or to the file given by ``report=``, never to stdout where the
 IR goes.  Options: ``device=`` (a part of `rpnn_ir.hw.devices`), ``clock-mhz=`` (default: the
-part's clock), ``devices-file=`` (extra parts), ``json``, ``report=``.
+part's clock), ``devices-file=`` (extra parts), ``json``, ``report=``, ``backend=hls|rtl``
+(whose hardware: rpnn-hls's, the default, or rpnn-rtl's Verilog by `rpnn_ir.hw.cost_rtl`,
+which also reports flip-flops, ``ff``, per unit and in total).
 
 The formulas are those of `rpnn_ir.hw.cost` (docs/cost-model.md); the latency model is
 `rpnn_ir.hw.dataflow_model.schedule`.  A unit with ``ram = "ultra"`` on a part whose
@@ -39,6 +41,7 @@ from xdsl.utils.exceptions import PassFailedException
 
 from rpnn_ir import files
 from rpnn_ir.hw.cost import Resources
+from rpnn_ir.hw.cost_rtl import rtl_unit_cost
 from rpnn_ir.hw.dataflow_model import (
     DataflowGraph,
     evaluate,
@@ -75,10 +78,17 @@ class Analysis:
 
 
 def analyse(graph: DataflowGraph, device: Device, clock_mhz: float,
-            devices: dict[str, Device] | None = None) -> Analysis:
-    """Per-unit costs, totals, throughput, latency and utilisation of one function."""
+            devices: dict[str, Device] | None = None, backend: str = "hls") -> Analysis:
+    """Per-unit costs, totals, throughput, latency and utilisation of one function, by the
+    model of `backend` ("hls": rpnn_ir.hw.cost; "rtl": rpnn_ir.hw.cost_rtl, with FFs)."""
     devices = devices or {}
-    costs = {u: evaluate(u) for u in graph.units}
+    ffs: dict = {}
+    if backend == "rtl":
+        rtl_costs = {u: rtl_unit_cost(u) for u in graph.units}
+        costs = {u: c.cost for u, c in rtl_costs.items()}
+        ffs = {u: c.ff for u, c in rtl_costs.items()}
+    else:
+        costs = {u: evaluate(u) for u in graph.units}
     sched = schedule(graph, costs)
     units: list[dict[str, Any]] = []
     total = Resources()
@@ -91,6 +101,7 @@ def analyse(graph: DataflowGraph, device: Device, clock_mhz: float,
                           if unit.partition is not None else None),
             **unit.folding(), **c.res.as_dict(), "cycles": c.cycles, "ii": 1,
             "first_out": int(sched.first[unit]), "last_out": int(sched.last[unit]),
+            **({"ff": ffs[unit]} if ffs else {}),
         })
     max_cycles = max(costs[u].cycles for u in graph.units)
     bottlenecks = [u.index for u in graph.units if costs[u].cycles == max_cycles]
@@ -110,7 +121,8 @@ def analyse(graph: DataflowGraph, device: Device, clock_mhz: float,
         "utilisation": util,
         "limiting_resource": _limiting(util),
         "fits": all(u is None or u <= 1.0 for u in util.values()),
-        "ff": None,
+        "ff": sum(ffs.values()) if ffs else None,
+        "model": backend,
         "warnings": _uram_rom_warnings(graph, device),
     }
     joint = graph.function.attributes.get(JOINT_ATTR)
@@ -211,6 +223,8 @@ def format_table(report: dict[str, Any]) -> str:
     lines.append("-" * len(header))
     lines.append(f"{'':>3} {'total':<22} {'':>4} {'':>4} {'':<11} {t['lut']:>8} "
                  f"{t['bram18']:>6} {t['uram']:>5} {t['dsp']:>5}")
+    if report.get("ff") is not None:
+        lines.append(f"flip-flops ({report['model']} model): {report['ff']}")
     names = ", ".join(f"#{i}" for i in report["bottleneck"])
     lines.append(f"bottleneck (*): {names} with {report['max_cycles']} cycles/frame -> "
                  f"{report['fps']:.1f} frames/s at {report['clock_mhz']:g} MHz")
@@ -297,15 +311,21 @@ class CostPass(ModulePass):
     report: str = ""
     """File for the report; empty: stderr."""
     devices_file: str = ""
+    backend: str = "hls"
+    """Whose hardware to cost: "hls" (rpnn-hls's C++ through Vivado HLS, FINN-R's model) or
+    "rtl" (rpnn-rtl's Verilog, calibrated on Yosys synth_xilinx; reports FFs)."""
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
+        if self.backend not in ("hls", "rtl"):
+            raise PassFailedException(f"rpnn-cost: backend '{self.backend}' is not one of "
+                                      "hls, rtl")
         device, devices = resolve_device(self.device, self.devices_file)
         clock = self.clock_mhz or device.clock_mhz
         if clock <= 0:
             raise PassFailedException(f"clock-mhz must be positive, got {self.clock_mhz}")
         reports = []
         for _, graph in functions_with_dataflow(op):
-            analysis = analyse(graph, device, clock, devices)
+            analysis = analyse(graph, device, clock, devices, self.backend)
             annotate(analysis)
             reports.append(analysis.report)
         as_json = self.json is not False
