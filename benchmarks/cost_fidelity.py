@@ -43,6 +43,10 @@ def unit_rows(args: argparse.Namespace) -> list[dict]:
             if line.strip()]
     rows = [r for r in rows if "error" not in r and (args.split == "all"
                                                       or r["split"] == args.split)]
+    empty = [r for r in rows if r["lut"] + r["ff"] == 0]
+    for r in empty:
+        print(f"empty netlist (Yosys removed the unit), left out: {r['unit']} {r['params']}")
+    rows = [r for r in rows if r not in empty]
     if args.resynth:
         from rpnn_ir.backends import rtl_units
 

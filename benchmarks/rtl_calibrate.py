@@ -3,6 +3,7 @@
     python benchmarks/rtl_calibrate.py sweep [--family xc7] [--jobs 2] [--timeout 300]
                                              [--data benchmarks/data/rtl_sweep_xc7.jsonl]
     python benchmarks/rtl_calibrate.py fit   [--data ...] [--out rpnn_ir/hw/data/rtl_cost.json]
+    python benchmarks/rtl_calibrate.py table                # constants as a markdown table
 
 `sweep` draws a seeded grid of configurations per unit type (weight and activation bits
 1/2/4/8, PE, SIMD, MW = INNER*SIMD, MH = OUTER*PE, memory style, depth, ...; `grid()`),
@@ -219,6 +220,10 @@ def yosys_version() -> str:
 def fit(args: argparse.Namespace) -> int:
     rows = [r for r in load(Path(args.data)) if r.get("family") == args.family
             and "error" not in r]
+    empty = [r for r in rows if r["lut"] + r["ff"] == 0]
+    if empty:  # Yosys removed the whole unit: nothing to calibrate on (cost_fidelity lists them)
+        print(f"{len(empty)} points with an empty netlist left out", file=sys.stderr)
+    rows = [r for r in rows if r["lut"] + r["ff"] > 0]
     train = [r for r in rows if r["split"] == "train"]
     constants = cost_rtl.fit_constants(train)
     data = {
@@ -239,6 +244,21 @@ def fit(args: argparse.Namespace) -> int:
     return 0
 
 
+def table(args: argparse.Namespace) -> int:
+    """The fitted constants as the markdown table of docs/cost-model.md."""
+    data = json.loads(Path(args.out).read_text())
+    print("| unit | points | LUT terms (constant x term) | FF terms |")
+    print("|---|---|---|---|")
+    for unit, c in data["constants"].items():
+        if unit == "memory":
+            continue
+        def terms(d: dict) -> str:
+            return " + ".join(f"{v:g} {k}" for k, v in sorted(d.items()) if v) or "0"
+        print(f"| {unit} | {c['points']} | {terms(c['lut'])} | {terms(c['ff'])} |")
+    print(f"\nrom_bram_ratio = {data['constants']['memory']['rom_bram_ratio']}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -247,12 +267,14 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--timeout", type=float, default=300.0)
     s.add_argument("--limit", type=int, default=0)
     f = sub.add_parser("fit")
-    f.add_argument("--out", default=str(cost_rtl.CONSTANTS_FILE))
-    for p in (s, f):
+    t = sub.add_parser("table")
+    for p in (f, t):
+        p.add_argument("--out", default=str(cost_rtl.CONSTANTS_FILE))
+    for p in (s, f, t):
         p.add_argument("--data", default=str(DEFAULT_DATA))
         p.add_argument("--family", default="xc7", choices=sorted(rtl_synth.FAMILIES))
     args = parser.parse_args(argv)
-    return sweep(args) if args.command == "sweep" else fit(args)
+    return {"sweep": sweep, "fit": fit, "table": table}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -180,6 +180,19 @@ def mult_to_dsp(p: dict) -> bool:
     return min(xw, ww) >= DSP_MIN_OPERAND and xw + ww >= DSP_MIN_PRODUCT
 
 
+def rom_logic_luts(depth: int, width: int) -> float:
+    """LUT6 equivalents of a ROM in soft logic before the fitted constant: each output bit
+    is a function of the clog2(depth) address bits; two such bits share a LUT6_2 up to 32
+    words; up to 4 words there are only 2^depth distinct functions (merged by Yosys)."""
+    if depth <= 1:
+        return 0.0
+    if depth <= 4:
+        return float(min(width, 1 << depth))
+    if depth <= 32:
+        return width / 2
+    return float(width * math.ceil(depth / 64))
+
+
 def _mvu_features(p: dict) -> tuple[dict, dict, Memory, int]:
     pe, simd, ab = p["PE"], p["SIMD"], p["AB"]
     lanes = pe * simd
@@ -192,17 +205,22 @@ def _mvu_features(p: dict) -> tuple[dict, dict, Memory, int]:
     t, tb = p["T"], p["TB"]
     cw = max(ab, tb, p["OB"]) + 2
     roms = [mems[k] for k in ("w", "t") if k in mems]
-    logic_rom = sum(w * math.ceil(d / 64) for d, w, m in roms if m.kind == "logic")
+    logic_rom = sum(rom_logic_luts(d, w) for d, w, m in roms if m.kind == "logic")
     rom_regs = sum(w for _, w, m in roms if m.kind != "bram")
     logic_ram = sum(m.bits for k, (_, _, m) in mems.items() if k in ("vec", "acc"))
     ctrl = _w(p["INNER"]) + _w(p["OUTER"]) + _w(p["INNER"] * p["OUTER"])
     xb = (pe if p["DEPTHWISE"] else 1) * simd * p["IB"]
+    # the accumulator adds only when a dot product spans several tiles
+    accumulates = (p["OUTER"] if p["DEPTHWISE"] else p["INNER"]) > 1
+    tree = pe * (simd - 1) * sum_bits
     lut = {
         "xnor_popcount": lanes if xnor else 0,
-        "negate_add": lanes * pw if negate else 0,
+        "xnor_sum": pe * clog2(simd + 1) if xnor else 0,
+        "negate": lanes * sum_bits if negate else 0,
         "mul_lut": lanes * p["IB"] * p["WB"] if not (xnor or negate or dsp) else 0,
-        "add_tree": pe * (simd - 1) * sum_bits if not xnor else 0,
-        "accumulate": pe * ab,
+        "add_tree": tree if not (xnor or dsp) else 0,
+        "add_tree_dsp": tree if dsp else 0,
+        "accumulate": pe * ab if accumulates else 0,
         "threshold": pe * t * cw,
         "rom_logic": logic_rom,
         "ram_logic": logic_ram,
@@ -210,7 +228,10 @@ def _mvu_features(p: dict) -> tuple[dict, dict, Memory, int]:
         "const": 1,
     }
     ff = {
-        "datapath": xb * (1 if p["DEPTHWISE"] else 2) + pe * ab * 2 + pe * p["OB"],
+        "input_regs": xb * (1 if p["DEPTHWISE"] else 2),
+        "acc_regs": pe * ab * (2 if accumulates else 1) if not dsp else 0,
+        "acc_regs_dsp": pe * ab * (2 if accumulates else 1) if dsp else 0,
+        "out_regs": pe * p["OB"],
         "rom_regs": rom_regs,
         "thr_regs": pe * t * tb,
         "ram_logic": logic_ram,
@@ -226,7 +247,7 @@ def _thresholding_features(p: dict) -> tuple[dict, dict, Memory, int]:
     pe, t, tb = p["PE"], p["T"], p["TB"]
     mem = map_memory(p["CF"], pe * t * tb, rom=True)
     cw = max(p["IB"], tb, p["OB"]) + 2
-    logic_rom = pe * t * tb * math.ceil(p["CF"] / 64) if mem.kind == "logic" else 0
+    logic_rom = rom_logic_luts(p["CF"], pe * t * tb) if mem.kind == "logic" else 0
     lut = {"threshold": pe * t * cw, "rom_logic": logic_rom, "control": _w(p["CF"]),
            "const": 1}
     ff = {"datapath": pe * (p["IB"] + p["OB"]),

@@ -317,7 +317,7 @@ class CostPass(ModulePass):
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         if self.backend not in ("hls", "rtl"):
-            raise PassFailedException(f"rpnn-cost: backend '{self.backend}' is not one of "
+            raise PassFailedException(f"backend '{self.backend}' is not one of "
                                       "hls, rtl")
         device, devices = resolve_device(self.device, self.devices_file)
         clock = self.clock_mhz or device.clock_mhz

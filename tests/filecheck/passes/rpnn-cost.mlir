@@ -5,6 +5,8 @@
 // RUN: rpnn-opt %s -p 'rpnn-cost{device=xczu3eg}' 2>/dev/null | rpnn-opt | filecheck %s --check-prefix=U96
 // RUN: rpnn-opt %s -p 'rpnn-cost{clock-mhz=250}' 2>&1 >/dev/null | filecheck %s --check-prefix=CLOCK
 // RUN: not rpnn-opt %s -p 'rpnn-cost{device=xc9}' 2>&1 | filecheck %s --check-prefix=ERR
+// RUN: rpnn-opt %s -p 'rpnn-cost{backend=rtl}' 2>&1 >/dev/null | filecheck %s --check-prefix=RTL
+// RUN: not rpnn-opt %s -p 'rpnn-cost{backend=vhdl}' 2>&1 | filecheck %s --check-prefix=BACKEND
 
 // Hand-computed costs (docs/cost-model.md):
 // mvtu MW 8, MH 4, PE 2, SIMD 2, W = A = 2, acc 6 bits, 3 thresholds of 6 bits:
@@ -59,3 +61,8 @@ func.func @net(%x: tensor<1x8xui2>) -> tensor<1x1xui2> {
 // CLOCK:      bottleneck (*): #1 with 8 cycles/frame -> 31250000.0 frames/s at 250 MHz
 
 // ERR:        error: pass 'rpnn-cost' failed: unknown device 'xc9' (known: xc7z020, xcu250, xcu280, xczu3eg, xczu7ev; add parts with devices-file=)
+
+// The RTL model (docs/cost-model.md, "RTL model") adds flip-flops; a backend it does not know
+// is refused in one line.
+// RTL:         flip-flops (rtl model): {{[0-9]+}}
+// BACKEND:     error: pass 'rpnn-cost' failed: backend 'vhdl' is not one of hls, rtl
