@@ -70,7 +70,7 @@ def units(args: argparse.Namespace) -> None:
     fitted = cost_rtl.constants()
     for unit in cost_rtl.FEATURES:
         mine = [r for r in rows if r["unit"] == unit]
-        if not mine or unit not in fitted:
+        if not mine or cost_rtl.group(unit) not in fitted:
             continue
         pred = [cost_rtl.predict(unit, r["params"]) for r in mine]
         if args.rows:

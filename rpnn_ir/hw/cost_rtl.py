@@ -114,7 +114,8 @@ def map_memory(depth: int, width: int, *, rom: bool, style: str = "auto",
     """The mapping Yosys' memory_libmap chooses for a `depth` x `width` array.
 
     ROMs cannot go to LUT RAM (the library prunes them); `style` "block"/"ultra" forces
-    block RAM (7-series has no UltraRAM), "distributed" LUT RAM; "auto" takes the cheapest
+    block RAM (7-series has no UltraRAM), "distributed" LUT RAM (a "distributed" ROM makes
+    Yosys fail; it is costed as logic); "auto" takes the cheapest
     of soft logic (LOGIC_COST_* per bit), LUT RAM and block RAM. Arrays of one word are
     registers.
     """
@@ -124,8 +125,9 @@ def map_memory(depth: int, width: int, *, rom: bool, style: str = "auto",
     if style in ("block", "ultra"):
         return Memory("bram", bram18=bram18)
     lut_ram = None if rom else lutram_luts(depth, width, ports)
-    if style == "distributed" and lut_ram is not None:
-        return Memory("lutram", lut_mem=lut_ram)
+    if style == "distributed":  # a ROM: Yosys refuses it; in logic is what it would be
+        return Memory("lutram", lut_mem=lut_ram) if lut_ram is not None \
+            else Memory("logic", bits=depth * width)
     logic_cost = depth * width * (LOGIC_COST_ROM if rom else LOGIC_COST_RAM)
     options = [(logic_cost, Memory("logic", bits=depth * width)),
                (bram_cost * (rom_bram_ratio() if rom else 1.0),
@@ -180,6 +182,11 @@ def mult_to_dsp(p: dict) -> bool:
     return min(xw, ww) >= DSP_MIN_OPERAND and xw + ww >= DSP_MIN_PRODUCT
 
 
+def distinct_columns(depth: int, width: int) -> int:
+    """Distinct bit columns of a `depth` x `width` constant table: at most 2^depth."""
+    return min(width, 1 << min(depth, 30))
+
+
 def rom_logic_luts(depth: int, width: int) -> float:
     """LUT6 equivalents of a ROM in soft logic before the fitted constant: each output bit
     is a function of the clog2(depth) address bits; two such bits share a LUT6_2 up to 32
@@ -187,9 +194,9 @@ def rom_logic_luts(depth: int, width: int) -> float:
     if depth <= 1:
         return 0.0
     if depth <= 4:
-        return float(min(width, 1 << depth))
+        return float(distinct_columns(depth, width))
     if depth <= 32:
-        return width / 2
+        return distinct_columns(depth, width) / 2
     return float(width * math.ceil(depth / 64))
 
 
@@ -215,8 +222,10 @@ def _mvu_features(p: dict) -> tuple[dict, dict, Memory, int]:
     tree = pe * (simd - 1) * sum_bits
     lut = {
         "xnor_popcount": lanes if xnor else 0,
-        "xnor_sum": pe * clog2(simd + 1) if xnor else 0,
-        "negate": lanes * sum_bits if negate else 0,
+        # x * (+-1): a PW-bit negation and select per lane; with bipolar weights the
+        # negated input word is shared by the PEs (one per SIMD lane)
+        "negate_select": lanes * pw if negate else 0,
+        "negate": (lanes if p["I_BIPOLAR"] else simd) * pw if negate else 0,
         "mul_lut": lanes * p["IB"] * p["WB"] if not (xnor or negate or dsp) else 0,
         "add_tree": tree if not (xnor or dsp) else 0,
         "add_tree_dsp": tree if dsp else 0,
@@ -227,13 +236,15 @@ def _mvu_features(p: dict) -> tuple[dict, dict, Memory, int]:
         "control": ctrl,
         "const": 1,
     }
+    t_logic = "t" in mems and mems["t"][2].kind == "logic"
     ff = {
-        "input_regs": xb * (1 if p["DEPTHWISE"] else 2),
-        "acc_regs": pe * ab * (2 if accumulates else 1) if not dsp else 0,
-        "acc_regs_dsp": pe * ab * (2 if accumulates else 1) if dsp else 0,
-        "out_regs": pe * p["OB"],
-        "rom_regs": rom_regs,
-        "thr_regs": pe * t * tb,
+        # the Verilog's registers: input word(s), accumulators, output word; a ROM in logic
+        # holds at most 2^depth distinct bit columns (Yosys merges equal flip-flops), one in
+        # block RAM keeps its output register in the RAM
+        "regs": (xb * (1 if p["DEPTHWISE"] else 2) + pe * p["OB"]
+                 + pe * ab * (2 if accumulates else 1)),
+        "rom_regs": sum(distinct_columns(d, w) for d, w, m in roms if m.kind == "logic"),
+        "thr_regs": distinct_columns(*mems["t"][:2]) if t_logic else pe * t * tb,
         "ram_logic": logic_ram,
         "control": ctrl + _w(p["INNER"] if p["DEPTHWISE"] else 1),
         "const": 1,
@@ -251,7 +262,7 @@ def _thresholding_features(p: dict) -> tuple[dict, dict, Memory, int]:
     lut = {"threshold": pe * t * cw, "rom_logic": logic_rom, "control": _w(p["CF"]),
            "const": 1}
     ff = {"datapath": pe * (p["IB"] + p["OB"]),
-          "rom_regs": pe * t * tb if mem.kind != "bram" else 0,
+          "rom_regs": clog2(p["CF"]) if mem.kind == "logic" else 0,
           "control": _w(p["CF"]), "const": 1}
     return lut, ff, mem, 0
 
@@ -342,6 +353,15 @@ def _label_features(p: dict) -> tuple[dict, dict, Memory, int]:
     return lut, ff, Memory("none"), 0
 
 
+GROUPS = {"mvtu": "mvu", "depthwise": "mvu", "swg": "window", "maxpool": "window"}
+"""Unit types sharing one Verilog module share their fitted constants."""
+
+
+def group(unit: str) -> str:
+    """The constants' key of a unit type."""
+    return GROUPS.get(unit, unit)
+
+
 FEATURES = {
     "mvtu": _mvu_features, "depthwise": _mvu_features,
     "thresholding": _thresholding_features, "swg": _window_features,
@@ -374,10 +394,15 @@ def predict(unit: str, params: dict, coef: dict | None = None) -> dict[str, int]
     """LUT (logic + LUT RAM), FF, BRAM18, URAM and DSP of one unit with `params`."""
     coef = coef or constants()
     lut_terms, ff_terms, mem, dsp = features(unit, params)
-    c = coef[unit]
+    c = coef[group(unit)]
     return {"lut": round(_dot(lut_terms, c["lut"]) + mem.lut_mem),
             "ff": round(_dot(ff_terms, c["ff"])), "bram18": mem.bram18, "uram": 0,
             "dsp": dsp}
+
+
+REL_FLOOR = 20.0
+"""The fit weighs each point by 1 / max(count, REL_FLOOR): relative error, without letting
+units of a handful of LUTs dominate."""
 
 
 def _nnls_fit(rows: list[tuple[dict, float]]) -> dict[str, float]:
@@ -387,7 +412,7 @@ def _nnls_fit(rows: list[tuple[dict, float]]) -> dict[str, float]:
     names = sorted({name for terms, _ in rows for name in terms})
     a = np.array([[terms.get(n, 0.0) for n in names] for terms, _ in rows], dtype=float)
     y = np.array([target for _, target in rows], dtype=float)
-    scale = 1.0 / np.maximum(y, 4.0)
+    scale = 1.0 / np.maximum(y, REL_FLOOR)
     x, _ = nnls(a * scale[:, None], y * scale)
     return {n: round(float(v), 5) for n, v in zip(names, x, strict=True)}
 
@@ -422,13 +447,13 @@ def _fit_rom_ratio(rows: list[dict]) -> float:
 
 def _fit_units(rows: list[dict]) -> dict:
     out: dict = {}
-    for unit in FEATURES:
-        mine = [r for r in rows if r["unit"] == unit]
+    for unit in sorted({group(u) for u in FEATURES}):
+        mine = [r for r in rows if group(r["unit"]) == unit]
         if not mine:
             continue
         lut_rows, ff_rows = [], []
         for r in mine:
-            lut_terms, ff_terms, mem, _ = features(unit, r["params"])
+            lut_terms, ff_terms, mem, _ = features(r["unit"], r["params"])
             lut_rows.append((lut_terms, max(r["lut"] - mem.lut_mem, 0)))
             ff_rows.append((ff_terms, r["ff"]))
         out[unit] = {"lut": _nnls_fit(lut_rows), "ff": _nnls_fit(ff_rows),
@@ -482,7 +507,8 @@ def unit_params(unit: Unit) -> list[tuple[str, dict]]:
                   **_elt("W", op.weights.type.element_type), "AB": _bits(op.acc_type),
                   "A_SIGNED": _signed(op.acc_type), "OB": _bits(y.element_type),
                   "O_BIPOLAR": int(dtypes.is_bipolar(y.element_type)), **_thresholds(op),
-                  "W_STYLE": {"block": 1, "ultra": 1}.get(op.ram_style.data, 0)}
+                  "W_STYLE": {"block": 1, "distributed": 2, "ultra": 1}.get(
+                      op.ram_style.data, 0)}
         return [(kind, params)]
     if kind == "thresholding":
         x, y = _stream(op.input), _stream(op.output)

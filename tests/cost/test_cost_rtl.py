@@ -66,11 +66,15 @@ def _mvu(**kw) -> dict:
 
 def test_mvu_terms_by_hand():
     lut, ff, mem, dsp = features("mvtu", _mvu())
-    assert lut["xnor_popcount"] == 32 and lut["mul_lut"] == 0 and lut["negate_add"] == 0
+    assert lut["xnor_popcount"] == 32 and lut["mul_lut"] == 0 and lut["negate"] == 0
+    assert lut["xnor_sum"] == 4 * 4                  # PE * clog2(SIMD + 1)
     assert lut["accumulate"] == 4 * 8
     assert lut["threshold"] == 4 * 1 * (8 + 2)       # PE * T * (max(AB, TB, OB) + 2)
-    # weights 32 x 32 in logic (64 < 129), thresholds 4 x 32 in logic, vector 8 x 8 words
-    assert lut["rom_logic"] == 32 * 1 + 32 * 1
+    # weights 32 words x 32 bits in logic (cost 64 < 2 * 129): two bits per LUT6_2 -> 16;
+    # thresholds 4 words x 32 bits: only 2^4 = 16 distinct functions of the address
+    assert lut["rom_logic"] == 16 + 16
+    # one tile per dot product: no accumulation
+    assert features("mvtu", _mvu(INNER=1))[0]["accumulate"] == 0
     assert mem.bram18 == 0 and dsp == 0
     assert ff["rom_regs"] == 32 + 32 and ff["thr_regs"] == 32
     # W4A4: a 5-bit x 4-bit product of 9 bits goes to a DSP48 per lane
