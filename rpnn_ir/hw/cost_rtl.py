@@ -213,7 +213,6 @@ def _mvu_features(p: dict) -> tuple[dict, dict, Memory, int]:
     cw = max(ab, tb, p["OB"]) + 2
     roms = [mems[k] for k in ("w", "t") if k in mems]
     logic_rom = sum(rom_logic_luts(d, w) for d, w, m in roms if m.kind == "logic")
-    rom_regs = sum(w for _, w, m in roms if m.kind != "bram")
     logic_ram = sum(m.bits for k, (_, _, m) in mems.items() if k in ("vec", "acc"))
     ctrl = _w(p["INNER"]) + _w(p["OUTER"]) + _w(p["INNER"] * p["OUTER"])
     xb = (pe if p["DEPTHWISE"] else 1) * simd * p["IB"]

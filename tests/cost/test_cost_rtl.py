@@ -67,7 +67,6 @@ def _mvu(**kw) -> dict:
 def test_mvu_terms_by_hand():
     lut, ff, mem, dsp = features("mvtu", _mvu())
     assert lut["xnor_popcount"] == 32 and lut["mul_lut"] == 0 and lut["negate"] == 0
-    assert lut["xnor_sum"] == 4 * 4                  # PE * clog2(SIMD + 1)
     assert lut["accumulate"] == 4 * 8
     assert lut["threshold"] == 4 * 1 * (8 + 2)       # PE * T * (max(AB, TB, OB) + 2)
     # weights 32 words x 32 bits in logic (cost 64 < 2 * 129): two bits per LUT6_2 -> 16;
@@ -76,7 +75,10 @@ def test_mvu_terms_by_hand():
     # one tile per dot product: no accumulation
     assert features("mvtu", _mvu(INNER=1))[0]["accumulate"] == 0
     assert mem.bram18 == 0 and dsp == 0
-    assert ff["rom_regs"] == 32 + 32 and ff["thr_regs"] == 32
+    # registers: input word and vector word, two accumulators, output; ROM outputs merged
+    # to their distinct columns (thresholds: 4 words -> at most 16)
+    assert ff["regs"] == 8 + 8 + 2 * 4 * 8 + 4 * 1
+    assert ff["rom_regs"] == 32 + 16 and ff["thr_regs"] == 16
     # W4A4: a 5-bit x 4-bit product of 9 bits goes to a DSP48 per lane
     lut, _, _, dsp = features("mvtu", _mvu(IB=4, I_BIPOLAR=0, WB=4, W_SIGNED=1, W_BIPOLAR=0,
                                             AB=12, TB=12))
@@ -84,6 +86,10 @@ def test_mvu_terms_by_hand():
     # W2A2: 3 x 2 bits stays in LUTs
     lut, _, _, dsp = features("mvtu", _mvu(IB=2, I_BIPOLAR=0, WB=2, W_SIGNED=1, W_BIPOLAR=0))
     assert dsp == 0 and lut["mul_lut"] == 32 * 2 * 2
+    # bipolar weights x 2-bit inputs: the negated input (PW = IB + 1 + WB + 1 = 5 bits) is
+    # shared by the 4 PEs
+    lut = features("mvtu", _mvu(IB=2, I_BIPOLAR=0))[0]
+    assert lut["negate"] == 8 * 5 and lut["negate_select"] == 32 * 5
     # weights forced to block RAM: 32 words of 32 bits in one RAMB18
     assert features("mvtu", _mvu(W_STYLE=1))[2].bram18 == 1
 
@@ -104,7 +110,7 @@ def test_fifo_and_window_memories():
 def test_predict_is_the_fitted_sum():
     p = _mvu()
     lut_terms, ff_terms, mem, _ = features("mvtu", p)
-    c = cost_rtl.constants()["mvtu"]
+    c = cost_rtl.constants()[cost_rtl.group("mvtu")]
     expect = sum(c["lut"].get(k, 0) * v for k, v in lut_terms.items()) + mem.lut_mem
     assert predict("mvtu", p)["lut"] == round(expect)
     assert predict("mvtu", p)["ff"] == round(sum(c["ff"].get(k, 0) * v
