@@ -74,6 +74,28 @@ def _compute(rng: random.Random, depthwise: bool) -> dict:
     }
 
 
+def _low_bits(rng: random.Random) -> dict:
+    """An MVTU at the precisions binarised networks use (W1A1, W1A2, W2A2), wider."""
+    wb, ab = rng.choice(((1, 1), (1, 1), (1, 2), (2, 2)))
+    pe = rng.choice((1, 2, 4, 8, 16, 32))
+    simd = rng.choice((4, 8, 16, 32, 64))
+    while pe * simd * wb * ab > 1024:
+        pe = max(1, pe // 2)
+    inner = rng.choice((1, 2, 4, 8, 16, 32, 64))
+    outer = rng.choice((1, 2, 4, 16, 64))
+    w_bip, i_bip = wb == 1, ab == 1
+    accb = acc_bits(inner * simd, wb, ab, w_bip, i_bip)
+    ob = rng.choice((1, 2, 0)) if ab == 1 else rng.choice((2, 2, 0))
+    return {
+        "DEPTHWISE": 0, "INNER": inner, "OUTER": outer, "SIMD": simd, "PE": pe,
+        "IB": ab, "I_SIGNED": 0, "I_BIPOLAR": int(i_bip),
+        "WB": wb, "W_SIGNED": int(not w_bip), "W_BIPOLAR": int(w_bip),
+        "AB": accb, "A_SIGNED": 1, "OB": ob or accb, "O_BIPOLAR": int(ob == 1),
+        "T": {1: 1, 2: 3, 0: 0}[ob], "TB": accb, "T_SIGNED": 1, "OUT_BIAS": 0,
+        "W_STYLE": rng.choice((0, 0, 1)),
+    }
+
+
 def _threshold(rng: random.Random) -> dict:
     ib = rng.choice((4, 8, 12, 16, 24))
     ob = rng.choice((1, 2, 4))
@@ -135,7 +157,7 @@ def _label(rng: random.Random) -> dict:
             "OB": rng.choice((8, 16))}
 
 
-GRID = {  # unit type: (module, points, generator)
+GRID = {  # name: (module, points, generator); the name is the unit type unless in UNIT
     "mvtu": ("rpnn_mvu", 90, lambda r: _compute(r, False)),
     "depthwise": ("rpnn_mvu", 20, lambda r: _compute(r, True)),
     "thresholding": ("rpnn_thresholding", 30, _threshold),
@@ -147,7 +169,12 @@ GRID = {  # unit type: (module, points, generator)
     "duplicate": ("rpnn_broadcast", 10, _broadcast),
     "add_streams": ("rpnn_add_streams", 15, _add),
     "label_select": ("rpnn_label_select", 15, _label),
+    "mvtu_low_bits": ("rpnn_mvu", 40, _low_bits),
 }
+UNIT = {"mvtu_low_bits": "mvtu"}
+PRIORITY = {"mvtu_low_bits": 3.0}
+"""Grids swept this many times faster than the others (added after the first run: the
+W1A1 region of the mvtu grid, 1/16 of its draws, was too thin)."""
 
 
 def grid() -> list[dict]:
@@ -156,7 +183,8 @@ def grid() -> list[dict]:
     or "test" (held out)."""
     rng = random.Random(SEED)
     per_type: dict[str, list[dict]] = {}
-    for unit, (module, count, make) in GRID.items():
+    for name, (module, count, make) in GRID.items():
+        unit = UNIT.get(name, name)
         seen: set[str] = set()
         points = []
         for _ in range(count * 4):
@@ -170,10 +198,10 @@ def grid() -> list[dict]:
                            "key": f"{unit}:{key}"})
             if len(points) == count:
                 break
-        per_type[unit] = points
-    order = [((i + 0.5) / len(points), unit, i) for unit, points in per_type.items()
-             for i in range(len(points))]
-    return [per_type[unit][i] for _, unit, i in sorted(order)]
+        per_type[name] = points
+    order = [((i + 0.5) / len(points) / PRIORITY.get(name, 1.0), name, i)
+             for name, points in per_type.items() for i in range(len(points))]
+    return [per_type[name][i] for _, name, i in sorted(order)]
 
 
 def load(path: Path) -> list[dict]:

@@ -189,15 +189,15 @@ def distinct_columns(depth: int, width: int) -> int:
 
 def rom_logic_luts(depth: int, width: int) -> float:
     """LUT6 equivalents of a ROM in soft logic before the fitted constant: each output bit
-    is a function of the clog2(depth) address bits; two such bits share a LUT6_2 up to 32
-    words; up to 4 words there are only 2^depth distinct functions (merged by Yosys)."""
+    is a function of the clog2(depth) address bits, depth/64 LUT6 (joined by the free
+    MUXF7/MUXF8) from 64 words up; up to 32 words two bits fit one LUT6's two outputs;
+    only the distinct bit columns (at most 2^depth) count, Yosys merges equal ones."""
     if depth <= 1:
         return 0.0
-    if depth <= 4:
-        return float(distinct_columns(depth, width))
+    columns = distinct_columns(depth, width)
     if depth <= 32:
-        return distinct_columns(depth, width) / 2
-    return float(width * math.ceil(depth / 64))
+        return columns / 2 if depth > 4 else float(columns)
+    return float(columns * math.ceil(depth / 64))
 
 
 def _mvu_features(p: dict) -> tuple[dict, dict, Memory, int]:
@@ -212,7 +212,9 @@ def _mvu_features(p: dict) -> tuple[dict, dict, Memory, int]:
     t, tb = p["T"], p["TB"]
     cw = max(ab, tb, p["OB"]) + 2
     roms = [mems[k] for k in ("w", "t") if k in mems]
-    logic_rom = sum(rom_logic_luts(d, w) for d, w, m in roms if m.kind == "logic")
+    w_rom = rom_logic_luts(*mems["w"][:2]) if mems["w"][2].kind == "logic" else 0.0
+    t_rom = rom_logic_luts(*mems["t"][:2]) if "t" in mems and mems["t"][2].kind == "logic" \
+        else 0.0
     logic_ram = sum(m.bits for k, (_, _, m) in mems.items() if k in ("vec", "acc"))
     ctrl = _w(p["INNER"]) + _w(p["OUTER"]) + _w(p["INNER"] * p["OUTER"])
     xb = (pe if p["DEPTHWISE"] else 1) * simd * p["IB"]
@@ -230,7 +232,12 @@ def _mvu_features(p: dict) -> tuple[dict, dict, Memory, int]:
         "add_tree_dsp": tree if dsp else 0,
         "accumulate": pe * ab if accumulates else 0,
         "threshold": pe * t * cw,
-        "rom_logic": logic_rom,
+        # weight ROM in logic: ABC merges it with the XNORs (no MUXF7/F8 then), feeds
+        # DSP48 inputs or multipliers from it
+        "rom_weights_xnor": w_rom if xnor else 0.0,
+        "rom_weights_dsp": w_rom if dsp else 0.0,
+        "rom_weights": w_rom if not (xnor or dsp) else 0.0,
+        "rom_thresholds": t_rom,
         "ram_logic": logic_ram,
         "control": ctrl,
         "const": 1,
@@ -261,7 +268,7 @@ def _thresholding_features(p: dict) -> tuple[dict, dict, Memory, int]:
     lut = {"threshold": pe * t * cw, "rom_logic": logic_rom, "control": _w(p["CF"]),
            "const": 1}
     ff = {"datapath": pe * (p["IB"] + p["OB"]),
-          "rom_regs": clog2(p["CF"]) if mem.kind == "logic" else 0,
+          "rom_regs": distinct_columns(p["CF"], pe * t * tb) if mem.kind == "logic" else 0,
           "control": _w(p["CF"]), "const": 1}
     return lut, ff, mem, 0
 
@@ -336,7 +343,7 @@ def _broadcast_features(p: dict) -> tuple[dict, dict, Memory, int]:
 
 
 def _add_features(p: dict) -> tuple[dict, dict, Memory, int]:
-    lut = {"add": p["PE"] * p["OB"], "const": 1}
+    lut = {"add": p["PE"] * max(p["AB"], p["BB"]), "const": 1}
     ff = {"datapath": p["PE"] * p["OB"], "const": 1}
     return lut, ff, Memory("none"), 0
 

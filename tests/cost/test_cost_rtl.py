@@ -69,9 +69,10 @@ def test_mvu_terms_by_hand():
     assert lut["xnor_popcount"] == 32 and lut["mul_lut"] == 0 and lut["negate"] == 0
     assert lut["accumulate"] == 4 * 8
     assert lut["threshold"] == 4 * 1 * (8 + 2)       # PE * T * (max(AB, TB, OB) + 2)
-    # weights 32 words x 32 bits in logic (cost 64 < 2 * 129): two bits per LUT6_2 -> 16;
+    # weights 32 words x 32 bits in logic (cost 64 < 2 * 129): two bits per LUT6 -> 16;
     # thresholds 4 words x 32 bits: only 2^4 = 16 distinct functions of the address
-    assert lut["rom_logic"] == 16 + 16
+    assert lut["rom_weights_xnor"] == 16 and lut["rom_thresholds"] == 16
+    assert cost_rtl.rom_logic_luts(256, 48) == 4 * 48 and cost_rtl.rom_logic_luts(1, 9) == 0
     # one tile per dot product: no accumulation
     assert features("mvtu", _mvu(INNER=1))[0]["accumulate"] == 0
     assert mem.bram18 == 0 and dsp == 0
