@@ -48,6 +48,8 @@ RAMB18_SHAPES = ((1, 16384), (2, 8192), (4, 4096), (9, 2048), (18, 1024), (36, 5
 RAMB36_SHAPES = ((1, 32768), (2, 16384), (4, 8192), (9, 4096), (18, 2048), (36, 1024),
                  (72, 512))
 """(width, depth) of RAMB18 / RAMB36 in simple dual-port mode (Xilinx UG473)."""
+RAMB18_BITS = 18432
+"""Bits of a RAMB18 with its parity bits (UG473)."""
 LUTRAM_SHAPES = {
     "sdp": ((6, 32), (3, 64)),
     "sp": ((8, 32), (4, 64), (2, 128), (1, 256)),
@@ -85,6 +87,11 @@ def bram_tiling(depth: int, width: int) -> tuple[int, int]:
             n = math.ceil(width / w) * math.ceil(depth / d)
             option = (n * cost, n * size)
             best = option if best is None or option < best else best
+    # Yosys also stores data in the parity bits (9/18/36-bit widths) across words of deep
+    # memories: then only the capacity with parity bounds the count
+    if depth >= 4096:
+        n = max(math.ceil(depth * width / RAMB18_BITS), math.ceil(width / 36))
+        best = min(best, (n * RAMB18_COST, n))
     assert best is not None
     return best
 
@@ -212,6 +219,9 @@ def _mvu_features(p: dict) -> tuple[dict, dict, Memory, int]:
     t, tb = p["T"], p["TB"]
     cw = max(ab, tb, p["OB"]) + 2
     roms = [mems[k] for k in ("w", "t") if k in mems]
+    w_depth, _, w_mem = mems["w"]
+    w_kind = w_mem.kind
+    t_depth = mems["t"][0] if "t" in mems else 0
     w_rom = rom_logic_luts(*mems["w"][:2]) if mems["w"][2].kind == "logic" else 0.0
     t_rom = rom_logic_luts(*mems["t"][:2]) if "t" in mems and mems["t"][2].kind == "logic" \
         else 0.0
@@ -222,7 +232,12 @@ def _mvu_features(p: dict) -> tuple[dict, dict, Memory, int]:
     accumulates = (p["OUTER"] if p["DEPTHWISE"] else p["INNER"]) > 1
     tree = pe * (simd - 1) * sum_bits
     lut = {
-        "xnor_popcount": lanes if xnor else 0,
+        # XNOR-popcount: with weights from block RAM every lane is a variable XNOR; from a
+        # logic ROM ABC merges part of it into the ROM's LUTs; a constant weight (one word)
+        # leaves only the popcount
+        "xnor_popcount": lanes if xnor and w_kind != "bram" and w_depth > 1 else 0,
+        "xnor_popcount_bram": lanes if xnor and w_kind == "bram" else 0,
+        "xnor_popcount_const": lanes if xnor and w_depth <= 1 else 0,
         # x * (+-1): a PW-bit negation and select per lane; with bipolar weights the
         # negated input word is shared by the PEs (one per SIMD lane)
         "negate_select": lanes * pw if negate else 0,
@@ -231,7 +246,9 @@ def _mvu_features(p: dict) -> tuple[dict, dict, Memory, int]:
         "add_tree": tree if not (xnor or dsp) else 0,
         "add_tree_dsp": tree if dsp else 0,
         "accumulate": pe * ab if accumulates else 0,
-        "threshold": pe * t * cw,
+        # comparators against thresholds that change with the output fold, or constants
+        "threshold": pe * t * cw if t_depth > 1 else 0,
+        "threshold_const": pe * t * cw if t_depth <= 1 else 0,
         # weight ROM in logic: ABC merges it with the XNORs (no MUXF7/F8 then), feeds
         # DSP48 inputs or multipliers from it
         "rom_weights_xnor": w_rom if xnor else 0.0,
