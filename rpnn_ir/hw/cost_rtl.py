@@ -72,7 +72,7 @@ STYLES = {0: "auto", 1: "block", 2: "distributed", 3: "ultra"}
 class Memory:
     """Where Yosys puts one memory array, and what that costs outside the fitted terms."""
 
-    kind: str  # "logic", "lutram", "bram"
+    kind: str  # "logic", "lutram", "bram"; "mixed" (a unit's arrays summed), "none"
     bram18: int = 0
     lut_mem: int = 0
     bits: int = 0
