@@ -14,6 +14,8 @@ refused), ``clock-mhz=`` (default: the recorded clock, else the part's), ``devic
 (extra parts), ``json``, ``report=``, ``quiet``, ``stream-sim=`` (auto, true, false:
 throughput and latency with the design's FIFO depths, `rpnn_ir.hw.stream_sim`).  The report
 also gives flip-flops and the I/O line (AXI-stream ports, outside the totals).
+``backend=hls|rtl``: whose hardware, rpnn-hls's (the default, `rpnn_ir.hw.cost`) or
+rpnn-rtl's Verilog (`rpnn_ir.hw.cost_rtl`, calibrated on Yosys).
 
 The formulas are those of `rpnn_ir.hw.cost` (docs/cost-model.md); the latency model is
 `rpnn_ir.hw.dataflow_model.schedule`.  A unit with ``ram = "ultra"`` on a part whose
@@ -29,7 +31,7 @@ import sys
 import textwrap
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from xdsl.context import Context
@@ -47,6 +49,7 @@ from xdsl.utils.exceptions import PassFailedException
 from rpnn_ir import files
 from rpnn_ir.dialects import rpnn
 from rpnn_ir.hw.cost import Resources, axis_port_resources
+from rpnn_ir.hw.cost_rtl import rtl_unit_cost
 from rpnn_ir.hw.dataflow_model import (
     DataflowGraph,
     element_bits,
@@ -134,11 +137,17 @@ def io_report(graph: DataflowGraph) -> dict[str, Any]:
 
 
 def analyse(graph: DataflowGraph, device: Device, clock_mhz: float,
-            devices: dict[str, Device] | None = None, stream_frames: int = 0) -> Analysis:
-    """Per-unit costs, totals, throughput, latency and utilisation of one function; with
+            devices: dict[str, Device] | None = None, stream_frames: int = 0,
+            backend: str = "hls") -> Analysis:
+    """Per-unit costs, totals, throughput, latency and utilisation of one function, by the
+    model of `backend` ("hls": rpnn_ir.hw.cost; "rtl": rpnn_ir.hw.cost_rtl); with
     `stream_frames`, also the stream simulation of that many frames (`stream_report`)."""
     devices = devices or {}
-    costs = {u: evaluate(u) for u in graph.units}
+    if backend == "rtl":
+        costs = {u: replace(c.cost, ff=c.ff) for u, c in
+                 ((u, rtl_unit_cost(u)) for u in graph.units)}
+    else:
+        costs = {u: evaluate(u) for u in graph.units}
     sched = schedule(graph, costs)
     units: list[dict[str, Any]] = []
     total = Resources()
@@ -170,6 +179,7 @@ def analyse(graph: DataflowGraph, device: Device, clock_mhz: float,
         "utilisation": util,
         "limiting_resource": _limiting(util),
         "fits": all(u is None or u <= 1.0 for u in util.values()),
+        "model": backend,
         "warnings": _uram_rom_warnings(graph, device),
     }
     report["ff"] = sum(c.ff for c in costs.values())
@@ -374,7 +384,8 @@ def _io_lines(report: dict[str, Any]) -> list[str]:
     """The flip-flop total and the I/O line (docs/cost-model.md, "Shell and I/O")."""
     io = report["io"]
     ports = ", ".join(f"{p['direction']} {p['bits']} bits" for p in io["ports"])
-    return [f"flip-flops: {report['ff']} (units; estimate, docs/cost-model.md)",
+    return [f"flip-flops ({report['model']} model): {report['ff']} (units; estimate, "
+            "docs/cost-model.md)",
             f"I/O, not in the total: {len(io['ports'])} AXI-stream port(s) ({ports}) with "
             f"register slices: LUT {io['lut']}, FF {io['ff']}; no DMA master (rpnn-hls "
             "emits stream ports: the host's DMA and, on a Zynq, the PS wrapper and AXI "
@@ -493,7 +504,13 @@ class CostPass(ModulePass):
     ``true``, ``false``, or ``auto`` (designs up to `STREAM_AUTO_SLOTS` cycles of work per
     frame)."""
 
+    backend: str = "hls"
+    """Whose hardware to cost: "hls" (rpnn-hls's C++, rpnn_ir.hw.cost) or "rtl" (rpnn-rtl's
+    Verilog, calibrated on Yosys synth_xilinx: rpnn_ir.hw.cost_rtl)."""
+
     def apply(self, ctx: Context, op: ModuleOp) -> None:
+        if self.backend not in ("hls", "rtl"):
+            raise PassFailedException(f"backend '{self.backend}' is not one of hls, rtl")
         device, devices, clock = design_device(op, self.device, self.devices_file,
                                                self.clock_mhz)
         if self.stream_sim not in ("auto", True, False):
@@ -502,7 +519,7 @@ class CostPass(ModulePass):
         reports = []
         for _, graph in functions_with_dataflow(op):
             frames = _stream_frames_of(graph, self.stream_sim)
-            analysis = analyse(graph, device, clock, devices, frames)
+            analysis = analyse(graph, device, clock, devices, frames, self.backend)
             if not frames and self.stream_sim == "auto":
                 analysis.report["stream"] = {
                     "skipped": f"more than {STREAM_AUTO_SLOTS:,} cycles of work per frame; "

@@ -7,6 +7,8 @@
 // RUN: not rpnn-opt %s -p 'rpnn-cost{device=xc9}' 2>&1 | filecheck %s --check-prefix=ERR
 // RUN: not rpnn-opt %s -p 'rpnn-cost{stream-sim=maybe}' 2>&1 | filecheck %s --check-prefix=SIMERR
 // RUN: rpnn-opt %s -p 'rpnn-cost{stream-sim=false}' 2>&1 >/dev/null | filecheck %s --check-prefix=NOSIM
+// RUN: rpnn-opt %s -p 'rpnn-cost{backend=rtl}' 2>&1 >/dev/null | filecheck %s --check-prefix=RTL
+// RUN: not rpnn-opt %s -p 'rpnn-cost{backend=vhdl}' 2>&1 | filecheck %s --check-prefix=BACKEND
 
 // Hand-computed costs (docs/cost-model.md):
 // mvtu MW 8, MH 4, PE 2, SIMD 2, W = A = 2, acc 6 bits, 3 thresholds of 6 bits:
@@ -54,7 +56,7 @@ func.func @net(%x: tensor<1x8xui2>) -> tensor<1x1xui2> {
 // TABLE-NEXT: cycles: cycles per frame (the unit's initiation interval); 1st out / last out: cycle of the unit's first / last
 // TABLE:      bottleneck (*): #1 with 8 cycles/frame -> 12.5 M frames/s at 100 MHz
 // TABLE-NEXT: with the FIFO depths (stream simulation, 3 frames): 8 cycles/frame -> 12.5 M frames/s (as the bottleneck); first frame out after 15 cycles
-// TABLE-NEXT: flip-flops: 338 (units; estimate, docs/cost-model.md)
+// TABLE-NEXT: flip-flops (hls model): 338 (units; estimate, docs/cost-model.md)
 // TABLE-NEXT: I/O, not in the total: 2 AXI-stream port(s) (in 8 bits, out 8 bits) with register slices: LUT 24, FF 40; no DMA master
 // TABLE-NEXT: latency: 19 cycles = 0.19 us (FINN's sum of cycles along the longest path: 18)
 // TABLE-NEXT: utilisation of xc7z020: LUT 0.8%, BRAM18 0.0%, URAM -, DSP 0.0%; limiting: lut
@@ -81,4 +83,9 @@ func.func @net(%x: tensor<1x8xui2>) -> tensor<1x1xui2> {
 // SIMERR:     stream-sim must be auto, true or false, got 'maybe'
 
 // NOSIM:      bottleneck (*): #1 with 8 cycles/frame
-// NOSIM-NEXT: flip-flops: 338
+// NOSIM-NEXT: flip-flops (hls model): 338
+
+// The RTL model (docs/cost-model.md, "RTL model") adds flip-flops; a backend it does not know
+// is refused in one line.
+// RTL:         flip-flops (rtl model): {{[0-9]+}}
+// BACKEND:     error: pass 'rpnn-cost' failed: backend 'vhdl' is not one of hls, rtl

@@ -1,0 +1,126 @@
+"""How far rpnn-cost's models are from the tools they stand for.
+
+    python benchmarks/cost_fidelity.py                       # every section
+    python benchmarks/cost_fidelity.py --section units [--split test|train|all]
+                                       [--data benchmarks/data/rtl_sweep_xc7.jsonl]
+                                       [--resynth N]
+
+Sections (`SECTIONS`: name -> function(args) printing its figures; add one there):
+
+- `units`: the RTL model (`rpnn_ir.hw.cost_rtl`, `rpnn-cost{backend=rtl}`) against Yosys
+  `synth_xilinx` on the held-out points of the calibration sweep
+  (benchmarks/rtl_calibrate.py): per unit type, the median and 90th percentile of
+  |predicted / Yosys - 1| for LUT and FF (denominator at least 1), and how many BRAM18 and
+  DSP counts are exact. `--resynth N` synthesises N held-out points again (fresh Yosys runs,
+  minutes) instead of reading the sweep's results. Goal: p90 under 15% for LUT and FF,
+  exact BRAM and DSP.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from rpnn_ir.hw import cost_rtl
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_DATA = HERE / "data" / "rtl_sweep_xc7.jsonl"
+
+
+def rel_errors(pairs: list[tuple[int, int]]) -> np.ndarray:
+    """|predicted / measured - 1| with the measured count taken as at least 1."""
+    return np.array([abs(p - m) / max(m, 1) for p, m in pairs], dtype=float)
+
+
+def unit_rows(args: argparse.Namespace) -> list[dict]:
+    """The sweep's results of the chosen split (or fresh syntheses of them)."""
+    rows = [json.loads(line) for line in Path(args.data).read_text().splitlines()
+            if line.strip()]
+    rows = [r for r in rows if "error" not in r and (args.split == "all"
+                                                      or r["split"] == args.split)]
+    empty = [r for r in rows if r["lut"] + r["ff"] == 0]
+    for r in empty:
+        print(f"empty netlist (Yosys removed the unit), left out: {r['unit']} {r['params']}")
+    rows = [r for r in rows if r not in empty]
+    if args.resynth:
+        from rpnn_ir.backends import rtl_units
+
+        rows = [{**r, **rtl_units.synthesize_unit(r["module"], r["params"], r["family"])}
+                for r in rows[:args.resynth]]
+    return rows
+
+
+def units(args: argparse.Namespace) -> None:
+    """RTL model vs Yosys, per unit type."""
+    rows = unit_rows(args)
+    prov = json.loads(cost_rtl.CONSTANTS_FILE.read_text())["provenance"]
+    print(f"RTL model vs Yosys synth_xilinx ({prov['family']}, {prov['tool'].split('(')[0]}"
+          f"), {args.split} points of {Path(args.data).name}; constants fitted on "
+          f"{prov['train_points']} training points ({prov['date']})")
+    header = (f"{'unit':<13} {'n':>3} | {'LUT med':>7} {'p90':>6} | {'FF med':>7} {'p90':>6} |"
+              f" {'BRAM exact':>10} | {'DSP exact':>9}")
+    print(header)
+    print("-" * len(header))
+    everything: dict[str, list] = {"lut": [], "ff": [], "bram18": [], "dsp": []}
+    fitted = cost_rtl.constants()
+    for unit in cost_rtl.FEATURES:
+        mine = [r for r in rows if r["unit"] == unit]
+        if not mine or cost_rtl.group(unit) not in fitted:
+            continue
+        pred = [cost_rtl.predict(unit, r["params"]) for r in mine]
+        if args.rows:
+            for p, r in zip(pred, mine, strict=True):
+                print(f"  {unit} {r['split']}: " + ", ".join(
+                    f"{k} {p[k]}/{r[k]}" for k in ("lut", "ff", "bram18", "dsp"))
+                    + f" lut_mem {r['lut_mem']} {r['params']}")
+        pairs = {k: [(p[k], r[k]) for p, r in zip(pred, mine, strict=True)]
+                 for k in everything}
+        for k, v in pairs.items():
+            everything[k] += v
+        lut, ff = rel_errors(pairs["lut"]), rel_errors(pairs["ff"])
+        exact = {k: sum(p == m for p, m in pairs[k]) for k in ("bram18", "dsp")}
+        print(f"{unit:<13} {len(mine):>3} | {np.median(lut):>7.1%} {np.percentile(lut, 90):>6.1%}"
+              f" | {np.median(ff):>7.1%} {np.percentile(ff, 90):>6.1%} | "
+              f"{exact['bram18']:>4}/{len(mine):<5} | {exact['dsp']:>3}/{len(mine):<5}")
+    lut, ff = rel_errors(everything["lut"]), rel_errors(everything["ff"])
+    n = len(everything["lut"])
+    exact = {k: sum(p == m for p, m in everything[k]) for k in ("bram18", "dsp")}
+    print("-" * len(header))
+    print(f"{'all':<13} {n:>3} | {np.median(lut):>7.1%} {np.percentile(lut, 90):>6.1%} | "
+          f"{np.median(ff):>7.1%} {np.percentile(ff, 90):>6.1%} | {exact['bram18']:>4}/{n:<5}"
+          f" | {exact['dsp']:>3}/{n:<5}")
+    total = {k: (sum(p for p, _ in v), sum(m for _, m in v)) for k, v in everything.items()}
+    print("sums predicted / Yosys: " + ", ".join(
+        f"{k.upper()} {p} / {m}" for k, (p, m) in total.items()))
+
+
+SECTIONS: dict[str, Callable[[argparse.Namespace], None]] = {
+    "units": units,
+}
+"""Section name -> printer. The HLS model's BNN-PYNQ designs and the cycles-vs-Verilator
+check plug in here (each a function of the parsed arguments)."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--section", choices=sorted(SECTIONS), action="append",
+                        help="section(s) to print (default: all)")
+    parser.add_argument("--data", default=str(DEFAULT_DATA))
+    parser.add_argument("--split", default="test", choices=("test", "train", "all"))
+    parser.add_argument("--resynth", type=int, default=0)
+    parser.add_argument("--rows", action="store_true",
+                        help="units: every point, predicted/Yosys")
+    args = parser.parse_args(argv)
+    for name in args.section or list(SECTIONS):
+        SECTIONS[name](args)
+        print()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

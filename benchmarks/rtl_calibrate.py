@@ -1,0 +1,309 @@
+"""Calibrate the RTL cost model on Yosys: sweep every rpnn_rtl.v unit, fit, write constants.
+
+    python benchmarks/rtl_calibrate.py sweep [--family xc7] [--jobs 2] [--timeout 300]
+                                             [--data benchmarks/data/rtl_sweep_xc7.jsonl]
+    python benchmarks/rtl_calibrate.py fit   [--data ...] [--out rpnn_ir/hw/data/rtl_cost.json]
+    python benchmarks/rtl_calibrate.py table                # constants as a markdown table
+
+`sweep` draws a seeded grid of configurations per unit type (weight and activation bits
+1/2/4/8, PE, SIMD, MW = INNER*SIMD, MH = OUTER*PE, memory style, depth, ...; `grid()`),
+marks about 30% of them held out (`split = "test"`), and synthesises each configuration
+alone with Yosys `synth_xilinx` (`rpnn_ir.backends.rtl_units`), appending one JSON line per
+result to the data file as it completes: an interrupted run keeps its data and a re-run
+only synthesises the missing points. Run it under `nice`: it takes about an hour on two
+cores (WebAssembly Yosys, 5-60 s per unit).
+
+`fit` fits each unit type's formula constants (`rpnn_ir.hw.cost_rtl`) by non-negative least
+squares (scipy.optimize.nnls, relative error) on the training points and writes them, with
+their provenance (Yosys version, family, grid, date, command, training/held-out counts), to
+the data file `rpnn_ir.hw.cost_rtl` reads. `benchmarks/cost_fidelity.py --section units`
+reports the error on the held-out points.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import random
+import subprocess
+import sys
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+
+from rpnn_ir.backends import rtl_synth, rtl_units
+from rpnn_ir.hw import cost_rtl
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_DATA = HERE / "data" / "rtl_sweep_xc7.jsonl"
+HELD_OUT = 0.3
+SEED = 14
+
+
+def acc_bits(mw: int, wb: int, ab: int, w_bip: bool, i_bip: bool) -> int:
+    """Accumulator width as rpnn's precision inference sizes it: the exact range of a sum of
+    mw products (signed weights, unsigned activations, bipolar +-1)."""
+    wmax = 1 if w_bip else (1 << (wb - 1))
+    xmax = 1 if i_bip else (1 << ab) - 1
+    bound = mw * wmax * xmax
+    return max(2, bound.bit_length() + 1)
+
+
+def _compute(rng: random.Random, depthwise: bool) -> dict:
+    wb, ab = rng.choice((1, 2, 4, 8)), rng.choice((1, 2, 4, 8))
+    pe = rng.choice((1, 2, 4, 8, 16))
+    simd = rng.choice((1, 2, 4, 8, 16, 32) if not depthwise else (1, 3, 9))
+    while pe * simd * max(1, wb * ab // 4) > 256:
+        simd = max(1, simd // 2) if simd > 1 else simd
+        pe = max(1, pe // 2) if simd == 1 else pe
+    inner = rng.choice((1, 2, 4, 8, 32, 128))
+    outer = rng.choice((1, 2, 4, 16, 64))
+    w_bip, i_bip = wb == 1, ab == 1
+    taps = simd * (outer if depthwise else inner)
+    accb = acc_bits(taps, wb, ab, w_bip, i_bip)
+    ob = rng.choice((1, 2, 4, 0))  # 0: no thresholds (the last layer)
+    t = {1: 1, 2: 3, 4: 15, 0: 0}[ob]
+    return {
+        "DEPTHWISE": int(depthwise), "INNER": inner, "OUTER": outer, "SIMD": simd, "PE": pe,
+        "IB": ab, "I_SIGNED": 0, "I_BIPOLAR": int(i_bip),
+        "WB": wb, "W_SIGNED": int(not w_bip), "W_BIPOLAR": int(w_bip),
+        "AB": accb, "A_SIGNED": 1,
+        "OB": ob or accb, "O_BIPOLAR": int(ob == 1),
+        "T": t, "TB": accb, "T_SIGNED": 1, "OUT_BIAS": 0,
+        "W_STYLE": rng.choice((0, 0, 1)),  # 2 (distributed): Yosys cannot map the ROM
+    }
+
+
+def _low_bits(rng: random.Random) -> dict:
+    """An MVTU at the precisions binarised networks use (W1A1, W1A2, W2A2), wider."""
+    wb, ab = rng.choice(((1, 1), (1, 1), (1, 2), (2, 2)))
+    pe = rng.choice((1, 2, 4, 8, 16, 32))
+    simd = rng.choice((4, 8, 16, 32, 64))
+    while pe * simd * wb * ab > 1024:
+        pe = max(1, pe // 2)
+    inner = rng.choice((1, 2, 4, 8, 16, 32, 64))
+    outer = rng.choice((1, 2, 4, 16, 64))
+    w_bip, i_bip = wb == 1, ab == 1
+    accb = acc_bits(inner * simd, wb, ab, w_bip, i_bip)
+    ob = rng.choice((1, 2, 0)) if ab == 1 else rng.choice((2, 2, 0))
+    return {
+        "DEPTHWISE": 0, "INNER": inner, "OUTER": outer, "SIMD": simd, "PE": pe,
+        "IB": ab, "I_SIGNED": 0, "I_BIPOLAR": int(i_bip),
+        "WB": wb, "W_SIGNED": int(not w_bip), "W_BIPOLAR": int(w_bip),
+        "AB": accb, "A_SIGNED": 1, "OB": ob or accb, "O_BIPOLAR": int(ob == 1),
+        "T": {1: 1, 2: 3, 0: 0}[ob], "TB": accb, "T_SIGNED": 1, "OUT_BIAS": 0,
+        "W_STYLE": rng.choice((0, 0, 1)),
+    }
+
+
+def _threshold(rng: random.Random) -> dict:
+    ib = rng.choice((4, 8, 12, 16, 24))
+    ob = rng.choice((1, 2, 4))
+    return {"CF": rng.choice((1, 2, 4, 16, 64, 256)), "PE": rng.choice((1, 2, 4, 8, 16, 32)),
+            "IB": ib, "I_SIGNED": 1, "OB": ob, "O_BIPOLAR": int(ob == 1),
+            "T": {1: 1, 2: 3, 4: 15}[ob], "TB": ib, "T_SIGNED": 1, "OUT_BIAS": 0}
+
+
+def _window(rng: random.Random, pool: bool) -> dict:
+    hw = rng.choice((4, 8, 12, 16, 32))
+    if pool:
+        k = rng.choice((2, 2, 3))
+        s = k if rng.random() < 0.8 else 1
+        pe, eb = rng.choice((1, 2, 4, 8, 16, 32)), rng.choice((1, 2, 4, 8))
+        cw = rng.choice((1, 2, 4, 8))
+        return {"POOL": 1, "H": hw, "W": hw, "CW": cw, "KH": k, "KW": k, "SH": s, "SW": s,
+                "WB": pe * eb, "PE": pe, "EB": eb, "E_SIGNED": 0, "E_BIPOLAR": int(eb == 1)}
+    k = min(hw, rng.choice((1, 2, 3, 3, 5)))
+    s = rng.choice((1, 1, 2)) if k > 1 else 1
+    return {"POOL": 0, "H": hw, "W": hw, "CW": rng.choice((1, 2, 4, 8, 16)), "KH": k,
+            "KW": k, "SH": s, "SW": s, "WB": rng.choice((1, 2, 4, 8, 16, 32, 64)),
+            "PE": 1, "EB": 1, "E_SIGNED": 0, "E_BIPOLAR": 0}
+
+
+def _pad(rng: random.Random) -> dict:
+    pad = rng.choice((1, 1, 2))
+    return {"H": rng.choice((4, 8, 16, 30)), "W": rng.choice((4, 8, 16, 30)),
+            "CW": rng.choice((1, 2, 4, 16)), "TOP": pad, "LEFT": pad, "BOTTOM": pad,
+            "RIGHT": pad, "WB": rng.choice((1, 2, 8, 16, 32, 64)), "FILL": "0"}
+
+
+def _dwc(rng: random.Random) -> dict:
+    small = rng.choice((1, 2, 4, 8))
+    big = small * rng.choice((2, 3, 4, 8, 16))
+    iw, ow = (big, small) if rng.random() < 0.5 else (small, big)
+    return {"IW": iw, "OW": ow, "B": rng.choice((1, 2, 4, 8))}
+
+
+def _fifo(rng: random.Random) -> dict:
+    return {"DEPTH": rng.choice((2, 3, 8, 16, 32, 33, 64, 100, 128, 256, 512, 1024, 2048)),
+            "WB": rng.choice((1, 2, 4, 8, 16, 32, 64, 128)), "STYLE": rng.choice((0, 1, 2))}
+
+
+def _broadcast(rng: random.Random) -> dict:
+    return {"N": rng.choice((2, 3, 4)), "WB": rng.choice((1, 8, 32, 64, 256))}
+
+
+def _add(rng: random.Random) -> dict:
+    a, b = rng.choice((2, 4, 8, 16)), rng.choice((2, 4, 8, 16))
+    return {"PE": rng.choice((1, 2, 4, 8, 16, 32)), "AB": a, "A_SIGNED": 1, "A_BIPOLAR": 0,
+            "BB": b, "B_SIGNED": 1, "B_BIPOLAR": 0, "OB": max(a, b) + 1, "O_BIPOLAR": 0}
+
+
+def _label(rng: random.Random) -> dict:
+    pe = rng.choice((1, 2, 5, 10))
+    labels = pe * rng.choice((1, 2, 10, 100))
+    return {"L": labels, "PE": pe, "K": rng.choice([k for k in (1, 3, 5) if k <= labels]),
+            "OWD": 1, "IB": rng.choice((4, 8, 16)), "I_SIGNED": 1, "I_BIPOLAR": 0,
+            "OB": rng.choice((8, 16))}
+
+
+GRID = {  # name: (module, points, generator); the name is the unit type unless in UNIT
+    "mvtu": ("rpnn_mvu", 90, lambda r: _compute(r, False)),
+    "depthwise": ("rpnn_mvu", 20, lambda r: _compute(r, True)),
+    "thresholding": ("rpnn_thresholding", 30, _threshold),
+    "swg": ("rpnn_window", 30, lambda r: _window(r, False)),
+    "maxpool": ("rpnn_window", 20, lambda r: _window(r, True)),
+    "pad": ("rpnn_pad", 15, _pad),
+    "dwc": ("rpnn_dwc", 20, _dwc),
+    "fifo": ("rpnn_fifo", 45, _fifo),
+    "duplicate": ("rpnn_broadcast", 10, _broadcast),
+    "add_streams": ("rpnn_add_streams", 15, _add),
+    "label_select": ("rpnn_label_select", 15, _label),
+    "mvtu_low_bits": ("rpnn_mvu", 40, _low_bits),
+}
+UNIT = {"mvtu_low_bits": "mvtu"}
+PRIORITY = {"mvtu_low_bits": 3.0}
+"""Grids swept this many times faster than the others (added after the first run: the
+W1A1 region of the mvtu grid, 1/16 of its draws, was too thin)."""
+
+
+def grid() -> list[dict]:
+    """Every configuration of the sweep, unit types interleaved in proportion to their
+    counts (a cut-short run covers them all alike), duplicates removed; `split` is "train"
+    or "test" (held out)."""
+    rng = random.Random(SEED)
+    per_type: dict[str, list[dict]] = {}
+    for name, (module, count, make) in GRID.items():
+        unit = UNIT.get(name, name)
+        seen: set[str] = set()
+        points = []
+        for _ in range(count * 4):
+            params = make(rng)
+            key = json.dumps(params, sort_keys=True)
+            if key in seen:
+                continue
+            seen.add(key)
+            points.append({"unit": unit, "module": module, "params": params,
+                           "split": "test" if rng.random() < HELD_OUT else "train",
+                           "key": f"{unit}:{key}"})
+            if len(points) == count:
+                break
+        per_type[name] = points
+    order = [((i + 0.5) / len(points) / PRIORITY.get(name, 1.0), name, i)
+             for name, points in per_type.items() for i in range(len(points))]
+    return [per_type[name][i] for _, name, i in sorted(order)]
+
+
+def load(path: Path) -> list[dict]:
+    """The sweep's results so far (one JSON object a line)."""
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def _synth(point: dict, family: str, timeout: float) -> dict:
+    try:
+        res = rtl_units.synthesize_unit(point["module"], point["params"], family,
+                                        timeout=timeout)
+        return {**point, "family": family, **res}
+    except rtl_synth.SynthError as e:
+        return {**point, "family": family, "error": str(e)}
+
+
+def sweep(args: argparse.Namespace) -> int:
+    path = Path(args.data)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    done = {r["key"] for r in load(path) if r.get("family") == args.family}
+    todo = [p for p in grid() if p["key"] not in done]
+    if args.limit:
+        todo = todo[:args.limit]
+    print(f"{len(done)} points cached, {len(todo)} to synthesise", flush=True)
+    with ProcessPoolExecutor(args.jobs) as pool, path.open("a") as out:
+        futures = [pool.submit(_synth, p, args.family, args.timeout) for p in todo]
+        for n, fut in enumerate(as_completed(futures), 1):
+            row = fut.result()
+            out.write(json.dumps(row, sort_keys=True) + "\n")
+            out.flush()
+            what = row.get("error") or f"lut {row['lut']} ff {row['ff']} bram18 " \
+                f"{row['bram18']} dsp {row['dsp']} in {row['seconds']} s"
+            print(f"[{n}/{len(todo)}] {row['unit']}: {what}", flush=True)
+    return 0
+
+
+def yosys_version() -> str:
+    run = subprocess.run([*rtl_synth.yosys_command(), "-V"], capture_output=True, text=True)
+    return run.stdout.strip()
+
+
+def fit(args: argparse.Namespace) -> int:
+    rows = [r for r in load(Path(args.data)) if r.get("family") == args.family
+            and "error" not in r]
+    empty = [r for r in rows if r["lut"] + r["ff"] == 0]
+    if empty:  # Yosys removed the whole unit: nothing to calibrate on (cost_fidelity lists them)
+        print(f"{len(empty)} points with an empty netlist left out", file=sys.stderr)
+    rows = [r for r in rows if r["lut"] + r["ff"] > 0]
+    train = [r for r in rows if r["split"] == "train"]
+    constants = cost_rtl.fit_constants(train)
+    data = {
+        "provenance": {
+            "tool": yosys_version(), "flow": "synth_xilinx -flatten -noiopad -noclkbuf",
+            "family": args.family, "date": datetime.date.today().isoformat(),
+            "command": "python benchmarks/rtl_calibrate.py sweep && "
+                       "python benchmarks/rtl_calibrate.py fit",
+            "grid": f"benchmarks/rtl_calibrate.py grid() seed {SEED}, "
+                    f"{HELD_OUT:.0%} held out; data {Path(args.data).name}",
+            "train_points": len(train), "test_points": len(rows) - len(train),
+            "method": "scipy.optimize.nnls on relative error, per unit type and resource",
+        },
+        "constants": constants,
+    }
+    Path(args.out).write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
+    print(f"wrote {args.out}: {len(train)} training points", file=sys.stderr)
+    return 0
+
+
+def table(args: argparse.Namespace) -> int:
+    """The fitted constants as the markdown table of docs/cost-model.md."""
+    data = json.loads(Path(args.out).read_text())
+    print("| unit | points | LUT terms (constant x term) | FF terms |")
+    print("|---|---|---|---|")
+    for unit, c in data["constants"].items():
+        if unit == "memory":
+            continue
+        def terms(d: dict) -> str:
+            return " + ".join(f"{v:g} {k}" for k, v in sorted(d.items()) if v) or "0"
+        print(f"| {unit} | {c['points']} | {terms(c['lut'])} | {terms(c['ff'])} |")
+    print(f"\nrom_bram_ratio = {data['constants']['memory']['rom_bram_ratio']}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("sweep")
+    s.add_argument("--jobs", type=int, default=2)
+    s.add_argument("--timeout", type=float, default=300.0)
+    s.add_argument("--limit", type=int, default=0)
+    f = sub.add_parser("fit")
+    t = sub.add_parser("table")
+    for p in (f, t):
+        p.add_argument("--out", default=str(cost_rtl.CONSTANTS_FILE))
+    for p in (s, f, t):
+        p.add_argument("--data", default=str(DEFAULT_DATA))
+        p.add_argument("--family", default="xc7", choices=sorted(rtl_synth.FAMILIES))
+    args = parser.parse_args(argv)
+    return {"sweep": sweep, "fit": fit, "table": table}[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,609 @@
+"""RTL cost model: what each `-t rpnn-rtl` unit costs after Yosys `synth_xilinx`.
+
+`rpnn-cost{backend=rtl}` uses it (docs/cost-model.md, "RTL model"). Every unit of the
+Verilog library (rpnn_ir/backends/rtl/rpnn_rtl.v) is described by the Verilog parameters
+`-t rpnn-rtl` gives it (`unit_params`, mirroring rpnn_ir/backends/rtl.py). Its cost is:
+
+- memories (`map_memory`): which primitive Yosys' `memory_libmap` picks for each array of
+  the unit (logic, LUT RAM or block RAM, by the costs of Yosys' Xilinx memory libraries and
+  the ram_style/rom_style attributes), the block RAM count from the primitive's geometry
+  (exact, not fitted) and the LUTs of LUT RAM primitives;
+- LUT and FF: a sum of physically motivated terms (`features`: products of PE, SIMD and
+  bits for the datapath, register bits counted off the Verilog, counter widths, logic-mapped
+  memory bits) times constants fitted on a Yosys sweep (benchmarks/rtl_calibrate.py), read
+  from `data/rtl_cost.json` with their provenance;
+- DSP: the multipliers Yosys maps to DSP48 slices, by the operand widths (`dsp_count`).
+
+Lower layers only: this module reads the IR through `rpnn_ir.hw.dataflow_model` and never
+imports a backend.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+from xdsl.dialects.builtin import IntegerType, Signedness, TensorType
+
+from rpnn_ir import dtypes
+from rpnn_ir.dialects import rpnn
+from rpnn_ir.hw.cost import Resources, UnitCost
+from rpnn_ir.hw.dataflow_model import Unit, evaluate
+
+CONSTANTS_FILE = Path(__file__).parent / "data" / "rtl_cost.json"
+
+LOGIC_COST_ROM = 1 / 16
+"""Yosys memory_libmap: cost of one ROM bit in soft logic (`-logic-cost-rom` default)."""
+LOGIC_COST_RAM = 1.0
+"""Yosys memory_libmap: cost of one RAM bit in soft logic (`-logic-cost-ram` default)."""
+RAMB18_COST, RAMB36_COST = 129, 257
+"""Yosys share/xilinx/brams_xc4v.txt (7-series and UltraScale): cost of a RAMB18/RAMB36."""
+LUTRAM_COST = 8
+"""Yosys share/xilinx/lutrams_xc5v.txt: cost of one RAM32M/RAM64M LUT RAM primitive."""
+RAMB18_SHAPES = ((1, 16384), (2, 8192), (4, 4096), (9, 2048), (18, 1024), (36, 512))
+RAMB36_SHAPES = ((1, 32768), (2, 16384), (4, 8192), (9, 4096), (18, 2048), (36, 1024),
+                 (72, 512))
+"""(width, depth) of RAMB18 / RAMB36 in simple dual-port mode (Xilinx UG473)."""
+RAMB18_BITS = 18432
+"""Bits of a RAMB18 with its parity bits (UG473)."""
+LUTRAM_SHAPES = {
+    "sdp": ((6, 32), (3, 64)),
+    "sp": ((8, 32), (4, 64), (2, 128), (1, 256)),
+}
+"""(width, depth) of four LUTs of LUT RAM (Yosys share/xilinx/lutrams_xc5v.txt; UG474): with
+a write port and a read port at another address ("sdp": RAM32M, RAM64M), or one address for
+both ("sp": RAM32M, RAM64M, two RAM128X1S, RAM256X1S)."""
+LUTRAM_PRIMITIVE_LUTS = 4
+"""LUTs of one LUT RAM tile of LUTRAM_SHAPES, which Yosys' library costs LUTRAM_COST."""
+DSP_MIN_OPERAND, DSP_MIN_PRODUCT = 2, 9
+"""Yosys synth_xilinx maps a multiplication to a DSP48 when both operands have at least 2
+bits and the product at least 9 (its mul2dsp thresholds; checked on the sweep)."""
+STYLES = {0: "auto", 1: "block", 2: "distributed", 3: "ultra"}
+
+
+# --------------------------------------------------------------------------- memories
+
+
+@dataclass(frozen=True)
+class Memory:
+    """Where Yosys puts one memory array, and what that costs outside the fitted terms."""
+
+    kind: str  # "logic", "lutram", "bram"; "mixed" (a unit's arrays summed), "none"
+    bram18: int = 0
+    lut_mem: int = 0
+    bits: int = 0
+    """Bits held in soft logic (kind "logic"): flip-flops and read multiplexers."""
+
+
+def bram_tiling(depth: int, width: int) -> tuple[int, int]:
+    """(cost, RAMB18 equivalents) of the cheapest single-shape RAMB18 or RAMB36 tiling."""
+    best: tuple[int, int] | None = None
+    for shapes, cost, size in ((RAMB18_SHAPES, RAMB18_COST, 1), (RAMB36_SHAPES, RAMB36_COST, 2)):
+        for w, d in shapes:
+            n = math.ceil(width / w) * math.ceil(depth / d)
+            option = (n * cost, n * size)
+            best = option if best is None or option < best else best
+    # Yosys also stores data in the parity bits (9/18/36-bit widths) across words of deep
+    # memories: then only the capacity with parity bounds the count
+    if depth >= 4096:
+        n = max(math.ceil(depth * width / RAMB18_BITS), math.ceil(width / 36))
+        best = min(best, (n * RAMB18_COST, n))
+    assert best is not None
+    return best
+
+
+def lutram_luts(depth: int, width: int, ports: str = "sdp") -> int:
+    """LUTs of the cheapest LUT RAM tiling (`ports` "sdp" or "sp", LUTRAM_SHAPES)."""
+    return min(math.ceil(width / w) * math.ceil(depth / d) for w, d in LUTRAM_SHAPES[ports]) \
+        * LUTRAM_PRIMITIVE_LUTS
+
+
+_ROM_RATIO: list[float] = []
+"""While `fit_constants` searches it: the ROM logic/BRAM ratio to use."""
+
+
+def rom_bram_ratio() -> float:
+    """How much dearer than `bram_tiling`'s cost an automatic ROM's block RAMs are to
+    Yosys (constant `memory.rom_bram_ratio`, fitted: Yosys also weighs port and mux
+    options this model does not enumerate); 1.0 before any fit."""
+    if _ROM_RATIO:
+        return _ROM_RATIO[-1]
+    return constants().get("memory", {}).get("rom_bram_ratio", 1.0) \
+        if CONSTANTS_FILE.exists() else 1.0
+
+
+def map_memory(depth: int, width: int, *, rom: bool, style: str = "auto",
+               ports: str = "sdp") -> Memory:
+    """The mapping Yosys' memory_libmap chooses for a `depth` x `width` array.
+
+    ROMs cannot go to LUT RAM (the library prunes them); `style` "block"/"ultra" forces
+    block RAM (7-series has no UltraRAM), "distributed" LUT RAM (a "distributed" ROM makes
+    Yosys fail; it is costed as logic); "auto" takes the cheapest
+    of soft logic (LOGIC_COST_* per bit), LUT RAM and block RAM. Arrays of one word are
+    registers.
+    """
+    if depth <= 1 or width == 0:
+        return Memory("logic", bits=depth * width)
+    bram_cost, bram18 = bram_tiling(depth, width)
+    if style in ("block", "ultra"):
+        return Memory("bram", bram18=bram18)
+    lut_ram = None if rom else lutram_luts(depth, width, ports)
+    if style == "distributed":  # a ROM: Yosys refuses it; in logic is what it would be
+        return Memory("lutram", lut_mem=lut_ram) if lut_ram is not None \
+            else Memory("logic", bits=depth * width)
+    logic_cost = depth * width * (LOGIC_COST_ROM if rom else LOGIC_COST_RAM)
+    options = [(logic_cost, Memory("logic", bits=depth * width)),
+               (bram_cost * (rom_bram_ratio() if rom else 1.0),
+                Memory("bram", bram18=bram18))]
+    if lut_ram is not None:
+        options.append((lut_ram // LUTRAM_PRIMITIVE_LUTS * LUTRAM_COST,
+                        Memory("lutram", lut_mem=lut_ram)))
+    return min(options, key=lambda o: o[0])[1]
+
+
+# --------------------------------------------------------------------------- features
+
+
+def clog2(n: int) -> int:
+    """Verilog $clog2."""
+    return max(0, (n - 1).bit_length())
+
+
+def _w(n: int) -> int:
+    """Width of a counter up to n - 1 as the library declares it ($clog2(max(n, 2)))."""
+    return clog2(max(n, 2))
+
+
+def mvu_memories(p: dict) -> dict[str, tuple[int, int, Memory]]:
+    """name -> (depth, width, mapping) of the arrays of an rpnn_mvu."""
+    dw = p["DEPTHWISE"]
+    tiles = p["INNER"] * p["OUTER"]
+    w_width = p["PE"] * p["SIMD"] * p["WB"]
+    mems = {"w": (tiles, w_width, map_memory(tiles, w_width, rom=True,
+                                              style=STYLES[p.get("W_STYLE", 0)]))}
+    if p["T"] > 0:
+        depth, width = (p["INNER"] if dw else p["OUTER"]), p["PE"] * p["T"] * p["TB"]
+        mems["t"] = (depth, width, map_memory(depth, width, rom=True))
+    if not dw:
+        width = p["SIMD"] * p["IB"]
+        mems["vec"] = (p["INNER"], width, map_memory(p["INNER"], width, rom=False,
+                                                     ports="sp"))
+    else:
+        width = p["PE"] * p["AB"]
+        mems["acc"] = (p["INNER"], width, map_memory(p["INNER"], width, rom=False))
+    return mems
+
+
+def mult_to_dsp(p: dict) -> bool:
+    """Whether Yosys maps an MVU lane's product to a DSP48: a real multiplication (neither
+    operand bipolar) whose operands reach DSP_MIN_OPERAND bits and product DSP_MIN_PRODUCT.
+    The operands as Yosys sees them after `wreduce`: the input zero-extended to IB + 1
+    signed bits, the signed weight at its WB bits (rpnn_dot's extra sign bit is redundant)."""
+    if p["I_BIPOLAR"] or p["W_BIPOLAR"]:
+        return False
+    xw, ww = p["IB"] + (0 if p["I_SIGNED"] else 1), p["WB"] + (0 if p["W_SIGNED"] else 1)
+    return min(xw, ww) >= DSP_MIN_OPERAND and xw + ww >= DSP_MIN_PRODUCT
+
+
+def distinct_columns(depth: int, width: int) -> int:
+    """Distinct bit columns of a `depth` x `width` constant table: at most 2^depth."""
+    return min(width, 1 << min(depth, 30))
+
+
+def rom_logic_luts(depth: int, width: int) -> float:
+    """LUT6 equivalents of a ROM in soft logic before the fitted constant: each output bit
+    is a function of the clog2(depth) address bits, depth/64 LUT6 (joined by the free
+    MUXF7/MUXF8) from 64 words up; up to 32 words two bits fit one LUT6's two outputs;
+    only the distinct bit columns (at most 2^depth) count, Yosys merges equal ones."""
+    if depth <= 1:
+        return 0.0
+    columns = distinct_columns(depth, width)
+    if depth <= 32:
+        return columns / 2 if depth > 4 else float(columns)
+    return float(columns * math.ceil(depth / 64))
+
+
+def _mvu_features(p: dict) -> tuple[dict, dict, Memory, int]:
+    pe, simd, ab = p["PE"], p["SIMD"], p["AB"]
+    lanes = pe * simd
+    xnor = p["I_BIPOLAR"] and p["W_BIPOLAR"]
+    negate = bool(p["I_BIPOLAR"]) != bool(p["W_BIPOLAR"])
+    pw = p["IB"] + p["WB"] + 2
+    dsp = not xnor and not negate and mult_to_dsp(p)
+    sum_bits = min(ab, pw + clog2(simd))
+    mems = mvu_memories(p)
+    t, tb = p["T"], p["TB"]
+    cw = max(ab, tb, p["OB"]) + 2
+    roms = [mems[k] for k in ("w", "t") if k in mems]
+    w_depth, _, w_mem = mems["w"]
+    w_kind = w_mem.kind
+    t_depth = mems["t"][0] if "t" in mems else 0
+    w_rom = rom_logic_luts(*mems["w"][:2]) if mems["w"][2].kind == "logic" else 0.0
+    t_rom = rom_logic_luts(*mems["t"][:2]) if "t" in mems and mems["t"][2].kind == "logic" \
+        else 0.0
+    logic_ram = sum(m.bits for k, (_, _, m) in mems.items() if k in ("vec", "acc"))
+    ctrl = _w(p["INNER"]) + _w(p["OUTER"]) + _w(p["INNER"] * p["OUTER"])
+    xb = (pe if p["DEPTHWISE"] else 1) * simd * p["IB"]
+    # the accumulator adds only when a dot product spans several tiles
+    accumulates = (p["OUTER"] if p["DEPTHWISE"] else p["INNER"]) > 1
+    tree = pe * (simd - 1) * sum_bits
+    lut = {
+        # XNOR-popcount: with weights from block RAM every lane is a variable XNOR; from a
+        # logic ROM ABC merges part of it into the ROM's LUTs; a constant weight (one word)
+        # leaves only the popcount
+        "xnor_popcount": lanes if xnor and w_kind != "bram" and w_depth > 1 else 0,
+        "xnor_popcount_bram": lanes if xnor and w_kind == "bram" else 0,
+        "xnor_popcount_const": lanes if xnor and w_depth <= 1 else 0,
+        # x * (+-1): a PW-bit negation and select per lane; with bipolar weights the
+        # negated input word is shared by the PEs (one per SIMD lane)
+        "negate_select": lanes * pw if negate else 0,
+        "negate": (lanes if p["I_BIPOLAR"] else simd) * pw if negate else 0,
+        "mul_lut": lanes * p["IB"] * p["WB"] if not (xnor or negate or dsp) else 0,
+        "add_tree": tree if not (xnor or dsp) else 0,
+        "add_tree_dsp": tree if dsp else 0,
+        "accumulate": pe * ab if accumulates else 0,
+        # comparators against thresholds that change with the output fold, or constants
+        "threshold": pe * t * cw if t_depth > 1 else 0,
+        "threshold_const": pe * t * cw if t_depth <= 1 else 0,
+        # weight ROM in logic: ABC merges it with the XNORs (no MUXF7/F8 then), feeds
+        # DSP48 inputs or multipliers from it
+        "rom_weights_xnor": w_rom if xnor else 0.0,
+        "rom_weights_dsp": w_rom if dsp else 0.0,
+        "rom_weights": w_rom if not (xnor or dsp) else 0.0,
+        "rom_thresholds": t_rom,
+        "ram_logic": logic_ram,
+        "control": ctrl,
+        "const": 1,
+    }
+    t_logic = "t" in mems and mems["t"][2].kind == "logic"
+    ff = {
+        # the Verilog's registers: input word(s), accumulators, output word; a ROM in logic
+        # holds at most 2^depth distinct bit columns (Yosys merges equal flip-flops), one in
+        # block RAM keeps its output register in the RAM
+        "regs": (xb * (1 if p["DEPTHWISE"] else 2) + pe * p["OB"]
+                 + pe * ab * (2 if accumulates else 1)),
+        "rom_regs": sum(distinct_columns(d, w) for d, w, m in roms if m.kind == "logic"),
+        "thr_regs": distinct_columns(*mems["t"][:2]) if t_logic else pe * t * tb,
+        "ram_logic": logic_ram,
+        "control": ctrl + _w(p["INNER"] if p["DEPTHWISE"] else 1),
+        "const": 1,
+    }
+    bram = sum(m.bram18 for _, _, m in mems.values())
+    lut_mem = sum(m.lut_mem for _, _, m in mems.values())
+    return lut, ff, Memory("mixed", bram18=bram, lut_mem=lut_mem), lanes if dsp else 0
+
+
+def _thresholding_features(p: dict) -> tuple[dict, dict, Memory, int]:
+    pe, t, tb = p["PE"], p["T"], p["TB"]
+    mem = map_memory(p["CF"], pe * t * tb, rom=True)
+    cw = max(p["IB"], tb, p["OB"]) + 2
+    logic_rom = rom_logic_luts(p["CF"], pe * t * tb) if mem.kind == "logic" else 0
+    lut = {"threshold": pe * t * cw, "rom_logic": logic_rom, "control": _w(p["CF"]),
+           "const": 1}
+    ff = {"datapath": pe * (p["IB"] + p["OB"]),
+          "rom_regs": distinct_columns(p["CF"], pe * t * tb) if mem.kind == "logic" else 0,
+          "control": _w(p["CF"]), "const": 1}
+    return lut, ff, mem, 0
+
+
+def window_geometry(p: dict) -> tuple[int, int]:
+    """(ring rows R, ring depth in words) of an rpnn_window."""
+    rows = min(p["KH"] + p["SH"], p["H"])
+    return rows, rows * p["W"] * p["CW"]
+
+
+def _window_features(p: dict) -> tuple[dict, dict, Memory, int]:
+    rows, depth = window_geometry(p)
+    wb = p["WB"]
+    mem = map_memory(depth, wb, rom=False)
+    oh = (p["H"] - p["KH"]) // p["SH"] + 1
+    ow = (p["W"] - p["KW"]) // p["SW"] + 1
+    rowwords = p["W"] * p["CW"]
+    counters = (clog2(p["H"] + 2) * 2 + 2 + _w(rows) * 2 + 2 + _w(rowwords) * 2
+                + clog2(oh + 2) + _w(ow) + _w(p["KH"]) + _w(p["KW"]) + _w(p["CW"]))
+    address = _w(depth)
+    pool = p["POOL"]
+    lut = {"control": counters, "address": address,
+           "pool": p["PE"] * (p["EB"] + 2) + wb if pool else 0,
+           "ram_logic": mem.bits, "const": 1}
+    ff = {"datapath": wb * (3 if pool else 2), "control": counters,
+          "ram_logic": mem.bits, "const": 1}
+    return lut, ff, mem, 0
+
+
+def _pad_features(p: dict) -> tuple[dict, dict, Memory, int]:
+    counters = clog2(p["H"] + p["TOP"] + p["BOTTOM"] + 1) \
+        + clog2(p["W"] + p["LEFT"] + p["RIGHT"] + 1) + _w(p["CW"])
+    lut = {"control": counters, "data": p["WB"], "const": 1}
+    ff = {"datapath": p["WB"], "control": counters, "const": 1}
+    return lut, ff, Memory("none"), 0
+
+
+def _dwc_features(p: dict) -> tuple[dict, dict, Memory, int]:
+    iw, ow, b = p["IW"], p["OW"], p["B"]
+    down = iw >= ow
+    ratio = iw // ow if down else ow // iw
+    lut = {"select": ow * b * (ratio - 1) if down else 0, "data": (iw if down else ow) * b,
+           "control": _w(ratio), "const": 1}
+    ff = {"datapath": iw * b + ow * b if down else 2 * ow * b - iw * b,
+          "control": _w(ratio), "const": 1}
+    return lut, ff, Memory("none"), 0
+
+
+def fifo_geometry(p: dict) -> tuple[int, int]:
+    """(memory depth, pointer bits) of an rpnn_fifo: DEPTH - 1 words besides the output
+    register."""
+    md = max(p["DEPTH"] - 1, 1)
+    return md, _w(md)
+
+
+def _fifo_features(p: dict) -> tuple[dict, dict, Memory, int]:
+    wb = p["WB"]
+    if p["DEPTH"] == 1:
+        return {"const": 1}, {"datapath": wb, "const": 1}, Memory("none"), 0
+    md, pw = fifo_geometry(p)
+    mem = map_memory(md, wb, rom=False, style=STYLES[p.get("STYLE", 0)])
+    count = clog2(p["DEPTH"] + 1)
+    lut = {"control": 2 * pw + count, "ram_logic": mem.bits, "const": 1}
+    ff = {"datapath": wb if mem.kind != "bram" else 0, "control": 2 * pw + count,
+          "ram_logic": mem.bits, "const": 1}
+    return lut, ff, mem, 0
+
+
+def _broadcast_features(p: dict) -> tuple[dict, dict, Memory, int]:
+    return ({"control": p["N"], "const": 1},
+            {"datapath": p["WB"], "control": p["N"], "const": 1}, Memory("none"), 0)
+
+
+def _add_features(p: dict) -> tuple[dict, dict, Memory, int]:
+    lut = {"add": p["PE"] * max(p["AB"], p["BB"]), "const": 1}
+    ff = {"datapath": p["PE"] * p["OB"], "const": 1}
+    return lut, ff, Memory("none"), 0
+
+
+def _label_features(p: dict) -> tuple[dict, dict, Memory, int]:
+    vw, xw = p["IB"] + 2, clog2(p["L"] + 1) + 1
+    k, pe = p["K"], p["PE"]
+    nw = p["L"] // pe
+    counters = clog2(k + 1) + 1 + clog2(nw + 1) + clog2(k // p["OWD"] + 1)
+    lut = {"compare": pe * k * vw, "insert": pe * k * (vw + xw), "control": counters,
+           "const": 1}
+    ff = {"datapath": k * (vw + xw) + p["OWD"] * p["OB"], "control": counters, "const": 1}
+    return lut, ff, Memory("none"), 0
+
+
+GROUPS = {"mvtu": "mvu", "depthwise": "mvu", "swg": "window", "maxpool": "window"}
+"""Unit types sharing one Verilog module share their fitted constants."""
+
+
+def group(unit: str) -> str:
+    """The constants' key of a unit type."""
+    return GROUPS.get(unit, unit)
+
+
+FEATURES = {
+    "mvtu": _mvu_features, "depthwise": _mvu_features,
+    "thresholding": _thresholding_features, "swg": _window_features,
+    "maxpool": _window_features, "pad": _pad_features, "dwc": _dwc_features,
+    "fifo": _fifo_features, "duplicate": _broadcast_features,
+    "add_streams": _add_features, "label_select": _label_features,
+}
+"""Unit type -> features(params): (LUT terms, FF terms, memories, DSPs)."""
+
+
+def features(unit: str, params: dict) -> tuple[dict, dict, Memory, int]:
+    """LUT and FF terms, memory mapping and DSP count of one unit with `params`."""
+    return FEATURES[unit](params)
+
+
+# --------------------------------------------------------------------------- constants
+
+
+@cache
+def constants(path: Path = CONSTANTS_FILE) -> dict:
+    """The fitted constants (`data/rtl_cost.json`, benchmarks/rtl_calibrate.py fit)."""
+    return json.loads(path.read_text())["constants"]
+
+
+def _dot(terms: dict, coef: dict) -> float:
+    return sum(coef.get(name, 0.0) * value for name, value in terms.items())
+
+
+def predict(unit: str, params: dict, coef: dict | None = None) -> dict[str, int]:
+    """LUT (logic + LUT RAM), FF, BRAM18, URAM and DSP of one unit with `params`."""
+    coef = coef or constants()
+    lut_terms, ff_terms, mem, dsp = features(unit, params)
+    c = coef[group(unit)]
+    return {"lut": round(_dot(lut_terms, c["lut"]) + mem.lut_mem),
+            "ff": round(_dot(ff_terms, c["ff"])), "bram18": mem.bram18, "uram": 0,
+            "dsp": dsp}
+
+
+REL_FLOOR = 20.0
+"""The fit weighs each point by 1 / max(count, REL_FLOOR): relative error, without letting
+units of a handful of LUTs dominate."""
+
+
+def _nnls_fit(rows: list[tuple[dict, float]]) -> dict[str, float]:
+    """Non-negative least squares on the relative error: sum (pred/y - 1)^2."""
+    from scipy.optimize import nnls
+
+    names = sorted({name for terms, _ in rows for name in terms})
+    a = np.array([[terms.get(n, 0.0) for n in names] for terms, _ in rows], dtype=float)
+    y = np.array([target for _, target in rows], dtype=float)
+    scale = 1.0 / np.maximum(y, REL_FLOOR)
+    x, _ = nnls(a * scale[:, None], y * scale)
+    return {n: round(float(v), 5) for n, v in zip(names, x, strict=True)}
+
+
+def fit_constants(rows: list[dict]) -> dict:
+    """Constants fitted on sweep rows ({"unit", "params", "lut", "lut_mem", "ff", ...})."""
+    out: dict = {"memory": {"rom_bram_ratio": _fit_rom_ratio(rows)}}
+    _ROM_RATIO.append(out["memory"]["rom_bram_ratio"])
+    try:
+        out.update(_fit_units(rows))
+    finally:
+        _ROM_RATIO.pop()
+    return out
+
+
+def _fit_rom_ratio(rows: list[dict]) -> float:
+    """The ROM ratio (rom_bram_ratio) with the fewest wrong BRAM counts, the smallest of
+    equals."""
+    best: tuple[int, float] | None = None
+    for ratio in (1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 6.0, 8.0):
+        _ROM_RATIO.append(ratio)
+        try:
+            wrong = sum(features(r["unit"], r["params"])[2].bram18 != r["bram18"]
+                        for r in rows)
+        finally:
+            _ROM_RATIO.pop()
+        if best is None or wrong < best[0]:
+            best = (wrong, ratio)
+    assert best is not None
+    return best[1]
+
+
+def _fit_units(rows: list[dict]) -> dict:
+    out: dict = {}
+    for unit in sorted({group(u) for u in FEATURES}):
+        mine = [r for r in rows if group(r["unit"]) == unit]
+        if not mine:
+            continue
+        lut_rows, ff_rows = [], []
+        for r in mine:
+            lut_terms, ff_terms, mem, _ = features(r["unit"], r["params"])
+            lut_rows.append((lut_terms, max(r["lut"] - mem.lut_mem, 0)))
+            ff_rows.append((ff_terms, r["ff"]))
+        out[unit] = {"lut": _nnls_fit(lut_rows), "ff": _nnls_fit(ff_rows),
+                     "points": len(mine)}
+    return out
+
+
+# --------------------------------------------------------------------------- IR -> RTL
+
+
+def _bits(element_type) -> int:
+    return 1 if dtypes.is_bipolar(element_type) else element_type.width.data
+
+
+def _signed(element_type) -> int:
+    return int(isinstance(element_type, IntegerType)
+               and element_type.signedness.data == Signedness.SIGNED)
+
+
+def _elt(prefix: str, element_type) -> dict[str, int]:
+    return {f"{prefix}B": _bits(element_type), f"{prefix}_SIGNED": _signed(element_type),
+            f"{prefix}_BIPOLAR": int(dtypes.is_bipolar(element_type))}
+
+
+def _thresholds(op) -> dict[str, int]:
+    if op.thresholds is None:
+        return {"T": 0, "TB": 1, "T_SIGNED": 1}
+    assert isinstance(op.thresholds.type, TensorType)
+    elt = op.thresholds.type.element_type
+    return {"T": op.thresholds.type.get_shape()[1], "TB": _bits(elt), "T_SIGNED": _signed(elt)}
+
+
+def _stream(value) -> rpnn.StreamType:
+    assert isinstance(value.type, rpnn.StreamType)
+    return value.type
+
+
+def unit_params(unit: Unit) -> list[tuple[str, dict]]:
+    """The RTL units `-t rpnn-rtl` writes for one dataflow unit, as (unit type, Verilog
+    parameters) (rpnn_ir/backends/rtl.py's emitter: a width converter between words that do
+    not divide each other is two converters through their gcd; a reshape-only converter and
+    the host ports are wires)."""
+    op, kind = unit.op, unit.kind
+    if kind in ("mvtu", "depthwise"):
+        x, y = _stream(op.input), _stream(op.output)
+        pe, simd = op.pe.value.data, op.simd.value.data
+        a, b = op.weights.type.get_shape()
+        inner, outer = (a // simd, b // pe) if kind == "mvtu" else (a // pe, b // simd)
+        params = {"DEPTHWISE": int(kind == "depthwise"), "INNER": inner, "OUTER": outer,
+                  "SIMD": simd, "PE": pe, **_elt("I", x.element_type),
+                  **_elt("W", op.weights.type.element_type), "AB": _bits(op.acc_type),
+                  "A_SIGNED": _signed(op.acc_type), "OB": _bits(y.element_type),
+                  "O_BIPOLAR": int(dtypes.is_bipolar(y.element_type)), **_thresholds(op),
+                  "W_STYLE": {"block": 1, "distributed": 2, "ultra": 1}.get(
+                      op.ram_style.data, 0)}
+        return [(kind, params)]
+    if kind == "thresholding":
+        x, y = _stream(op.input), _stream(op.output)
+        pe = op.pe.value.data
+        return [(kind, {"CF": x.channels // pe, "PE": pe, "IB": _bits(x.element_type),
+                        "I_SIGNED": _signed(x.element_type), "OB": _bits(y.element_type),
+                        "O_BIPOLAR": int(dtypes.is_bipolar(y.element_type)),
+                        **_thresholds(op)})]
+    if kind in ("swg", "maxpool"):
+        x = _stream(op.input)
+        h, w, c = x.get_shape()
+        (kh, kw), (sh, sw) = op.kernel.get_values(), op.stride.get_values()
+        word, bits = x.word.data, _bits(x.element_type)
+        params = {"POOL": int(kind == "maxpool"), "H": h, "W": w, "CW": c // word,
+                  "KH": int(kh), "KW": int(kw), "SH": int(sh), "SW": int(sw), "WB": word * bits}
+        if kind == "maxpool":
+            params.update({"PE": word, **_elt("E", x.element_type)})
+        return [(kind, params)]
+    if kind == "pad":
+        x = _stream(op.input)
+        h, w, c = x.get_shape()
+        top, left, bottom, right = (int(v) for v in op.padding.get_values())
+        return [(kind, {"H": h, "W": w, "CW": c // x.word.data, "TOP": top, "LEFT": left,
+                        "BOTTOM": bottom, "RIGHT": right,
+                        "WB": x.word.data * _bits(x.element_type)})]
+    if kind == "dwc":
+        x, y = _stream(op.operands[0]), _stream(op.results[0])
+        iw, ow, bits = x.word.data, y.word.data, _bits(x.element_type)
+        if iw == ow:
+            return []
+        if iw % ow == 0 or ow % iw == 0:
+            return [("dwc", {"IW": iw, "OW": ow, "B": bits})]
+        g = math.gcd(iw, ow)
+        return [("dwc", {"IW": iw, "OW": g, "B": bits}), ("dwc", {"IW": g, "OW": ow, "B": bits})]
+    if kind == "fifo":
+        x = _stream(op.input)
+        return [(kind, {"DEPTH": op.depth.value.data, "WB": x.word.data * _bits(x.element_type),
+                        "STYLE": {"block": 1, "distributed": 2, "ultra": 3}.get(
+                            op.ram_style.data, 0)})]
+    if kind == "duplicate":
+        x = _stream(op.operands[0])
+        return [(kind, {"N": len(op.results), "WB": x.word.data * _bits(x.element_type)})]
+    if kind == "add":
+        a, b = (_stream(v).element_type for v in op.operands)
+        y = _stream(op.output)
+        return [("add_streams", {"PE": y.word.data, **_elt("A", a), **_elt("B", b),
+                                 "OB": _bits(y.element_type),
+                                 "O_BIPOLAR": int(dtypes.is_bipolar(y.element_type))})]
+    if kind == "label_select":
+        x, y = _stream(op.input), _stream(op.output)
+        return [(kind, {"L": math.prod(x.get_shape()), "PE": x.word.data,
+                        "K": op.k.value.data, "OWD": y.word.data, "IB": _bits(x.element_type),
+                        "I_SIGNED": _signed(x.element_type), "OB": _bits(y.element_type)})]
+    return []  # host ports: wires
+
+
+@dataclass(frozen=True)
+class RtlCost:
+    """A unit's RTL cost: resources, flip-flops, and the timing of the HLS model (the RTL
+    units keep its cycles: benchmarks/rtl_sim.py, issue 13)."""
+
+    cost: UnitCost
+    ff: int
+
+
+def rtl_unit_cost(unit: Unit) -> RtlCost:
+    """The RTL model's cost of one dataflow unit with its current folding."""
+    timing = evaluate(unit)
+    total = {"lut": 0, "ff": 0, "bram18": 0, "uram": 0, "dsp": 0}
+    for kind, params in unit_params(unit):
+        for key, value in predict(kind, params).items():
+            total[key] += value
+    res = Resources(total["lut"], total["bram18"], total["uram"], total["dsp"])
+    return RtlCost(UnitCost(res, timing.cycles, timing.need, timing.depth, timing.tail),
+                   total["ff"])
