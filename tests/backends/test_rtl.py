@@ -210,3 +210,26 @@ def test_yosys_synthesis_of_a_small_net(tmp_path):
     ultra = json.loads(out.read_text())
     assert ultra["family"] == "xcup" and ultra["units"] == []
     assert ultra["total"]["bram18"] == 1 and "RAMB18E2" in ultra["total"]["cells"]
+
+
+def test_resource_lut_keeps_multipliers_out_of_dsps(tmp_path):
+    """An MVTU's `resource`: with "dsp" Yosys maps its ui8 x si4 products to DSP48s, with
+    "lut" to LUTs and carries (Yosys ignores use_dsp = "no", so the RTL must hold no `*`)."""
+    try:
+        rtl_synth.yosys_command()
+    except rtl_synth.SynthError as e:
+        pytest.skip(str(e))
+    found = {}
+    for resource in ("lut", "dsp"):
+        net = netgen.Net(0)
+        s = net.input([4], netgen.ui(8), 2)
+        net.output(net.mvtu(s, 2, netgen.si(4), None, pe=1, simd=2, resource=resource))
+        directory = tmp_path / resource
+        write_files(directory, rtl.emit_rtl(net.finish(), rtl.RtlTarget(),
+                                            with_testbench=False))
+        report = rtl_synth.synthesize_design(directory, "xc7", units=True, whole=False)
+        (unit,) = [u for u in report["units"] if u["kind"] == "mvtu"]
+        found[resource] = unit
+    assert found["dsp"]["dsp"] == 2  # one DSP48E1 per SIMD lane
+    assert found["lut"]["dsp"] == 0 and found["lut"]["carry"] > found["dsp"]["carry"]
+    assert found["lut"]["lut_logic"] > found["dsp"]["lut_logic"]

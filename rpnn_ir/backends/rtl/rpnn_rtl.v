@@ -61,11 +61,15 @@ endmodule
 // Sum of SIMD products of input and weight elements, modulo 2^AB (the accumulator wraps like
 // the hardware; the precision analysis guarantees the final sum fits). Bipolar x bipolar:
 // 2 * popcount(XNOR) - SIMD; bipolar x integer: a conditional negation; no multiplier.
+// Integer x integer, the op's `resource`: USE_DSP = 1 writes `*` (use_dsp = "yes" for Vivado;
+// Yosys maps it to a DSP48 when the product is wide enough, 9 bits on 7-series), USE_DSP = 0
+// shift-and-add over the narrower operand's bits (use_dsp = "no"): Yosys ignores use_dsp and
+// maps every wide enough `*` to a DSP, so LUT logic must not contain one.
 module rpnn_dot #(
     parameter SIMD = 1,
     parameter IB = 1, parameter I_SIGNED = 0, parameter I_BIPOLAR = 0,
     parameter WB = 1, parameter W_SIGNED = 0, parameter W_BIPOLAR = 0,
-    parameter AB = 8
+    parameter AB = 8, parameter USE_DSP = 0
 ) (
     input  wire [SIMD*IB-1:0] x,
     input  wire [SIMD*WB-1:0] w,
@@ -103,8 +107,28 @@ module rpnn_dot #(
                 end else if (I_BIPOLAR && !W_BIPOLAR) begin : g_xsign
                     wire signed [PW-1:0] we = {{(PW - WW){wv[WW-1]}}, wv};
                     assign p = x[s*IB] ? we : -we;
-                end else begin : g_times
-                    assign p = $signed(xv) * $signed(wv);
+                end else if (USE_DSP) begin : g_times
+                    (* use_dsp = "yes" *) wire signed [PW-1:0] m = $signed(xv) * $signed(wv);
+                    assign p = m;
+                end else begin : g_shift_add  // sum of a << j over the bits j of b
+                    localparam NB = WW <= XW ? WW : XW;
+                    wire [PW-1:0] a;
+                    wire [NB-1:0] b;
+                    if (WW <= XW) begin : g_bw
+                        assign a = {{(PW - XW){xv[XW-1]}}, xv};
+                        assign b = wv;
+                    end else begin : g_bx
+                        assign a = {{(PW - WW){wv[WW-1]}}, wv};
+                        assign b = xv;
+                    end
+                    (* use_dsp = "no" *) reg [PW-1:0] acc;
+                    integer j;
+                    always @* begin  // b in two's complement: its top bit weighs -2^(NB-1)
+                        acc = b[NB-1] ? -(a << (NB - 1)) : {PW{1'b0}};
+                        for (j = 0; j < NB - 1; j = j + 1)
+                            if (b[j]) acc = acc + (a << j);
+                    end
+                    assign p = acc;
                 end
                 assign prods[s*SW +: SW] = {{(SW - PW){p[PW-1]}}, p};
             end
@@ -172,7 +196,8 @@ endmodule
 // Depthwise: input words of PE*SIMD elements (slot s*PE + p = tap s of PE p), C = CF*PE
 // channels, K2 = TF*SIMD taps; tiles (tf, cf) with cf innermost, one accumulator per channel.
 // Weight ROM word cf*TF + tf holds W[cf*PE + p][tf*SIMD + s]; threshold ROM word cf.
-// INNER/OUTER: SF/NF (MVTU) or CF/TF (depthwise).
+// INNER/OUTER: SF/NF (MVTU) or CF/TF (depthwise). USE_DSP: the op's resource is "dsp"
+// (rpnn_dot: multipliers for DSPs, else LUT logic).
 //
 // Pipeline: issue (counters, ROM and vector reads) -> accumulate -> activate -> output
 // register; the whole pipeline stalls while the output register is full and not taken.
@@ -184,7 +209,8 @@ module rpnn_mvu #(
     parameter AB = 8, parameter A_SIGNED = 1,
     parameter OB = 1, parameter O_BIPOLAR = 0,
     parameter T = 0, parameter TB = 1, parameter T_SIGNED = 1, parameter OUT_BIAS = 0,
-    parameter W_FILE = "", parameter T_FILE = "", parameter W_STYLE = 0
+    parameter W_FILE = "", parameter T_FILE = "", parameter W_STYLE = 0,
+    parameter USE_DSP = 0
 ) (
     input  wire                                      clk,
     input  wire                                      rst,
@@ -300,7 +326,8 @@ module rpnn_mvu #(
             end
             wire [AB-1:0] dot;
             rpnn_dot #(.SIMD(SIMD), .IB(IB), .I_SIGNED(I_SIGNED), .I_BIPOLAR(I_BIPOLAR),
-                       .WB(WB), .W_SIGNED(W_SIGNED), .W_BIPOLAR(W_BIPOLAR), .AB(AB))
+                       .WB(WB), .W_SIGNED(W_SIGNED), .W_BIPOLAR(W_BIPOLAR), .AB(AB),
+                       .USE_DSP(USE_DSP))
                 d (.x(lane), .w(w_word[p*SIMD*WB +: SIMD*WB]), .dot(dot));
             assign acc_next[p*AB +: AB] = (s1_first ? {AB{1'b0}} : acc_now[p*AB +: AB]) + dot;
         end
