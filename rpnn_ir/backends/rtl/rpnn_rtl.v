@@ -750,6 +750,12 @@ module rpnn_fifo #(
     localparam PW = $clog2(MD > 1 ? MD : 2);
     localparam CNTW = $clog2(DEPTH + 1);
     wire [CNTW-1:0] occupancy /* verilator public_flat_rd */;
+`ifdef RPNN_FIFO_LIMIT
+    // simulation only (rtl_sim's fifo_limits): the harness may lower the depth (>= 2) at run
+    // time, so one build serves a search over depths
+    reg [CNTW-1:0] limit /* verilator public_flat_rw */;
+    initial limit = DEPTH;
+`endif
     generate
         if (DEPTH == 1) begin : g_reg
             assign in_ready = !out_valid || out_ready;
@@ -765,7 +771,12 @@ module rpnn_fifo #(
             wire pop = (count != 0) && (!out_valid || out_ready);
             // full: a word may still enter in the cycle one leaves (else a FIFO of depth 2
             // would pass only one word every other cycle)
-            assign in_ready = (count != MD) || pop;
+`ifdef RPNN_FIFO_LIMIT
+            wire room = count + 1'b1 < limit;
+`else
+            wire room = count != MD;
+`endif
+            assign in_ready = room || pop;
             wire push = in_ready && in_valid;
             if (STYLE == 1) begin : g_block
                 (* ram_style = "block" *) reg [WB-1:0] mem [0:MD-1];
