@@ -245,32 +245,43 @@ class FifoDepths:
 
 
 def minimal_fifo_depths(sim: RtlSim, index: int = 0, idle: int | None = None,
-                        tolerance: float = 0.001) -> FifoDepths:
+                        tolerance: float = 0.001,
+                        depths: dict[str, int] | None = None) -> FifoDepths:
     """For every FIFO of design `index`, the smallest depth with which the design still runs
     bit-exact, without deadlock and at the steady-state cycles/frame it reaches with every
-    FIFO at its built depth (within max(2 cycles, `tolerance`)), the other FIFOs at their
-    built depths: a bisection over 2..built depth per FIFO, one simulation per step, all in
-    the one build (`sim` built with `fifo_limits=True`). It assumes that a deeper FIFO never
-    slows the design down. Built depth 1 (a register stage) is not searched (depth 1 needs
-    a rebuild)."""
-    (base,) = sim.run(only=index, idle=idle or 2_000_000)
+    FIFO at its reference depth (within max(2 cycles, `tolerance`)), the other FIFOs at
+    their reference depths: a bisection over 2..built depth per FIFO, one simulation per
+    step, all in the one build (`sim` built with `fifo_limits=True`). Reference depths: the
+    built ones, or `depths` (each at most the built depth). It assumes that a deeper FIFO
+    never slows the design down. Depth 1 (a register stage) is not searched (it needs a
+    rebuild)."""
+    (base,) = sim.run(only=index, idle=idle or 2_000_000, depths=depths)
     if not base.passed or base.cycles_per_frame is None:
-        raise RtlSimError(f"design {index} fails with its built FIFO depths:\n{base.log}")
+        raise RtlSimError(f"design {index} fails with its reference FIFO depths:\n{base.log}")
+    reference = dict(base.fifo_depth)
+    built = {f["instance"]: f["depth"] for f in sim.designs[index]["fifos"]}
     target = base.cycles_per_frame + max(2.0, tolerance * base.cycles_per_frame)
     # a deadlock shows as no port moving: a few frames' time is plenty
     idle = idle or int(4 * base.cycles_per_frame) + 10_000
     runs = 1
     minimal: dict[str, int] = {}
-    for name, built in base.fifo_depth.items():
-        low, high = 2, built  # high: known sufficient
-        while built >= 2 and low < high:
+    for name, depth in reference.items():
+        low, high = 2, depth  # high: known sufficient
+        while built[name] >= 2 and low < high:
             mid = (low + high) // 2
-            (r,) = sim.run(only=index, idle=idle, depths={name: mid})
+            ok = _sufficient(sim, index, idle, target, {**reference, name: mid})
             runs += 1
-            ok = r.passed and not r.deadlock and r.cycles_per_frame is not None
-            if ok and r.cycles_per_frame <= target:
+            if ok:
                 high = mid
             else:
                 low = mid + 1
         minimal[name] = high
-    return FifoDepths(base.cycles_per_frame, dict(base.fifo_depth), minimal, runs)
+    return FifoDepths(base.cycles_per_frame, reference, minimal, runs)
+
+
+def _sufficient(sim: RtlSim, index: int, idle: int, target: float,
+                depths: dict[str, int]) -> bool:
+    (r,) = sim.run(only=index, idle=idle, depths=depths)
+    return (r.passed and not r.deadlock and r.cycles_per_frame is not None
+            and r.cycles_per_frame <= target)
+
