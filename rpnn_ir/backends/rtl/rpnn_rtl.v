@@ -425,8 +425,9 @@ endmodule
 
 // Sliding-window generator (POOL = 0) and stream max pool (POOL = 1) on [H, W, C] frames of
 // CW words of WB bits per pixel. A ring buffer of R = min(KH + SH, H) rows decouples the
-// writer (input rows) from the reader (windows): the writer may fill the rows of the next
-// window row while the reader emits the current one.
+// writer (input rows) from the reader (windows): the writer fills free rows while the reader
+// emits the current window row, across frames too (the next frame's first rows go into the
+// rows the current frame's last windows no longer need), so frames stream back to back.
 // POOL = 0: [OH, OW, KH*KW*C] in (kh, kw, c) order, one word per cycle.
 // POOL = 1: max over each KH x KW window of the PE elements (EB bits) of a word, one word
 // read per cycle, one written per window and word position.
@@ -449,9 +450,11 @@ module rpnn_window #(
     localparam OH = (H - KH) / SH + 1;
     localparam OW = (W - KW) / SW + 1;
     localparam R = (KH + SH < H) ? KH + SH : H;
+    // rows from the last window row's first to the frame's end (<= R): released at its end
+    localparam LAST = H - (OH - 1) * SH;
+    localparam NEED = KH > SH ? KH : SH;
     localparam ROWW = W * CW;
     localparam DEPTH = R * ROWW;
-    localparam HW = $clog2(H + 2);
     localparam RW = $clog2(R > 1 ? R : 2) + 1;
     localparam CLW = $clog2(ROWW > 1 ? ROWW : 2);
     localparam AW = $clog2(DEPTH > 1 ? DEPTH : 2);
@@ -464,27 +467,31 @@ module rpnn_window #(
 
     reg [WB-1:0] mem [0:DEPTH-1];
 
-    // ---- writer: input rows into the ring
-    reg [HW-1:0]  rin;    // complete rows written in this frame
+    // ---- writer: input rows into the ring, frame after frame; `filled` complete rows from
+    // the reader's first row on (its slot lslot), the row being written in slot wslot =
+    // lslot + filled (mod R)
+    reg [RW-1:0]  filled;
     reg [CLW-1:0] col;
     reg [RW-1:0]  wslot;
-    reg [OHW-1:0] oh;
-    reg [HW+1:0]  low;    // first input row of window row oh (oh * SH)
-    wire reader_done = (oh == OH);
-    wire can_write = (rin < H) && (reader_done || rin < low + R);
+    wire can_write = filled < R;
     assign in_ready = can_write;
     wire write = can_write && in_valid;
+    wire row_in = write && (col == ROWW - 1);
     always @(posedge clk) if (write) mem[wslot * ROWW + col] <= in_data;
 
     // ---- reader: window words, one per cycle
     wire stall = out_valid && !out_ready;
+    reg [OHW-1:0] oh;
     reg [OWW-1:0] ow;
     reg [KHW-1:0] kh;
     reg [KWW-1:0] kw;
     reg [CWW-1:0] cw;
-    reg [RW-1:0]  lslot;  // ring slot of row `low`
+    reg [RW-1:0]  lslot;  // ring slot of the window row's first input row
     reg [CLW-1:0] colbase;  // ow * SW * CW
-    wire rows_ready = !reader_done && (rin >= low + KH);
+    wire reader_done = (oh == OH);
+    // a window row needs its KH rows; one followed by another also the SH rows it frees at
+    // its end (more than KH when SH > KH)
+    wire rows_ready = !reader_done && (filled >= ((oh == OH - 1) ? KH : NEED));
     wire issue = !stall && rows_ready;
     wire [RW:0] rs = lslot + kh;
     wire [RW-1:0] rslot = (rs >= R) ? rs - R : rs;
@@ -493,16 +500,19 @@ module rpnn_window #(
     // swg: cw fastest, then kw, then kh; pool: kw fastest, then kh, then cw
     wire window_end = POOL ? (last_kw && last_kh && last_cw) : (last_cw && last_kw && last_kh);
     wire emit = POOL ? (last_kw && last_kh) : 1'b1;
-    wire [RW:0] lnext = lslot + SH;
-    wire frame_end = reader_done && (rin == H);
+    wire row_end = issue && window_end && (ow == OW - 1);
+    // rows released: SH after a window row, LAST once the frame's rows are all in
+    wire frame_end = reader_done && (filled >= LAST);
+    wire next_row = row_end && (oh != OH - 1);
+    wire [RW-1:0] freed = next_row ? SH : (frame_end ? LAST : 0);
+    wire [RW:0] lnext = lslot + freed;
 
     always @(posedge clk) begin
-        if (rst || frame_end) begin
-            rin <= 0;
+        if (rst) begin
+            filled <= 0;
             col <= 0;
             wslot <= 0;
             oh <= 0;
-            low <= 0;
             ow <= 0;
             kh <= 0;
             kw <= 0;
@@ -510,15 +520,17 @@ module rpnn_window #(
             lslot <= 0;
             colbase <= 0;
         end else begin
+            filled <= filled + row_in - freed;
+            lslot <= (lnext >= R) ? lnext - R : lnext;
             if (write) begin
                 if (col == ROWW - 1) begin
                     col <= 0;
-                    rin <= rin + 1;
                     wslot <= (wslot == R - 1) ? 0 : wslot + 1;
                 end else begin
                     col <= col + 1;
                 end
             end
+            if (frame_end) oh <= 0;
             if (issue) begin
                 if (POOL) begin
                     if (!last_kw) kw <= kw + 1;
@@ -546,8 +558,6 @@ module rpnn_window #(
                         ow <= 0;
                         colbase <= 0;
                         oh <= oh + 1;
-                        low <= low + SH;
-                        lslot <= (lnext >= R) ? lnext - R : lnext;
                     end else begin
                         ow <= ow + 1;
                         colbase <= colbase + SW * CW;
