@@ -17,9 +17,9 @@ back-pressure and prints
   and the first frame's latency beside rpnn-cost's latency;
 - for every FIFO: the depth rpnn-insert-fifos chose, the peak occupancy in simulation, and
   the smallest depth that keeps the measured throughput as far as this run shows: a FIFO that
-  never held more than `peak` words behaves identically with depth `peak` + 1, and
-  `--verify` (default) rebuilds the design with every FIFO cut to min(depth, peak + 1) and
-  checks that throughput and outputs are unchanged;
+  never held more than `peak` words behaves identically with depth `peak` + 1, and (unless
+  `--no-verify`) the design runs again with every FIFO cut to min(depth, peak + 1) (run-time
+  FIFO limits, no rebuild) to check that throughput and outputs are unchanged;
 - bit-exactness and deadlock freedom (every frame out, every word checked), without and
   with random back-pressure and input gaps (`--stall`, `--gap`, default 0.3 each).
 
