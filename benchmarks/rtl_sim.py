@@ -134,8 +134,24 @@ def fifo_ops(module) -> dict[str, rpnn.FIFOOp]:
     return {n.name: n.op for n in graph.nodes if isinstance(n.op, rpnn.FIFOOp)}
 
 
-def simulate(module, frames: int, directory: Path | None) -> tuple[rtl_sim.RtlSim, float]:
-    """One Verilator build (run-time FIFO limits) and its seconds."""
+def cut_fifos(module, peaks: dict[str, int], names: dict[str, rpnn.FIFOOp]) -> None:
+    """Every FIFO to min(depth, peak + 1)."""
+    for name, op in names.items():
+        depth = op.depth.value.data
+        op.depth = IntegerAttr(max(1, min(depth, peaks[name] + 1)), i64)
+
+
+def simulate(module, frames: int, directory: Path | None) -> tuple[rtl_sim.DesignResult, float]:
+    """One build and run without back-pressure: the result and the build's seconds."""
+    start = time.perf_counter()
+    with rtl_sim.RtlSim.build([module], directory=directory, frames=frames) as sim:
+        seconds = time.perf_counter() - start
+        (result,) = sim.run(idle=2_000_000)
+    return result, seconds
+
+
+def build_sim(module, frames: int, directory: Path | None) -> tuple[rtl_sim.RtlSim, float]:
+    """One Verilator build with run-time FIFO limits, and its seconds."""
     start = time.perf_counter()
     sim = rtl_sim.RtlSim.build([module], directory=directory, frames=frames, fifo_limits=True)
     return sim, time.perf_counter() - start
@@ -163,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
             report = model(module, args.device)
             chosen = deepen(module, args.deepen)
             where = args.keep / f"{net}_{folding}" if args.keep else None
-            sim, seconds = simulate(module, args.frames, where)
+            sim, seconds = build_sim(module, args.frames, where)
             with sim:
                 failures += run_design(sim, label, report, chosen, seconds, args)
             sys.stdout.flush()
