@@ -283,6 +283,7 @@ class _Emitter:
         params["OUT_BIAS"] = 0 if dtypes.is_bipolar(out_elt) else op.bias_value
         params["W_FILE"] = self._rom(f"{node.name}_w", concat_pe(words, w_bits), pe * w_bits)
         params["W_STYLE"] = ROM_STYLE.get(op.ram_style.data, 0)
+        params["USE_DSP"] = int(op.resource_type.data == "dsp")
         self.unit(node, "rpnn_mvu", params)
 
     def _threshold_params(self, node: Node, channels: int, pe: int) -> dict[str, int | str]:

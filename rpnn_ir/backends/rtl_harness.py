@@ -15,7 +15,10 @@ or `d<k>: DEADLOCK` when no port moves for `--idle` cycles. Exit status 0 when e
 passes, 1 on a mismatch, 3 on a deadlock, 2 on unreadable golden files.
 Options: --stall P (probability that an output's ready is low in a cycle), --gap P
 (probability that an input with a word to send does not offer it), --seed S, --idle N,
---trace FILE (VCD, when built with --trace), --only K (run design K only).
+--trace FILE (VCD, when built with --trace), --only K (run design K only), --depth NAME=N
+(FIFO instance NAME of every design that has one runs with depth N, 2 <= N <= its built depth;
+needs a build with RPNN_FIFO_LIMIT defined for Verilog and C++: `RtlSim.build(...,
+fifo_limits=True)`; STATS then reports the depths used).
 """
 
 from __future__ import annotations
@@ -128,6 +131,16 @@ struct Options {
     long idle = 2000000;
     int only = -1;
     const char *trace = nullptr;
+    std::vector<std::pair<std::string, long> > depths;  // --depth NAME=N
+    long depth(const char *name, long built) const {
+#ifdef RPNN_FIFO_LIMIT
+        for (std::size_t i = 0; i < depths.size(); ++i)
+            if (depths[i].first == name) return depths[i].second;
+#else
+        (void)name;
+#endif
+        return built;
+    }
 };
 
 struct Sim {
@@ -218,10 +231,16 @@ def _design_function(k: int, info: dict, directory: str) -> str:
     ]
     for f in fifos:
         lines.append(f'    peaks.push_back(std::make_pair(std::string("{f["instance"]}"), 0L)); '
-                     f'depths.push_back({f["depth"]});')
+                     f'depths.push_back(sim.opt.depth("{f["instance"]}", {f["depth"]}));')
     for j in range(len(outs)):
         lines.append(f"    out[{j}].got.assign(out[{j}].g.chunks, 0);")
-    lines += ["    sim.reset();", "    const long start = sim.cycle;", "    last_move = start;",
+    lines.append("    sim.reset();")
+    if fifos:  # after the first eval (which runs the initial blocks), FIFOs empty
+        lines.append("#ifdef RPNN_FIFO_LIMIT")
+        lines += [f"    {root}{f['instance']}__DOT__limit = depths[{i}];"
+                  for i, f in enumerate(fifos)]
+        lines.append("#endif")
+    lines += ["    const long start = sim.cycle;", "    last_move = start;",
               "    while (frames_done < frames) {"]
     for j, p in enumerate(ins):
         n = f"sim.top->d{k}_{p['name']}"
@@ -324,6 +343,11 @@ int main(int argc, char **argv) {{
         else if (a == "--idle") opt.idle = std::atol(argv[i + 1]);
         else if (a == "--only") opt.only = std::atoi(argv[i + 1]);
         else if (a == "--trace") opt.trace = argv[i + 1];
+        else if (a == "--depth" && std::strchr(argv[i + 1], '=')) {{
+            std::string v = argv[i + 1];
+            std::size_t eq = v.find('=');
+            opt.depths.push_back(std::make_pair(v.substr(0, eq), std::atol(v.c_str() + eq + 1)));
+        }}
         else {{
             std::printf("unknown option %s\\n", argv[i]);
             return 2;

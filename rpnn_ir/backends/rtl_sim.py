@@ -137,15 +137,20 @@ def write_designs(modules: list[ModuleOp], directory: Path, frames: int = 4, see
 
 
 def verilate(directory: Path, verilog: list[str], trace: bool = False,
-             jobs: int | None = None) -> Path:
-    """Build sim/tb.cpp against the design into directory/obj/Vrpnn_sim; returns it."""
+             jobs: int | None = None, fifo_limits: bool = False) -> Path:
+    """Build sim/tb.cpp against the design into directory/obj/Vrpnn_sim; returns it.
+
+    `fifo_limits` defines RPNN_FIFO_LIMIT (Verilog and C++): FIFO depths can then be lowered
+    per run (`RtlSim.run(depths=...)`)."""
     jobs = jobs or min(2, os.cpu_count() or 1)
+    limits = ["-DRPNN_FIFO_LIMIT", "-CFLAGS", "-DRPNN_FIFO_LIMIT"] if fifo_limits else []
     cmd = [*verilator_command(), "--cc", "--exe", "--build", "-j", str(jobs),
            "--default-language", "1364-2005", "-Wno-fatal", "-Wno-WIDTH", "-Wno-UNSIGNED",
            "--top-module", "rpnn_sim", "--Mdir", "obj", "-O2", "-CFLAGS", "-O1",
            # the PyPI wheel's verilated.mk leaves the precompiled-header flag empty
            "-MAKEFLAGS", "CFG_CXXFLAGS_PCH_I=-include",
-           *(["--trace"] if trace else []), "sim/rpnn_sim.v", *verilog, "sim/tb.cpp"]
+           *(["--trace"] if trace else []), *limits, "sim/rpnn_sim.v", *verilog,
+           "sim/tb.cpp"]
     run = subprocess.run(cmd, cwd=directory, capture_output=True, text=True)
     exe = directory / "obj" / "Vrpnn_sim"
     if run.returncode != 0 or not exe.exists():
@@ -157,12 +162,16 @@ class RtlSim:
     """Built designs in a directory (a temporary one unless given)."""
 
     def __init__(self, directory: Path, designs: list[dict], exe: Path,
-                 tmp: tempfile.TemporaryDirectory | None):
+                 tmp: tempfile.TemporaryDirectory | None, fifo_limits: bool = False):
         self.directory, self.designs, self.exe, self._tmp = directory, designs, exe, tmp
+        self.fifo_limits = fifo_limits
 
     @classmethod
     def build(cls, modules: list[ModuleOp], directory: Path | None = None, frames: int = 4,
-              seed: int = 0, trace: bool = False, function: str | None = None) -> RtlSim:
+              seed: int = 0, trace: bool = False, function: str | None = None,
+              fifo_limits: bool = False) -> RtlSim:
+        """Write and verilate `modules`; `fifo_limits`: FIFO depths may be lowered per run
+        (`run(depths=...)`; the FIFOs' `in_ready` then compares with a run-time limit)."""
         tmp = None
         if directory is None:
             tmp = tempfile.TemporaryDirectory(prefix="rpnn-rtl-")
@@ -170,21 +179,28 @@ class RtlSim:
         designs = write_designs(modules, directory, frames, seed, function)
         verilog = [rtl.LIBRARY] + [f"d{k}/{d['top']}.v" for k, d in enumerate(designs)]
         try:
-            exe = verilate(directory, verilog, trace=trace)
+            exe = verilate(directory, verilog, trace=trace, fifo_limits=fifo_limits)
         except RtlSimError:
             if tmp is not None:
                 tmp.cleanup()
             raise
-        return cls(directory, designs, exe, tmp)
+        return cls(directory, designs, exe, tmp, fifo_limits)
 
     def run(self, stall: float = 0.0, gap: float = 0.0, seed: int = 1,
             idle: int = 2_000_000, only: int | None = None,
-            trace: Path | None = None) -> list[DesignResult]:
-        """Run the harness; one result per design (all, or `only`)."""
+            trace: Path | None = None, depths: dict[str, int] | None = None
+            ) -> list[DesignResult]:
+        """Run the harness; one result per design (all, or `only`).
+
+        `depths`: FIFO instance -> depth for this run, in every design run that has that
+        FIFO (a build with `fifo_limits`; 2 <= depth <= the built depth)."""
         args = [str(self.exe), "--stall", str(stall), "--gap", str(gap), "--seed", str(seed),
                 "--idle", str(idle)]
         if only is not None:
             args += ["--only", str(only)]
+        for name, depth in (depths or {}).items():
+            self._check_depth(name, depth, only)
+            args += ["--depth", f"{name}={depth}"]
         if trace is not None:
             args += ["--trace", str(Path(trace).resolve())]
         run = subprocess.run(args, cwd=self.directory, capture_output=True, text=True)
@@ -193,6 +209,18 @@ class RtlSim:
             raise RtlSimError(f"the harness printed no result (exit {run.returncode}):\n"
                               f"{run.stdout[-2000:]}{run.stderr[-2000:]}")
         return results
+
+    def _check_depth(self, name: str, depth: int, only: int | None) -> None:
+        if not self.fifo_limits:
+            raise RtlSimError("FIFO depths can be changed only in a build with "
+                              "RtlSim.build(..., fifo_limits=True)")
+        designs = self.designs if only is None else [self.designs[only]]
+        built = [f["depth"] for d in designs for f in d["fifos"] if f["instance"] == name]
+        if not built:
+            raise RtlSimError(f"no FIFO named {name!r} in the design(s) run")
+        if not all(2 <= depth <= b for b in built):
+            raise RtlSimError(f"FIFO {name}: depth {depth} is not within 2..{min(built)} "
+                              "(the depth it was built with)")
 
     def close(self) -> None:
         if self._tmp is not None:
@@ -204,3 +232,56 @@ class RtlSim:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+@dataclass
+class FifoDepths:
+    """`minimal_fifo_depths`' answer for one design."""
+
+    cycles_per_frame: float  # steady state with every FIFO at its built depth
+    built: dict[str, int]  # FIFO instance -> depth built (the IR's)
+    minimal: dict[str, int]  # FIFO instance -> smallest depth found sufficient
+    runs: int  # simulations made
+
+
+def minimal_fifo_depths(sim: RtlSim, index: int = 0, idle: int | None = None,
+                        tolerance: float = 0.001,
+                        depths: dict[str, int] | None = None) -> FifoDepths:
+    """For every FIFO of design `index`, the smallest depth with which the design still runs
+    bit-exact, without deadlock and at the steady-state cycles/frame it reaches with every
+    FIFO at its reference depth (within max(2 cycles, `tolerance`)), the other FIFOs at
+    their reference depths: a bisection over 2..built depth per FIFO, one simulation per
+    step, all in the one build (`sim` built with `fifo_limits=True`). Reference depths: the
+    built ones, or `depths` (each at most the built depth). It assumes that a deeper FIFO
+    never slows the design down. Depth 1 (a register stage) is not searched (it needs a
+    rebuild)."""
+    (base,) = sim.run(only=index, idle=idle or 2_000_000, depths=depths)
+    if not base.passed or base.cycles_per_frame is None:
+        raise RtlSimError(f"design {index} fails with its reference FIFO depths:\n{base.log}")
+    reference = dict(base.fifo_depth)
+    built = {f["instance"]: f["depth"] for f in sim.designs[index]["fifos"]}
+    target = base.cycles_per_frame + max(2.0, tolerance * base.cycles_per_frame)
+    # a deadlock shows as no port moving: a few frames' time is plenty
+    idle = idle or int(4 * base.cycles_per_frame) + 10_000
+    runs = 1
+    minimal: dict[str, int] = {}
+    for name, depth in reference.items():
+        low, high = 2, depth  # high: known sufficient
+        while built[name] >= 2 and low < high:
+            mid = (low + high) // 2
+            ok = _sufficient(sim, index, idle, target, {**reference, name: mid})
+            runs += 1
+            if ok:
+                high = mid
+            else:
+                low = mid + 1
+        minimal[name] = high
+    return FifoDepths(base.cycles_per_frame, reference, minimal, runs)
+
+
+def _sufficient(sim: RtlSim, index: int, idle: int, target: float,
+                depths: dict[str, int]) -> bool:
+    (r,) = sim.run(only=index, idle=idle, depths=depths)
+    return (r.passed and not r.deadlock and r.cycles_per_frame is not None
+            and r.cycles_per_frame <= target)
+

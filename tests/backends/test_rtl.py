@@ -129,13 +129,41 @@ def test_random_graphs(verilator, tmp_path):
     assert not failed, "\n".join(r.log for r in failed[:3])
 
 
-def test_trace_writes_a_waveform(verilator, tmp_path):
-    with rtl_sim.RtlSim.build([netgen.bipolar_mlp(1)], directory=tmp_path / "d",
-                              frames=2, trace=True) as sim:
-        (r,) = sim.run(trace=tmp_path / "wave.vcd")
+@pytest.fixture(scope="module")
+def limits_sim(verilator, tmp_path_factory):
+    """One build with tracing and run-time FIFO depths: bipolar MLP, conv net (FIFO l4)."""
+    directory = tmp_path_factory.mktemp("rtl_limits")
+    sim = rtl_sim.RtlSim.build([netgen.bipolar_mlp(1), netgen.conv_net(0)],
+                               directory=directory, frames=6, trace=True, fifo_limits=True)
+    yield sim
+    sim.close()
+
+
+def test_trace_writes_a_waveform(limits_sim, tmp_path):
+    (r,) = limits_sim.run(only=0, trace=tmp_path / "wave.vcd")
     assert r.passed
     text = (tmp_path / "wave.vcd").read_text()
     assert "$enddefinitions" in text and "in0_tvalid" in text
+
+
+def test_fifo_depth_lowered_at_run_time(limits_sim):
+    (full,) = limits_sim.run(only=1)
+    assert full.passed and full.fifo_depth == {"l4": 16}
+    (cut,) = limits_sim.run(only=1, depths={"l4": 2}, stall=0.3, gap=0.3)
+    assert cut.passed and cut.fifo_depth == {"l4": 2} and cut.fifo_peak["l4"] <= 2
+    for bad in ({"l4": 1}, {"l4": 17}, {"l9": 4}):
+        with pytest.raises(rtl_sim.RtlSimError):
+            limits_sim.run(only=1, depths=bad)
+    found = rtl_sim.minimal_fifo_depths(limits_sim, index=1)
+    assert found.built == {"l4": 16} and 2 <= found.minimal["l4"] <= 16
+    assert found.cycles_per_frame == full.cycles_per_frame
+    # the answer is the smallest: one word less costs throughput (or it is the floor, 2)
+    m = found.minimal["l4"]
+    (at,) = limits_sim.run(only=1, depths={"l4": m})
+    assert at.passed and at.cycles_per_frame <= full.cycles_per_frame + 2
+    if m > 2:
+        (below,) = limits_sim.run(only=1, depths={"l4": m - 1})
+        assert below.cycles_per_frame > full.cycles_per_frame + 2
 
 
 def test_target_files_and_options(tmp_path):
@@ -199,3 +227,26 @@ def test_yosys_synthesis_of_a_small_net(tmp_path):
     ultra = json.loads(out.read_text())
     assert ultra["family"] == "xcup" and ultra["units"] == []
     assert ultra["total"]["bram18"] == 1 and "RAMB18E2" in ultra["total"]["cells"]
+
+
+def test_resource_lut_keeps_multipliers_out_of_dsps(tmp_path):
+    """An MVTU's `resource`: with "dsp" Yosys maps its ui8 x si4 products to DSP48s, with
+    "lut" to LUTs and carries (Yosys ignores use_dsp = "no", so the RTL must hold no `*`)."""
+    try:
+        rtl_synth.yosys_command()
+    except rtl_synth.SynthError as e:
+        pytest.skip(str(e))
+    found = {}
+    for resource in ("lut", "dsp"):
+        net = netgen.Net(0)
+        s = net.input([4], netgen.ui(8), 2)
+        net.output(net.mvtu(s, 2, netgen.si(4), None, pe=1, simd=2, resource=resource))
+        directory = tmp_path / resource
+        write_files(directory, rtl.emit_rtl(net.finish(), rtl.RtlTarget(),
+                                            with_testbench=False))
+        report = rtl_synth.synthesize_design(directory, "xc7", units=True, whole=False)
+        (unit,) = [u for u in report["units"] if u["kind"] == "mvtu"]
+        found[resource] = unit
+    assert found["dsp"]["dsp"] == 2  # one DSP48E1 per SIMD lane
+    assert found["lut"]["dsp"] == 0 and found["lut"]["carry"] > found["dsp"]["carry"]
+    assert found["lut"]["lut_logic"] > found["dsp"]["lut_logic"]

@@ -4,7 +4,10 @@
   downloaded): TFC/SFC/LFC at W1A1, W1A2, W2A2 (LFC W2A2 is not among the shipped configs: it is
   built with the same FC class) and CNV at W1A1 and W2A2;
 - a small residual conv net (Add of two quantized branches, padding, stride, Flatten);
-- MLPs with per-channel weight scales at 4 and 8 bits (float biases, ReLU quantizers).
+- MLPs with per-channel weight scales at 4 and 8 bits (float biases, ReLU quantizers);
+- `cnv_small_1w1a`, `cnv_small_2w2a`: BNN-PYNQ's CNV made small (16 x 16 input, 16/16/32/32
+  channels, dense 32-64-64-10) from the same Brevitas layers and quantizers, for tests that
+  cannot afford the full CNV (e.g. a Verilator build).
 
 `randomize` gives batch-norm layers statistics from a few random batches and random affine
 parameters, so that quantizers see varied values (the untouched initialisation would make
@@ -22,11 +25,14 @@ from torch import nn
 FC_NAMES = ["tfc_1w1a", "tfc_1w2a", "tfc_2w2a", "sfc_1w1a", "sfc_1w2a", "sfc_2w2a",
             "lfc_1w1a", "lfc_1w2a", "lfc_2w2a"]
 CNV_NAMES = ["cnv_1w1a", "cnv_2w2a"]
-OTHER_NAMES = ["residual_w4a4", "mlp_pc_w4a4", "mlp_pc_w8a8"]
+SMALL_CNV_NAMES = ["cnv_small_1w1a", "cnv_small_2w2a"]
+OTHER_NAMES = ["residual_w4a4", "mlp_pc_w4a4", "mlp_pc_w8a8"] + SMALL_CNV_NAMES
 ALL_NAMES = FC_NAMES + CNV_NAMES + OTHER_NAMES
 
 
 def input_shape(name: str) -> tuple[int, ...]:
+    if name.startswith("cnv_small"):
+        return (1, 3, 16, 16)
     if name.startswith("cnv"):
         return (1, 3, 32, 32)
     if name.startswith("residual"):
@@ -46,6 +52,50 @@ def _bnn_pynq(name: str) -> nn.Module:
                   in_channels=1, out_features=[1024, 1024, 1024])
     model, _ = model_with_cfg(name, pretrained=False)
     return model
+
+
+class SmallCNV(nn.Module):
+    """BNN-PYNQ's CNV topology at a small size: the layers and quantizers of
+    brevitas_examples.bnn_pynq.models.CNV (Q1.7 input, unpadded 3x3 convolutions without
+    bias, batch norm, CommonActQuant activations, 2x2 max pools, dense layers, TensorNorm),
+    with 16/16(pool)/32/32(pool) channels on a 16 x 16 input and dense 32-64-64-10."""
+
+    def __init__(self, bits: int):
+        super().__init__()
+        from brevitas.core.restrict_val import RestrictValueType
+        from brevitas.nn import QuantConv2d, QuantIdentity, QuantLinear
+        from brevitas_examples.bnn_pynq.models.common import CommonActQuant, CommonWeightQuant
+        from brevitas_examples.bnn_pynq.models.tensor_norm import TensorNorm
+
+        layers: list[nn.Module] = [QuantIdentity(
+            act_quant=CommonActQuant, bit_width=8, min_val=-1.0, max_val=1.0 - 2.0 ** (-7),
+            narrow_range=False, restrict_scaling_type=RestrictValueType.POWER_OF_TWO)]
+        channels = 3
+        for out, pool in ((16, False), (16, True), (32, False), (32, True)):
+            layers += [QuantConv2d(channels, out, 3, bias=False, weight_quant=CommonWeightQuant,
+                                   weight_bit_width=bits),
+                       nn.BatchNorm2d(out, eps=1e-4),
+                       QuantIdentity(act_quant=CommonActQuant, bit_width=bits)]
+            if pool:
+                layers.append(nn.MaxPool2d(2))
+            channels = out
+        self.features = nn.Sequential(*layers)
+        dense: list[nn.Module] = []
+        for n_in, n_out in ((32, 64), (64, 64)):
+            dense += [QuantLinear(n_in, n_out, bias=False, weight_quant=CommonWeightQuant,
+                                  weight_bit_width=bits),
+                      nn.BatchNorm1d(n_out, eps=1e-4),
+                      QuantIdentity(act_quant=CommonActQuant, bit_width=bits)]
+        dense += [QuantLinear(64, 10, bias=False, weight_quant=CommonWeightQuant,
+                              weight_bit_width=bits), TensorNorm()]
+        self.dense = nn.Sequential(*dense)
+        for m in self.modules():
+            if isinstance(m, QuantConv2d | QuantLinear):
+                torch.nn.init.uniform_(m.weight.data, -1, 1)
+
+    def forward(self, x):
+        x = self.features(2.0 * x - 1.0)
+        return self.dense(x.view(x.shape[0], -1))
 
 
 class ResidualNet(nn.Module):
@@ -110,6 +160,8 @@ def build(name: str) -> nn.Module:
         return PerChannelMLP(4)
     if name == "mlp_pc_w8a8":
         return PerChannelMLP(8)
+    if name in SMALL_CNV_NAMES:
+        return SmallCNV(1 if name.endswith("1w1a") else 2)
     raise KeyError(name)
 
 

@@ -69,12 +69,17 @@ def test_residual_without_requantization_is_reported(brevitas_export) -> None:
         PipelinePass(quiet=True).apply(Context(), module)
 
 
-RTL_NETWORKS = ["tfc_1w1a", "tfc_2w2a", "sfc_1w2a", "mlp_pc_w4a4"]
+# the full LFC and CNV exports take minutes to build: benchmarks/rtl_sim.py runs them
+# (--nets brevitas_lfc_1w1a,brevitas_cnv_1w1a,brevitas_cnv_2w2a --foldings pipeline)
+RTL_NETWORKS = ["tfc_1w1a", "tfc_2w2a", "sfc_1w2a", "mlp_pc_w4a4", "cnv_small_1w1a",
+                "cnv_small_2w2a"]
 
 
 def test_rtl_verilator(brevitas_export, tmp_path: Path) -> None:
-    """The dense Brevitas nets as Verilog, one Verilator build, under back-pressure: the
-    golden outputs come from the interpreter on the compiled module's FPGA part."""
+    """The dense Brevitas nets and BNN-PYNQ's CNV made small (the same Brevitas layers:
+    sliding windows, max pools, bipolar and 2-bit MVTUs) as Verilog, one Verilator build,
+    under back-pressure: the golden outputs come from the interpreter on the compiled
+    module's FPGA part."""
     from rpnn_ir.backends import rtl_sim
 
     try:

@@ -61,11 +61,15 @@ endmodule
 // Sum of SIMD products of input and weight elements, modulo 2^AB (the accumulator wraps like
 // the hardware; the precision analysis guarantees the final sum fits). Bipolar x bipolar:
 // 2 * popcount(XNOR) - SIMD; bipolar x integer: a conditional negation; no multiplier.
+// Integer x integer, the op's `resource`: USE_DSP = 1 writes `*` (use_dsp = "yes" for Vivado;
+// Yosys maps it to a DSP48 when the product is wide enough, 9 bits on 7-series), USE_DSP = 0
+// shift-and-add over the narrower operand's bits (use_dsp = "no"): Yosys ignores use_dsp and
+// maps every wide enough `*` to a DSP, so LUT logic must not contain one.
 module rpnn_dot #(
     parameter SIMD = 1,
     parameter IB = 1, parameter I_SIGNED = 0, parameter I_BIPOLAR = 0,
     parameter WB = 1, parameter W_SIGNED = 0, parameter W_BIPOLAR = 0,
-    parameter AB = 8
+    parameter AB = 8, parameter USE_DSP = 0
 ) (
     input  wire [SIMD*IB-1:0] x,
     input  wire [SIMD*WB-1:0] w,
@@ -103,8 +107,28 @@ module rpnn_dot #(
                 end else if (I_BIPOLAR && !W_BIPOLAR) begin : g_xsign
                     wire signed [PW-1:0] we = {{(PW - WW){wv[WW-1]}}, wv};
                     assign p = x[s*IB] ? we : -we;
-                end else begin : g_times
-                    assign p = $signed(xv) * $signed(wv);
+                end else if (USE_DSP) begin : g_times
+                    (* use_dsp = "yes" *) wire signed [PW-1:0] m = $signed(xv) * $signed(wv);
+                    assign p = m;
+                end else begin : g_shift_add  // sum of a << j over the bits j of b
+                    localparam NB = WW <= XW ? WW : XW;
+                    wire [PW-1:0] a;
+                    wire [NB-1:0] b;
+                    if (WW <= XW) begin : g_bw
+                        assign a = {{(PW - XW){xv[XW-1]}}, xv};
+                        assign b = wv;
+                    end else begin : g_bx
+                        assign a = {{(PW - WW){wv[WW-1]}}, wv};
+                        assign b = xv;
+                    end
+                    (* use_dsp = "no" *) reg [PW-1:0] acc;
+                    integer j;
+                    always @* begin  // b in two's complement: its top bit weighs -2^(NB-1)
+                        acc = b[NB-1] ? -(a << (NB - 1)) : {PW{1'b0}};
+                        for (j = 0; j < NB - 1; j = j + 1)
+                            if (b[j]) acc = acc + (a << j);
+                    end
+                    assign p = acc;
                 end
                 assign prods[s*SW +: SW] = {{(SW - PW){p[PW-1]}}, p};
             end
@@ -172,7 +196,8 @@ endmodule
 // Depthwise: input words of PE*SIMD elements (slot s*PE + p = tap s of PE p), C = CF*PE
 // channels, K2 = TF*SIMD taps; tiles (tf, cf) with cf innermost, one accumulator per channel.
 // Weight ROM word cf*TF + tf holds W[cf*PE + p][tf*SIMD + s]; threshold ROM word cf.
-// INNER/OUTER: SF/NF (MVTU) or CF/TF (depthwise).
+// INNER/OUTER: SF/NF (MVTU) or CF/TF (depthwise). USE_DSP: the op's resource is "dsp"
+// (rpnn_dot: multipliers for DSPs, else LUT logic).
 //
 // Pipeline: issue (counters, ROM and vector reads) -> accumulate -> activate -> output
 // register; the whole pipeline stalls while the output register is full and not taken.
@@ -184,7 +209,8 @@ module rpnn_mvu #(
     parameter AB = 8, parameter A_SIGNED = 1,
     parameter OB = 1, parameter O_BIPOLAR = 0,
     parameter T = 0, parameter TB = 1, parameter T_SIGNED = 1, parameter OUT_BIAS = 0,
-    parameter W_FILE = "", parameter T_FILE = "", parameter W_STYLE = 0
+    parameter W_FILE = "", parameter T_FILE = "", parameter W_STYLE = 0,
+    parameter USE_DSP = 0
 ) (
     input  wire                                      clk,
     input  wire                                      rst,
@@ -300,7 +326,8 @@ module rpnn_mvu #(
             end
             wire [AB-1:0] dot;
             rpnn_dot #(.SIMD(SIMD), .IB(IB), .I_SIGNED(I_SIGNED), .I_BIPOLAR(I_BIPOLAR),
-                       .WB(WB), .W_SIGNED(W_SIGNED), .W_BIPOLAR(W_BIPOLAR), .AB(AB))
+                       .WB(WB), .W_SIGNED(W_SIGNED), .W_BIPOLAR(W_BIPOLAR), .AB(AB),
+                       .USE_DSP(USE_DSP))
                 d (.x(lane), .w(w_word[p*SIMD*WB +: SIMD*WB]), .dot(dot));
             assign acc_next[p*AB +: AB] = (s1_first ? {AB{1'b0}} : acc_now[p*AB +: AB]) + dot;
         end
@@ -398,8 +425,9 @@ endmodule
 
 // Sliding-window generator (POOL = 0) and stream max pool (POOL = 1) on [H, W, C] frames of
 // CW words of WB bits per pixel. A ring buffer of R = min(KH + SH, H) rows decouples the
-// writer (input rows) from the reader (windows): the writer may fill the rows of the next
-// window row while the reader emits the current one.
+// writer (input rows) from the reader (windows): the writer fills free rows while the reader
+// emits the current window row, across frames too (the next frame's first rows go into the
+// rows the current frame's last windows no longer need), so frames stream back to back.
 // POOL = 0: [OH, OW, KH*KW*C] in (kh, kw, c) order, one word per cycle.
 // POOL = 1: max over each KH x KW window of the PE elements (EB bits) of a word, one word
 // read per cycle, one written per window and word position.
@@ -422,9 +450,11 @@ module rpnn_window #(
     localparam OH = (H - KH) / SH + 1;
     localparam OW = (W - KW) / SW + 1;
     localparam R = (KH + SH < H) ? KH + SH : H;
+    // rows from the last window row's first to the frame's end (<= R): released at its end
+    localparam LAST = H - (OH - 1) * SH;
+    localparam NEED = KH > SH ? KH : SH;
     localparam ROWW = W * CW;
     localparam DEPTH = R * ROWW;
-    localparam HW = $clog2(H + 2);
     localparam RW = $clog2(R > 1 ? R : 2) + 1;
     localparam CLW = $clog2(ROWW > 1 ? ROWW : 2);
     localparam AW = $clog2(DEPTH > 1 ? DEPTH : 2);
@@ -437,27 +467,31 @@ module rpnn_window #(
 
     reg [WB-1:0] mem [0:DEPTH-1];
 
-    // ---- writer: input rows into the ring
-    reg [HW-1:0]  rin;    // complete rows written in this frame
+    // ---- writer: input rows into the ring, frame after frame; `filled` complete rows from
+    // the reader's first row on (its slot lslot), the row being written in slot wslot =
+    // lslot + filled (mod R)
+    reg [RW-1:0]  filled;
     reg [CLW-1:0] col;
     reg [RW-1:0]  wslot;
-    reg [OHW-1:0] oh;
-    reg [HW+1:0]  low;    // first input row of window row oh (oh * SH)
-    wire reader_done = (oh == OH);
-    wire can_write = (rin < H) && (reader_done || rin < low + R);
+    wire can_write = filled < R;
     assign in_ready = can_write;
     wire write = can_write && in_valid;
+    wire row_in = write && (col == ROWW - 1);
     always @(posedge clk) if (write) mem[wslot * ROWW + col] <= in_data;
 
     // ---- reader: window words, one per cycle
     wire stall = out_valid && !out_ready;
+    reg [OHW-1:0] oh;
     reg [OWW-1:0] ow;
     reg [KHW-1:0] kh;
     reg [KWW-1:0] kw;
     reg [CWW-1:0] cw;
-    reg [RW-1:0]  lslot;  // ring slot of row `low`
+    reg [RW-1:0]  lslot;  // ring slot of the window row's first input row
     reg [CLW-1:0] colbase;  // ow * SW * CW
-    wire rows_ready = !reader_done && (rin >= low + KH);
+    wire reader_done = (oh == OH);
+    // a window row needs its KH rows; one followed by another also the SH rows it frees at
+    // its end (more than KH when SH > KH)
+    wire rows_ready = !reader_done && (filled >= ((oh == OH - 1) ? KH : NEED));
     wire issue = !stall && rows_ready;
     wire [RW:0] rs = lslot + kh;
     wire [RW-1:0] rslot = (rs >= R) ? rs - R : rs;
@@ -466,16 +500,19 @@ module rpnn_window #(
     // swg: cw fastest, then kw, then kh; pool: kw fastest, then kh, then cw
     wire window_end = POOL ? (last_kw && last_kh && last_cw) : (last_cw && last_kw && last_kh);
     wire emit = POOL ? (last_kw && last_kh) : 1'b1;
-    wire [RW:0] lnext = lslot + SH;
-    wire frame_end = reader_done && (rin == H);
+    wire row_end = issue && window_end && (ow == OW - 1);
+    // rows released: SH after a window row, LAST once the frame's rows are all in
+    wire frame_end = reader_done && (filled >= LAST);
+    wire next_row = row_end && (oh != OH - 1);
+    wire [RW-1:0] freed = next_row ? SH : (frame_end ? LAST : 0);
+    wire [RW:0] lnext = lslot + freed;
 
     always @(posedge clk) begin
-        if (rst || frame_end) begin
-            rin <= 0;
+        if (rst) begin
+            filled <= 0;
             col <= 0;
             wslot <= 0;
             oh <= 0;
-            low <= 0;
             ow <= 0;
             kh <= 0;
             kw <= 0;
@@ -483,15 +520,17 @@ module rpnn_window #(
             lslot <= 0;
             colbase <= 0;
         end else begin
+            filled <= filled + row_in - freed;
+            lslot <= (lnext >= R) ? lnext - R : lnext;
             if (write) begin
                 if (col == ROWW - 1) begin
                     col <= 0;
-                    rin <= rin + 1;
                     wslot <= (wslot == R - 1) ? 0 : wslot + 1;
                 end else begin
                     col <= col + 1;
                 end
             end
+            if (frame_end) oh <= 0;
             if (issue) begin
                 if (POOL) begin
                     if (!last_kw) kw <= kw + 1;
@@ -519,8 +558,6 @@ module rpnn_window #(
                         ow <= 0;
                         colbase <= 0;
                         oh <= oh + 1;
-                        low <= low + SH;
-                        lslot <= (lnext >= R) ? lnext - R : lnext;
                     end else begin
                         ow <= ow + 1;
                         colbase <= colbase + SW * CW;
@@ -723,6 +760,12 @@ module rpnn_fifo #(
     localparam PW = $clog2(MD > 1 ? MD : 2);
     localparam CNTW = $clog2(DEPTH + 1);
     wire [CNTW-1:0] occupancy /* verilator public_flat_rd */;
+`ifdef RPNN_FIFO_LIMIT
+    // simulation only (rtl_sim's fifo_limits): the harness may lower the depth (>= 2) at run
+    // time, so one build serves a search over depths
+    reg [CNTW-1:0] limit /* verilator public_flat_rw */;
+    initial limit = DEPTH;
+`endif
     generate
         if (DEPTH == 1) begin : g_reg
             assign in_ready = !out_valid || out_ready;
@@ -738,7 +781,12 @@ module rpnn_fifo #(
             wire pop = (count != 0) && (!out_valid || out_ready);
             // full: a word may still enter in the cycle one leaves (else a FIFO of depth 2
             // would pass only one word every other cycle)
-            assign in_ready = (count != MD) || pop;
+`ifdef RPNN_FIFO_LIMIT
+            wire room = count + 1'b1 < limit;
+`else
+            wire room = count != MD;
+`endif
+            assign in_ready = room || pop;
             wire push = in_ready && in_valid;
             if (STYLE == 1) begin : g_block
                 (* ram_style = "block" *) reg [WB-1:0] mem [0:MD-1];

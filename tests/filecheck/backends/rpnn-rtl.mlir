@@ -34,7 +34,7 @@ func.func @main(%x: tensor<1x4x4x2xui2>) -> tensor<1x1xui4> {
 // thresholds from $readmemh files, the IR's FIFO depth in distributed RAM (STYLE 2).
 // CHECK:      rpnn_pad #(.H(4), .W(4), .CW(1), .TOP(1), .LEFT(1), .BOTTOM(1), .RIGHT(1), .WB(4), .FILL(4'h0)) l0_p (
 // CHECK:      rpnn_window #(.POOL(0), .H(6), .W(6), .CW(1), .KH(3), .KW(3), .SH(1), .SW(1), .WB(4)) l1_w (
-// CHECK:      rpnn_mvu #(.DEPTHWISE(0), .INNER(9), .OUTER(2), .SIMD(2), .PE(2), {{.*}} .T(3), .TB(4), .T_SIGNED(1), .T_FILE("mem/l2_c_t.hex"), {{.*}} .W_FILE("mem/l2_c_w.hex"), .W_STYLE(1)) l2_c (
+// CHECK:      rpnn_mvu #(.DEPTHWISE(0), .INNER(9), .OUTER(2), .SIMD(2), .PE(2), {{.*}} .T(3), .TB(4), .T_SIGNED(1), .T_FILE("mem/l2_c_t.hex"), {{.*}} .W_FILE("mem/l2_c_w.hex"), .W_STYLE(1), .USE_DSP(1)) l2_c (
 // CHECK:      rpnn_fifo #(.DEPTH(32), .WB(4), .STYLE(2)) l3_f (
 // CHECK:      rpnn_window #(.POOL(1), {{.*}} .PE(2), .EB(2), .E_SIGNED(0), .E_BIPOLAR(0)) l4_m (
 // CHECK:      rpnn_dwc #(.IW(2), .OW(4), .B(2)) l5_v (
