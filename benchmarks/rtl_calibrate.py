@@ -71,6 +71,7 @@ def _compute(rng: random.Random, depthwise: bool) -> dict:
         "OB": ob or accb, "O_BIPOLAR": int(ob == 1),
         "T": t, "TB": accb, "T_SIGNED": 1, "OUT_BIAS": 0,
         "W_STYLE": rng.choice((0, 0, 1)),  # 2 (distributed): Yosys cannot map the ROM
+        "USE_DSP": 1,  # "*" as the recorded sweep had it (resource "lut" is not swept)
     }
 
 
@@ -92,7 +93,7 @@ def _low_bits(rng: random.Random) -> dict:
         "WB": wb, "W_SIGNED": int(not w_bip), "W_BIPOLAR": int(w_bip),
         "AB": accb, "A_SIGNED": 1, "OB": ob or accb, "O_BIPOLAR": int(ob == 1),
         "T": {1: 1, 2: 3, 0: 0}[ob], "TB": accb, "T_SIGNED": 1, "OUT_BIAS": 0,
-        "W_STYLE": rng.choice((0, 0, 1)),
+        "W_STYLE": rng.choice((0, 0, 1)), "USE_DSP": 1,
     }
 
 

@@ -213,7 +213,9 @@ def _mvu_features(p: dict) -> tuple[dict, dict, Memory, int]:
     xnor = p["I_BIPOLAR"] and p["W_BIPOLAR"]
     negate = bool(p["I_BIPOLAR"]) != bool(p["W_BIPOLAR"])
     pw = p["IB"] + p["WB"] + 2
-    dsp = not xnor and not negate and mult_to_dsp(p)
+    # USE_DSP = 0 (resource "lut"): the backend writes a shift-and-add Yosys keeps in LUTs;
+    # sweep points without the key predate it and were all "*" (= USE_DSP 1 for Yosys)
+    dsp = not xnor and not negate and bool(p.get("USE_DSP", 1)) and mult_to_dsp(p)
     sum_bits = min(ab, pw + clog2(simd))
     mems = mvu_memories(p)
     t, tb = p["T"], p["TB"]
@@ -531,7 +533,8 @@ def unit_params(unit: Unit) -> list[tuple[str, dict]]:
                   "A_SIGNED": _signed(op.acc_type), "OB": _bits(y.element_type),
                   "O_BIPOLAR": int(dtypes.is_bipolar(y.element_type)), **_thresholds(op),
                   "W_STYLE": {"block": 1, "distributed": 2, "ultra": 1}.get(
-                      op.ram_style.data, 0)}
+                      op.ram_style.data, 0),
+                  "USE_DSP": int(op.resource_type.data == "dsp")}
         return [(kind, params)]
     if kind == "thresholding":
         x, y = _stream(op.input), _stream(op.output)

@@ -87,7 +87,7 @@ func.func @main(%x: tensor<1x8xf32>) -> tensor<1x1xsi3> {
 // CHECK:      return rpnn_parallel(&job, n_frames, n_threads);
 // The whole network: the bipolar quantizer as one float comparison per element (the least
 // float reaching +1 is -0.0), compiled per kernel level, then the FPGA part.
-// CHECK:      RPNN_VECTORIZE static inline int rpnn_pre(const float *restrict a0, int8_t *restrict p0)
+// CHECK:      RPNN_VECTORIZE static inline int rpnn_pre(const float *restrict a0, int8_t *restrict p0, double *hd, int64_t *hi)
 // CHECK:      float x = a0[i];
 // CHECK-NEXT: int32_t q = -1;
 // CHECK-NEXT: nan |= x != x;
