@@ -93,4 +93,4 @@ func.func @main(%x: tensor<1x8xf32>) -> tensor<1x1xsi3> {
 // CHECK-NEXT: nan |= x != x;
 // CHECK-NEXT: q += (int32_t)(x >= -0x0.0p+0f) * 2;
 // CHECK-NEXT: p0[i] = (int8_t)q;
-// CHECK:      RPNN_VECTORIZE RPNN_LEVEL2 static int rpnn_pre_k2(const float *a0, int8_t *p0, size_t n)
+// CHECK:      RPNN_VECTORIZE RPNN_LEVEL2 static int rpnn_pre_k2(const float *a0, int8_t *p0, double *hd, int64_t *hi, size_t n)
