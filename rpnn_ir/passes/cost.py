@@ -273,7 +273,8 @@ def human(value: float, unit: str) -> str:
     return f"{value:.4g} {unit}"
 
 
-def _plural(count: int, word: str) -> str:
+def plural(count: int, word: str) -> str:
+    """``1 cycle``, ``2 cycles``."""
     return f"{count} {word}" + ("" if count == 1 else "s")
 
 
@@ -322,11 +323,11 @@ def format_table(report: dict[str, Any]) -> str:
                  f"{t['bram18']:>6} {t['uram']:>5} {t['dsp']:>5}")
     lines += textwrap.wrap(LEGEND, width=len(header))
     names = ", ".join(f"#{i}" for i in report["bottleneck"])
-    lines.append(f"bottleneck (*): {names} with {_plural(report['max_cycles'], 'cycle')}/frame "
+    lines.append(f"bottleneck (*): {names} with {plural(report['max_cycles'], 'cycle')}/frame "
                  f"-> {human(report['fps'], 'frames/s')} at {report['clock_mhz']:g} MHz")
     lines += _stream_lines(report)
     lines += _io_lines(report)
-    lines.append(f"latency: {_plural(report['latency_cycles'], 'cycle')} = "
+    lines.append(f"latency: {plural(report['latency_cycles'], 'cycle')} = "
                  f"{report['latency_us']:.3g} us (FINN's sum of cycles along the longest path: "
                  f"{report['finn_latency_cycles']})")
     util = report["utilisation"]

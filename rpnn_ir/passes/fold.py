@@ -56,7 +56,7 @@ from rpnn_ir.hw.folding import (
     fold_for_budget,
     fold_for_fps,
 )
-from rpnn_ir.passes.cost import analyse, design_device, write_reports
+from rpnn_ir.passes.cost import analyse, design_device, human, plural, write_reports
 
 
 def fold_function(graph: DataflowGraph, device: Device, clock_mhz: float,
@@ -167,15 +167,15 @@ def format_fold(report: dict[str, Any]) -> str:
                                            for r, v in report["budget"].items()))]
     for u in report["units"]:
         fold = " ".join(f"{k}={u[k]}" for k in ("pe", "simd", "ram") if k in u)
-        lines.append(f"  {u['unit']:<34} {fold:<28} {u['cycles']:>9} cycles  "
+        lines.append(f"  {u['unit']:<34} {fold:<28} {plural(u['cycles'], 'cycle'):>16}  "
                      f"LUT {u['lut']:>7}  BRAM18 {u['bram18']:>4}  URAM {u['uram']:>3}  "
                      f"DSP {u['dsp']:>4}")
     t = report["model_total"]
     budget = report["budget"] or {}
-    lines.append(f"  result: {report['max_cycles']} cycles/frame = {report['fps']:.1f} "
-                 f"frames/s; LUT {t['lut']}, BRAM18 {t['bram18']}, URAM {t['uram']}, "
-                 f"DSP {t['dsp']} (units and {report['dwc_inserted']} inserted width "
-                 "converter(s))" + ("; of the budget: " + ", ".join(
+    lines.append(f"  result: {plural(report['max_cycles'], 'cycle')}/frame = "
+                 f"{human(report['fps'], 'frames/s')}; LUT {t['lut']}, BRAM18 {t['bram18']}, "
+                 f"URAM {t['uram']}, DSP {t['dsp']} (units and {report['dwc_inserted']} "
+                 "inserted width converter(s))" + ("; of the budget: " + ", ".join(
                      f"{r} {100 * t[r] / v:.1f}%" for r, v in budget.items() if v)
                      if budget else ""))
     extra = {r: report["total"][r] - t[r] for r in t}

@@ -35,7 +35,7 @@ func.func @mlp(%x: tensor<1x12xui2>) -> tensor<1x1xui3> {
 // TARGET-REPORT-NEXT:   #1 rpnn.mvtu (%a)                  pe=1 simd=12 ram=auto                6 cycles  LUT     487  BRAM18    0  URAM   0  DSP    0
 // TARGET-REPORT-NEXT:   #3 rpnn.mvtu (%b)                  pe=1 simd=6 ram=auto                 8 cycles  LUT     370  BRAM18    0  URAM   0  DSP    0
 // TARGET-REPORT-NEXT:   #4 rpnn.label_select (%l)          pe=1                                 9 cycles  LUT      15  BRAM18    0  URAM   0  DSP    0
-// TARGET-REPORT-NEXT:   result: 9 cycles/frame = 11111111.1 frames/s; LUT 886, BRAM18 0, URAM 0, DSP 0 (units and 1 inserted width converter(s))
+// TARGET-REPORT-NEXT:   result: 9 cycles/frame = 11.11 M frames/s; LUT 886, BRAM18 0, URAM 0, DSP 0 (units and 1 inserted width converter(s))
 // TARGET-REPORT:        target 1e+07 frames/s at 100 MHz: every unit within 10 cycles per frame, each at its cheapest folding (balanced pipeline)
 // TARGET-REPORT-NEXT:   bottleneck: #4 rpnn.label_select (%l) with 9 cycles (11111111.1 frames/s)
 
@@ -47,7 +47,7 @@ func.func @mlp(%x: tensor<1x12xui2>) -> tensor<1x1xui3> {
 // BUDGET-NOT:  rpnn.dwc
 
 // BUDGET-REPORT:      budget lut <= 1436, bram18 <= 280, uram <= 0, dsp <= 220
-// BUDGET-REPORT:      result: 3 cycles/frame = 33333333.3 frames/s; LUT 1226, BRAM18 0, URAM 0, DSP 0 (units and 0 inserted width converter(s)); of the budget: lut 85.4%, bram18 0.0%, dsp 0.0%
+// BUDGET-REPORT:      result: 3 cycles/frame = 33.33 M frames/s; LUT 1226, BRAM18 0, URAM 0, DSP 0 (units and 0 inserted width converter(s)); of the budget: lut 85.4%, bram18 0.0%, dsp 0.0%
 // BUDGET-REPORT:      limiting resource: lut (the next faster bottleneck, 2 cycles, needs at least 1501 lut)
 
 // COST: rpnn.design_cost = {device = "xc7z020", clock_mhz = 1.000000e+02 : f64, fps = 1111111{{.*}} : f64, max_cycles = 9 : i64
