@@ -14,6 +14,13 @@ Sections (`SECTIONS`: name -> function(args) printing its figures; add one there
   DSP counts are exact. `--resynth N` synthesises N held-out points again (fresh Yosys runs,
   minutes) instead of reading the sweep's results. Goal: p90 under 15% for LUT and FF,
   exact BRAM and DSP.
+- `published`: the HLS model (`rpnn-cost`, backend hls) against the five BNN-PYNQ designs'
+  published Vivado syntheses (LUT, BRAM18, FF; the W1A1 -> W1A2 and W1A1 -> W2A2 steps):
+  `benchmarks/cost_published.py --section resources`. Instant.
+- `cycles`: steady-state cycles per frame and first-frame latency of LFC W1A1 (rpnn's and
+  16/8/16 FIFOs), CNV W1A1 and CNV W2A2 in Verilator against `rpnn_ir.hw.stream_sim` and
+  the bottleneck figure (`--frames N`): `benchmarks/cost_published.py --section cycles`.
+  Four Verilator builds, minutes each.
 """
 
 from __future__ import annotations
@@ -99,11 +106,24 @@ def units(args: argparse.Namespace) -> None:
         f"{k.upper()} {p} / {m}" for k, (p, m) in total.items()))
 
 
+def published(args: argparse.Namespace) -> None:
+    import cost_published  # benchmarks/ is the script's folder
+
+    print("\n".join(cost_published.section_resources()))
+
+
+def cycles(args: argparse.Namespace) -> None:
+    import cost_published
+
+    print("\n".join(cost_published.section_cycles(args.frames)))
+
+
 SECTIONS: dict[str, Callable[[argparse.Namespace], None]] = {
     "units": units,
+    "published": published,
+    "cycles": cycles,
 }
-"""Section name -> printer. The HLS model's BNN-PYNQ designs and the cycles-vs-Verilator
-check plug in here (each a function of the parsed arguments)."""
+"""Section name -> printer (each a function of the parsed arguments)."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -113,6 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", default=str(DEFAULT_DATA))
     parser.add_argument("--split", default="test", choices=("test", "train", "all"))
     parser.add_argument("--resynth", type=int, default=0)
+    parser.add_argument("--frames", type=int, default=4, help="cycles: frames to simulate")
     parser.add_argument("--rows", action="store_true",
                         help="units: every point, predicted/Yosys")
     args = parser.parse_args(argv)
