@@ -298,12 +298,14 @@ def window_units(sim: _Sim, frames: int, shape: tuple[int, int, int], kernel: tu
                  stride: tuple[int, int], pool: bool, src: Channel, dst: Channel
                  ) -> list[Process]:
     """rpnn_window (sliding window, max pool): a writer filling a ring of R = min(KH + SH, H)
-    rows and a reader emitting the windows (two processes).
+    rows, frame after frame, and a reader emitting the windows (two processes).
 
-    The writer may write input row r once the reader has left window row floor((r - R)/SH)
-    (its `low` pointer passed r - R); the reader starts window row oh once input row
-    oh*SH + KH - 1 is complete; a frame ends (both sides reset) one edge after the later of
-    the reader's last slot and the writer's last word."""
+    Rows are freed in order: SH at the end of every window row but a frame's last, the
+    frame's remaining LAST = H - (OH-1)*SH at the frame's end, one edge after the later of
+    the reader's last slot and the frame's last word.  The writer may write (global) input
+    row g once g - R + 1 rows are freed; the reader starts window row oh once the rows from
+    its first on hold KH rows (the last window row) or max(KH, SH) (the others: it frees
+    SH), and a frame's first window row after the previous frame's end."""
     h, w, cw = shape
     kh, kw = kernel
     sh, sw = stride
@@ -314,13 +316,16 @@ def window_units(sim: _Sim, frames: int, shape: tuple[int, int, int], kernel: tu
     def writer() -> Process:
         edge, k = -1, 0
         for f in range(frames):
-            if f > 0:
-                edge = max(edge, (yield from need(frame_end, f - 1)))
             for r in range(h):
-                m = (r - ring) // sh if r >= ring else -1
-                if m >= 0:
-                    m = min(m, oh_n - 1)
-                    edge = max(edge, (yield from need(row_left, f * oh_n + m)))
+                freed = f * h + r - ring + 1  # rows the reader must have freed first
+                if freed > 0:
+                    frame, rows = divmod(freed - 1, h)
+                    rows += 1  # of that frame's rows
+                    if rows <= (oh_n - 1) * sh:  # freed at the end of a window row
+                        oh = (rows + sh - 1) // sh - 1
+                        edge = max(edge, (yield from need(row_left, frame * oh_n + oh)))
+                    else:  # freed at the frame's end
+                        edge = max(edge, (yield from need(frame_end, frame)))
                 for _ in range(w * cw):
                     edge = max(edge + 1, (yield from need(src.written, k)) + 1)
                     src.taken.put(edge, sim.ready)
@@ -336,7 +341,8 @@ def window_units(sim: _Sim, frames: int, shape: tuple[int, int, int], kernel: tu
         per_window = kh * kw * cw
         for f in range(frames):
             for oh in range(oh_n):
-                start = yield from need(row_done, f * h + oh * sh + kh - 1)
+                rows = kh if oh == oh_n - 1 else max(kh, sh)
+                start = yield from need(row_done, f * h + oh * sh + rows - 1)
                 if f > 0 and oh == 0:
                     start = max(start, (yield from need(frame_end, f - 1)))
                 first = True
