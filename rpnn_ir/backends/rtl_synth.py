@@ -130,6 +130,16 @@ def load_manifest(directory: Path) -> dict:
                          "-t 'rpnn-rtl{out-dir=...}' first") from None
 
 
+def synthesize_instance(directory: Path, unit: dict, family: str,
+                    timeout: float | None = None) -> dict:
+    """One unit of rtl.json's `units`, synthesised alone through its wrapper: its entry of
+    synthesize_design's `units` list."""
+    res = run_yosys(Path(directory), [rtl.LIBRARY, unit["wrapper"]], unit["wrapper_top"],
+                    family, timeout)
+    return {"index": unit["index"], "name": unit["instance"], "kind": unit["kind"],
+            "module": unit["module"], **res}
+
+
 def synthesize_design(directory: Path, family: str | None = None, units: bool = True,
                       whole: bool = True, timeout: float | None = None) -> dict:
     """Per-unit and whole-design resources, shaped like rpnn-cost's JSON report.  The
@@ -140,11 +150,8 @@ def synthesize_design(directory: Path, family: str | None = None, units: bool = 
     report: dict = {"family": family, "family_name": FAMILIES.get(family, family),
                     "top": info["top"], "units": [], "total": None}
     if units:
-        for unit in info["units"]:
-            res = run_yosys(directory, [rtl.LIBRARY, unit["wrapper"]], unit["wrapper_top"],
-                            family, timeout)
-            report["units"].append({"index": unit["index"], "name": unit["instance"],
-                                    "kind": unit["kind"], "module": unit["module"], **res})
+        report["units"] = [synthesize_instance(directory, unit, family, timeout)
+                           for unit in info["units"]]
     if whole:
         report["total"] = run_yosys(directory, [rtl.LIBRARY, f"{info['top']}.v"], info["top"],
                                     family, timeout)
