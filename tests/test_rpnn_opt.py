@@ -101,18 +101,12 @@ def test_missing_input_file(tmp_path: Path) -> None:
     assert_no_output_left(tmp_path)
 
 
-def test_malformed_input_gives_parse_diagnostic(tmp_path: Path) -> None:
+def test_malformed_input_gives_one_located_error_line(tmp_path: Path) -> None:
     write(tmp_path, "bad.mlir", MALFORMED)
     result = run("bad.mlir", "-o", "out.mlir", cwd=tmp_path)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
-    # xDSL's diagnostic block: location, source line, caret, message.
-    assert result.stderr.splitlines() == [
-        "bad.mlir:2:19",
-        "  func.return %a, : i32",
-        "                  ^",
-        "                  operand expected",
-    ]
+    assert result.stderr.splitlines() == ["bad.mlir:2:19: error: operand expected"]
     assert_no_output_left(tmp_path, "bad.mlir")
 
 

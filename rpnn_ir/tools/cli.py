@@ -26,7 +26,7 @@ from typing import NoReturn
 
 from rpnn_ir import files
 
-__all__ = ["SourceDiagnostic", "ToolError", "UsageError", "positive_int", "run_tool",
+__all__ = ["ToolError", "UsageError", "positive_int", "run_tool",
            "usage_error_hook", "write_result"]
 
 
@@ -50,13 +50,6 @@ class UsageError(ToolError):
     """A mistake on the command line (exit status 2, as argparse uses)."""
 
     exit_code = 2
-
-
-class SourceDiagnostic(ToolError):
-    """A diagnostic already formatted by xDSL (a parse error with its caret block)."""
-
-    def __str__(self) -> str:
-        return self.message
 
 
 def usage_error_hook(parser: argparse.ArgumentParser, prog: str) -> None:

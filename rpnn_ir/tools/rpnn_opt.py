@@ -68,7 +68,6 @@ from rpnn_ir.dialects import get_all_dialects
 from rpnn_ir.frontends.mlir_text import PARSE_SPAN_ATTR, op_location, parse_module, span_location
 from rpnn_ir.passes import failed_stage, get_all_passes
 from rpnn_ir.tools.cli import (
-    SourceDiagnostic,
     ToolError,
     UsageError,
     positive_int,
@@ -507,7 +506,7 @@ class RpnnOptMain(xDSLOptMain):
                 with limits.raised(self.args.max_elements):
                     super().run()
         except ParseError as e:  # span already shifted to the chunk's lines by run()
-            raise SourceDiagnostic(str(e).rstrip()) from None
+            raise ToolError(" ".join(e.msg.split()), str(e.span.get_location())) from None
         except DiagnosticException as e:
             raise self._diagnostic_error(e) from None
         if self._output is not None:  # staged: final when the tool's transaction commits
