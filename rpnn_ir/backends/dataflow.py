@@ -162,11 +162,11 @@ class Node:
 
 @dataclass(frozen=True)
 class PartitionInfo:
-    """Where an `rpnn.partition` goes: its part, SLR and card (device index, see
-    rpnn-partition; -1 when the op has no ``card`` attribute)."""
+    """Where an `rpnn.partition` goes: its part, SLR (None: the whole device) and card
+    (device index, see rpnn-partition; -1 when the op has no ``card`` attribute)."""
 
     device: str
-    slr: int
+    slr: int | None
     card: int
 
 
@@ -260,7 +260,7 @@ def extract(module: ModuleOp, function: str | None = None) -> Graph:
                     ids[arg] = ids[operand]
                 card = op.attributes.get("card")
                 graph.partitions.append(PartitionInfo(
-                    op.device.data, op.slr.value.data,
+                    op.device.data, None if op.slr is None else op.slr.value.data,
                     card.value.data if isinstance(card, IntegerAttr) else -1))
                 current.append(len(graph.partitions) - 1)
                 visit(op.body.block)

@@ -122,7 +122,7 @@ class HlsTarget(Target):
             if f"{self.top}.cpp" in files:
                 output.write(files[f"{self.top}.cpp"])
                 return
-            kernel = re.compile(rf"p\d+_[a-z0-9]+_slr\d+/{self.top}_p\d+\.cpp")
+            kernel = re.compile(rf"p\d+_[a-z0-9]+(_slr\d+)?/{self.top}_p\d+\.cpp")
             for path, text in files.items():  # a partitioned design: kernels and links
                 if kernel.fullmatch(path) or path.endswith((".cfg", ".json")):
                     output.write(f"// ---- {path}\n{text}")
@@ -1029,7 +1029,7 @@ class _Kernel:
     name: str
     folder: str
     card: int
-    slr: int
+    slr: int | None
     device: str
     inputs: list[int]
     outputs: list[int]
@@ -1042,12 +1042,14 @@ class _Kernel:
 
 def _cards(partitions: list[PartitionInfo]) -> list[int]:
     """The card of each partition: its ``card`` attribute, or without one, a new card
-    whenever the part changes or the SLR does not increase."""
+    whenever the part changes, the SLR does not increase or a partition has no SLR (it
+    has the whole device)."""
     cards: list[int] = []
     for i, p in enumerate(partitions):
         if p.card >= 0:
             cards.append(p.card)
-        elif i and p.device == partitions[i - 1].device and p.slr > partitions[i - 1].slr:
+        elif (i and p.device == partitions[i - 1].device and p.slr is not None
+              and partitions[i - 1].slr is not None and p.slr > partitions[i - 1].slr):
             cards.append(cards[-1])
         else:
             cards.append(cards[-1] + 1 if cards else 0)
@@ -1072,7 +1074,8 @@ def _partition_part(device: str, options: HlsTarget) -> str:
 
 def emit_partitioned(module: ModuleOp, graph: Graph, options: HlsTarget,
                      with_testbench: bool) -> dict[str, str]:
-    """One HLS project per partition (folder ``p<i>_<part>_slr<s>``), linked by
+    """One HLS project per partition (folder ``p<i>_<part>_slr<s>``, or ``p<i>_<part>`` for
+    a partition that has its whole device), linked by
     ``connectivity.cfg`` (SLRs of one card) or, over several cards, one
     ``connectivity_card<c>.cfg`` per card and ``netlist.json`` of the inter-device streams."""
     files: dict[str, str] = {}
@@ -1081,7 +1084,8 @@ def emit_partitioned(module: ModuleOp, graph: Graph, options: HlsTarget,
                                          strict=True)):
         sub, inputs, outputs = partition_module(module, options.function, j)
         name = f"{options.top}_p{j}"
-        folder = f"p{j}_{sanitize_hint(info.device) or 'part'}_slr{info.slr}"
+        folder = (f"p{j}_{sanitize_hint(info.device) or 'part'}"
+                  + ("" if info.slr is None else f"_slr{info.slr}"))
         kernel_files = emit_hls(sub, replace(options, top=name, function=None,
                                              part=_partition_part(info.device, options)),
                                 with_testbench)
@@ -1134,7 +1138,7 @@ def _connectivity(graph: Graph, kernels: list[_Kernel],
              + (", ".join(open_ports) or "none"),
              "[connectivity]"]
     lines += [f"nk={k.name}:1:{k.cu}" for k in kernels]
-    lines += [f"slr={k.cu}:SLR{k.slr}" for k in kernels]
+    lines += [f"slr={k.cu}:SLR{k.slr}" for k in kernels if k.slr is not None]
     lines += [f"stream_connect={a.cu}.out{i}:{b.cu}.in{j}" for a, i, b, j, _ in links]
     return "\n".join(lines) + "\n"
 

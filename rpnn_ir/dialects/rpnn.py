@@ -1348,22 +1348,23 @@ class PadOp(IRDLOperation):
 
 @irdl_op_definition
 class PartitionOp(IRDLOperation):
-    """The units placed on one device (and super logic region); streams cross its border."""
+    """The units placed on one device, or on one super logic region of it when `slr` is
+    given (without it the partition may use the whole device); streams cross its border."""
 
     name = "rpnn.partition"
     inputs = var_operand_def(StreamType)
     outputs = var_result_def(StreamType)
     device = prop_def(StringAttr)
-    slr = prop_def(IntegerAttr[I64])
+    slr = opt_prop_def(IntegerAttr[I64])
     body = region_def("single_block")
     traits = traits_def(IsolatedFromAbove())
     assembly_format = (
-        "`(` $inputs `)` `device` `=` $device `slr` `=` $slr attr-dict `:` "
+        "`(` $inputs `)` `device` `=` $device (`slr` `=` $slr^)? attr-dict `:` "
         "functional-type($inputs, $outputs) $body"
     )
 
     def verify_(self) -> None:
-        if self.slr.value.data < 0:
+        if self.slr is not None and self.slr.value.data < 0:
             _fail(self, f"slr ({self.slr.value.data}) must not be negative")
         block = self.body.block
         arg_types = [arg.type for arg in block.args]

@@ -99,17 +99,18 @@ class PStream:
 
 @dataclass(frozen=True)
 class Slot:
-    """One partition available: a device (card index, part name) and an SLR of it."""
+    """One partition available: a device (card index, part name) and an SLR of it, or the
+    whole device (`slr` None: rpnn-partition{slrs=false})."""
 
     card: int
     device: str
-    slr: int
+    slr: int | None
     avail: tuple[float, float, float, float]
     """LUT, BRAM18, URAM, DSP the partition may use (capacity times the allowed fraction)."""
 
     @property
     def label(self) -> str:
-        return f"{self.device}#{self.card} SLR{self.slr}"
+        return f"{self.device}#{self.card}" + ("" if self.slr is None else f" SLR{self.slr}")
 
 
 @dataclass(frozen=True)
@@ -193,7 +194,8 @@ def make_slots(devices: Sequence[Device], slrs: bool, fractions: Sequence[float]
             if slots:
                 crossings.append(Crossing("sll", device.sll) if slr > 0
                                  else Crossing("link", link_gbps))
-            slots.append(Slot(card, device.name, slr, avail))  # type: ignore[arg-type]
+            slots.append(Slot(card, device.name, slr if slrs else None,
+                              avail))  # type: ignore[arg-type]
     return slots, crossings
 
 
@@ -734,7 +736,8 @@ def _make_partition(ops: list[Operation], slot: Slot) -> rpnn.PartitionOp:
     block.add_op(rpnn.YieldOp(operands=[outputs]))
     partition = rpnn.PartitionOp(
         operands=[inputs], result_types=[[v.type for v in outputs]],
-        properties={"device": StringAttr(slot.device), "slr": IntegerAttr(slot.slr, 64)},
+        properties={"device": StringAttr(slot.device)}
+        | ({} if slot.slr is None else {"slr": IntegerAttr(slot.slr, 64)}),
         attributes={CARD_ATTR: IntegerAttr(slot.card, 64)},
         regions=[Region(block)])
     for v, result in zip(outputs, partition.outputs, strict=True):
@@ -773,8 +776,10 @@ def ir_crossings(graph: DataflowGraph, fps: float, devices: dict[str, Device]
     for c, (wires, gbps) in enumerate(loads):
         a, b = parts[c], parts[c + 1]
         card_a, card_b = a.attributes.get(CARD_ATTR), b.attributes.get(CARD_ATTR)
-        same_card = (card_a == card_b if card_a is not None and card_b is not None
-                     else a.device == b.device and b.slr.value.data > a.slr.value.data)
+        # SLLs join two SLRs of one card; a partition without an SLR is a card of its own
+        same_card = a.slr is not None and b.slr is not None and (
+            card_a == card_b if card_a is not None and card_b is not None
+            else a.device == b.device and b.slr.value.data > a.slr.value.data)
         entry: dict[str, Any] = {"from": c, "to": c + 1}
         if same_card:
             device = devices.get(a.device.data)

@@ -222,13 +222,15 @@ def _partition_report(graph: DataflowGraph, costs, default: Device,
         name = part.device.data
         dev = devices.get(name)
         entry: dict[str, Any] = {
-            "index": i, "device": name, "slr": part.slr.value.data, **res.as_dict(),
+            "index": i, "device": name,
+            "slr": None if part.slr is None else part.slr.value.data, **res.as_dict(),
             "max_cycles": cycles, "known_device": dev is not None,
         }
         dev = dev or default
-        entry["utilisation"] = _utilisation(res, dev.per_slr() if dev.slrs > 1 else dev)
+        one_slr = part.slr is not None and dev.slrs > 1  # else the whole device
+        entry["utilisation"] = _utilisation(res, dev.per_slr() if one_slr else dev)
         entry["utilisation_of"] = (f"{dev.name} SLR (1/{dev.slrs} of the part)"
-                                   if dev.slrs > 1 else dev.name)
+                                   if one_slr else dev.name)
         parts.append(entry)
     return parts
 
@@ -339,7 +341,8 @@ def format_table(report: dict[str, Any]) -> str:
     lines += [f"warning: {w}" for w in report.get("warnings", [])]
     for p in report.get("partitions", []):
         lines.append(
-            f"partition {p['index']} ({p['device']}, SLR {p['slr']}): LUT {p['lut']}, "
+            f"partition {p['index']} ({p['device']}"
+            + ("" if p["slr"] is None else f", SLR {p['slr']}") + f"): LUT {p['lut']}, "
             f"BRAM18 {p['bram18']}, URAM {p['uram']}, DSP {p['dsp']}, max {p['max_cycles']} "
             f"cycles; of {p['utilisation_of']}"
             + ("" if p["known_device"] else " (unknown part: pass device used)") + ": "

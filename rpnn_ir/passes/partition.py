@@ -114,7 +114,8 @@ def format_partition(entry: dict[str, Any]) -> str:
              f"{100 * entry['bottleneck']:.1f}%, {entry['wires_cut']} wires cut, {status}, "
              f"{entry['seconds']:.2f} s"]
     for p in entry["partitions"]:
-        lines.append(f"  {p['device']}#{p['card']} SLR{p['slr']}: {p['units']:>3} units  "
+        where = "" if p["slr"] is None else f" SLR{p['slr']}"
+        lines.append(f"  {p['device']}#{p['card']}{where}: {p['units']:>3} units  "
                      + "  ".join(f"{r} {p[r]:>8} ({100 * p['share'][r]:5.1f}%)"
                                  for r in RESOURCES))
     for c in entry["crossings"]:

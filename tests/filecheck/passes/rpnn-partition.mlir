@@ -8,6 +8,10 @@
 // RUN: rpnn-opt %s -p 'rpnn-partition{devices=xcu250 lut-fraction=0.02 report="%t.r2"}' -t rpnn-hls | filecheck %s --check-prefix=HLS
 // RUN: rpnn-opt %s -p 'rpnn-partition{devices=xcu250 objective=min-cut}' 2>/dev/null | filecheck %s --check-prefix=MINCUT
 // RUN: not rpnn-opt %s -p 'rpnn-partition{devices=xcu250 lut-fraction=0.0035}' 2>&1 | filecheck %s --check-prefix=BIG
+// RUN: rpnn-opt %s -p 'rpnn-partition{devices="xcu250*3" slrs=false lut-fraction=0.001 report="%t.wr"},rpnn-cost{device=xcu250 report="%t.wcost"}' | filecheck %s --check-prefix=WHOLE
+// RUN: filecheck %s --check-prefix=WHOLEREP < %t.wr
+// RUN: filecheck %s --check-prefix=WHOLECOST < %t.wcost
+// RUN: rpnn-opt %s -p 'rpnn-partition{devices="xcu250*3" slrs=false lut-fraction=0.001 report="%t.wr2"}' -t rpnn-hls | filecheck %s --check-prefix=WHOLEHLS
 // RUN: not rpnn-opt %s -p 'rpnn-partition{devices=xcu250,xcu250 slrs=false lut-fraction=0.0015 link-gbps=0.1}' 2>&1 | filecheck %s --check-prefix=LINK
 // RUN: not rpnn-opt %s -p 'rpnn-partition{devices="xczu7ev*x"}' 2>&1 | filecheck %s --check-prefix=SPEC
 // RUN: not rpnn-opt %s -p 'rpnn-partition' 2>&1 | filecheck %s --check-prefix=NODEV
@@ -106,3 +110,18 @@ func.func @mlp(%x: tensor<1x64xui2>) -> tensor<1x1xui4> {
 // LINK: error: pass 'rpnn-partition' failed: @mlp: no partition over 2 partition(s): stream #1 rpnn.mvtu (%a) needs 0.4 Gb/s (largest link: 0.1)
 // SPEC: devices entry 'xczu7ev*x' must be a part name or part*N
 // NODEV: devices= is required
+
+// slrs=false: each partition has a whole device, so it names no SLR; rpnn-cost measures it
+// against the whole part (1,623 of 1,728,000 LUTs = 0.1%, not a quarter of it), and rpnn-hls
+// pins no kernel to an SLR (one card each: the cards are linked by netlist.json).
+// WHOLE:      %a = rpnn.partition(%s) device = "xcu250" {card = 0 : i64}
+// WHOLE:      %b = rpnn.partition(%a) device = "xcu250" {card = 1 : i64}
+// WHOLE:      %l = rpnn.partition(%b) device = "xcu250" {card = 2 : i64}
+// WHOLEREP:      xcu250#0:   1 units  lut     1623 ( 93.9%)
+// WHOLEREP:      xcu250#0 -> xcu250#1: 0.4 of 10 Gb/s
+// WHOLECOST:     partition 0 (xcu250): LUT 1623, BRAM18 0, URAM 0, DSP 0, max 64 cycles; of xcu250: lut 0.1%,
+// WHOLEHLS:      // ---- p0_xcu250/rpnn_top_p0.cpp
+// WHOLEHLS:      // ---- connectivity_card0.cfg
+// WHOLEHLS:      [connectivity]
+// WHOLEHLS-NEXT: nk=rpnn_top_p0:1:rpnn_top_p0_1
+// WHOLEHLS-NOT:  slr=
