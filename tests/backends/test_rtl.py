@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from xdsl.context import Context
 
 import rpnn_ir
-from rpnn_ir.backends import rtl, rtl_sim, rtl_synth
+from rpnn_ir.backends import rtl, rtl_sim, rtl_synth, rtl_units
 from rpnn_ir.backends.c_reference import write_files
 from rpnn_ir.backends.dataflow import BackendError
 from rpnn_ir.builders import examples
@@ -227,6 +227,24 @@ def test_yosys_synthesis_of_a_small_net(tmp_path):
     ultra = json.loads(out.read_text())
     assert ultra["family"] == "xcup" and ultra["units"] == []
     assert ultra["total"]["bram18"] == 1 and "RAMB18E2" in ultra["total"]["cells"]
+
+
+def test_distributed_weight_rom_synthesises_to_logic():
+    """ram = "distributed" weights (W_STYLE 2): Yosys' LUT-RAM cells need a write port, so
+    the ROM is asked for as logic under Yosys (Vivado keeps rom_style = "distributed"): it
+    synthesises, with no block RAM, where it used to stop with "no valid mapping found"."""
+    try:
+        rtl_synth.yosys_command()
+    except rtl_synth.SynthError as e:
+        pytest.skip(str(e))
+    params = {"PE": 4, "SIMD": 8, "INNER": 4, "OUTER": 4, "IB": 1, "I_SIGNED": 0,
+              "I_BIPOLAR": 1, "WB": 1, "W_SIGNED": 0, "W_BIPOLAR": 1, "AB": 8, "A_SIGNED": 1,
+              "OB": 1, "O_BIPOLAR": 1, "T": 1, "TB": 8, "T_SIGNED": 1, "OUT_BIAS": 0,
+              "DEPTHWISE": 0}
+    block = rtl_units.synthesize_unit("rpnn_mvu", {**params, "W_STYLE": 1})
+    logic = rtl_units.synthesize_unit("rpnn_mvu", {**params, "W_STYLE": 2})
+    assert block["bram18"] >= 1
+    assert logic["bram18"] == 0 and logic["lut_logic"] > block["lut_logic"]
 
 
 def test_resource_lut_keeps_multipliers_out_of_dsps(tmp_path):

@@ -47,7 +47,13 @@ module rpnn_rom #(
             initial $readmemh(FILE, mem);
             always @(posedge clk) if (en) data <= mem[addr];
         end else if (STYLE == 2) begin : g_dist
+`ifdef YOSYS
+            // Yosys maps distributed memories to LUT-RAM cells, which need a write port: a
+            // ROM asks for LUT logic instead (what Vivado builds a distributed ROM from).
+            (* rom_style = "logic" *) reg [W-1:0] mem [0:D-1];
+`else
             (* rom_style = "distributed", ram_style = "distributed" *) reg [W-1:0] mem [0:D-1];
+`endif
             initial $readmemh(FILE, mem);
             always @(posedge clk) if (en) data <= mem[addr];
         end else begin : g_auto
