@@ -247,6 +247,21 @@ def test_distributed_weight_rom_synthesises_to_logic():
     assert logic["bram18"] == 0 and logic["lut_logic"] > block["lut_logic"]
 
 
+def test_label_select_of_many_classes_survives_synthesis():
+    """A label select over 500 values (PE 5, top 5): its element index was words * PE, a
+    product whose driver Yosys 0.70 lost (the unit then synthesised to nothing: ready tied
+    high, valid low); it is a counter now and the unit keeps its logic."""
+    try:
+        rtl_synth.yosys_command()
+    except rtl_synth.SynthError as e:
+        pytest.skip(str(e))
+    res = rtl_units.synthesize_unit("rpnn_label_select", {
+        "L": 500, "PE": 5, "K": 5, "OWD": 1, "IB": 16, "I_SIGNED": 1, "I_BIPOLAR": 0,
+        "OB": 9})
+    # five 18-bit values and 10-bit indices held, plus the counters
+    assert res["ff"] >= 5 * (18 + 10) and res["lut"] > 100
+
+
 def test_resource_lut_keeps_multipliers_out_of_dsps(tmp_path):
     """An MVTU's `resource`: with "dsp" Yosys maps its ui8 x si4 products to DSP48s, with
     "lut" to LUTs and carries (Yosys ignores use_dsp = "no", so the RTL must hold no `*`)."""

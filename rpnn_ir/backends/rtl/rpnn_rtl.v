@@ -939,6 +939,7 @@ module rpnn_label_select #(
     reg [K*XW-1:0]  index;
     reg [CNW-1:0]   count;
     reg [NWW-1:0]   words;   // words read in this frame
+    reg [XW-1:0]    base;    // index of the word's first element: words * PE, counted
     reg [OSW-1:0]   sent;    // output words written
     wire reading = (words != NW);
     wire stall = out_valid && !out_ready;
@@ -958,7 +959,8 @@ module rpnn_label_select #(
             wire [VW-1:0] v;
             rpnn_decode #(.B(IB), .SIGNED(I_SIGNED), .BIPOLAR(I_BIPOLAR), .OW(VW))
                 dv (.raw(in_data[p*IB +: IB]), .value(v));
-            wire [XW-1:0] at = words * PE + p;
+            wire [XW-1:0] at = base + p;  // a counter, not words * PE: no multiplier
+                                          // (and Yosys 0.70 lost that product's driver)
             wire [K-1:0] keep;  // entry j stays before the new value
             for (j = 0; j < K; j = j + 1) begin : g_keep
                 assign keep[j] = (j < st_count[p]) &&
@@ -991,6 +993,7 @@ module rpnn_label_select #(
         if (rst) begin
             count <= 0;
             words <= 0;
+            base <= 0;
             sent <= 0;
             out_valid <= 1'b0;
         end else begin
@@ -999,6 +1002,7 @@ module rpnn_label_select #(
                 index <= st_index[PE];
                 count <= st_count[PE];
                 words <= words + 1;
+                base <= base + PE;
             end
             if (emit) begin
                 out_data <= y;
@@ -1008,6 +1012,7 @@ module rpnn_label_select #(
             else if (out_ready) out_valid <= 1'b0;
             if (!reading && sent == OWS) begin  // frame done: start the next
                 words <= 0;
+                base <= 0;
                 sent <= 0;
                 count <= 0;
             end
