@@ -94,8 +94,8 @@ class CReference:
         self._f32 = getattr(self._lib, "rpnn_forward_f32", None)
         self.host: c_host.HostCode | None = None  # set by `build` with rpnn_forward_f32
         self.unsupported = "not built from a module"
-        self._arg_shapes: list[tuple[int, ...]] = []
-        self._result_shapes: list[tuple[int, ...]] = []
+        self._arg_specs: list[tuple[np.dtype, tuple[int, ...]]] = []
+        self._result_specs: list[tuple[np.dtype, tuple[int, ...]]] = []
 
     @classmethod
     def build(cls, module: ModuleOp, function: str | None = None,
@@ -181,30 +181,33 @@ class CReference:
         self._f32.restype = ctypes.c_int
         self._f32.argtypes = [ctypes.c_void_p] * (len(host.inputs) + len(host.outputs)) + [
             ctypes.c_size_t, ctypes.c_int]
-        self._arg_shapes = arg_shapes
-        self._result_shapes = result_shapes
+        self._arg_specs = [(_port_dtype(port), shape)
+                           for port, shape in zip(host.inputs, arg_shapes, strict=True)]
+        self._result_specs = [(_port_dtype(port), shape)
+                              for port, shape in zip(host.outputs, result_shapes, strict=True)]
 
     def forward(self, inputs: Sequence[np.ndarray], threads: int = 1) -> list[np.ndarray]:
         """The whole network in C (`rpnn_forward_f32`): the function's arguments in, its
-        results out, like `rpnn_ir.run` but without the interpreter."""
+        results out, like `rpnn_ir.run` but without the interpreter. Arrays already of the
+        port's dtype, C-contiguous and of the frame shape are passed without a copy (this
+        call's own cost matters for small batches)."""
         if self.host is None:
             raise RuntimeError(f"no whole-network entry point: {self.unsupported}")
-        if len(inputs) != len(self.host.inputs):
-            raise ValueError(f"expected {len(self.host.inputs)} inputs, got {len(inputs)}")
+        if len(inputs) != len(self._arg_specs):
+            raise ValueError(f"expected {len(self._arg_specs)} inputs, got {len(inputs)}")
         arrays = []
-        for k, (array, port, shape) in enumerate(zip(inputs, self.host.inputs,
-                                                     self._arg_shapes, strict=True)):
-            array = _as_frames(np.asarray(array), shape, k)
-            dtype = np.float32 if port.ctype == "float" else np.int64
-            arrays.append(np.ascontiguousarray(array, dtype=dtype))
+        for k, (array, (dtype, shape)) in enumerate(zip(inputs, self._arg_specs, strict=True)):
+            if not (type(array) is np.ndarray and array.dtype is dtype
+                    and array.shape[1:] == shape and array.flags.c_contiguous):
+                array = np.ascontiguousarray(_as_frames(np.asarray(array), shape, k),
+                                             dtype=dtype)
+            arrays.append(array)
         frames = arrays[0].shape[0]
-        if any(a.shape[0] != frames for a in arrays):
+        if len(arrays) > 1 and any(a.shape[0] != frames for a in arrays):
             raise ValueError("all inputs need the same number of frames")
-        outputs = [np.empty((frames, *shape), dtype=np.float32 if port.ctype == "float"
-                            else np.int64)
-                   for port, shape in zip(self.host.outputs, self._result_shapes, strict=True)]
-        pointers = [_address(a) for a in arrays] + [_address(o) for o in outputs]
-        status = self._f32(*pointers, frames, threads)
+        outputs = [np.empty((frames, *shape), dtype=dtype)
+                   for dtype, shape in self._result_specs]
+        status = self._f32(*map(_address, arrays), *map(_address, outputs), frames, threads)
         if status != 0:
             reason = "an input holds NaN" if status == -2 else "out of memory"
             raise RuntimeError(f"rpnn_forward_f32 returned {status} ({reason})")
@@ -267,6 +270,11 @@ def _as_frames(array: np.ndarray, shape: tuple[int, ...], index: int) -> np.ndar
                      f"[N, {', '.join(map(str, shape))}]"
                      + (f" (or frames of {shape[0]} elements, flattened in C order)"
                         if len(shape) == 1 else ""))
+
+
+def _port_dtype(port: c_host.Port) -> np.dtype:
+    """The numpy dtype of a whole-network port: float32 for f32, else int64."""
+    return np.dtype(np.float32 if port.ctype == "float" else np.int64)
 
 
 def _element_type(text: str) -> Attribute:
