@@ -1036,6 +1036,7 @@ static void rpnn_run_started(rpnn_job *jobs, size_t nt)
 #if defined(RPNN_THREADS) && (defined(__GNUC__) || defined(__clang__)) && \\
     defined(__ATOMIC_ACQUIRE) && !defined(RPNN_NO_POOL)
 #define RPNN_POOL 1
+#include <sched.h>
 #include <time.h>
 #ifndef RPNN_SPIN_US
 #define RPNN_SPIN_US 200
@@ -1072,7 +1073,9 @@ static double rpnn_now_us(void)
     return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec * 1e-3;
 }
 
-/* Polls until (*value == target) == equal or the pool stops: 1, or 0 after RPNN_SPIN_US. */
+/* Polls until (*value == target) == equal or the pool stops: 1, or 0 after RPNN_SPIN_US.
+ * After the first thousand polls it yields the core between polls: on a machine with more
+ * runnable threads than cores, the thread it waits for may need this one's core. */
 static int rpnn_poll(const unsigned *value, unsigned target, int equal)
 {
     double deadline = 0.0;
@@ -1081,14 +1084,17 @@ static int rpnn_poll(const unsigned *value, unsigned target, int equal)
         if ((__atomic_load_n(value, __ATOMIC_ACQUIRE) == target) == equal ||
             __atomic_load_n(&rpnn_pool.stop, __ATOMIC_ACQUIRE))
             return 1;
-        if ((i & 255) == 0) {
+        if ((i & 63) == 0) {
             double now = rpnn_now_us();
             if (deadline == 0.0)
                 deadline = now + RPNN_SPIN_US;
             else if (now >= deadline)
                 return 0;
         }
-        RPNN_PAUSE();
+        if (i < 1024)
+            RPNN_PAUSE();
+        else
+            sched_yield();
     }
 }
 
