@@ -1030,9 +1030,11 @@ static void rpnn_run_started(rpnn_job *jobs, size_t nt)
  * is worth a few microseconds of work instead of the tens that starting one costs. A call
  * hands worker k its job and bumps the worker's own counter `go`; waiting threads poll for up
  * to RPNN_SPIN_US microseconds (back-to-back calls find them awake), then sleep on a condition
- * variable. One call uses the pool at a time (a concurrent call starts its own threads), so
- * the library stays reentrant; a forked child starts a new pool; the workers are stopped and
- * joined when the library is unloaded. */
+ * variable. Whoever claims a job first runs it: the caller, done with its own share, claims
+ * the jobs no worker has started (on a loaded machine a worker may not get a core for
+ * milliseconds; a call is then no slower than on one thread). One call uses the pool at a
+ * time (a concurrent call starts its own threads), so the library stays reentrant; a forked
+ * child starts a new pool; the workers are stopped and joined when the library is unloaded. */
 #if defined(RPNN_THREADS) && (defined(__GNUC__) || defined(__clang__)) && \\
     defined(__ATOMIC_ACQUIRE) && !defined(RPNN_NO_POOL)
 #define RPNN_POOL 1
@@ -1049,15 +1051,16 @@ static void rpnn_run_started(rpnn_job *jobs, size_t nt)
 
 typedef struct rpnn_worker {
     rpnn_job *job;
-    unsigned go;   /* atomic: bumped by the caller when `job` is set */
-    unsigned seen; /* the worker's: the last `go` it ran */
+    unsigned claimed; /* atomic: 1 once the worker or the caller has taken `job` */
+    unsigned go;      /* atomic: bumped by the caller when `job` is set */
+    unsigned seen;    /* the worker's: the last `go` it saw */
 } rpnn_worker;
 
 static struct rpnn_pool {
     pthread_mutex_t use;  /* held by the call using the pool */
     pthread_mutex_t lock; /* with the condition variables, for sleeping */
     pthread_cond_t wake, done;
-    unsigned left;        /* atomic: worker jobs of the call not finished */
+    unsigned left;        /* atomic: jobs of the call's workers not finished */
     unsigned stop;        /* atomic: the workers exit */
     int workers, at_fork;
     pthread_t tid[RPNN_MAX_THREADS];
@@ -1112,6 +1115,8 @@ static void *rpnn_worker_main(void *arg)
         if (__atomic_load_n(&rpnn_pool.stop, __ATOMIC_ACQUIRE))
             return NULL;
         self->seen = __atomic_load_n(&self->go, __ATOMIC_ACQUIRE);
+        if (__atomic_exchange_n(&self->claimed, 1, __ATOMIC_ACQ_REL) != 0)
+            continue; /* the caller ran it */
         self->job->work(self->job);
         if (__atomic_sub_fetch(&rpnn_pool.left, 1, __ATOMIC_ACQ_REL) == 0) {
             pthread_mutex_lock(&rpnn_pool.lock);
@@ -1143,6 +1148,7 @@ static int rpnn_run_pooled(rpnn_job *jobs, size_t nt)
     while (rpnn_pool.workers + 1 < (int)nt) {
         rpnn_worker *w = &rpnn_pool.worker[rpnn_pool.workers];
         w->seen = __atomic_load_n(&w->go, __ATOMIC_ACQUIRE);
+        __atomic_store_n(&w->claimed, 1, __ATOMIC_RELEASE);
         if (pthread_create(&rpnn_pool.tid[rpnn_pool.workers], NULL, rpnn_worker_main, w) != 0)
             break;
         ++rpnn_pool.workers;
@@ -1151,6 +1157,7 @@ static int rpnn_run_pooled(rpnn_job *jobs, size_t nt)
     __atomic_store_n(&rpnn_pool.left, (unsigned)(n_jobs - 1), __ATOMIC_RELEASE);
     for (k = 1; k < n_jobs; ++k) {
         rpnn_pool.worker[k - 1].job = &jobs[k];
+        __atomic_store_n(&rpnn_pool.worker[k - 1].claimed, 0, __ATOMIC_RELEASE);
         __atomic_add_fetch(&rpnn_pool.worker[k - 1].go, 1, __ATOMIC_ACQ_REL);
     }
     pthread_mutex_lock(&rpnn_pool.lock);
@@ -1159,6 +1166,11 @@ static int rpnn_run_pooled(rpnn_job *jobs, size_t nt)
     jobs[0].work(&jobs[0]);
     for (k = n_jobs; k < (int)nt; ++k) /* workers that could not be started */
         jobs[k].work(&jobs[k]);
+    for (k = 1; k < n_jobs; ++k) /* jobs no worker has taken yet */
+        if (__atomic_exchange_n(&rpnn_pool.worker[k - 1].claimed, 1, __ATOMIC_ACQ_REL) == 0) {
+            jobs[k].work(&jobs[k]);
+            __atomic_sub_fetch(&rpnn_pool.left, 1, __ATOMIC_ACQ_REL);
+        }
     if (!rpnn_poll(&rpnn_pool.left, 0, 1) || __atomic_load_n(&rpnn_pool.left,
                                                              __ATOMIC_ACQUIRE) != 0) {
         pthread_mutex_lock(&rpnn_pool.lock);
