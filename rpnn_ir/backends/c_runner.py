@@ -69,12 +69,19 @@ def compile_shared(source_dir: Path, library: Path, flags: Sequence[str] = DEFAU
         raise CompileError(f"{' '.join(command)}\n{result.stdout}{result.stderr}")
 
 
-def _address(array: np.ndarray) -> int:
-    """The address of a contiguous array's data: through the buffer protocol where it is
-    writable (a few times cheaper than `array.ctypes.data`, which matters for small batches)."""
-    if array.flags.writeable and array.size:
-        return ctypes.addressof(ctypes.c_char.from_buffer(array))
-    return array.ctypes.data
+_BYTE_P = ctypes.POINTER(ctypes.c_ubyte)
+"""The argument type of every array port: ctypes passes a `c_ubyte` view by reference."""
+
+
+def _pointer(array: np.ndarray) -> ctypes.c_ubyte:
+    """A contiguous array's first byte as a `c_ubyte` for a `_BYTE_P` argument: through the
+    buffer protocol where the array is writable and not empty (a few times cheaper than
+    `array.ctypes`, which matters for small batches), else at `array.ctypes.data`. The
+    caller keeps the array alive during the call."""
+    try:
+        return ctypes.c_ubyte.from_buffer(array)
+    except (TypeError, ValueError):  # read-only or empty
+        return ctypes.c_ubyte.from_address(array.ctypes.data)
 
 
 class CReference:
@@ -89,7 +96,7 @@ class CReference:
         self._lib = ctypes.CDLL(str(library))
         self._fn = self._lib.rpnn_forward_mt
         self._fn.restype = ctypes.c_int
-        self._fn.argtypes = [ctypes.c_void_p] * (len(inputs) + len(outputs)) + [
+        self._fn.argtypes = [_BYTE_P] * (len(inputs) + len(outputs)) + [
             ctypes.c_size_t, ctypes.c_int]
         self._f32 = getattr(self._lib, "rpnn_forward_f32", None)
         self.host: c_host.HostCode | None = None  # set by `build` with rpnn_forward_f32
@@ -179,7 +186,7 @@ class CReference:
         assert self._f32 is not None
         self.host = host
         self._f32.restype = ctypes.c_int
-        self._f32.argtypes = [ctypes.c_void_p] * (len(host.inputs) + len(host.outputs)) + [
+        self._f32.argtypes = [_BYTE_P] * (len(host.inputs) + len(host.outputs)) + [
             ctypes.c_size_t, ctypes.c_int]
         self._arg_specs = [(_port_dtype(port), shape)
                            for port, shape in zip(host.inputs, arg_shapes, strict=True)]
@@ -207,7 +214,7 @@ class CReference:
             raise ValueError("all inputs need the same number of frames")
         outputs = [np.empty((frames, *shape), dtype=dtype)
                    for dtype, shape in self._result_specs]
-        status = self._f32(*map(_address, arrays), *map(_address, outputs), frames, threads)
+        status = self._f32(*map(_pointer, arrays), *map(_pointer, outputs), frames, threads)
         if status != 0:
             reason = "an input holds NaN" if status == -2 else "out of memory"
             raise RuntimeError(f"rpnn_forward_f32 returned {status} ({reason})")
@@ -235,8 +242,7 @@ class CReference:
         assert frames is not None
         outputs = [np.empty((frames, *s.shape), dtype=numpy_dtype(s.element_type))
                    for s in self.outputs]
-        pointers = [_address(a) for a in arrays] + [_address(o) for o in outputs]
-        status = self._fn(*pointers, frames, threads)
+        status = self._fn(*map(_pointer, arrays), *map(_pointer, outputs), frames, threads)
         if status != 0:
             raise RuntimeError(f"rpnn_forward returned {status}")
         return outputs
