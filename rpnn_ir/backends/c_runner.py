@@ -73,13 +73,16 @@ _BYTE_P = ctypes.POINTER(ctypes.c_ubyte)
 """The argument type of every array port: ctypes passes a `c_ubyte` view by reference."""
 
 
+_from_buffer = ctypes.c_ubyte.from_buffer
+
+
 def _pointer(array: np.ndarray) -> ctypes.c_ubyte:
     """A contiguous array's first byte as a `c_ubyte` for a `_BYTE_P` argument: through the
     buffer protocol where the array is writable and not empty (a few times cheaper than
     `array.ctypes`, which matters for small batches), else at `array.ctypes.data`. The
     caller keeps the array alive during the call."""
     try:
-        return ctypes.c_ubyte.from_buffer(array)
+        return _from_buffer(array)
     except (TypeError, ValueError):  # read-only or empty
         return ctypes.c_ubyte.from_address(array.ctypes.data)
 
@@ -103,6 +106,7 @@ class CReference:
         self.unsupported = "not built from a module"
         self._arg_specs: list[tuple[np.dtype, tuple[int, ...]]] = []
         self._result_specs: list[tuple[np.dtype, tuple[int, ...]]] = []
+        self._single: tuple[tuple[np.dtype, tuple[int, ...]], ...] | None = None
 
     @classmethod
     def build(cls, module: ModuleOp, function: str | None = None,
@@ -192,12 +196,29 @@ class CReference:
                            for port, shape in zip(host.inputs, arg_shapes, strict=True)]
         self._result_specs = [(_port_dtype(port), shape)
                               for port, shape in zip(host.outputs, result_shapes, strict=True)]
+        self._single = (self._arg_specs[0], self._result_specs[0]) if (
+            len(host.inputs) == len(host.outputs) == 1) else None
 
     def forward(self, inputs: Sequence[np.ndarray], threads: int = 1) -> list[np.ndarray]:
         """The whole network in C (`rpnn_forward_f32`): the function's arguments in, its
         results out, like `rpnn_ir.run` but without the interpreter. Arrays already of the
         port's dtype, C-contiguous and of the frame shape are passed without a copy (this
         call's own cost matters for small batches)."""
+        single = self._single
+        if single is not None and len(inputs) == 1:  # the common case, with the least Python
+            array, ((dtype, shape), (out_dtype, out_shape)) = inputs[0], single
+            if (type(array) is np.ndarray and array.dtype is dtype and array.shape[1:] == shape
+                    and array.flags.c_contiguous):
+                frames = array.shape[0]
+                output = np.empty((frames, *out_shape), dtype=out_dtype)
+                try:
+                    views = _from_buffer(array), _from_buffer(output)
+                except (TypeError, ValueError):  # read-only or empty
+                    views = _pointer(array), _pointer(output)
+                status = self._f32(*views, frames, threads)
+                if status != 0:
+                    _raise_status(status)
+                return [output]
         if self.host is None:
             raise RuntimeError(f"no whole-network entry point: {self.unsupported}")
         if len(inputs) != len(self._arg_specs):
@@ -216,8 +237,7 @@ class CReference:
                    for dtype, shape in self._result_specs]
         status = self._f32(*map(_pointer, arrays), *map(_pointer, outputs), frames, threads)
         if status != 0:
-            reason = "an input holds NaN" if status == -2 else "out of memory"
-            raise RuntimeError(f"rpnn_forward_f32 returned {status} ({reason})")
+            _raise_status(status)
         return outputs
 
     def run(self, inputs: Sequence[np.ndarray], threads: int = 1) -> list[np.ndarray]:
@@ -276,6 +296,12 @@ def _as_frames(array: np.ndarray, shape: tuple[int, ...], index: int) -> np.ndar
                      f"[N, {', '.join(map(str, shape))}]"
                      + (f" (or frames of {shape[0]} elements, flattened in C order)"
                         if len(shape) == 1 else ""))
+
+
+def _raise_status(status: int) -> None:
+    """The error of a non-zero `rpnn_forward_f32` status."""
+    reason = "an input holds NaN" if status == -2 else "out of memory"
+    raise RuntimeError(f"rpnn_forward_f32 returned {status} ({reason})")
 
 
 def _port_dtype(port: c_host.Port) -> np.dtype:

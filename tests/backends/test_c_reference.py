@@ -232,15 +232,19 @@ def test_whole_network_is_bit_exact(rounding):
 
 
 def test_whole_network_converts_other_inputs():
-    """`forward` passes float32 C-contiguous frames without a copy and converts anything else
-    (float64, a strided view, Fortran order, nested lists) to the same frames first."""
+    """`forward` passes float32 C-contiguous frames without a copy (read-only ones too) and
+    converts anything else (float64, a strided view, Fortran order, nested lists) to the same
+    frames first."""
     module = _whole_module()
     x = _whole_frames(9)
     expected = interp.run(module, [x])
     wide = np.zeros((18, 2, 3, 2), dtype=np.float64)
     wide[::2] = x
+    frozen = x.copy()
+    frozen.flags.writeable = False
     with CReference.build(module, flags=FAST) as net:
-        for given in (x, x.astype(np.float64), wide[::2], np.asfortranarray(x), x.tolist()):
+        for given in (x, frozen, x.astype(np.float64), wide[::2], np.asfortranarray(x),
+                      x.tolist()):
             for got, e in zip(net.forward([given]), expected, strict=True):
                 np.testing.assert_array_equal(got, e)
 
