@@ -639,6 +639,16 @@ def _run_block(block, args: Sequence[np.ndarray],
     raise InterpreterError("block has no terminator")
 
 
+def eval_op(op: Operation, args: list[np.ndarray]) -> list[np.ndarray]:
+    """The results of one op on `args` by its reference semantics (not checked against the
+    declared result types): for code that evaluates single ops on values of its own, such
+    as the C reference's compile-time quantizer thresholds and the range analysis."""
+    impl = _IMPLS.get(type(op))
+    if impl is None:
+        raise InterpreterError(f"{_where(op)}: no reference semantics for this op")
+    return impl(op, args)
+
+
 def _convert_input(arg: SSAValue, array: np.ndarray, index: int) -> np.ndarray:
     typ = arg.type
     if not isinstance(typ, TensorType):

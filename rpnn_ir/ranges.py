@@ -463,13 +463,12 @@ class Analysis:
         return _checked(op, np.minimum.reduce(corners), np.maximum.reduce(corners))
 
     def _monotone(self, op: Operation) -> list[_Range | None]:
-        impl = interp._IMPLS[type(op)]
         lows, highs = [], []
         for operand in op.operands:
             lo, hi = self.range_of(operand).full(_array_shape(operand))
             lows.append(np.ascontiguousarray(lo))
             highs.append(np.ascontiguousarray(hi))
-        out_lo, out_hi = impl(op, lows), impl(op, highs)
+        out_lo, out_hi = interp.eval_op(op, lows), interp.eval_op(op, highs)
         return [_checked(op, lo, hi) for lo, hi in zip(out_lo, out_hi, strict=True)]
 
     def _weights_range(self, weights: SSAValue) -> _Range:

@@ -618,7 +618,7 @@ def _level_thresholds(arg: SSAValue, ops: list[Operation], levels: np.ndarray,
         values = {arg: x.reshape(-1, *_frame_shape(arg)).astype(np.float64)}
         for op in ops:
             args = [values[v] if v in values else constants[v] for v in op.operands]
-            values[op.results[0]] = interp._IMPLS[type(op)](op, args)[0]
+            values[op.results[0]] = interp.eval_op(op, args)[0]
         return values[ops[-1].results[0]].reshape(len(x), elems)
 
     inf = np.float32(np.inf)

@@ -69,12 +69,22 @@ def compile_shared(source_dir: Path, library: Path, flags: Sequence[str] = DEFAU
         raise CompileError(f"{' '.join(command)}\n{result.stdout}{result.stderr}")
 
 
-def _address(array: np.ndarray) -> int:
-    """The address of a contiguous array's data: through the buffer protocol where it is
-    writable (a few times cheaper than `array.ctypes.data`, which matters for small batches)."""
-    if array.flags.writeable and array.size:
-        return ctypes.addressof(ctypes.c_char.from_buffer(array))
-    return array.ctypes.data
+_BYTE_P = ctypes.POINTER(ctypes.c_ubyte)
+"""The argument type of every array port: ctypes passes a `c_ubyte` view by reference."""
+
+
+_from_buffer = ctypes.c_ubyte.from_buffer
+
+
+def _pointer(array: np.ndarray) -> ctypes.c_ubyte:
+    """A contiguous array's first byte as a `c_ubyte` for a `_BYTE_P` argument: through the
+    buffer protocol where the array is writable and not empty (a few times cheaper than
+    `array.ctypes`, which matters for small batches), else at `array.ctypes.data`. The
+    caller keeps the array alive during the call."""
+    try:
+        return _from_buffer(array)
+    except (TypeError, ValueError):  # read-only or empty
+        return ctypes.c_ubyte.from_address(array.ctypes.data)
 
 
 class CReference:
@@ -89,13 +99,14 @@ class CReference:
         self._lib = ctypes.CDLL(str(library))
         self._fn = self._lib.rpnn_forward_mt
         self._fn.restype = ctypes.c_int
-        self._fn.argtypes = [ctypes.c_void_p] * (len(inputs) + len(outputs)) + [
+        self._fn.argtypes = [_BYTE_P] * (len(inputs) + len(outputs)) + [
             ctypes.c_size_t, ctypes.c_int]
         self._f32 = getattr(self._lib, "rpnn_forward_f32", None)
         self.host: c_host.HostCode | None = None  # set by `build` with rpnn_forward_f32
         self.unsupported = "not built from a module"
-        self._arg_shapes: list[tuple[int, ...]] = []
-        self._result_shapes: list[tuple[int, ...]] = []
+        self._arg_specs: list[tuple[np.dtype, tuple[int, ...]]] = []
+        self._result_specs: list[tuple[np.dtype, tuple[int, ...]]] = []
+        self._single: tuple[tuple[np.dtype, tuple[int, ...]], ...] | None = None
 
     @classmethod
     def build(cls, module: ModuleOp, function: str | None = None,
@@ -179,35 +190,54 @@ class CReference:
         assert self._f32 is not None
         self.host = host
         self._f32.restype = ctypes.c_int
-        self._f32.argtypes = [ctypes.c_void_p] * (len(host.inputs) + len(host.outputs)) + [
+        self._f32.argtypes = [_BYTE_P] * (len(host.inputs) + len(host.outputs)) + [
             ctypes.c_size_t, ctypes.c_int]
-        self._arg_shapes = arg_shapes
-        self._result_shapes = result_shapes
+        self._arg_specs = [(_port_dtype(port), shape)
+                           for port, shape in zip(host.inputs, arg_shapes, strict=True)]
+        self._result_specs = [(_port_dtype(port), shape)
+                              for port, shape in zip(host.outputs, result_shapes, strict=True)]
+        self._single = (self._arg_specs[0], self._result_specs[0]) if (
+            len(host.inputs) == len(host.outputs) == 1) else None
 
     def forward(self, inputs: Sequence[np.ndarray], threads: int = 1) -> list[np.ndarray]:
         """The whole network in C (`rpnn_forward_f32`): the function's arguments in, its
-        results out, like `rpnn_ir.run` but without the interpreter."""
+        results out, like `rpnn_ir.run` but without the interpreter. Arrays already of the
+        port's dtype, C-contiguous and of the frame shape are passed without a copy (this
+        call's own cost matters for small batches)."""
+        single = self._single
+        if single is not None and len(inputs) == 1:  # the common case, with the least Python
+            array, ((dtype, shape), (out_dtype, out_shape)) = inputs[0], single
+            if (type(array) is np.ndarray and array.dtype is dtype and array.shape[1:] == shape
+                    and array.flags.c_contiguous):
+                frames = array.shape[0]
+                output = np.empty((frames, *out_shape), dtype=out_dtype)
+                try:
+                    views = _from_buffer(array), _from_buffer(output)
+                except (TypeError, ValueError):  # read-only or empty
+                    views = _pointer(array), _pointer(output)
+                status = self._f32(*views, frames, threads)
+                if status != 0:
+                    _raise_status(status)
+                return [output]
         if self.host is None:
             raise RuntimeError(f"no whole-network entry point: {self.unsupported}")
-        if len(inputs) != len(self.host.inputs):
-            raise ValueError(f"expected {len(self.host.inputs)} inputs, got {len(inputs)}")
+        if len(inputs) != len(self._arg_specs):
+            raise ValueError(f"expected {len(self._arg_specs)} inputs, got {len(inputs)}")
         arrays = []
-        for k, (array, port, shape) in enumerate(zip(inputs, self.host.inputs,
-                                                     self._arg_shapes, strict=True)):
-            array = _as_frames(np.asarray(array), shape, k)
-            dtype = np.float32 if port.ctype == "float" else np.int64
-            arrays.append(np.ascontiguousarray(array, dtype=dtype))
+        for k, (array, (dtype, shape)) in enumerate(zip(inputs, self._arg_specs, strict=True)):
+            if not (type(array) is np.ndarray and array.dtype is dtype
+                    and array.shape[1:] == shape and array.flags.c_contiguous):
+                array = np.ascontiguousarray(_as_frames(np.asarray(array), shape, k),
+                                             dtype=dtype)
+            arrays.append(array)
         frames = arrays[0].shape[0]
-        if any(a.shape[0] != frames for a in arrays):
+        if len(arrays) > 1 and any(a.shape[0] != frames for a in arrays):
             raise ValueError("all inputs need the same number of frames")
-        outputs = [np.empty((frames, *shape), dtype=np.float32 if port.ctype == "float"
-                            else np.int64)
-                   for port, shape in zip(self.host.outputs, self._result_shapes, strict=True)]
-        pointers = [_address(a) for a in arrays] + [_address(o) for o in outputs]
-        status = self._f32(*pointers, frames, threads)
+        outputs = [np.empty((frames, *shape), dtype=dtype)
+                   for dtype, shape in self._result_specs]
+        status = self._f32(*map(_pointer, arrays), *map(_pointer, outputs), frames, threads)
         if status != 0:
-            reason = "an input holds NaN" if status == -2 else "out of memory"
-            raise RuntimeError(f"rpnn_forward_f32 returned {status} ({reason})")
+            _raise_status(status)
         return outputs
 
     def run(self, inputs: Sequence[np.ndarray], threads: int = 1) -> list[np.ndarray]:
@@ -232,8 +262,7 @@ class CReference:
         assert frames is not None
         outputs = [np.empty((frames, *s.shape), dtype=numpy_dtype(s.element_type))
                    for s in self.outputs]
-        pointers = [_address(a) for a in arrays] + [_address(o) for o in outputs]
-        status = self._fn(*pointers, frames, threads)
+        status = self._fn(*map(_pointer, arrays), *map(_pointer, outputs), frames, threads)
         if status != 0:
             raise RuntimeError(f"rpnn_forward returned {status}")
         return outputs
@@ -267,6 +296,17 @@ def _as_frames(array: np.ndarray, shape: tuple[int, ...], index: int) -> np.ndar
                      f"[N, {', '.join(map(str, shape))}]"
                      + (f" (or frames of {shape[0]} elements, flattened in C order)"
                         if len(shape) == 1 else ""))
+
+
+def _raise_status(status: int) -> None:
+    """The error of a non-zero `rpnn_forward_f32` status."""
+    reason = "an input holds NaN" if status == -2 else "out of memory"
+    raise RuntimeError(f"rpnn_forward_f32 returned {status} ({reason})")
+
+
+def _port_dtype(port: c_host.Port) -> np.dtype:
+    """The numpy dtype of a whole-network port: float32 for f32, else int64."""
+    return np.dtype(np.float32 if port.ctype == "float" else np.int64)
 
 
 def _element_type(text: str) -> Attribute:

@@ -8,10 +8,12 @@ portable popcount fallback.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import netgen
@@ -227,6 +229,50 @@ def test_whole_network_is_bit_exact(rounding):
             for e, g in zip(expected, got, strict=True):
                 assert g.dtype == e.dtype
                 np.testing.assert_array_equal(g, e)
+
+
+def test_whole_network_converts_other_inputs():
+    """`forward` passes float32 C-contiguous frames without a copy (read-only ones too) and
+    converts anything else (float64, a strided view, Fortran order, nested lists) to the same
+    frames first."""
+    module = _whole_module()
+    x = _whole_frames(9)
+    expected = interp.run(module, [x])
+    wide = np.zeros((18, 2, 3, 2), dtype=np.float64)
+    wide[::2] = x
+    frozen = x.copy()
+    frozen.flags.writeable = False
+    with CReference.build(module, flags=FAST) as net:
+        for given in (x, frozen, x.astype(np.float64), wide[::2], np.asfortranarray(x),
+                      x.tolist()):
+            for got, e in zip(net.forward([given]), expected, strict=True):
+                np.testing.assert_array_equal(got, e)
+
+
+def test_thread_pool_under_concurrent_calls_and_fork():
+    """The pool of worker threads kept between calls: calls from several Python threads at
+    once (one holds the pool, the others start their own threads) and from a forked child
+    (which starts its own pool) give the one-thread results, whatever the thread count."""
+    module = _whole_module()
+    x = _whole_frames(41)
+    with CReference.build(module, flags=FAST) as net:
+        expected = net.forward([x], threads=1)
+        with ThreadPoolExecutor(4) as callers:
+            results = list(callers.map(lambda t: net.forward([x], threads=t),
+                                       [2, 3, 5, 2, 4, 1, 3, 2] * 3))
+        for got in results:
+            for g, e in zip(got, expected, strict=True):
+                np.testing.assert_array_equal(g, e)
+        pid = os.fork()
+        if pid == 0:  # the child: reports by its exit status only
+            status = 1
+            try:
+                if all(np.array_equal(g, e) for t in (3, 2) for g, e in
+                       zip(net.forward([x], threads=t), expected, strict=True)):
+                    status = 0
+            finally:
+                os._exit(status)
+        assert os.waitpid(pid, 0)[1] == 0, "the forked child's calls failed"
 
 
 def _near_edges(frames: np.ndarray, scale: np.ndarray, bias: float) -> np.ndarray:
