@@ -102,6 +102,14 @@ SWG_DSP = 3
 (24 - 4 of LFC's shell) / 6 units, rounded down."""
 
 
+SWG_RAM_STYLE = "block"
+"""The sliding windows' line buffers (``inputBuf``, one memory per block: ARRAY_PARTITION
+dim=1, ``RESOURCE core=RAM_2P``, slidingwindow.h) are block RAM even where they hold 640 to
+896 bits: read from CNV-W1A1's published distributed RAM (1,578 LUTs), which the 16-bit
+threshold memories alone fill to 1,472; as LUTRAM the four buffers of at most 1,024 bits
+would add 352 (RAM32M/RAM64M, 4 LUTs per 6 or 3 bits; UG474)."""
+
+
 @dataclass(frozen=True)
 class Design:
     name: str
@@ -111,12 +119,16 @@ class Design:
     lutram_layers: tuple[int, ...] = ()
     """Layers whose weights ``top.cpp`` binds to LUTRAM (``#pragma HLS RESOURCE ...
     core=RAM_2P_LUTRAM``): CNV-W2A2's ``weights1``."""
+    lutram_thresholds: tuple[int, ...] = ()
+    """Layers whose thresholds ``top.cpp`` binds the same way: CNV-W2A2's ``threshs4``."""
 
 
 def designs() -> list[Design]:
     """The five BNN-PYNQ designs with their published foldings and paddings."""
     def lfc(w: int, a: int) -> Callable[[], ModuleOp]:
-        return lambda: build_lfc(w, a, BNN_PYNQ_LFC_FOLDING, in_features=832, last_mh=64)
+        # the image is binarised in both LFCs (lfcW1A2/hw/top.cpp: L0 reads Recast<Binary>)
+        return lambda: build_lfc(w, a, BNN_PYNQ_LFC_FOLDING, in_features=832, last_mh=64,
+                                 input_bits=1)
 
     def cnv(w: int, a: int) -> Callable[[], ModuleOp]:
         folding = BNN_PYNQ_CNV_W1A1_FOLDING if w == 1 else BNN_PYNQ_CNV_W2A2_FOLDING
@@ -124,7 +136,7 @@ def designs() -> list[Design]:
 
     return [Design("LFC-W1A1", lfc(1, 1), 1, 1), Design("LFC-W1A2", lfc(1, 2), 1, 2),
             Design("CNV-W1A1", cnv(1, 1), 1, 1), Design("CNV-W1A2", cnv(1, 2), 1, 2),
-            Design("CNV-W2A2", cnv(2, 2), 2, 2, lutram_layers=(1,))]
+            Design("CNV-W2A2", cnv(2, 2), 2, 2, lutram_layers=(1,), lutram_thresholds=(4,))]
 
 
 def graph(module: ModuleOp) -> DataflowGraph:
@@ -171,7 +183,7 @@ def finn_hlslib_unit(unit: Unit, a_bits: int, ram_style: str = "auto") -> Estima
         sh = int(op.stride.get_values()[0])  # type: ignore[attr-defined]
         simd = op.simd.value.data  # type: ignore[attr-defined]
         depth, width = w * ch // simd, simd * element_bits(x.element_type)
-        buffer = FINN_HLSLIB.memories(kh + sh, depth, width, "auto")
+        buffer = FINN_HLSLIB.memories(kh + sh, depth, width, SWG_RAM_STYLE)
         c = evaluate(unit)
         return Estimate(Resources(lut=cost.HLS_BASE_LUT, dsp=SWG_DSP) + buffer, c.ff)
     c = evaluate(unit)
@@ -188,14 +200,37 @@ def stream_fifos(streams: tuple[tuple[int, int], ...]) -> Estimate:
     return Estimate(res, ff)
 
 
+def second_ports(unit: Unit, a_bits: int, weights: bool, thresholds: bool) -> int:
+    """LUTs a ``RAM_2P_LUTRAM`` binding adds to an MVTU's per-PE weight or threshold
+    memories over the single-port LUTRAM the model prices: each bit stored a second time for
+    the second read port (`cost.lutram_luts` with ports = 2; UG474's RAM64X1D)."""
+    op = unit.op
+    assert isinstance(op, rpnn.MVTUOp) and isinstance(op.weights.type, TensorType)
+    mw, mh = op.weights.type.get_shape()
+    pe, simd = op.pe.value.data, op.simd.value.data
+    extra = 0
+    if weights:
+        depth, width = mw * mh // (pe * simd), simd * element_bits(op.weights.type.element_type)
+        extra += pe * (cost.lutram_luts(depth, width, 2) - cost.lutram_luts(depth, width))
+    if thresholds and op.thresholds is not None:
+        tmem, tbits = mh // pe, FINN_HLSLIB.threshold_bits or 0
+        assert FINN_HLSLIB.kind("auto", tmem, tbits) == "lutram"
+        extra += pe * a_bits * (cost.lutram_luts(tmem, tbits, 2) - cost.lutram_luts(tmem, tbits))
+    return extra
+
+
 def accelerator(design: Design) -> Estimate:
     """The accelerator without the shell: units and streams."""
     g = graph(design.build())
     res, ff = Resources(), 0
     mvtus = [u for u in g.units if u.kind == "mvtu"]
     for unit in g.units:
-        lutram = unit.kind == "mvtu" and mvtus.index(unit) in design.lutram_layers
+        index = mvtus.index(unit) if unit.kind == "mvtu" else -1
+        lutram = index in design.lutram_layers
         e = finn_hlslib_unit(unit, design.a_bits, "distributed" if lutram else "auto")
+        if lutram or index in design.lutram_thresholds:
+            e = Estimate(e.res + Resources(lut=second_ports(
+                unit, design.a_bits, lutram, index in design.lutram_thresholds)), e.ff)
         res, ff = res + e.res, ff + e.ff
     if design.name.startswith("LFC"):
         inter = tuple((512 // pe, pe * design.a_bits) for _, pe in BNN_PYNQ_LFC_FOLDING[:3])
