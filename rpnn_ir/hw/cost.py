@@ -605,6 +605,29 @@ def maxpool_cost(ifm_h: int, ifm_w: int, channels: int, kernel: tuple[int, int],
     return UnitCost(res, ifm_h * ifm_w * fold, need=((kh - 1) * ifm_w + kw) * fold)
 
 
+def finn_maxpool_resources(img_dim: int, pool: int, channels: int, bits: int,
+                           row_in_bram: bool = False) -> Resources:
+    """finn-hlslib's (BNN-PYNQ's) streaming max pool of a square `img_dim` image, all
+    `channels` in parallel (Xilinx/BNN-PYNQ ``bnn/src/library/hls/maxpool.h``; rpnn,
+    derived from the source).
+
+    One pooled row is buffered, img_dim/pool entries, in LUTRAM (`lutram_luts`):
+    - 1 bit (``StreamingMaxPool``): one memory of ``ap_uint<channels>`` (in block RAM with
+      `row_in_bram`: `bram18_timing`), and per channel one LUT ORing the pool's inputs into
+      the buffered value: channels LUTs;
+    - wider (``StreamingMaxPool_Precision``): ``buf[img_dim/pool][channels]`` partitioned by
+      channel (ARRAY_PARTITION dim=2), `channels` memories of `bits`, and per channel a
+      comparator and a multiplexer of `bits` each (one LUT per bit on the carry chain and per
+      mux bit, UG474): 2 * bits * channels LUTs.
+    """
+    entries = img_dim // pool
+    if bits == 1 and row_in_bram:
+        return Resources(lut=channels, bram18=bram18_timing(entries, channels))
+    if bits == 1:
+        return Resources(lut=channels + lutram_luts(entries, channels))
+    return Resources(lut=2 * bits * channels + channels * lutram_luts(entries, bits))
+
+
 def add_streams_cost(n: int, channels: int, pe: int, out_bits: int) -> UnitCost:
     """Element-wise adder (rpnn, derived): PE*out_bits LUTs (one LUT per sum bit on the carry
     chain, UG474); cycles N*C/PE (FINN AddStreams)."""

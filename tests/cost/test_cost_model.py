@@ -527,6 +527,18 @@ def test_bnn_pynq_lfc_bottleneck_and_size():
     assert 150 <= total.bram18 <= 224
 
 
+def test_finn_maxpool_by_hand():
+    # CNV pool 1 at 1 bit: 28/2 = 14 entries of 64 bits: 64 * ceil(14/64) = 64 LUTRAM + 64 ORs
+    assert cost.finn_maxpool_resources(28, 2, 64, 1) == cost.Resources(lut=128)
+    # the same row in block RAM: 14 x 64 at 512 x 36 -> 2 RAMB18 (or one 512 x 72 RAMB36)
+    assert cost.finn_maxpool_resources(28, 2, 64, 1, row_in_bram=True) == cost.Resources(
+        lut=64, bram18=2)
+    # at 2 bits: 64 memories of 14 x 2 bits (2 LUTs each) + 64 * (2 + 2) compare/mux LUTs
+    assert cost.finn_maxpool_resources(28, 2, 64, 2) == cost.Resources(lut=128 + 256)
+    # pool 2: 10/2 = 5 entries, 128 channels at 2 bits: 256 + 512
+    assert cost.finn_maxpool_resources(10, 2, 128, 2) == cost.Resources(lut=768)
+
+
 def test_lfc_w1a2_reads_a_binarised_image():
     # BNN-PYNQ's LFC-W1A2 (lfcW1A2/hw/top.cpp): layer 0 reads Recast<Binary>, the others
     # 2-bit activations; its first layer is then XNOR-popcount as in LFC-W1A1
