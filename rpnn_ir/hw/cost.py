@@ -172,6 +172,40 @@ def bram18_timing(depth: int, width: int) -> int:
     return 2 * width * math.ceil(depth / RAMB36_MAX_DEPTH)
 
 
+@dataclass(frozen=True)
+class BlockMemory:
+    """`count` memories of `depth` x `width` bits that a design puts in block RAM; `ports`:
+    the read ports it would need as LUTRAM (1, or 2 for a dual-port RAM)."""
+
+    count: int
+    depth: int
+    width: int
+    ports: int = 1
+
+
+def capped_block_ram(memories: list[BlockMemory], capacity: int) -> tuple[int, int]:
+    """(RAMB18, LUTs) of `memories` when synthesis may use at most `capacity` RAMB18
+    (rpnn; the rule from the vendor's documentation, the order an assumption).
+
+    Vivado synthesis infers at most the part's block RAM (``synth_design -max_bram``,
+    default -1: "the maximum number allowed for the specified part", Xilinx UG901,
+    "Synthesis Settings"); the memories beyond it are built from LUTs. Which ones is not
+    documented; rpnn moves the least-filled memories first (fewest bits per RAMB18 of
+    `bram18_timing`), each to `lutram_luts` with its ports, until the rest fits, which
+    spends the fewest LUTs per freed block.  Below the capacity nothing moves: (sum, 0).
+    """
+    singles = [BlockMemory(1, m.depth, m.width, m.ports) for m in memories
+               for _ in range(m.count)]
+    total = sum(bram18_timing(m.depth, m.width) for m in singles)
+    luts = 0
+    for m in sorted(singles, key=lambda m: m.depth * m.width / bram18_timing(m.depth, m.width)):
+        if total <= capacity:
+            break
+        total -= bram18_timing(m.depth, m.width)
+        luts += lutram_luts(m.depth, m.width, m.ports)
+    return total, luts
+
+
 def uram_count(depth: int, width: int) -> int:
     """UltraRAM blocks: ceil(width/72) * ceil(depth/4096) (FINN ``uram_estimation``)."""
     if depth <= 0 or width <= 0:

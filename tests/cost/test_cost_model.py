@@ -85,6 +85,18 @@ def test_timing_decomposition_against_finn_table():
     assert cost.RPNN_HLS.memories(1, 18432, 32, "block").bram18 == 36
 
 
+def test_block_ram_capped_at_the_part():
+    # three memories: 2 x (32 x 24: 768 bits in 1 RAMB18, 4% full) and 18432 x 32 (64)
+    memories = [cost.BlockMemory(2, 32, 24, ports=2), cost.BlockMemory(1, 18432, 32)]
+    assert cost.capped_block_ram(memories, 100) == (66, 0)       # fits: nothing moves
+    # capacity 65: the least-filled one moves, 2 * 24 * ceil(32/64) = 48 LUTs
+    assert cost.capped_block_ram(memories, 65) == (65, 48)
+    # capacity 64: both small ones move: 96 LUTs
+    assert cost.capped_block_ram(memories, 64) == (64, 96)
+    # capacity 10: the big one too, 32 * ceil(18432/64) = 9216 LUTs
+    assert cost.capped_block_ram(memories, 10) == (0, 96 + 9216)
+
+
 def test_uram_and_lutram():
     assert cost.uram_count(4096, 72) == 1
     assert cost.uram_count(4097, 72) == 2          # ceil(4097/4096) * 1
