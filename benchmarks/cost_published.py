@@ -21,6 +21,10 @@ API, ...>`` declares, its stream depths from ``top.cpp``), plus the shell:
   AXI-lite slave and the DMA loops, the mean residual of LFC-W1A1 and CNV-W1A1 only (printed);
   CNV's sliding-window units' index arithmetic (`SWG_DSP` each, fitted on CNV-W1A1).
 
+Block RAM is capped at the xc7z020's 280 RAMB18 as Vivado synthesis does by default
+(`cost.capped_block_ram`; binds on CNV-W2A2 only).  Besides the totals it prints the LUTs of
+distributed RAM against the published "LUT as Distributed RAM".
+
 Nothing is fitted on LFC-W1A2, CNV-W1A2 or CNV-W2A2: they validate.  Goal (issue 14): LUT and
 BRAM within 15%, the W1A1 -> W1A2 and W1A1 -> W2A2 steps within 25%.
 
