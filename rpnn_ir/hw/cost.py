@@ -187,9 +187,10 @@ def capped_block_ram(memories: list[BlockMemory], capacity: int) -> tuple[int, i
     """(RAMB18, LUTs) of `memories` when synthesis may use at most `capacity` RAMB18
     (rpnn; the rule from the vendor's documentation, the order an assumption).
 
-    Vivado synthesis infers at most the part's block RAM (``synth_design -max_bram``,
-    default -1: "the maximum number allowed for the specified part", Xilinx UG901,
-    "Synthesis Settings"); the memories beyond it are built from LUTs. Which ones is not
+    Vivado synthesis infers at most the part's block RAM: ``synth_design -max_bram`` (UG835;
+    UG901, "Synthesis Settings") defaults to -1, the part's own count (the option's wording
+    is not re-read here: the copies at hand show it only in the command syntax); the
+    memories beyond it are built from LUTs. Which ones is not
     documented; rpnn moves the least-filled memories first (fewest bits per RAMB18 of
     `bram18_timing`), each to `lutram_luts` with its ports, until the rest fits, which
     spends the fewest LUTs per freed block.  Below the capacity nothing moves: (sum, 0).
