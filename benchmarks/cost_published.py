@@ -21,6 +21,10 @@ API, ...>`` declares, its stream depths from ``top.cpp``), plus the shell:
   AXI-lite slave and the DMA loops, the mean residual of LFC-W1A1 and CNV-W1A1 only (printed);
   CNV's sliding-window units' index arithmetic (`SWG_DSP` each, fitted on CNV-W1A1).
 
+Block RAM is capped at the xc7z020's 280 RAMB18 as Vivado synthesis does by default
+(`cost.capped_block_ram`; binds on CNV-W2A2 only).  Besides the totals it prints the LUTs of
+distributed RAM against the published "LUT as Distributed RAM".
+
 Nothing is fitted on LFC-W1A2, CNV-W1A2 or CNV-W2A2: they validate.  Goal (issue 14): LUT and
 BRAM within 15%, the W1A1 -> W1A2 and W1A1 -> W2A2 steps within 25%.
 
@@ -37,7 +41,7 @@ import math
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from xdsl.dialects.builtin import IntegerAttr, ModuleOp, TensorType, i64
 
@@ -52,7 +56,7 @@ from rpnn_ir.builders.dataflow_nets import (
 )
 from rpnn_ir.dialects import rpnn
 from rpnn_ir.hw import cost
-from rpnn_ir.hw.cost import FINN_HLSLIB, Resources
+from rpnn_ir.hw.cost import FINN_HLSLIB, BlockMemory, HlsTemplates, Resources
 from rpnn_ir.hw.dataflow_model import DataflowGraph, Unit, element_bits, evaluate
 from rpnn_ir.hw.dataflow_model import functions_with_dataflow as dataflow_functions
 from rpnn_ir.hw.stream_sim import simulate
@@ -70,6 +74,8 @@ class Published:
     ramb36: int
     ramb18: int
     dsp: int
+    lutram: int
+    """Of `lut`: LUT as Distributed RAM."""
 
     @property
     def bram18(self) -> int:
@@ -78,13 +84,15 @@ class Published:
 
 
 PUBLISHED = {
-    "LFC-W1A1": Published(28360, 33470, 6, 208, 4),
-    "LFC-W1A2": Published(48981, 45338, 6, 208, 4),
-    "CNV-W1A1": Published(26072, 41312, 76, 96, 24),
-    "CNV-W1A2": Published(40321, 56276, 90, 83, 26),
-    "CNV-W2A2": Published(37302, 51386, 138, 4, 32),
+    "LFC-W1A1": Published(28360, 33470, 6, 208, 4, 2314),
+    "LFC-W1A2": Published(48981, 45338, 6, 208, 4, 4362),
+    "CNV-W1A1": Published(26072, 41312, 76, 96, 24, 1578),
+    "CNV-W1A2": Published(40321, 56276, 90, 83, 26, 3370),
+    "CNV-W2A2": Published(37302, 51386, 138, 4, 32, 6970),
 }
 FITTED_ON = ("LFC-W1A1", "CNV-W1A1")
+XC7Z020_BRAM18 = 280
+"""RAMB18s of the xc7z020 (140 RAMB36; DS190)."""
 
 LFC_STREAMS = ((1024, 64), (1024, 64))
 """LFC's DMA streams ``memInStrm``/``memOutStrm`` (depth, bits; lfc*/hw/top.cpp), in the
@@ -102,6 +110,22 @@ SWG_DSP = 3
 (24 - 4 of LFC's shell) / 6 units, rounded down."""
 
 
+SWG_RAM_STYLE = "block"
+"""The sliding windows' line buffers (``inputBuf``, one memory per block: ARRAY_PARTITION
+dim=1, ``RESOURCE core=RAM_2P``, slidingwindow.h) are block RAM even where they hold 640 to
+896 bits: read from CNV-W1A1's published distributed RAM (1,578 LUTs), which the 16-bit
+threshold memories alone fill to 1,472; as LUTRAM the four buffers of at most 1,024 bits
+would add 352 (RAM32M/RAM64M, 4 LUTs per 6 or 3 bits; UG474)."""
+
+
+POOL_ROW_IN_BRAM = True
+"""The 1-bit max pool's row buffer (``ap_uint<C> buf[ImgDim/PoolDim]``, read and written in
+the same pipelined loop like the windows' buffers) is block RAM, for the same reason as
+`SWG_RAM_STYLE`: as LUTRAM its 896 + 640 bits would add 192 LUTs that CNV-W1A1's published
+distributed RAM has no room for.  The 2-bit pool's per-channel buffers (2 bits x 14 or 5
+entries) stay LUTRAM by the 1024-bit rule."""
+
+
 @dataclass(frozen=True)
 class Design:
     name: str
@@ -111,20 +135,34 @@ class Design:
     lutram_layers: tuple[int, ...] = ()
     """Layers whose weights ``top.cpp`` binds to LUTRAM (``#pragma HLS RESOURCE ...
     core=RAM_2P_LUTRAM``): CNV-W2A2's ``weights1``."""
+    lutram_thresholds: tuple[int, ...] = ()
+    """Layers whose thresholds ``top.cpp`` binds the same way: CNV-W2A2's ``threshs4``."""
+    first_bits: int = 16
+    """Accumulator and threshold bits of the first layer: CNV's ``threshs0`` is
+    ``ThresholdsActivation<..., ap_fixed<24, 16>, ...>`` (cnv*/hw/top.cpp), 24 bits."""
+    last_thresholds: int = 0
+    """Thresholds per neuron of the last layer, which rpnn's network leaves unthresholded
+    (it selects the label from the accumulators): LFC's ``threshs3`` has one
+    (``lfc*/hw/top.cpp``, L3_API = 1, output ``Slice<ap_int<1>>`` in LFC-W1A2)."""
 
 
 def designs() -> list[Design]:
     """The five BNN-PYNQ designs with their published foldings and paddings."""
     def lfc(w: int, a: int) -> Callable[[], ModuleOp]:
-        return lambda: build_lfc(w, a, BNN_PYNQ_LFC_FOLDING, in_features=832, last_mh=64)
+        # the image is binarised in both LFCs (lfcW1A2/hw/top.cpp: L0 reads Recast<Binary>)
+        return lambda: build_lfc(w, a, BNN_PYNQ_LFC_FOLDING, in_features=832, last_mh=64,
+                                 input_bits=1)
 
     def cnv(w: int, a: int) -> Callable[[], ModuleOp]:
         folding = BNN_PYNQ_CNV_W1A1_FOLDING if w == 1 else BNN_PYNQ_CNV_W2A2_FOLDING
         return lambda: build_cnv(w, a, folding, last_mh=64)
 
-    return [Design("LFC-W1A1", lfc(1, 1), 1, 1), Design("LFC-W1A2", lfc(1, 2), 1, 2),
-            Design("CNV-W1A1", cnv(1, 1), 1, 1), Design("CNV-W1A2", cnv(1, 2), 1, 2),
-            Design("CNV-W2A2", cnv(2, 2), 2, 2, lutram_layers=(1,))]
+    return [Design("LFC-W1A1", lfc(1, 1), 1, 1, last_thresholds=1),
+            Design("LFC-W1A2", lfc(1, 2), 1, 2, last_thresholds=1),
+            Design("CNV-W1A1", cnv(1, 1), 1, 1, first_bits=24),
+            Design("CNV-W1A2", cnv(1, 2), 1, 2, first_bits=24),
+            Design("CNV-W2A2", cnv(2, 2), 2, 2, lutram_layers=(1,), lutram_thresholds=(4,),
+                   first_bits=24)]
 
 
 def graph(module: ModuleOp) -> DataflowGraph:
@@ -139,13 +177,32 @@ def graph(module: ModuleOp) -> DataflowGraph:
 class Estimate:
     res: Resources
     ff: int
+    lutram: int = 0
+    """Of `res.lut`: the MVTUs' weight and threshold memories and the pools' buffers in
+    LUTRAM (as `cost.lutram_luts` prices them, before FINN-R's 1.1 on thresholds)."""
+    block: tuple[BlockMemory, ...] = ()
+    """The memories behind `res.bram18` (for `cost.capped_block_ram`)."""
 
 
-def finn_hlslib_unit(unit: Unit, a_bits: int, ram_style: str = "auto") -> Estimate:
+def finn_hlslib_unit(unit: Unit, a_bits: int, ram_style: str = "auto", *,
+                     templates: HlsTemplates = FINN_HLSLIB,
+                     n_thresholds: int | None = None) -> Estimate:
     """One unit as BNN-PYNQ's templates build it (`cost.FINN_HLSLIB`); `a_bits`: the
     design's activation bits (NumTH = A thresholds per channel); `ram_style`: an MVTU's
-    memories (``distributed`` where ``top.cpp`` binds them to LUTRAM)."""
+    memories (``distributed`` where ``top.cpp`` binds them to LUTRAM); `templates`: an
+    MVTU's widths where ``top.cpp`` declares others; `n_thresholds`: an MVTU's thresholds
+    per channel where BNN-PYNQ thresholds a layer rpnn's network does not."""
     op = unit.op
+    if unit.kind == "maxpool":
+        x = op.operands[0].type
+        assert isinstance(x, rpnn.StreamType)
+        h, _, ch = x.get_shape()
+        pool = int(op.kernel.get_values()[0])  # type: ignore[attr-defined]
+        bits = element_bits(x.element_type)
+        res = cost.finn_maxpool_resources(h, pool, ch, bits, row_in_bram=POOL_ROW_IN_BRAM)
+        lutram = res.lut - (ch if bits == 1 else 2 * bits * ch)
+        block = (BlockMemory(1, h // pool, ch, ports=2),) if res.bram18 else ()
+        return Estimate(res, evaluate(unit).ff, lutram, block)
     if unit.kind == "mvtu":
         assert isinstance(op, rpnn.MVTUOp) and isinstance(op.weights.type, TensorType)
         x = op.input.type
@@ -155,14 +212,24 @@ def finn_hlslib_unit(unit: Unit, a_bits: int, ram_style: str = "auto") -> Estima
         out = op.output.type
         assert isinstance(out, rpnn.StreamType)
         w_bip, x_bip = dtypes.is_bipolar(w_elt), dtypes.is_bipolar(x_elt)
-        n_thr = 0 if op.thresholds is None else a_bits
+        n_thr = (0 if op.thresholds is None else a_bits) if n_thresholds is None \
+            else n_thresholds
         c = cost.mvtu_cost(mw, mh, op.pe.value.data, op.simd.value.data,
                            math.prod(x.get_shape()[:-1]), w_bits=element_bits(w_elt),
                            a_bits=element_bits(x_elt), acc_bits=16, n_thresholds=n_thr,
                            threshold_bits=16, xnor=w_bip and x_bip, sign=w_bip != x_bip,
                            out_bits=element_bits(out.element_type), ram_style=ram_style,
-                           templates=FINN_HLSLIB)
-        return Estimate(c.res, c.ff)
+                           templates=templates)
+        pe, simd = op.pe.value.data, op.simd.value.data
+        weights = templates.memories(pe, mw * mh // (pe * simd),
+                                     simd * element_bits(w_elt), ram_style)
+        tbits = templates.threshold_bits or 16
+        thresholds = templates.memories(pe * n_thr, mh // pe, tbits, ram_style)
+        wmem, wbits = mw * mh // (pe * simd), simd * element_bits(w_elt)
+        block = tuple(BlockMemory(n, depth, bits) for n, depth, bits in
+                      ((pe, wmem, wbits), (pe * n_thr, mh // pe, tbits))
+                      if n and templates.kind(ram_style, depth, bits) == "bram")
+        return Estimate(c.res, c.ff, weights.lut + thresholds.lut, block)
     if unit.kind == "swg":
         x = op.operands[0].type
         assert isinstance(x, rpnn.StreamType)
@@ -171,38 +238,72 @@ def finn_hlslib_unit(unit: Unit, a_bits: int, ram_style: str = "auto") -> Estima
         sh = int(op.stride.get_values()[0])  # type: ignore[attr-defined]
         simd = op.simd.value.data  # type: ignore[attr-defined]
         depth, width = w * ch // simd, simd * element_bits(x.element_type)
-        buffer = FINN_HLSLIB.memories(kh + sh, depth, width, "auto")
+        buffer = FINN_HLSLIB.memories(kh + sh, depth, width, SWG_RAM_STYLE)
         c = evaluate(unit)
-        return Estimate(Resources(lut=cost.HLS_BASE_LUT, dsp=SWG_DSP) + buffer, c.ff)
+        return Estimate(Resources(lut=cost.HLS_BASE_LUT, dsp=SWG_DSP) + buffer, c.ff, 0,
+                        (BlockMemory(kh + sh, depth, width, ports=2),))
     c = evaluate(unit)
     return Estimate(c.res, c.ff)
 
 
 def stream_fifos(streams: tuple[tuple[int, int], ...]) -> Estimate:
     """HLS streams of (depth, bits), bound like the other arrays (1024-bit LUTRAM rule)."""
-    res, ff = Resources(), 0
+    res, ff, block = Resources(), 0, []
     for depth, bits in streams:
         kind = FINN_HLSLIB.kind("auto", depth, bits)
         c = cost.fifo_cost(depth, bits, depth, "distributed" if kind == "lutram" else "block")
         res, ff = res + c.res, ff + cost.register_ff(bits)
-    return Estimate(res, ff)
+        if kind == "bram":
+            block.append(BlockMemory(1, 1 << (depth - 1).bit_length(), bits, ports=2))
+    return Estimate(res, ff, 0, tuple(block))
+
+
+def second_ports(unit: Unit, a_bits: int, weights: bool, thresholds: bool) -> int:
+    """LUTs a ``RAM_2P_LUTRAM`` binding adds to an MVTU's per-PE weight or threshold
+    memories over the single-port LUTRAM the model prices: each bit stored a second time for
+    the second read port (`cost.lutram_luts` with ports = 2; UG474's RAM64X1D)."""
+    op = unit.op
+    assert isinstance(op, rpnn.MVTUOp) and isinstance(op.weights.type, TensorType)
+    mw, mh = op.weights.type.get_shape()
+    pe, simd = op.pe.value.data, op.simd.value.data
+    extra = 0
+    if weights:
+        depth, width = mw * mh // (pe * simd), simd * element_bits(op.weights.type.element_type)
+        extra += pe * (cost.lutram_luts(depth, width, 2) - cost.lutram_luts(depth, width))
+    if thresholds and op.thresholds is not None:
+        tmem, tbits = mh // pe, FINN_HLSLIB.threshold_bits or 0
+        assert FINN_HLSLIB.kind("auto", tmem, tbits) == "lutram"
+        extra += pe * a_bits * (cost.lutram_luts(tmem, tbits, 2) - cost.lutram_luts(tmem, tbits))
+    return extra
 
 
 def accelerator(design: Design) -> Estimate:
     """The accelerator without the shell: units and streams."""
     g = graph(design.build())
-    res, ff = Resources(), 0
+    res, ff, luts, block = Resources(), 0, 0, ()
     mvtus = [u for u in g.units if u.kind == "mvtu"]
     for unit in g.units:
-        lutram = unit.kind == "mvtu" and mvtus.index(unit) in design.lutram_layers
-        e = finn_hlslib_unit(unit, design.a_bits, "distributed" if lutram else "auto")
-        res, ff = res + e.res, ff + e.ff
+        index = mvtus.index(unit) if unit.kind == "mvtu" else -1
+        lutram = index in design.lutram_layers
+        templates = FINN_HLSLIB if index != 0 else replace(
+            FINN_HLSLIB, acc_bits=design.first_bits, threshold_bits=design.first_bits)
+        last = index == len(mvtus) - 1 and design.last_thresholds > 0
+        e = finn_hlslib_unit(unit, design.a_bits, "distributed" if lutram else "auto",
+                             templates=templates,
+                             n_thresholds=design.last_thresholds if last else None)
+        if lutram or index in design.lutram_thresholds:
+            extra = second_ports(unit, design.a_bits, lutram, index in design.lutram_thresholds)
+            e = replace(e, res=e.res + Resources(lut=extra), lutram=e.lutram + extra)
+        res, ff, luts, block = res + e.res, ff + e.ff, luts + e.lutram, block + e.block
     if design.name.startswith("LFC"):
         inter = tuple((512 // pe, pe * design.a_bits) for _, pe in BNN_PYNQ_LFC_FOLDING[:3])
         streams = stream_fifos(inter)
     else:
         streams = stream_fifos(CNV_STREAMS)
-    return Estimate(res + streams.res, ff + streams.ff)
+    block += streams.block
+    assert sum(cost.bram18_timing(m.depth, m.width) * m.count for m in block) \
+        == res.bram18 + streams.res.bram18, "the block RAM list misses a memory"
+    return Estimate(res + streams.res, ff + streams.ff, luts, block)
 
 
 def shell_bram(design: Design) -> int:
@@ -241,10 +342,20 @@ def section_resources() -> list[str]:
             f"{'rpnn-hls LUT':>12} {'BRAM18':>6}  role")
     lines += [head, "-" * len(head)]
     model: dict[str, tuple[int, int]] = {}
+    moved: dict[str, int] = {}
+    capped: list[str] = []
     for d in ds:
         p, e = PUBLISHED[d.name], accel[d.name]
-        lut = e.res.lut + shell_lut
         bram = e.res.bram18 + shell_bram(d)
+        moved[d.name] = 0
+        if bram > XC7Z020_BRAM18:
+            kept, moved[d.name] = cost.capped_block_ram(list(e.block),
+                                                        XC7Z020_BRAM18 - shell_bram(d))
+            capped.append(f"  {d.name}: {bram} RAMB18 asked, {XC7Z020_BRAM18} on the part: "
+                          f"{bram - kept - shell_bram(d)} RAMB18 of its least-filled memories "
+                          f"built as {moved[d.name]} LUTs of LUTRAM instead")
+            bram = kept + shell_bram(d)
+        lut = e.res.lut + moved[d.name] + shell_lut
         ff = e.ff + shell_ff
         dsp = e.res.dsp + shell_dsp
         model[d.name] = (lut, bram)
@@ -253,6 +364,16 @@ def section_resources() -> list[str]:
         lines.append(f"{d.name:<9} {p.lut:>8} {lut:>7} {lut / p.lut:>6.2f} {p.bram18:>10} "
                      f"{bram:>6} {bram / p.bram18:>6.2f} {p.ff:>7} {ff:>7} {p.dsp:>7} {dsp:>5} "
                      f"{own.lut:>12} {own.bram18:>6}  {role}")
+    lines.append("of the LUTs, distributed RAM: published 'LUT as Distributed RAM' (whole "
+                 "design) vs the model's LUTRAM weights, thresholds and pool buffers "
+                 "(accelerator):")
+    for d in ds:
+        pub_ram, own_ram = PUBLISHED[d.name].lutram, accel[d.name].lutram + moved[d.name]
+        lines.append(f"  {d.name:<9} {pub_ram:>6} {own_ram:>6} {own_ram / pub_ram:>6.2f}")
+    if capped:
+        lines.append("block RAM capped at the part's (Vivado synthesis' default -max_bram; "
+                     "cost.capped_block_ram):")
+        lines += capped
     lines.append("precision steps (model delta / published delta; goal within 25%):")
     for a, b in (("LFC-W1A1", "LFC-W1A2"), ("CNV-W1A1", "CNV-W1A2"), ("CNV-W1A1", "CNV-W2A2")):
         pub = PUBLISHED[b].lut - PUBLISHED[a].lut

@@ -210,16 +210,18 @@ BNN_PYNQ_CNV_W2A2_FOLDING = ((3, 8), (16, 16), (16, 8), (16, 8), (8, 4), (8, 1),
 
 def build_lfc(w_bits: int, a_bits: int, folding: Sequence[tuple[int, int]] | None = None, *,
               seed: int = 0, resource: str = "lut", ram_style: str = "auto",
-              in_features: int = 784, last_mh: int = 10, label_select: bool = True
-              ) -> ModuleOp:
+              in_features: int = 784, last_mh: int = 10, label_select: bool = True,
+              input_bits: int | None = None) -> ModuleOp:
     """LFC 784-1024-1024-1024-10 at W`w_bits` A`a_bits`; `folding` = (SIMD, PE) per layer.
 
     `in_features` = 832 and `last_mh` = 64 reproduce BNN-PYNQ's padded LFC
-    (``lfcW1A1/hw/config.h``: MW 832 for SIMD 64, MH 64 for PE 16).
+    (``lfcW1A1/hw/config.h``: MW 832 for SIMD 64, MH 64 for PE 16).  `input_bits`: the
+    image's bits (default `a_bits`); BNN-PYNQ's LFC-W1A2 reads a binarised image
+    (``lfcW1A2/hw/top.cpp``: the first layer's input is ``Recast<Binary>``), `input_bits=1`.
     """
     folding = folding or [(1, 1)] * len(LFC_LAYERS)
-    b = DataflowBuilder([in_features], activation_type(a_bits), seed=seed, resource=resource,
-                        ram_style=ram_style)
+    b = DataflowBuilder([in_features], activation_type(input_bits or a_bits), seed=seed,
+                        resource=resource, ram_style=ram_style)
     b.mlp((*LFC_LAYERS[:-1], last_mh), w_bits, a_bits, folding)
     if label_select:
         b.label_select(1)

@@ -140,6 +140,73 @@ def bram18_count(depth: int, width: int) -> int:
     return math.ceil(depth / 512) * math.ceil(width / 36)
 
 
+RAMB18_ASPECTS = ((512, 36), (1024, 18), (2048, 9), (4096, 4), (8192, 2), (16384, 1))
+"""(depth, width) of a RAMB18 in simple dual port mode (Xilinx UG473); a RAMB36 is one of
+these twice as wide (512 x 72 ... 16K x 2) or 32K x 1."""
+
+RAMB36_MAX_DEPTH = 32768
+"""The deepest RAMB36 configuration, 32K x 1 (UG473); deeper memories cascade."""
+
+
+def bram18_timing(depth: int, width: int) -> int:
+    """RAMB18 equivalents of a `depth` x `width` memory as Vivado synthesis decomposes it by
+    default (rpnn, derived from the vendor's description).
+
+    Vivado's default is the *timing-efficient* decomposition: a memory too large for one
+    primitive is built from primitives side by side, each in the configuration whose depth
+    covers the whole memory, so no address decoding is needed ("a RAM specified as 2K x 36
+    would often be configured as two 2K x 18 block RAMs arranged side by side"; the
+    power-efficient 1K x 36 cascade only with RAM_DECOMP = power: Xilinx UG912, RAM_DECOMP).
+    So: the shallowest aspect with depth >= `depth`, ceil(width / its width) RAMB18s, or
+    RAMB36s of twice the width (whichever needs fewer RAMB18 equivalents); deeper than 16K,
+    RAMB36s at 32K x 1, one per bit (cascaded beyond 32K: ceil(depth/32K) per bit).
+    `bram18_count` (FINN's table) instead packs depth-wise, e.g. 18432 x 32 in 36 RAMB18
+    where this gives 64.
+    """
+    if depth <= 0 or width <= 0:
+        return 0
+    for aspect_depth, aspect_width in RAMB18_ASPECTS:
+        if depth <= aspect_depth:
+            return min(math.ceil(width / aspect_width),
+                       2 * math.ceil(width / (2 * aspect_width)))
+    return 2 * width * math.ceil(depth / RAMB36_MAX_DEPTH)
+
+
+@dataclass(frozen=True)
+class BlockMemory:
+    """`count` memories of `depth` x `width` bits that a design puts in block RAM; `ports`:
+    the read ports it would need as LUTRAM (1, or 2 for a dual-port RAM)."""
+
+    count: int
+    depth: int
+    width: int
+    ports: int = 1
+
+
+def capped_block_ram(memories: list[BlockMemory], capacity: int) -> tuple[int, int]:
+    """(RAMB18, LUTs) of `memories` when synthesis may use at most `capacity` RAMB18
+    (rpnn; the rule from the vendor's documentation, the order an assumption).
+
+    Vivado synthesis infers at most the part's block RAM: ``synth_design -max_bram`` (UG835;
+    UG901, "Synthesis Settings") defaults to -1, the part's own count (the option's wording
+    is not re-read here: the copies at hand show it only in the command syntax); the
+    memories beyond it are built from LUTs. Which ones is not
+    documented; rpnn moves the least-filled memories first (fewest bits per RAMB18 of
+    `bram18_timing`), each to `lutram_luts` with its ports, until the rest fits, which
+    spends the fewest LUTs per freed block.  Below the capacity nothing moves: (sum, 0).
+    """
+    singles = [BlockMemory(1, m.depth, m.width, m.ports) for m in memories
+               for _ in range(m.count)]
+    total = sum(bram18_timing(m.depth, m.width) for m in singles)
+    luts = 0
+    for m in sorted(singles, key=lambda m: m.depth * m.width / bram18_timing(m.depth, m.width)):
+        if total <= capacity:
+            break
+        total -= bram18_timing(m.depth, m.width)
+        luts += lutram_luts(m.depth, m.width, m.ports)
+    return total, luts
+
+
 def uram_count(depth: int, width: int) -> int:
     """UltraRAM blocks: ceil(width/72) * ceil(depth/4096) (FINN ``uram_estimation``)."""
     if depth <= 0 or width <= 0:
@@ -147,11 +214,16 @@ def uram_count(depth: int, width: int) -> int:
     return math.ceil(width / URAM_WIDTH) * math.ceil(depth / URAM_DEPTH)
 
 
-def lutram_luts(depth: int, width: int) -> int:
-    """LUTs of a distributed RAM: width * ceil(depth/64) (FINN's c2 term, RAM64X1S)."""
+def lutram_luts(depth: int, width: int, ports: int = 1) -> int:
+    """LUTs of a distributed RAM: width * ceil(depth/64) (FINN's c2 term, RAM64X1S).
+
+    `ports` = 2: a dual-port RAM (one read/write and one read port, as a ``RAM_2P_LUTRAM``
+    core of Vivado HLS asks for): every bit is stored twice, RAM64X1D, 2 LUTs per bit and 64
+    words (Xilinx UG474, "Distributed RAM").
+    """
     if depth <= 0 or width <= 0:
         return 0
-    return width * math.ceil(depth / LUTRAM_DEPTH)
+    return ports * width * math.ceil(depth / LUTRAM_DEPTH)
 
 
 def memory_kind(ram_style: str, depth: int) -> str:
@@ -266,6 +338,9 @@ class HlsTemplates:
     lutram_max_bits: int | None = None
     acc_bits: int | None = None
     threshold_bits: int | None = None
+    vivado_bram: bool = False
+    """Block RAM counted as Vivado synthesis decomposes each memory by default
+    (`bram18_timing`), not by FINN's depth-packing table (`bram18_count`)."""
     input_registers: bool = False
     """The MVTU's input vector buffer (SF words of SIMD*A bits, kept for the NF neuron
     folds): registers read through an SF:1 multiplexer (finn-hlslib: ARRAY_PARTITION
@@ -299,10 +374,14 @@ class HlsTemplates:
         if kind == "lutram":
             one = Resources(lut=lutram_luts(depth, width))
         elif kind == "bram":
-            one = Resources(bram18=bram18_count(depth, width))
+            one = Resources(bram18=self.bram18(depth, width))
         else:
             one = Resources(uram=uram_count(depth, width))
         return Resources(one.lut * count, one.bram18 * count, one.uram * count)
+
+    def bram18(self, depth: int, width: int) -> int:
+        """RAMB18s of one `depth` x `width` block RAM under these templates' synthesis."""
+        return bram18_timing(depth, width) if self.vivado_bram else bram18_count(depth, width)
 
 
 RPNN_HLS = HlsTemplates("rpnn-hls")
@@ -311,13 +390,14 @@ array, memory kinds bound from this model, widths from the IR."""
 
 FINN_HLSLIB = HlsTemplates("finn-hlslib (BNN-PYNQ)", per_pe_memories=True,
                            lutram_max_bits=1024, acc_bits=16, threshold_bits=16,
-                           input_registers=True)
+                           input_registers=True, vivado_bram=True)
 """BNN-PYNQ's templates (Xilinx/BNN-PYNQ ``bnn/src/library/hls``, ``network/*/hw/top.cpp``):
 per-PE weight and threshold arrays (ARRAY_PARTITION dim=1, thresholds also dim=3), 16-bit
 accumulators and thresholds (``ThresholdsActivation<..., ap_int<16>, ...>``), arrays left
 to Vivado HLS's automatic binding: LUTRAM up to 1024 bits (rpnn's reading of the published
 CNV-W1A1 utilisation: its 1,578 LUTs of distributed RAM match the 16-bit thresholds of
-depth <= 64, its block RAM the per-PE weights; see docs/cost-model.md)."""
+depth <= 64, its block RAM the per-PE weights; see docs/cost-model.md), block RAM as
+Vivado decomposes it by default (`bram18_timing`; the published syntheses were Vivado's)."""
 
 HLS_BASE_FF = 100
 """Flip-flops of an HLS unit's control (loop counters, pipeline valid bits, handshakes):
@@ -558,6 +638,29 @@ def maxpool_cost(ifm_h: int, ifm_w: int, channels: int, kernel: tuple[int, int],
     for _ in range(kw - 1):
         res = res + pixels
     return UnitCost(res, ifm_h * ifm_w * fold, need=((kh - 1) * ifm_w + kw) * fold)
+
+
+def finn_maxpool_resources(img_dim: int, pool: int, channels: int, bits: int,
+                           row_in_bram: bool = False) -> Resources:
+    """finn-hlslib's (BNN-PYNQ's) streaming max pool of a square `img_dim` image, all
+    `channels` in parallel (Xilinx/BNN-PYNQ ``bnn/src/library/hls/maxpool.h``; rpnn,
+    derived from the source).
+
+    One pooled row is buffered, img_dim/pool entries, in LUTRAM (`lutram_luts`):
+    - 1 bit (``StreamingMaxPool``): one memory of ``ap_uint<channels>`` (in block RAM with
+      `row_in_bram`: `bram18_timing`), and per channel one LUT ORing the pool's inputs into
+      the buffered value: channels LUTs;
+    - wider (``StreamingMaxPool_Precision``): ``buf[img_dim/pool][channels]`` partitioned by
+      channel (ARRAY_PARTITION dim=2), `channels` memories of `bits`, and per channel a
+      comparator and a multiplexer of `bits` each (one LUT per bit on the carry chain and per
+      mux bit, UG474): 2 * bits * channels LUTs.
+    """
+    entries = img_dim // pool
+    if bits == 1 and row_in_bram:
+        return Resources(lut=channels, bram18=bram18_timing(entries, channels))
+    if bits == 1:
+        return Resources(lut=channels + lutram_luts(entries, channels))
+    return Resources(lut=2 * bits * channels + channels * lutram_luts(entries, bits))
 
 
 def add_streams_cost(n: int, channels: int, pe: int, out_bits: int) -> UnitCost:

@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from rpnn_ir import api
+from rpnn_ir import api, dtypes
 from rpnn_ir.builders.dataflow_nets import (
     BNN_PYNQ_CNV_W1A1_FOLDING,
     BNN_PYNQ_CNV_W2A2_FOLDING,
@@ -20,7 +20,13 @@ from rpnn_ir.builders.dataflow_nets import (
     build_lfc,
 )
 from rpnn_ir.hw import cost
-from rpnn_ir.hw.dataflow_model import DataflowGraph, evaluate, functions_with_dataflow, schedule
+from rpnn_ir.hw.dataflow_model import (
+    DataflowGraph,
+    element_bits,
+    evaluate,
+    functions_with_dataflow,
+    schedule,
+)
 from rpnn_ir.hw.devices import (
     DeviceError,
     builtin_devices,
@@ -55,12 +61,49 @@ def test_bram18_table(depth, width, expected):
     assert cost.bram18_count(depth, width) == expected
 
 
+@pytest.mark.parametrize(("depth", "width", "expected"), [
+    (2048, 36, 4),      # UG912's example: two 2K x 18 RAMB36 side by side = 4 RAMB18
+    (36, 32, 1),        # 512 x 36 RAMB18
+    (416, 64, 2),       # 2 x 512 x 36 (or one 512 x 72 RAMB36): BNN-PYNQ LFC layer 0
+    (2304, 32, 8),      # depth 4K: ceil(32/4) = 8 RAMB18, or 2 * ceil(32/9) = 8
+    (1024, 64, 4),      # 1K x 18: ceil(64/18) = 4; RAMB36 1K x 36: 2 * 2 = 4
+    (8192, 3, 2),       # 8K x 2: ceil(3/2) = 2; RAMB36 8K x 4: 2 * 1 = 2
+    (16384, 3, 3),      # 16K x 1: 3; RAMB36 16K x 2: 2 * 2 = 4 -> 3
+    (18432, 32, 64),    # deeper than 16K: RAMB36 32K x 1, one per bit: 2 * 32
+    (73728, 16, 96),    # cascaded: ceil(73728/32768) = 3 per bit: 2 * 16 * 3
+    (0, 8, 0),
+])
+def test_bram18_timing_decomposition(depth, width, expected):
+    assert cost.bram18_timing(depth, width) == expected
+
+
+def test_timing_decomposition_against_finn_table():
+    # the table packs depth-wise: 18432 x 32 -> ceil(18432/1024) * ceil(32/18) = 36
+    assert cost.bram18_count(18432, 32) == 36
+    # the finn-hlslib profile counts Vivado's way, rpnn-hls's keeps the table
+    assert cost.FINN_HLSLIB.memories(1, 18432, 32, "block").bram18 == 64
+    assert cost.RPNN_HLS.memories(1, 18432, 32, "block").bram18 == 36
+
+
+def test_block_ram_capped_at_the_part():
+    # three memories: 2 x (32 x 24: 768 bits in 1 RAMB18, 4% full) and 18432 x 32 (64)
+    memories = [cost.BlockMemory(2, 32, 24, ports=2), cost.BlockMemory(1, 18432, 32)]
+    assert cost.capped_block_ram(memories, 100) == (66, 0)       # fits: nothing moves
+    # capacity 65: the least-filled one moves, 2 * 24 * ceil(32/64) = 48 LUTs
+    assert cost.capped_block_ram(memories, 65) == (65, 48)
+    # capacity 64: both small ones move: 96 LUTs
+    assert cost.capped_block_ram(memories, 64) == (64, 96)
+    # capacity 10: the big one too, 32 * ceil(18432/64) = 9216 LUTs
+    assert cost.capped_block_ram(memories, 10) == (0, 96 + 9216)
+
+
 def test_uram_and_lutram():
     assert cost.uram_count(4096, 72) == 1
     assert cost.uram_count(4097, 72) == 2          # ceil(4097/4096) * 1
     assert cost.uram_count(100, 73) == 2           # 1 * ceil(73/72)
     assert cost.lutram_luts(64, 8) == 8            # 8 * ceil(64/64)
     assert cost.lutram_luts(65, 8) == 16           # 8 * ceil(65/64)
+    assert cost.lutram_luts(144, 32, 2) == 192     # dual port: 2 * 32 * ceil(144/64)
 
 
 def test_memory_kind_rule():
@@ -494,6 +537,30 @@ def test_bnn_pynq_lfc_bottleneck_and_size():
     # of the accelerator alone must stay below the LUTs and near the block RAM.
     assert 10000 < total.lut < 30249
     assert 150 <= total.bram18 <= 224
+
+
+def test_finn_maxpool_by_hand():
+    # CNV pool 1 at 1 bit: 28/2 = 14 entries of 64 bits: 64 * ceil(14/64) = 64 LUTRAM + 64 ORs
+    assert cost.finn_maxpool_resources(28, 2, 64, 1) == cost.Resources(lut=128)
+    # the same row in block RAM: 14 x 64 at 512 x 36 -> 2 RAMB18 (or one 512 x 72 RAMB36)
+    assert cost.finn_maxpool_resources(28, 2, 64, 1, row_in_bram=True) == cost.Resources(
+        lut=64, bram18=2)
+    # at 2 bits: 64 memories of 14 x 2 bits (2 LUTs each) + 64 * (2 + 2) compare/mux LUTs
+    assert cost.finn_maxpool_resources(28, 2, 64, 2) == cost.Resources(lut=128 + 256)
+    # pool 2: 10/2 = 5 entries, 128 channels at 2 bits: 256 + 512
+    assert cost.finn_maxpool_resources(10, 2, 128, 2) == cost.Resources(lut=768)
+
+
+def test_lfc_w1a2_reads_a_binarised_image():
+    # BNN-PYNQ's LFC-W1A2 (lfcW1A2/hw/top.cpp): layer 0 reads Recast<Binary>, the others
+    # 2-bit activations; its first layer is then XNOR-popcount as in LFC-W1A1
+    module = build_lfc(1, 2, BNN_PYNQ_LFC_FOLDING, in_features=832, last_mh=64, input_bits=1)
+    mvtus = [u for u in _graph(module).units if u.kind == "mvtu"]
+    first, second = (u.op.input.type.element_type for u in mvtus[:2])
+    assert dtypes.is_bipolar(first) and element_bits(second) == 2
+    default = build_lfc(1, 2, BNN_PYNQ_LFC_FOLDING, in_features=832, last_mh=64)
+    first = next(u for u in _graph(default).units if u.kind == "mvtu").op.input.type
+    assert element_bits(first.element_type) == 2
 
 
 def test_flip_flops_and_io_by_hand():
