@@ -33,8 +33,22 @@ from rpnn_ir import dtypes
 from rpnn_ir.dialects import rpnn
 from rpnn_ir.hw.cost import Resources, UnitCost
 from rpnn_ir.hw.dataflow_model import Unit, evaluate
+from rpnn_ir.hw.devices import Device, yosys_family
 
-CONSTANTS_FILE = Path(__file__).parent / "data" / "rtl_cost.json"
+DATA = Path(__file__).parent / "data"
+FAMILY_CONSTANTS = {"xc7": "xc7", "xcup": "xcup", "xcu": "xcup"}
+"""Yosys family -> the family whose fitted constants it uses: UltraScale (xcu, not swept)
+those of UltraScale+ (the same CLB with CARRY8, the same DSP48E2; it has no UltraRAM)."""
+
+
+def constants_file(family: str = "xc7") -> Path:
+    """The fitted constants of a Yosys family (`data/rtl_cost_<family>.json`)."""
+    return DATA / f"rtl_cost_{FAMILY_CONSTANTS.get(family, family)}.json"
+
+
+CONSTANTS_FILE = constants_file("xc7")
+URAM_SHAPE = (72, 4096)
+"""(width, depth) of an URAM288 with two ports (Yosys share/xilinx/urams.txt; UG573)."""
 
 LOGIC_COST_ROM = 1 / 16
 """Yosys memory_libmap: cost of one ROM bit in soft logic (`-logic-cost-rom` default)."""
@@ -72,8 +86,9 @@ STYLES = {0: "auto", 1: "block", 2: "distributed", 3: "ultra"}
 class Memory:
     """Where Yosys puts one memory array, and what that costs outside the fitted terms."""
 
-    kind: str  # "logic", "lutram", "bram"; "mixed" (a unit's arrays summed), "none"
+    kind: str  # "logic", "lutram", "bram", "uram"; "mixed" (a unit's arrays summed), "none"
     bram18: int = 0
+    uram: int = 0
     lut_mem: int = 0
     bits: int = 0
     """Bits held in soft logic (kind "logic"): flip-flops and read multiplexers."""
@@ -106,22 +121,23 @@ _ROM_RATIO: list[float] = []
 """While `fit_constants` searches it: the ROM logic/BRAM ratio to use."""
 
 
-def rom_bram_ratio() -> float:
+def rom_bram_ratio(family: str = "xc7") -> float:
     """How much dearer than `bram_tiling`'s cost an automatic ROM's block RAMs are to
     Yosys (constant `memory.rom_bram_ratio`, fitted: Yosys also weighs port and mux
     options this model does not enumerate); 1.0 before any fit."""
     if _ROM_RATIO:
         return _ROM_RATIO[-1]
-    return constants().get("memory", {}).get("rom_bram_ratio", 1.0) \
-        if CONSTANTS_FILE.exists() else 1.0
+    return constants(family).get("memory", {}).get("rom_bram_ratio", 1.0) \
+        if constants_file(family).exists() else 1.0
 
 
 def map_memory(depth: int, width: int, *, rom: bool, style: str = "auto",
-               ports: str = "sdp") -> Memory:
+               ports: str = "sdp", family: str = "xc7") -> Memory:
     """The mapping Yosys' memory_libmap chooses for a `depth` x `width` array.
 
-    ROMs cannot go to LUT RAM (the library prunes them); `style` "block"/"ultra" forces
-    block RAM (7-series has no UltraRAM), "distributed" LUT RAM (a "distributed" ROM makes
+    ROMs cannot go to LUT RAM (the library prunes them); `style` "block" forces block RAM,
+    "ultra" UltraRAM on UltraScale+ (a RAM: UltraRAM cannot be initialised; elsewhere
+    block RAM), "distributed" LUT RAM (a "distributed" ROM makes
     Yosys fail; it is costed as logic); "auto" takes the cheapest
     of soft logic (LOGIC_COST_* per bit), LUT RAM and block RAM. Arrays of one word are
     registers.
@@ -129,6 +145,9 @@ def map_memory(depth: int, width: int, *, rom: bool, style: str = "auto",
     if depth <= 1 or width == 0:
         return Memory("logic", bits=depth * width)
     bram_cost, bram18 = bram_tiling(depth, width)
+    if style == "ultra" and family == "xcup" and not rom:
+        return Memory("uram", uram=math.ceil(width / URAM_SHAPE[0])
+                      * math.ceil(depth / URAM_SHAPE[1]))
     if style in ("block", "ultra"):
         return Memory("bram", bram18=bram18)
     lut_ram = None if rom else lutram_luts(depth, width, ports)
@@ -137,7 +156,7 @@ def map_memory(depth: int, width: int, *, rom: bool, style: str = "auto",
             else Memory("logic", bits=depth * width)
     logic_cost = depth * width * (LOGIC_COST_ROM if rom else LOGIC_COST_RAM)
     options = [(logic_cost, Memory("logic", bits=depth * width)),
-               (bram_cost * (rom_bram_ratio() if rom else 1.0),
+               (bram_cost * (rom_bram_ratio(family) if rom else 1.0),
                 Memory("bram", bram18=bram18))]
     if lut_ram is not None:
         options.append((lut_ram // LUTRAM_PRIMITIVE_LUTS * LUTRAM_COST,
@@ -158,23 +177,25 @@ def _w(n: int) -> int:
     return clog2(max(n, 2))
 
 
-def mvu_memories(p: dict) -> dict[str, tuple[int, int, Memory]]:
+def mvu_memories(p: dict, family: str = "xc7") -> dict[str, tuple[int, int, Memory]]:
     """name -> (depth, width, mapping) of the arrays of an rpnn_mvu."""
     dw = p["DEPTHWISE"]
     tiles = p["INNER"] * p["OUTER"]
     w_width = p["PE"] * p["SIMD"] * p["WB"]
-    mems = {"w": (tiles, w_width, map_memory(tiles, w_width, rom=True,
+    mems = {"w": (tiles, w_width, map_memory(tiles, w_width, rom=True, family=family,
                                               style=STYLES[p.get("W_STYLE", 0)]))}
     if p["T"] > 0:
         depth, width = (p["INNER"] if dw else p["OUTER"]), p["PE"] * p["T"] * p["TB"]
-        mems["t"] = (depth, width, map_memory(depth, width, rom=True))
+        mems["t"] = (depth, width, map_memory(depth, width, rom=True, family=family))
     if not dw:
-        width = p["SIMD"] * p["IB"]
-        mems["vec"] = (p["INNER"], width, map_memory(p["INNER"], width, rom=False,
-                                                     ports="sp"))
+        if p["OUTER"] > 1:  # with one neuron fold the vector is never read again
+            width = p["SIMD"] * p["IB"]
+            mems["vec"] = (p["INNER"], width, map_memory(p["INNER"], width, rom=False,
+                                                         ports="sp", family=family))
     else:
         width = p["PE"] * p["AB"]
-        mems["acc"] = (p["INNER"], width, map_memory(p["INNER"], width, rom=False))
+        mems["acc"] = (p["INNER"], width, map_memory(p["INNER"], width, rom=False,
+                                                     family=family))
     return mems
 
 
@@ -187,6 +208,19 @@ def mult_to_dsp(p: dict) -> bool:
         return False
     xw, ww = p["IB"] + (0 if p["I_SIGNED"] else 1), p["WB"] + (0 if p["W_SIGNED"] else 1)
     return min(xw, ww) >= DSP_MIN_OPERAND and xw + ww >= DSP_MIN_PRODUCT
+
+
+def datapath(p: dict) -> str:
+    """An MVU lane's product as rpnn_dot builds it: "xnor" (bipolar x bipolar), "sign"
+    (bipolar x integer: a conditional negation), "dsp" (`*` Yosys maps to a DSP48), "mul"
+    (`*` too narrow for a DSP: LUT logic), "shift" (resource "lut": shift-and-add)."""
+    if p["I_BIPOLAR"] and p["W_BIPOLAR"]:
+        return "xnor"
+    if p["I_BIPOLAR"] or p["W_BIPOLAR"]:
+        return "sign"
+    if not p.get("USE_DSP", 1):
+        return "shift"
+    return "dsp" if mult_to_dsp(p) else "mul"
 
 
 def distinct_columns(depth: int, width: int) -> int:
@@ -207,21 +241,21 @@ def rom_logic_luts(depth: int, width: int) -> float:
     return float(columns * math.ceil(depth / 64))
 
 
-def _mvu_features(p: dict) -> tuple[dict, dict, Memory, int]:
+def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int]:
     pe, simd, ab = p["PE"], p["SIMD"], p["AB"]
     lanes = pe * simd
-    xnor = p["I_BIPOLAR"] and p["W_BIPOLAR"]
-    negate = bool(p["I_BIPOLAR"]) != bool(p["W_BIPOLAR"])
+    kind = datapath(p)
+    xnor, negate, dsp = kind == "xnor", kind == "sign", kind == "dsp"
     pw = p["IB"] + p["WB"] + 2
-    # USE_DSP = 0 (resource "lut"): the backend writes a shift-and-add Yosys keeps in LUTs;
-    # sweep points without the key predate it and were all "*" (= USE_DSP 1 for Yosys)
-    dsp = not xnor and not negate and bool(p.get("USE_DSP", 1)) and mult_to_dsp(p)
+    # shift-and-add: NB - 1 additions of PW bits, NB the narrower operand's bits (IB + 1 or
+    # WB + 1 as rpnn_dot decodes them)
+    shift_adds = (min(p["IB"], p["WB"]) + 1 - 1) * pw if kind == "shift" else 0
     sum_bits = min(ab, pw + clog2(simd))
-    mems = mvu_memories(p)
+    mems = mvu_memories(p, family)
     t, tb = p["T"], p["TB"]
     cw = max(ab, tb, p["OB"]) + 2
     roms = [mems[k] for k in ("w", "t") if k in mems]
-    w_depth, _, w_mem = mems["w"]
+    w_mem = mems["w"][2]
     w_kind = w_mem.kind
     t_depth = mems["t"][0] if "t" in mems else 0
     w_rom = rom_logic_luts(*mems["w"][:2]) if mems["w"][2].kind == "logic" else 0.0
@@ -235,16 +269,16 @@ def _mvu_features(p: dict) -> tuple[dict, dict, Memory, int]:
     tree = pe * (simd - 1) * sum_bits
     lut = {
         # XNOR-popcount: with weights from block RAM every lane is a variable XNOR; from a
-        # logic ROM ABC merges part of it into the ROM's LUTs; a constant weight (one word)
-        # leaves only the popcount
-        "xnor_popcount": lanes if xnor and w_kind != "bram" and w_depth > 1 else 0,
+        # logic ROM ABC merges part of it into the ROM's LUTs, and with a constant weight
+        # (one word) the XNOR is an inversion the popcount's adders absorb
+        "xnor_popcount": lanes if xnor and w_kind != "bram" else 0,
         "xnor_popcount_bram": lanes if xnor and w_kind == "bram" else 0,
-        "xnor_popcount_const": lanes if xnor and w_depth <= 1 else 0,
         # x * (+-1): a PW-bit negation and select per lane; with bipolar weights the
         # negated input word is shared by the PEs (one per SIMD lane)
         "negate_select": lanes * pw if negate else 0,
         "negate": (lanes if p["I_BIPOLAR"] else simd) * pw if negate else 0,
-        "mul_lut": lanes * p["IB"] * p["WB"] if not (xnor or negate or dsp) else 0,
+        "mul_lut": lanes * p["IB"] * p["WB"] if kind == "mul" else 0,
+        "shift_add": lanes * shift_adds,
         "add_tree": tree if not (xnor or dsp) else 0,
         "add_tree_dsp": tree if dsp else 0,
         "accumulate": pe * ab if accumulates else 0,
@@ -258,6 +292,8 @@ def _mvu_features(p: dict) -> tuple[dict, dict, Memory, int]:
         "rom_weights": w_rom if not (xnor or dsp) else 0.0,
         "rom_thresholds": t_rom,
         "ram_logic": logic_ram,
+        # MVTU: the stage-1 input is the incoming word or the stored vector (OUTER > 1)
+        "input_mux": xb if not p["DEPTHWISE"] and p["OUTER"] > 1 else 0,
         "control": ctrl,
         "const": 1,
     }
@@ -279,9 +315,9 @@ def _mvu_features(p: dict) -> tuple[dict, dict, Memory, int]:
     return lut, ff, Memory("mixed", bram18=bram, lut_mem=lut_mem), lanes if dsp else 0
 
 
-def _thresholding_features(p: dict) -> tuple[dict, dict, Memory, int]:
+def _thresholding_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int]:
     pe, t, tb = p["PE"], p["T"], p["TB"]
-    mem = map_memory(p["CF"], pe * t * tb, rom=True)
+    mem = map_memory(p["CF"], pe * t * tb, rom=True, family=family)
     cw = max(p["IB"], tb, p["OB"]) + 2
     logic_rom = rom_logic_luts(p["CF"], pe * t * tb) if mem.kind == "logic" else 0
     lut = {"threshold": pe * t * cw, "rom_logic": logic_rom, "control": _w(p["CF"]),
@@ -298,10 +334,10 @@ def window_geometry(p: dict) -> tuple[int, int]:
     return rows, rows * p["W"] * p["CW"]
 
 
-def _window_features(p: dict) -> tuple[dict, dict, Memory, int]:
+def _window_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int]:
     rows, depth = window_geometry(p)
     wb = p["WB"]
-    mem = map_memory(depth, wb, rom=False)
+    mem = map_memory(depth, wb, rom=False, family=family)
     oh = (p["H"] - p["KH"]) // p["SH"] + 1
     ow = (p["W"] - p["KW"]) // p["SW"] + 1
     rowwords = p["W"] * p["CW"]
@@ -317,7 +353,7 @@ def _window_features(p: dict) -> tuple[dict, dict, Memory, int]:
     return lut, ff, mem, 0
 
 
-def _pad_features(p: dict) -> tuple[dict, dict, Memory, int]:
+def _pad_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int]:
     counters = clog2(p["H"] + p["TOP"] + p["BOTTOM"] + 1) \
         + clog2(p["W"] + p["LEFT"] + p["RIGHT"] + 1) + _w(p["CW"])
     lut = {"control": counters, "data": p["WB"], "const": 1}
@@ -325,11 +361,24 @@ def _pad_features(p: dict) -> tuple[dict, dict, Memory, int]:
     return lut, ff, Memory("none"), 0
 
 
-def _dwc_features(p: dict) -> tuple[dict, dict, Memory, int]:
+def mux_luts(n: int) -> int:
+    """LUTs of one bit of an n:1 multiplexer as ABC builds it: a tree of 4:1 multiplexers
+    (a LUT6 each: 4 data and 2 select inputs), no MUXF7/F8 (checked on the dwc sweep)."""
+    total = 0
+    while n > 1:
+        n = math.ceil(n / 4)
+        total += n
+    return total
+
+
+def _dwc_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int]:
     iw, ow, b = p["IW"], p["OW"], p["B"]
     down = iw >= ow
     ratio = iw // ow if down else ow // iw
-    lut = {"select": ow * b * (ratio - 1) if down else 0, "data": (iw if down else ow) * b,
+    # down: each output bit selects one of `ratio` parts of the held word; up: each bit of
+    # the first ratio - 1 parts is loaded when its part comes (a LUT per bit; the last part
+    # goes straight to the output register)
+    lut = {"data": ow * b * mux_luts(ratio) if down else (ratio - 1) * iw * b,
            "control": _w(ratio), "const": 1}
     ff = {"datapath": iw * b + ow * b if down else 2 * ow * b - iw * b,
           "control": _w(ratio), "const": 1}
@@ -343,45 +392,46 @@ def fifo_geometry(p: dict) -> tuple[int, int]:
     return md, _w(md)
 
 
-def _fifo_features(p: dict) -> tuple[dict, dict, Memory, int]:
+def _fifo_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int]:
     wb = p["WB"]
     if p["DEPTH"] == 1:
         return {"const": 1}, {"datapath": wb, "const": 1}, Memory("none"), 0
     md, pw = fifo_geometry(p)
-    mem = map_memory(md, wb, rom=False, style=STYLES[p.get("STYLE", 0)])
+    mem = map_memory(md, wb, rom=False, style=STYLES[p.get("STYLE", 0)], family=family)
     count = clog2(p["DEPTH"] + 1)
     lut = {"control": 2 * pw + count, "ram_logic": mem.bits, "const": 1}
-    ff = {"datapath": wb if mem.kind != "bram" else 0, "control": 2 * pw + count,
+    ff = {"datapath": wb if mem.kind not in ("bram", "uram") else 0, "control": 2 * pw + count,
           "ram_logic": mem.bits, "const": 1}
     return lut, ff, mem, 0
 
 
-def _broadcast_features(p: dict) -> tuple[dict, dict, Memory, int]:
+def _broadcast_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int]:
     return ({"control": p["N"], "const": 1},
             {"datapath": p["WB"], "control": p["N"], "const": 1}, Memory("none"), 0)
 
 
-def _add_features(p: dict) -> tuple[dict, dict, Memory, int]:
+def _add_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int]:
     lut = {"add": p["PE"] * max(p["AB"], p["BB"]), "const": 1}
     ff = {"datapath": p["PE"] * p["OB"], "const": 1}
     return lut, ff, Memory("none"), 0
 
 
-def _label_features(p: dict) -> tuple[dict, dict, Memory, int]:
+def _label_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int]:
     vw, xw = p["IB"] + 2, clog2(p["L"] + 1) + 1
-    k, pe = p["K"], p["PE"]
+    k, pe, owd = p["K"], p["PE"], p["OWD"]
     nw = p["L"] // pe
-    counters = clog2(k + 1) + 1 + clog2(nw + 1) + clog2(k // p["OWD"] + 1)
-    lut = {"compare": pe * k * vw, "insert": pe * k * (vw + xw), "control": counters,
-           "const": 1}
-    ff = {"datapath": k * (vw + xw) + p["OWD"] * p["OB"], "control": counters, "const": 1}
+    counters = clog2(k + 1) + 1 + clog2(nw + 1) + clog2(k // owd + 1)
+    # per inserted element and slot: a VW-bit compare and a 3-way select of value and index
+    # (stays, shifts down, takes the new one); the output selects one of K/OWD index slots
+    lut = {"insert": pe * k * (2 * vw + xw),
+           "output": owd * min(xw, p["OB"]) * mux_luts(k // owd),
+           "control": counters, "const": 1}
+    ff = {"datapath": k * (vw + xw) + owd * p["OB"], "control": counters, "const": 1}
     return lut, ff, Memory("none"), 0
 
 
 GROUPS = {"mvtu": "mvu", "depthwise": "mvu", "swg": "window", "maxpool": "window"}
 """Unit types sharing one Verilog module share their fitted constants."""
-
-
 def group(unit: str) -> str:
     """The constants' key of a unit type."""
     return GROUPS.get(unit, unit)
@@ -397,31 +447,41 @@ FEATURES = {
 """Unit type -> features(params): (LUT terms, FF terms, memories, DSPs)."""
 
 
-def features(unit: str, params: dict) -> tuple[dict, dict, Memory, int]:
-    """LUT and FF terms, memory mapping and DSP count of one unit with `params`."""
-    return FEATURES[unit](params)
+def features(unit: str, params: dict,
+             family: str = "xc7") -> tuple[dict, dict, Memory, int]:
+    """LUT and FF terms, memory mapping and DSP count of one unit with `params` when
+    synthesised for Yosys family `family`."""
+    return FEATURES[unit](params, family)
 
 
 # --------------------------------------------------------------------------- constants
 
 
 @cache
-def constants(path: Path = CONSTANTS_FILE) -> dict:
-    """The fitted constants (`data/rtl_cost.json`, benchmarks/rtl_calibrate.py fit)."""
-    return json.loads(path.read_text())["constants"]
+def calibration(family: str = "xc7") -> dict:
+    """The fitted constants of a family with their provenance (`data/rtl_cost_<family>.json`,
+    written by benchmarks/rtl_calibrate.py fit)."""
+    return json.loads(constants_file(family).read_text())
+
+
+def constants(family: str = "xc7") -> dict:
+    """The fitted constants of a family (`calibration`)."""
+    return calibration(family)["constants"]
 
 
 def _dot(terms: dict, coef: dict) -> float:
     return sum(coef.get(name, 0.0) * value for name, value in terms.items())
 
 
-def predict(unit: str, params: dict, coef: dict | None = None) -> dict[str, int]:
-    """LUT (logic + LUT RAM), FF, BRAM18, URAM and DSP of one unit with `params`."""
-    coef = coef or constants()
-    lut_terms, ff_terms, mem, dsp = features(unit, params)
+def predict(unit: str, params: dict, coef: dict | None = None,
+            family: str = "xc7") -> dict[str, int]:
+    """LUT (logic + LUT RAM), FF, BRAM18, URAM and DSP of one unit with `params` for Yosys
+    family `family` (its fitted constants unless `coef` is given)."""
+    coef = coef or constants(family)
+    lut_terms, ff_terms, mem, dsp = features(unit, params, family)
     c = coef[group(unit)]
     return {"lut": round(_dot(lut_terms, c["lut"]) + mem.lut_mem),
-            "ff": round(_dot(ff_terms, c["ff"])), "bram18": mem.bram18, "uram": 0,
+            "ff": round(_dot(ff_terms, c["ff"])), "bram18": mem.bram18, "uram": mem.uram,
             "dsp": dsp}
 
 
@@ -442,25 +502,26 @@ def _nnls_fit(rows: list[tuple[dict, float]]) -> dict[str, float]:
     return {n: round(float(v), 5) for n, v in zip(names, x, strict=True)}
 
 
-def fit_constants(rows: list[dict]) -> dict:
-    """Constants fitted on sweep rows ({"unit", "params", "lut", "lut_mem", "ff", ...})."""
-    out: dict = {"memory": {"rom_bram_ratio": _fit_rom_ratio(rows)}}
+def fit_constants(rows: list[dict], family: str = "xc7") -> dict:
+    """Constants fitted on sweep rows ({"unit", "params", "lut", "lut_mem", "ff", ...}) of
+    Yosys family `family`."""
+    out: dict = {"memory": {"rom_bram_ratio": _fit_rom_ratio(rows, family)}}
     _ROM_RATIO.append(out["memory"]["rom_bram_ratio"])
     try:
-        out.update(_fit_units(rows))
+        out.update(_fit_units(rows, family))
     finally:
         _ROM_RATIO.pop()
     return out
 
 
-def _fit_rom_ratio(rows: list[dict]) -> float:
+def _fit_rom_ratio(rows: list[dict], family: str) -> float:
     """The ROM ratio (rom_bram_ratio) with the fewest wrong BRAM counts, the smallest of
     equals."""
     best: tuple[int, float] | None = None
     for ratio in (1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 6.0, 8.0):
         _ROM_RATIO.append(ratio)
         try:
-            wrong = sum(features(r["unit"], r["params"])[2].bram18 != r["bram18"]
+            wrong = sum(features(r["unit"], r["params"], family)[2].bram18 != r["bram18"]
                         for r in rows)
         finally:
             _ROM_RATIO.pop()
@@ -470,15 +531,15 @@ def _fit_rom_ratio(rows: list[dict]) -> float:
     return best[1]
 
 
-def _fit_units(rows: list[dict]) -> dict:
+def _fit_units(rows: list[dict], family: str) -> dict:
     out: dict = {}
-    for unit in sorted({group(u) for u in FEATURES}):
+    for unit in sorted({group(r["unit"]) for r in rows}):
         mine = [r for r in rows if group(r["unit"]) == unit]
         if not mine:
             continue
         lut_rows, ff_rows = [], []
         for r in mine:
-            lut_terms, ff_terms, mem, _ = features(r["unit"], r["params"])
+            lut_terms, ff_terms, mem, _ = features(r["unit"], r["params"], family)
             lut_rows.append((lut_terms, max(r["lut"] - mem.lut_mem, 0)))
             ff_rows.append((ff_terms, r["ff"]))
         out[unit] = {"lut": _nnls_fit(lut_rows), "ff": _nnls_fit(ff_rows),
@@ -600,12 +661,19 @@ class RtlCost:
     ff: int
 
 
-def rtl_unit_cost(unit: Unit) -> RtlCost:
-    """The RTL model's cost of one dataflow unit with its current folding."""
+def family_for(device: Device) -> str:
+    """The Yosys family whose constants cost a design for `device`: its part's
+    (`devices.yosys_family`), 7-series for parts Yosys has none for."""
+    return yosys_family(device.name, device) or "xc7"
+
+
+def rtl_unit_cost(unit: Unit, family: str = "xc7") -> RtlCost:
+    """The RTL model's cost of one dataflow unit with its current folding, synthesised for
+    Yosys family `family`."""
     timing = evaluate(unit)
     total = {"lut": 0, "ff": 0, "bram18": 0, "uram": 0, "dsp": 0}
     for kind, params in unit_params(unit):
-        for key, value in predict(kind, params).items():
+        for key, value in predict(kind, params, family=family).items():
             total[key] += value
     res = Resources(total["lut"], total["bram18"], total["uram"], total["dsp"])
     return RtlCost(UnitCost(res, timing.cycles, timing.need, timing.depth, timing.tail),
