@@ -10,10 +10,10 @@ Sections (`SECTIONS`: name -> function(args) printing its figures; add one there
   `synth_xilinx` on the held-out points of the calibration sweep
   (benchmarks/rtl_calibrate.py; one table per Yosys family swept and fitted, 7-series and
   UltraScale+, or `--family`): per unit type, the median and 90th percentile of
-  |predicted / Yosys - 1| for LUT and FF (denominator at least 1), and how many BRAM18 and
-  DSP counts are exact (RAM: BRAM18 and URAM both). `--resynth N` synthesises N held-out points again (fresh Yosys runs,
-  minutes) instead of reading the sweep's results. Goal: p90 under 15% for LUT and FF,
-  exact BRAM and DSP.
+  |predicted / Yosys - 1| for LUT and FF (denominator at least 1), and how many RAM (BRAM18
+  and URAM both) and DSP counts are exact. `--resynth N` synthesises N held-out points
+  again (fresh Yosys runs, minutes) instead of reading the sweep's results. Goal: p90
+  under 15% for LUT and FF, exact BRAM and DSP.
 - `published`: the HLS model (`rpnn-cost`, backend hls) against the five BNN-PYNQ designs'
   published Vivado syntheses (LUT, BRAM18, FF; the W1A1 -> W1A2 and W1A1 -> W2A2 steps):
   `benchmarks/cost_published.py --section resources`. Instant.
@@ -26,7 +26,6 @@ Sections (`SECTIONS`: name -> function(args) printing its figures; add one there
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable
 from pathlib import Path

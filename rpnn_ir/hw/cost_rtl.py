@@ -229,16 +229,14 @@ def distinct_columns(depth: int, width: int) -> int:
 
 
 def rom_logic_luts(depth: int, width: int) -> float:
-    """LUT6 equivalents of a ROM in soft logic before the fitted constant: each output bit
-    is a function of the clog2(depth) address bits, depth/64 LUT6 (joined by the free
-    MUXF7/MUXF8) from 64 words up; up to 32 words two bits fit one LUT6's two outputs;
-    only the distinct bit columns (at most 2^depth) count, Yosys merges equal ones."""
+    """LUTs of a ROM in soft logic before the fitted constant: one per 16 words of each
+    distinct bit column (at most 2^depth: Yosys merges equal ones). Yosys moves the read
+    register to the address and builds each output bit as a multiplexer of constants,
+    which ABC maps at about a LUT per 16 words (not one LUT6 per 64: measured, the fitted
+    constant is about 1), merged with the logic the ROM feeds."""
     if depth <= 1:
         return 0.0
-    columns = distinct_columns(depth, width)
-    if depth <= 32:
-        return columns / 2 if depth > 4 else float(columns)
-    return float(columns * math.ceil(depth / 64))
+    return float(distinct_columns(depth, width) * math.ceil(depth / 16))
 
 
 def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int]:
@@ -250,7 +248,10 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
     # shift-and-add: NB - 1 additions of PW bits, NB the narrower operand's bits (IB + 1 or
     # WB + 1 as rpnn_dot decodes them)
     shift_adds = (min(p["IB"], p["WB"]) + 1 - 1) * pw if kind == "shift" else 0
-    sum_bits = min(ab, pw + clog2(simd))
+    const_w = p["INNER"] * p["OUTER"] <= 1
+    # the bits entering a lane's adder tree: the product's significant bits (x * (+-1):
+    # the input and a sign; x * w: both operands), sign extension adds nothing to them
+    in_bits = p["IB"] + 2 if negate else p["IB"] + p["WB"] + 2
     mems = mvu_memories(p, family)
     t, tb = p["T"], p["TB"]
     cw = max(ab, tb, p["OB"]) + 2
@@ -266,13 +267,14 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
     xb = (pe if p["DEPTHWISE"] else 1) * simd * p["IB"]
     # the accumulator adds only when a dot product spans several tiles
     accumulates = (p["OUTER"] if p["DEPTHWISE"] else p["INNER"]) > 1
-    tree = pe * (simd - 1) * sum_bits
+    tree = pe * (simd - 1) * in_bits
     lut = {
         # XNOR-popcount: with weights from block RAM every lane is a variable XNOR; from a
-        # logic ROM ABC merges part of it into the ROM's LUTs, and with a constant weight
-        # (one word) the XNOR is an inversion the popcount's adders absorb
-        "xnor_popcount": lanes if xnor and w_kind != "bram" else 0,
+        # logic ROM ABC merges part of it into the ROM's LUTs; with constant weights (one
+        # word) the XNOR is an inversion the popcount's adders absorb
+        "xnor_popcount": lanes if xnor and w_kind != "bram" and not const_w else 0,
         "xnor_popcount_bram": lanes if xnor and w_kind == "bram" else 0,
+        "xnor_popcount_const": lanes if xnor and const_w else 0,
         # x * (+-1): a PW-bit negation and select per lane; with bipolar weights the
         # negated input word is shared by the PEs (one per SIMD lane)
         "negate_select": lanes * pw if negate else 0,
@@ -298,12 +300,17 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
         "const": 1,
     }
     t_logic = "t" in mems and mems["t"][2].kind == "logic"
+    # the Verilog's registers: input word(s), output word, the last sum (s2_acc) and the
+    # MVTU's accumulator (a depthwise unit's accumulators are the memory "acc")
+    regs = (xb * (1 if p["DEPTHWISE"] else 2) + pe * p["OB"] + pe * ab
+            + (pe * ab if accumulates and not p["DEPTHWISE"] else 0))
     ff = {
-        # the Verilog's registers: input word(s), accumulators, output word; a ROM in logic
-        # holds at most 2^depth distinct bit columns (Yosys merges equal flip-flops), one in
-        # block RAM keeps its output register in the RAM
-        "regs": (xb * (1 if p["DEPTHWISE"] else 2) + pe * p["OB"]
-                 + pe * ab * (2 if accumulates else 1)),
+        # the Verilog's registers (`regs`); a ROM in logic holds at most 2^depth distinct
+        # bit columns (Yosys merges equal flip-flops), one in block RAM keeps its output
+        # register in the RAM
+        "regs": regs if not dsp else 0,
+        # into DSP48s Yosys packs the input (A/B) and accumulator (P) registers
+        "regs_dsp": regs if dsp else 0,
         "rom_regs": sum(distinct_columns(d, w) for d, w, m in roms if m.kind == "logic"),
         "thr_regs": distinct_columns(*mems["t"][:2]) if t_logic else pe * t * tb,
         "ram_logic": logic_ram,
@@ -320,8 +327,13 @@ def _thresholding_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Me
     mem = map_memory(p["CF"], pe * t * tb, rom=True, family=family)
     cw = max(p["IB"], tb, p["OB"]) + 2
     logic_rom = rom_logic_luts(p["CF"], pe * t * tb) if mem.kind == "logic" else 0
-    lut = {"threshold": pe * t * cw, "rom_logic": logic_rom, "control": _w(p["CF"]),
-           "const": 1}
+    # an activation whose inputs fit one LUT6 is a truth table: the IB input bits and the
+    # threshold register bits (constants, or one address-driven bit and its complement
+    # when CF = 2), one LUT per output bit
+    table = p["CF"] <= 2 and p["IB"] + 2 * (p["CF"] - 1) <= 6
+    lut = {"threshold": pe * t * cw if not table else 0,
+           "threshold_table": pe * p["OB"] if table else 0,
+           "rom_logic": logic_rom, "control": _w(p["CF"]), "const": 1}
     ff = {"datapath": pe * (p["IB"] + p["OB"]),
           "rom_regs": distinct_columns(p["CF"], pe * t * tb) if mem.kind == "logic" else 0,
           "control": _w(p["CF"]), "const": 1}
@@ -341,8 +353,10 @@ def _window_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, 
     oh = (p["H"] - p["KH"]) // p["SH"] + 1
     ow = (p["W"] - p["KW"]) // p["SW"] + 1
     rowwords = p["W"] * p["CW"]
-    counters = (clog2(p["H"] + 2) * 2 + 2 + _w(rows) * 2 + 2 + _w(rowwords) * 2
-                + clog2(oh + 2) + _w(ow) + _w(p["KH"]) + _w(p["KW"]) + _w(p["CW"]))
+    # the Verilog's counters: filled rows, write slot and reader's first slot (RW bits),
+    # write column and column base (CLW), oh, ow, kh, kw, cw
+    counters = (3 * (_w(rows) + 1) + 2 * _w(rowwords) + clog2(oh + 2) + _w(ow) + _w(p["KH"])
+                + _w(p["KW"]) + _w(p["CW"]))
     address = _w(depth)
     pool = p["POOL"]
     lut = {"control": counters, "address": address,
@@ -479,7 +493,9 @@ def predict(unit: str, params: dict, coef: dict | None = None,
     family `family` (its fitted constants unless `coef` is given)."""
     coef = coef or constants(family)
     lut_terms, ff_terms, mem, dsp = features(unit, params, family)
-    c = coef[group(unit)]
+    # a unit type the family's sweep has no training points of: the 7-series constants
+    # (the same LUT6 and flip-flops; memories and DSPs are counted per family above)
+    c = coef[group(unit)] if group(unit) in coef else constants("xc7")[group(unit)]
     return {"lut": round(_dot(lut_terms, c["lut"]) + mem.lut_mem),
             "ff": round(_dot(ff_terms, c["ff"])), "bram18": mem.bram18, "uram": mem.uram,
             "dsp": dsp}
