@@ -92,6 +92,8 @@ class Memory:
     lut_mem: int = 0
     bits: int = 0
     """Bits held in soft logic (kind "logic"): flip-flops and read multiplexers."""
+    mux: int = 0
+    """LUT RAM deeper than one tile: the read multiplexers' LUTs (`lutram_mux_luts`)."""
 
 
 def bram_tiling(depth: int, width: int) -> tuple[int, int]:
@@ -109,6 +111,24 @@ def bram_tiling(depth: int, width: int) -> tuple[int, int]:
         best = min(best, (n * RAMB18_COST, n))
     assert best is not None
     return best
+
+
+def mux_luts(n: int) -> int:
+    """LUTs of one bit of an n:1 multiplexer as ABC builds it: a tree of 4:1 multiplexers
+    (a LUT6 each: 4 data and 2 select inputs), no MUXF7/F8 (checked on the dwc sweep)."""
+    total = 0
+    while n > 1:
+        n = math.ceil(n / 4)
+        total += n
+    return total
+
+
+def lutram_mux_luts(depth: int, width: int, ports: str = "sdp") -> int:
+    """LUTs selecting among the LUT RAM tiles of the cheapest tiling when it is deeper than
+    one tile: a `mux_luts` multiplexer per data bit."""
+    _, d = min(LUTRAM_SHAPES[ports],
+               key=lambda shape: math.ceil(width / shape[0]) * math.ceil(depth / shape[1]))
+    return width * mux_luts(math.ceil(depth / d))
 
 
 def lutram_luts(depth: int, width: int, ports: str = "sdp") -> int:
@@ -150,17 +170,16 @@ def map_memory(depth: int, width: int, *, rom: bool, style: str = "auto",
                       * math.ceil(depth / URAM_SHAPE[1]))
     if style in ("block", "ultra"):
         return Memory("bram", bram18=bram18)
-    lut_ram = None if rom else lutram_luts(depth, width, ports)
+    lut_ram = None if rom else Memory("lutram", lut_mem=lutram_luts(depth, width, ports),
+                                      mux=lutram_mux_luts(depth, width, ports))
     if style == "distributed":  # a ROM: Yosys refuses it; in logic is what it would be
-        return Memory("lutram", lut_mem=lut_ram) if lut_ram is not None \
-            else Memory("logic", bits=depth * width)
+        return lut_ram or Memory("logic", bits=depth * width)
     logic_cost = depth * width * (LOGIC_COST_ROM if rom else LOGIC_COST_RAM)
     options = [(logic_cost, Memory("logic", bits=depth * width)),
                (bram_cost * (rom_bram_ratio(family) if rom else 1.0),
                 Memory("bram", bram18=bram18))]
     if lut_ram is not None:
-        options.append((lut_ram // LUTRAM_PRIMITIVE_LUTS * LUTRAM_COST,
-                        Memory("lutram", lut_mem=lut_ram)))
+        options.append((lut_ram.lut_mem // LUTRAM_PRIMITIVE_LUTS * LUTRAM_COST, lut_ram))
     return min(options, key=lambda o: o[0])[1]
 
 
@@ -275,10 +294,16 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
         "xnor_popcount": lanes if xnor and w_kind != "bram" and not const_w else 0,
         "xnor_popcount_bram": lanes if xnor and w_kind == "bram" else 0,
         "xnor_popcount_const": lanes if xnor and const_w else 0,
-        # x * (+-1): a PW-bit negation and select per lane; with bipolar weights the
-        # negated input word is shared by the PEs (one per SIMD lane)
-        "negate_select": lanes * pw if negate else 0,
-        "negate": (lanes if p["I_BIPOLAR"] else simd) * pw if negate else 0,
+        # x * (+-1) (bipolar weights): the negated input word, shared by the PEs (one per
+        # SIMD lane), and a PW-bit select per lane
+        "negate_select": lanes * pw if negate and p["W_BIPOLAR"] else 0,
+        "negate": simd * pw if negate and p["W_BIPOLAR"] else 0,
+        # (+-1) * w (bipolar inputs): +-w per lane; with the weights in logic (a ROM or
+        # constants) ABC folds the sign into the weight table, from block RAM it is a
+        # negation and select
+        "sign_weights": lanes * pw if negate and p["I_BIPOLAR"] and w_kind != "bram" else 0,
+        "sign_weights_bram": lanes * pw if negate and p["I_BIPOLAR"] and w_kind == "bram"
+        else 0,
         "mul_lut": lanes * p["IB"] * p["WB"] if kind == "mul" else 0,
         "shift_add": lanes * shift_adds,
         "add_tree": tree if not (xnor or dsp) else 0,
@@ -294,6 +319,7 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
         "rom_weights": w_rom if not (xnor or dsp) else 0.0,
         "rom_thresholds": t_rom,
         "ram_logic": logic_ram,
+        "lutram_mux": sum(m.mux for _, _, m in mems.values()),
         # MVTU: the stage-1 input is the incoming word or the stored vector (OUTER > 1)
         "input_mux": xb if not p["DEPTHWISE"] and p["OUTER"] > 1 else 0,
         "control": ctrl,
@@ -361,7 +387,7 @@ def _window_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, 
     pool = p["POOL"]
     lut = {"control": counters, "address": address,
            "pool": p["PE"] * (p["EB"] + 2) + wb if pool else 0,
-           "ram_logic": mem.bits, "const": 1}
+           "ram_logic": mem.bits, "lutram_mux": mem.mux, "const": 1}
     ff = {"datapath": wb * (3 if pool else 2), "control": counters,
           "ram_logic": mem.bits, "const": 1}
     return lut, ff, mem, 0
@@ -373,16 +399,6 @@ def _pad_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
     lut = {"control": counters, "data": p["WB"], "const": 1}
     ff = {"datapath": p["WB"], "control": counters, "const": 1}
     return lut, ff, Memory("none"), 0
-
-
-def mux_luts(n: int) -> int:
-    """LUTs of one bit of an n:1 multiplexer as ABC builds it: a tree of 4:1 multiplexers
-    (a LUT6 each: 4 data and 2 select inputs), no MUXF7/F8 (checked on the dwc sweep)."""
-    total = 0
-    while n > 1:
-        n = math.ceil(n / 4)
-        total += n
-    return total
 
 
 def _dwc_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int]:
@@ -413,7 +429,8 @@ def _fifo_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, in
     md, pw = fifo_geometry(p)
     mem = map_memory(md, wb, rom=False, style=STYLES[p.get("STYLE", 0)], family=family)
     count = clog2(p["DEPTH"] + 1)
-    lut = {"control": 2 * pw + count, "ram_logic": mem.bits, "const": 1}
+    lut = {"control": 2 * pw + count, "ram_logic": mem.bits, "lutram_mux": mem.mux,
+           "const": 1}
     ff = {"datapath": wb if mem.kind not in ("bram", "uram") else 0, "control": 2 * pw + count,
           "ram_logic": mem.bits, "const": 1}
     return lut, ff, mem, 0

@@ -201,6 +201,7 @@ def test_rpnn_cost_backend_rtl(tmp_path):
         api.context(), module)
     report = json.loads(out.read_text())["functions"][0]
     assert report["model"] == "rtl" and report["ff"] == sum(u["ff"] for u in report["units"])
+    assert report["rtl_family"] == "xcup"  # a Zynq UltraScale+: its own constants
     assert report["ff"] > 0 and report["total"]["lut"] > 0
     hls = tmp_path / "h.json"
     CostPass(device="xczu7ev", json=True, report=str(hls)).apply(api.context(),
