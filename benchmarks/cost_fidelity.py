@@ -89,10 +89,9 @@ def units_table(args: argparse.Namespace, family: str) -> None:
     print(header)
     print("-" * len(header))
     everything: dict[str, list] = {"lut": [], "ff": [], "bram18": [], "uram": [], "dsp": []}
-    fitted = cost_rtl.constants(family)
     for unit in cost_rtl.FEATURES:
         mine = [r for r in rows if r["unit"] == unit]
-        if not mine or cost_rtl.group(unit) not in fitted:
+        if not mine:
             continue
         pred = [cost_rtl.predict(unit, r["params"], family=family) for r in mine]
         if args.rows:

@@ -343,7 +343,7 @@ def table(args: argparse.Namespace) -> int:
         def terms(d: dict) -> str:
             return " + ".join(f"{v:g} {k}" for k, v in sorted(d.items()) if v) or "0"
         print(f"| {unit} | {c['points']} | {terms(c['lut'])} | {terms(c['ff'])} |")
-    print(f"\nrom_bram_ratio = {data['constants']['memory']['rom_bram_ratio']}")
+    print("\n" + ", ".join(f"{k} = {v}" for k, v in data["constants"]["memory"].items()))
     return 0
 
 

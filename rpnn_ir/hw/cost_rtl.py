@@ -73,6 +73,18 @@ a write port and a read port at another address ("sdp": RAM32M, RAM64M), or one 
 both ("sp": RAM32M, RAM64M, two RAM128X1S, RAM256X1S)."""
 LUTRAM_PRIMITIVE_LUTS = 4
 """LUTs of one LUT RAM tile of LUTRAM_SHAPES, which Yosys' library costs LUTRAM_COST."""
+LUTRAM_XCU = ({"sdp": ((14, 32), (7, 64)), "sp": ((16, 32), (8, 64), (4, 128), (2, 256))},
+              8, 16)
+"""UltraScale(+) LUT RAM (Yosys share/xilinx/lutrams_xcu.txt; UG574): (shapes as
+LUTRAM_SHAPES, LUTs per tile, cost per tile): eight LUTs of RAM32M16 (32x14 with two
+addresses) or RAM64M8 (64x7), or single-port 32x16 ... 256x2."""
+
+
+def lutram_library(family: str = "xc7") -> tuple[dict, int, int]:
+    """(shapes, LUTs per tile, cost per tile) of a family's LUT RAM."""
+    if family in ("xcu", "xcup"):
+        return LUTRAM_XCU
+    return LUTRAM_SHAPES, LUTRAM_PRIMITIVE_LUTS, LUTRAM_COST
 DSP_MIN_OPERAND, DSP_MIN_PRODUCT = 2, 9
 """Yosys synth_xilinx maps a multiplication to a DSP48 when both operands have at least 2
 bits and the product at least 9 (its mul2dsp thresholds; checked on the sweep)."""
@@ -123,32 +135,47 @@ def mux_luts(n: int) -> int:
     return total
 
 
-def lutram_mux_luts(depth: int, width: int, ports: str = "sdp") -> int:
+def lutram_mux_luts(depth: int, width: int, ports: str = "sdp", family: str = "xc7") -> int:
     """LUTs selecting among the LUT RAM tiles of the cheapest tiling when it is deeper than
     one tile: a `mux_luts` multiplexer per data bit."""
-    _, d = min(LUTRAM_SHAPES[ports],
+    _, d = min(lutram_library(family)[0][ports],
                key=lambda shape: math.ceil(width / shape[0]) * math.ceil(depth / shape[1]))
     return width * mux_luts(math.ceil(depth / d))
 
 
-def lutram_luts(depth: int, width: int, ports: str = "sdp") -> int:
-    """LUTs of the cheapest LUT RAM tiling (`ports` "sdp" or "sp", LUTRAM_SHAPES)."""
-    return min(math.ceil(width / w) * math.ceil(depth / d) for w, d in LUTRAM_SHAPES[ports]) \
-        * LUTRAM_PRIMITIVE_LUTS
+def lutram_cost(depth: int, width: int, ports: str = "sdp", family: str = "xc7") -> float:
+    """Yosys' cost of the cheapest LUT RAM tiling: its tiles' cost scaled by the fraction of
+    their width the data uses (the libraries' `widthscale`), plus `lutram_depth_cost` per
+    data bit and tile beyond the first in depth."""
+    shapes, _, cost = lutram_library(family)
+    extra = memory_constant("lutram_depth_cost", family)
+    return min(math.ceil(width / w) * math.ceil(depth / d) * cost
+               * width / (math.ceil(width / w) * w)
+               + extra * width * (math.ceil(depth / d) - 1) for w, d in shapes[ports])
 
 
-_ROM_RATIO: list[float] = []
-"""While `fit_constants` searches it: the ROM logic/BRAM ratio to use."""
+def lutram_luts(depth: int, width: int, ports: str = "sdp", family: str = "xc7") -> int:
+    """LUTs of the cheapest LUT RAM tiling (`ports` "sdp" or "sp", `lutram_library`)."""
+    shapes, luts, _ = lutram_library(family)
+    return min(math.ceil(width / w) * math.ceil(depth / d) for w, d in shapes[ports]) * luts
 
 
-def rom_bram_ratio(family: str = "xc7") -> float:
-    """How much dearer than `bram_tiling`'s cost an automatic ROM's block RAMs are to
-    Yosys (constant `memory.rom_bram_ratio`, fitted: Yosys also weighs port and mux
-    options this model does not enumerate); 1.0 before any fit."""
-    if _ROM_RATIO:
-        return _ROM_RATIO[-1]
-    return constants(family).get("memory", {}).get("rom_bram_ratio", 1.0) \
-        if constants_file(family).exists() else 1.0
+_FITTING: list[dict] = []
+"""While `fit_constants` searches them: the memory constants to use."""
+MEMORY_DEFAULTS = {"rom_bram_ratio": 1.0, "lutram_depth_cost": 0.0}
+"""Fitted memory-mapping constants before any fit: `rom_bram_ratio`, how much dearer than
+`bram_tiling`'s cost an automatic ROM's block RAMs are to Yosys (it also weighs port and
+mux options this model does not enumerate); `lutram_depth_cost`, what Yosys adds per data
+bit and LUT RAM tile beyond the first in depth (their read multiplexer)."""
+
+
+def memory_constant(name: str, family: str = "xc7") -> float:
+    """A fitted memory-mapping constant of a family (`MEMORY_DEFAULTS`)."""
+    if _FITTING:
+        return _FITTING[-1][name]
+    if not constants_file(family).exists():
+        return MEMORY_DEFAULTS[name]
+    return constants(family).get("memory", {}).get(name, MEMORY_DEFAULTS[name])
 
 
 def map_memory(depth: int, width: int, *, rom: bool, style: str = "auto",
@@ -170,16 +197,17 @@ def map_memory(depth: int, width: int, *, rom: bool, style: str = "auto",
                       * math.ceil(depth / URAM_SHAPE[1]))
     if style in ("block", "ultra"):
         return Memory("bram", bram18=bram18)
-    lut_ram = None if rom else Memory("lutram", lut_mem=lutram_luts(depth, width, ports),
-                                      mux=lutram_mux_luts(depth, width, ports))
+    lut_ram = None if rom else Memory(
+        "lutram", lut_mem=lutram_luts(depth, width, ports, family),
+        mux=lutram_mux_luts(depth, width, ports, family))
     if style == "distributed":  # a ROM: Yosys refuses it; in logic is what it would be
         return lut_ram or Memory("logic", bits=depth * width)
     logic_cost = depth * width * (LOGIC_COST_ROM if rom else LOGIC_COST_RAM)
     options = [(logic_cost, Memory("logic", bits=depth * width)),
-               (bram_cost * (rom_bram_ratio(family) if rom else 1.0),
+               (bram_cost * (memory_constant("rom_bram_ratio", family) if rom else 1.0),
                 Memory("bram", bram18=bram18))]
     if lut_ram is not None:
-        options.append((lut_ram.lut_mem // LUTRAM_PRIMITIVE_LUTS * LUTRAM_COST, lut_ram))
+        options.append((lutram_cost(depth, width, ports, family), lut_ram))
     return min(options, key=lambda o: o[0])[1]
 
 
@@ -538,37 +566,50 @@ def _nnls_fit(rows: list[tuple[dict, float]]) -> dict[str, float]:
 def fit_constants(rows: list[dict], family: str = "xc7") -> dict:
     """Constants fitted on sweep rows ({"unit", "params", "lut", "lut_mem", "ff", ...}) of
     Yosys family `family`."""
-    out: dict = {"memory": {"rom_bram_ratio": _fit_rom_ratio(rows, family)}}
-    _ROM_RATIO.append(out["memory"]["rom_bram_ratio"])
+    out: dict = {"memory": _fit_memory(rows, family)}
+    _FITTING.append(out["memory"])
     try:
         out.update(_fit_units(rows, family))
     finally:
-        _ROM_RATIO.pop()
+        _FITTING.pop()
     return out
 
 
-def _fit_rom_ratio(rows: list[dict], family: str) -> float:
-    """The ROM ratio (rom_bram_ratio) with the fewest wrong BRAM counts, the smallest of
-    equals."""
-    best: tuple[int, float] | None = None
-    for ratio in (1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 6.0, 8.0):
-        _ROM_RATIO.append(ratio)
-        try:
-            wrong = sum(features(r["unit"], r["params"], family)[2].bram18 != r["bram18"]
-                        for r in rows)
-        finally:
-            _ROM_RATIO.pop()
-        if best is None or wrong < best[0]:
-            best = (wrong, ratio)
-    assert best is not None
-    return best[1]
+def _fit_memory(rows: list[dict], family: str) -> dict[str, float]:
+    """The memory constants (`MEMORY_DEFAULTS`) with the fewest wrong BRAM18 and LUT RAM
+    counts, one after the other (the ROM ratio decides ROMs, the depth cost RAMs), the
+    smallest of equals."""
+    chosen = dict(MEMORY_DEFAULTS)
+    for name, values in (("rom_bram_ratio", (1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 6.0, 8.0)),
+                         ("lutram_depth_cost", (0.0, 0.05, 0.1, 0.25, 0.5, 1.0))):
+        best: tuple[int, float] | None = None
+        for value in values:
+            _FITTING.append({**chosen, name: value})
+            try:
+                wrong = sum(m.bram18 != r["bram18"] or m.lut_mem != r["lut_mem"]
+                            for r in rows
+                            for m in [features(r["unit"], r["params"], family)[2]])
+            finally:
+                _FITTING.pop()
+            if best is None or wrong < best[0]:
+                best = (wrong, value)
+        assert best is not None
+        chosen[name] = best[1]
+    return chosen
+
+
+MIN_FAMILY_POINTS = 8
+"""A family other than 7-series gets its own constants for a unit type from this many
+training points on; below, `predict` uses the 7-series ones (the same LUT6 fabric: on the
+configurations swept for both, Yosys' LUT counts agree to within a few percent but for the
+DSP-fed units)."""
 
 
 def _fit_units(rows: list[dict], family: str) -> dict:
     out: dict = {}
     for unit in sorted({group(r["unit"]) for r in rows}):
         mine = [r for r in rows if group(r["unit"]) == unit]
-        if not mine:
+        if not mine or (family != "xc7" and len(mine) < MIN_FAMILY_POINTS):
             continue
         lut_rows, ff_rows = [], []
         for r in mine:
