@@ -286,6 +286,14 @@ def rom_logic_luts(depth: int, width: int) -> float:
     return float(distinct_columns(depth, width) * math.ceil(depth / 16))
 
 
+def ram_read_luts(depth: int, width: int, mem: Memory) -> int:
+    """LUTs of a RAM held in flip-flops (`mem.kind` "logic"): a read multiplexer of
+    `depth` words per data bit and a write enable per word."""
+    if mem.kind != "logic" or depth <= 1:
+        return 0
+    return width * mux_luts(depth) + depth
+
+
 def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int]:
     pe, simd, ab = p["PE"], p["SIMD"], p["AB"]
     lanes = pe * simd
@@ -310,6 +318,8 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
     t_rom = rom_logic_luts(*mems["t"][:2]) if "t" in mems and mems["t"][2].kind == "logic" \
         else 0.0
     logic_ram = sum(m.bits for k, (_, _, m) in mems.items() if k in ("vec", "acc"))
+    logic_ram_read = sum(ram_read_luts(d, w, m) for k, (d, w, m) in mems.items()
+                         if k in ("vec", "acc"))
     ctrl = _w(p["INNER"]) + _w(p["OUTER"]) + _w(p["INNER"] * p["OUTER"])
     xb = (pe if p["DEPTHWISE"] else 1) * simd * p["IB"]
     # the accumulator adds only when a dot product spans several tiles
@@ -346,7 +356,7 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
         "rom_weights_dsp": w_rom if dsp else 0.0,
         "rom_weights": w_rom if not (xnor or dsp) else 0.0,
         "rom_thresholds": t_rom,
-        "ram_logic": logic_ram,
+        "ram_logic": logic_ram_read,
         "lutram_mux": sum(m.mux for _, _, m in mems.values()),
         # MVTU: the stage-1 input is the incoming word or the stored vector (OUTER > 1)
         "input_mux": xb if not p["DEPTHWISE"] and p["OUTER"] > 1 else 0,
@@ -415,7 +425,7 @@ def _window_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, 
     pool = p["POOL"]
     lut = {"control": counters, "address": address,
            "pool": p["PE"] * (p["EB"] + 2) + wb if pool else 0,
-           "ram_logic": mem.bits, "lutram_mux": mem.mux, "const": 1}
+           "ram_logic": ram_read_luts(depth, wb, mem), "lutram_mux": mem.mux, "const": 1}
     ff = {"datapath": wb * (3 if pool else 2), "control": counters,
           "ram_logic": mem.bits, "const": 1}
     return lut, ff, mem, 0
@@ -457,7 +467,8 @@ def _fifo_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, in
     md, pw = fifo_geometry(p)
     mem = map_memory(md, wb, rom=False, style=STYLES[p.get("STYLE", 0)], family=family)
     count = clog2(p["DEPTH"] + 1)
-    lut = {"control": 2 * pw + count, "ram_logic": mem.bits, "lutram_mux": mem.mux,
+    lut = {"control": 2 * pw + count, "ram_logic": ram_read_luts(md, wb, mem),
+           "lutram_mux": mem.mux,
            "const": 1}
     ff = {"datapath": wb if mem.kind not in ("bram", "uram") else 0, "control": 2 * pw + count,
           "ram_logic": mem.bits, "const": 1}
@@ -551,16 +562,24 @@ REL_FLOOR = 20.0
 units of a handful of LUTs dominate."""
 
 
-def _nnls_fit(rows: list[tuple[dict, float]]) -> dict[str, float]:
-    """Non-negative least squares on the relative error: sum (pred/y - 1)^2."""
+def _nnls_fit(rows: list[tuple[dict, float]], fixed: dict[str, float] | None = None,
+              free: frozenset[str] | None = None) -> dict[str, float]:
+    """Non-negative least squares on the relative error: sum (pred/y - 1)^2; with `free`,
+    only those terms are fitted and the others keep their `fixed` constants."""
     from scipy.optimize import nnls
 
+    fixed = fixed or {}
     names = sorted({name for terms, _ in rows for name in terms})
-    a = np.array([[terms.get(n, 0.0) for n in names] for terms, _ in rows], dtype=float)
+    fit = [n for n in names if free is None or n in free]
+    a = np.array([[terms.get(n, 0.0) for n in fit] for terms, _ in rows], dtype=float)
     y = np.array([target for _, target in rows], dtype=float)
+    known = np.array([sum(fixed.get(n, 0.0) * v for n, v in terms.items() if n not in fit)
+                      for terms, _ in rows], dtype=float)
     scale = 1.0 / np.maximum(y, REL_FLOOR)
-    x, _ = nnls(a * scale[:, None], y * scale)
-    return {n: round(float(v), 5) for n, v in zip(names, x, strict=True)}
+    x, _ = nnls(a.reshape(len(rows), len(fit)) * scale[:, None], (y - known) * scale)
+    out = {n: fixed.get(n, 0.0) for n in names if n not in fit}
+    out.update({n: round(float(v), 5) for n, v in zip(fit, x, strict=True)})
+    return out
 
 
 def fit_constants(rows: list[dict], family: str = "xc7") -> dict:
@@ -600,9 +619,12 @@ def _fit_memory(rows: list[dict], family: str) -> dict[str, float]:
 
 MIN_FAMILY_POINTS = 8
 """A family other than 7-series gets its own constants for a unit type from this many
-training points on; below, `predict` uses the 7-series ones (the same LUT6 fabric: on the
-configurations swept for both, Yosys' LUT counts agree to within a few percent but for the
-DSP-fed units)."""
+training points on; below, `predict` uses the 7-series ones."""
+FAMILY_TERMS = frozenset({"add_tree_dsp", "rom_weights_dsp", "regs_dsp"})
+"""The terms a family other than 7-series refits on its own sweep; the others keep their
+7-series constants. The LUT6 fabric is the same: on the configurations swept for both,
+Yosys' LUT and FF counts agree to within a few percent except where products go to DSPs
+(DSP48E2 on UltraScale: Yosys packs fewer adders and registers into them)."""
 
 
 def _fit_units(rows: list[dict], family: str) -> dict:
@@ -616,8 +638,13 @@ def _fit_units(rows: list[dict], family: str) -> dict:
             lut_terms, ff_terms, mem, _ = features(r["unit"], r["params"], family)
             lut_rows.append((lut_terms, max(r["lut"] - mem.lut_mem, 0)))
             ff_rows.append((ff_terms, r["ff"]))
-        out[unit] = {"lut": _nnls_fit(lut_rows), "ff": _nnls_fit(ff_rows),
-                     "points": len(mine)}
+        if family == "xc7":
+            out[unit] = {"lut": _nnls_fit(lut_rows), "ff": _nnls_fit(ff_rows)}
+        else:
+            base = constants("xc7")[unit]
+            out[unit] = {"lut": _nnls_fit(lut_rows, base["lut"], FAMILY_TERMS),
+                         "ff": _nnls_fit(ff_rows, base["ff"], FAMILY_TERMS)}
+        out[unit]["points"] = len(mine)
     return out
 
 
