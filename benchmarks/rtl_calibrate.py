@@ -326,6 +326,11 @@ def fit(args: argparse.Namespace) -> int:
         },
         "constants": constants,
     }
+    if args.family != "xc7":
+        data["provenance"]["base"] = (
+            f"terms {', '.join(sorted(cost_rtl.FAMILY_TERMS))} fitted on this family's sweep "
+            f"(unit types with at least {cost_rtl.MIN_FAMILY_POINTS} training points), every "
+            f"other constant from {cost_rtl.constants_file('xc7').name} (fit xc7 first)")
     out = Path(args.out or cost_rtl.constants_file(args.family))
     out.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
     print(f"wrote {out}: {len(train)} training points", file=sys.stderr)

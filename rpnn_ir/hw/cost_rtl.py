@@ -137,10 +137,12 @@ def mux_luts(n: int) -> int:
 
 def lutram_mux_luts(depth: int, width: int, ports: str = "sdp", family: str = "xc7") -> int:
     """LUTs selecting among the LUT RAM tiles of the cheapest tiling when it is deeper than
-    one tile: a `mux_luts` multiplexer per data bit."""
+    one tile: a `mux_luts` multiplexer per data bit and a write-enable decoder per row of
+    tiles."""
     _, d = min(lutram_library(family)[0][ports],
                key=lambda shape: math.ceil(width / shape[0]) * math.ceil(depth / shape[1]))
-    return width * mux_luts(math.ceil(depth / d))
+    n = math.ceil(depth / d)
+    return width * mux_luts(n) + (n if n > 1 else 0)  # and a write enable per tile row
 
 
 def lutram_cost(depth: int, width: int, ports: str = "sdp", family: str = "xc7") -> float:
@@ -302,7 +304,7 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
     pw = p["IB"] + p["WB"] + 2
     # shift-and-add: NB - 1 additions of PW bits, NB the narrower operand's bits (IB + 1 or
     # WB + 1 as rpnn_dot decodes them)
-    shift_adds = (min(p["IB"], p["WB"]) + 1 - 1) * pw if kind == "shift" else 0
+    shift_adds = min(p["IB"], p["WB"]) * pw if kind == "shift" else 0  # NB - 1 = min(IB, WB)
     const_w = p["INNER"] * p["OUTER"] <= 1
     # the bits entering a lane's adder tree: the product's significant bits (x * (+-1):
     # the input and a sign; x * w: both operands), sign extension adds nothing to them
