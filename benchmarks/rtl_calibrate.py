@@ -163,6 +163,12 @@ def _fifo(rng: random.Random) -> dict:
             "WB": rng.choice((1, 2, 4, 8, 16, 32, 64, 128)), "STYLE": rng.choice((0, 1, 2))}
 
 
+def _fifo_uram(rng: random.Random) -> dict:
+    """A FIFO asking for UltraRAM (UltraScale+ only)."""
+    return {"DEPTH": rng.choice((512, 2048, 4097, 8192)), "WB": rng.choice((8, 72, 100, 144)),
+            "STYLE": 3}
+
+
 def _broadcast(rng: random.Random) -> dict:
     return {"N": rng.choice((2, 3, 4)), "WB": rng.choice((1, 8, 32, 64, 256))}
 
@@ -195,8 +201,11 @@ GRID = {  # name: (module, points, generator); the name is the unit type unless 
     "label_select": ("rpnn_label_select", 15, _label),
     "mvtu_low_bits": ("rpnn_mvu", 40, _low_bits),
     "mvtu_lut": ("rpnn_mvu", 30, _lut_mult),
+    "fifo_uram": ("rpnn_fifo", 8, _fifo_uram),
 }
-UNIT = {"mvtu_low_bits": "mvtu", "mvtu_lut": "mvtu"}
+FAMILY_ONLY = {"fifo_uram": ("xcup",)}
+"""Grids swept on these families only (UltraRAM exists on UltraScale+ alone)."""
+UNIT = {"mvtu_low_bits": "mvtu", "mvtu_lut": "mvtu", "fifo_uram": "fifo"}
 PRIORITY = {"mvtu_low_bits": 3.0}
 """Grids swept this many times faster than the others (added after the first run: the
 W1A1 region of the mvtu grid, 1/16 of its draws, was too thin). Grids are drawn in GRID's
@@ -282,6 +291,7 @@ def sweep(args: argparse.Namespace) -> int:
     done = {r["key"] for r in current(load(path), args.family)}
     units = set(args.units.split(",")) if args.units else None
     todo = [p for p in grid() if p["key"] not in done
+            and args.family in FAMILY_ONLY.get(p["grid"], (args.family,))
             and (units is None or p["unit"] in units or p["grid"] in units)]
     if args.limit:
         todo = todo[:args.limit]
