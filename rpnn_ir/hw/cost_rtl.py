@@ -494,9 +494,9 @@ def _label_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, i
     nw = p["L"] // pe
     counters = clog2(k + 1) + 1 + clog2(nw + 1) + clog2(k // owd + 1)
     # per inserted element and slot: a VW-bit compare and a 3-way select of value and index
-    # (stays, shifts down, takes the new one); the output selects one of K/OWD index slots
-    lut = {"insert": pe * k * (2 * vw + xw),
-           "output": owd * min(xw, p["OB"]) * mux_luts(k // owd),
+    # (stays, shifts down, takes the new one); and the output's select of one of K/OWD
+    # index slots (one term: the few sweep points cannot tell them apart)
+    lut = {"insert": pe * k * (2 * vw + xw) + owd * min(xw, p["OB"]) * mux_luts(k // owd),
            "control": counters, "const": 1}
     ff = {"datapath": k * (vw + xw) + owd * p["OB"], "control": counters, "const": 1}
     return lut, ff, Memory("none"), 0

@@ -127,7 +127,7 @@ def test_plumbing_and_threshold_terms_by_hand():
     # compare and selects of value and 8-bit index; output: one of 3 index slots
     lut = features("label_select", {"L": 100, "PE": 10, "K": 3, "OWD": 1, "IB": 16,
                                     "I_SIGNED": 1, "I_BIPOLAR": 0, "OB": 8})[0]
-    assert lut["insert"] == 10 * 3 * (2 * 18 + 8) and lut["output"] == 8 * 1
+    assert lut["insert"] == 10 * 3 * (2 * 18 + 8) + 8 * 1
     # thresholding of 4-bit inputs with two threshold words: a truth table per output bit
     th = {"CF": 2, "PE": 8, "IB": 4, "I_SIGNED": 1, "OB": 2, "O_BIPOLAR": 0, "T": 3,
           "TB": 4, "T_SIGNED": 1, "OUT_BIAS": 0}
