@@ -105,7 +105,8 @@ class Memory:
     bits: int = 0
     """Bits held in soft logic (kind "logic"): flip-flops and read multiplexers."""
     mux: int = 0
-    """LUT RAM deeper than one tile: the read multiplexers' LUTs (`lutram_mux_luts`)."""
+    """LUT RAM or UltraRAM deeper than one tile: the read multiplexers' and write enables'
+    LUTs (`lutram_mux_luts`)."""
 
 
 def bram_tiling(depth: int, width: int) -> tuple[int, int]:
@@ -195,8 +196,9 @@ def map_memory(depth: int, width: int, *, rom: bool, style: str = "auto",
         return Memory("logic", bits=depth * width)
     bram_cost, bram18 = bram_tiling(depth, width)
     if style == "ultra" and family == "xcup" and not rom:
-        return Memory("uram", uram=math.ceil(width / URAM_SHAPE[0])
-                      * math.ceil(depth / URAM_SHAPE[1]))
+        deep = math.ceil(depth / URAM_SHAPE[1])  # in depth: a read multiplexer as LUT RAM's
+        return Memory("uram", uram=math.ceil(width / URAM_SHAPE[0]) * deep,
+                      mux=width * mux_luts(deep) + (deep if deep > 1 else 0))
     if style in ("block", "ultra"):
         return Memory("bram", bram18=bram18)
     lut_ram = None if rom else Memory(
@@ -573,6 +575,8 @@ def _nnls_fit(rows: list[tuple[dict, float]], fixed: dict[str, float] | None = N
     fixed = fixed or {}
     names = sorted({name for terms, _ in rows for name in terms})
     fit = [n for n in names if free is None or n in free]
+    if not fit:
+        return {n: fixed.get(n, 0.0) for n in names}
     a = np.array([[terms.get(n, 0.0) for n in fit] for terms, _ in rows], dtype=float)
     y = np.array([target for _, target in rows], dtype=float)
     known = np.array([sum(fixed.get(n, 0.0) * v for n, v in terms.items() if n not in fit)
