@@ -2,17 +2,19 @@
 
 `rpnn-cost{backend=rtl}` uses it (docs/cost-model.md, "RTL model"). Every unit of the
 Verilog library (rpnn_ir/backends/rtl/rpnn_rtl.v) is described by the Verilog parameters
-`-t rpnn-rtl` gives it (`unit_params`, mirroring rpnn_ir/backends/rtl.py). Its cost is:
+`-t rpnn-rtl` gives it (`unit_params`, mirroring rpnn_ir/backends/rtl.py). Its cost, for a
+Yosys family (7-series `xc7`, UltraScale+ `xcup`; `family_for` a device), is:
 
 - memories (`map_memory`): which primitive Yosys' `memory_libmap` picks for each array of
-  the unit (logic, LUT RAM or block RAM, by the costs of Yosys' Xilinx memory libraries and
-  the ram_style/rom_style attributes), the block RAM count from the primitive's geometry
-  (exact, not fitted) and the LUTs of LUT RAM primitives;
+  the unit (logic, LUT RAM, block RAM or UltraRAM, by the costs of Yosys' Xilinx memory
+  libraries of the family and the ram_style/rom_style attributes), the block RAM and
+  UltraRAM counts from the primitive's geometry (exact) and the LUTs of LUT RAM primitives;
 - LUT and FF: a sum of physically motivated terms (`features`: products of PE, SIMD and
   bits for the datapath, register bits counted off the Verilog, counter widths, logic-mapped
-  memory bits) times constants fitted on a Yosys sweep (benchmarks/rtl_calibrate.py), read
-  from `data/rtl_cost.json` with their provenance;
-- DSP: the multipliers Yosys maps to DSP48 slices, by the operand widths (`dsp_count`).
+  memories, multiplexers) times constants fitted on a Yosys sweep
+  (benchmarks/rtl_calibrate.py), read from `data/rtl_cost_<family>.json` with their
+  provenance;
+- DSP: the multipliers Yosys maps to DSP48 slices, by the operand widths (`mult_to_dsp`).
 
 Lower layers only: this module reads the IR through `rpnn_ir.hw.dataflow_model` and never
 imports a backend.
