@@ -2,18 +2,18 @@
 
     python benchmarks/cost_fidelity.py                       # every section
     python benchmarks/cost_fidelity.py --section units [--split test|train|all]
-                                       [--data benchmarks/data/rtl_sweep_xc7.jsonl]
-                                       [--resynth N]
+                                       [--family xc7|xcup] [--resynth N] [--rows]
 
 Sections (`SECTIONS`: name -> function(args) printing its figures; add one there):
 
 - `units`: the RTL model (`rpnn_ir.hw.cost_rtl`, `rpnn-cost{backend=rtl}`) against Yosys
   `synth_xilinx` on the held-out points of the calibration sweep
-  (benchmarks/rtl_calibrate.py): per unit type, the median and 90th percentile of
-  |predicted / Yosys - 1| for LUT and FF (denominator at least 1), and how many BRAM18 and
-  DSP counts are exact. `--resynth N` synthesises N held-out points again (fresh Yosys runs,
-  minutes) instead of reading the sweep's results. Goal: p90 under 15% for LUT and FF,
-  exact BRAM and DSP.
+  (benchmarks/rtl_calibrate.py; one table per Yosys family swept and fitted, 7-series and
+  UltraScale+, or `--family`): per unit type, the median and 90th percentile of
+  |predicted / Yosys - 1| for LUT and FF (denominator at least 1), and how many RAM (BRAM18
+  and URAM both) and DSP counts are exact. `--resynth N` synthesises N held-out points
+  again (fresh Yosys runs, minutes) instead of reading the sweep's results. Goal: p90
+  under 15% for LUT and FF, exact BRAM and DSP.
 - `published`: the HLS model (`rpnn-cost`, backend hls) against the five BNN-PYNQ designs'
   published Vivado syntheses (LUT, BRAM18, FF; the W1A1 -> W1A2 and W1A1 -> W2A2 steps):
   `benchmarks/cost_published.py --section resources`. Instant.
@@ -26,7 +26,6 @@ Sections (`SECTIONS`: name -> function(args) printing its figures; add one there
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -36,7 +35,6 @@ import numpy as np
 from rpnn_ir.hw import cost_rtl
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_DATA = HERE / "data" / "rtl_sweep_xc7.jsonl"
 
 
 def rel_errors(pairs: list[tuple[int, int]]) -> np.ndarray:
@@ -44,10 +42,12 @@ def rel_errors(pairs: list[tuple[int, int]]) -> np.ndarray:
     return np.array([abs(p - m) / max(m, 1) for p, m in pairs], dtype=float)
 
 
-def unit_rows(args: argparse.Namespace) -> list[dict]:
-    """The sweep's results of the chosen split (or fresh syntheses of them)."""
-    rows = [json.loads(line) for line in Path(args.data).read_text().splitlines()
-            if line.strip()]
+def unit_rows(args: argparse.Namespace, family: str) -> list[dict]:
+    """The family's sweep results of the chosen split, synthesised from today's Verilog (or
+    fresh syntheses of them)."""
+    import rtl_calibrate  # benchmarks/ is the script's folder
+
+    rows = rtl_calibrate.current(rtl_calibrate.load(sweep_file(family)), family)
     rows = [r for r in rows if "error" not in r and (args.split == "all"
                                                       or r["split"] == args.split)]
     empty = [r for r in rows if r["lut"] + r["ff"] == 0]
@@ -62,24 +62,38 @@ def unit_rows(args: argparse.Namespace) -> list[dict]:
     return rows
 
 
+def sweep_file(family: str) -> Path:
+    """The calibration sweep's data file of a Yosys family."""
+    return HERE / "data" / f"rtl_sweep_{family}.jsonl"
+
+
 def units(args: argparse.Namespace) -> None:
-    """RTL model vs Yosys, per unit type."""
-    rows = unit_rows(args)
-    prov = json.loads(cost_rtl.CONSTANTS_FILE.read_text())["provenance"]
-    print(f"RTL model vs Yosys synth_xilinx ({prov['family']}, {prov['tool'].split('(')[0]}"
-          f"), {args.split} points of {Path(args.data).name}; constants fitted on "
-          f"{prov['train_points']} training points ({prov['date']})")
+    """RTL model vs Yosys, per unit type, for each family swept and fitted."""
+    families = [args.family] if args.family else [
+        f for f in ("xc7", "xcup")
+        if sweep_file(f).exists() and cost_rtl.constants_file(f).exists()]
+    for family in families:
+        units_table(args, family)
+
+
+def units_table(args: argparse.Namespace, family: str) -> None:
+    """RTL model vs Yosys on one family's sweep, per unit type."""
+    rows = unit_rows(args, family)
+    prov = cost_rtl.calibration(family)["provenance"]
+    print(f"RTL model vs Yosys synth_xilinx -family {family} "
+          f"({prov['tool'].split('(')[0].strip()}), {args.split} points of "
+          f"{sweep_file(family).name}; constants fitted on {prov['train_points']} "
+          f"training points ({prov['date']})")
     header = (f"{'unit':<13} {'n':>3} | {'LUT med':>7} {'p90':>6} | {'FF med':>7} {'p90':>6} |"
-              f" {'BRAM exact':>10} | {'DSP exact':>9}")
+              f" {'RAM exact':>10} | {'DSP exact':>9}")
     print(header)
     print("-" * len(header))
-    everything: dict[str, list] = {"lut": [], "ff": [], "bram18": [], "dsp": []}
-    fitted = cost_rtl.constants()
+    everything: dict[str, list] = {"lut": [], "ff": [], "bram18": [], "uram": [], "dsp": []}
     for unit in cost_rtl.FEATURES:
         mine = [r for r in rows if r["unit"] == unit]
-        if not mine or cost_rtl.group(unit) not in fitted:
+        if not mine:
             continue
-        pred = [cost_rtl.predict(unit, r["params"]) for r in mine]
+        pred = [cost_rtl.predict(unit, r["params"], family=family) for r in mine]
         if args.rows:
             for p, r in zip(pred, mine, strict=True):
                 print(f"  {unit} {r['split']}: " + ", ".join(
@@ -90,13 +104,17 @@ def units(args: argparse.Namespace) -> None:
         for k, v in pairs.items():
             everything[k] += v
         lut, ff = rel_errors(pairs["lut"]), rel_errors(pairs["ff"])
-        exact = {k: sum(p == m for p, m in pairs[k]) for k in ("bram18", "dsp")}
+        exact = {k: sum(p == m for p, m in pairs[k]) for k in ("bram18", "uram", "dsp")}
+        exact["bram18"] = sum(p == m and pairs["uram"][i][0] == pairs["uram"][i][1]
+                              for i, (p, m) in enumerate(pairs["bram18"]))
         print(f"{unit:<13} {len(mine):>3} | {np.median(lut):>7.1%} {np.percentile(lut, 90):>6.1%}"
               f" | {np.median(ff):>7.1%} {np.percentile(ff, 90):>6.1%} | "
               f"{exact['bram18']:>4}/{len(mine):<5} | {exact['dsp']:>3}/{len(mine):<5}")
     lut, ff = rel_errors(everything["lut"]), rel_errors(everything["ff"])
     n = len(everything["lut"])
     exact = {k: sum(p == m for p, m in everything[k]) for k in ("bram18", "dsp")}
+    exact["bram18"] = sum(p == m and everything["uram"][i][0] == everything["uram"][i][1]
+                          for i, (p, m) in enumerate(everything["bram18"]))
     print("-" * len(header))
     print(f"{'all':<13} {n:>3} | {np.median(lut):>7.1%} {np.percentile(lut, 90):>6.1%} | "
           f"{np.median(ff):>7.1%} {np.percentile(ff, 90):>6.1%} | {exact['bram18']:>4}/{n:<5}"
@@ -130,7 +148,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--section", choices=sorted(SECTIONS), action="append",
                         help="section(s) to print (default: all)")
-    parser.add_argument("--data", default=str(DEFAULT_DATA))
+    parser.add_argument("--family", choices=("xc7", "xcup"),
+                        help="units: one family (default: every family swept and fitted)")
     parser.add_argument("--split", default="test", choices=("test", "train", "all"))
     parser.add_argument("--resynth", type=int, default=0)
     parser.add_argument("--frames", type=int, default=4, help="cycles: frames to simulate")

@@ -1,41 +1,55 @@
 """Calibrate the RTL cost model on Yosys: sweep every rpnn_rtl.v unit, fit, write constants.
 
-    python benchmarks/rtl_calibrate.py sweep [--family xc7] [--jobs 2] [--timeout 300]
-                                             [--data benchmarks/data/rtl_sweep_xc7.jsonl]
-    python benchmarks/rtl_calibrate.py fit   [--data ...] [--out rpnn_ir/hw/data/rtl_cost.json]
-    python benchmarks/rtl_calibrate.py table                # constants as a markdown table
+    python benchmarks/rtl_calibrate.py sweep [--family xc7|xcup] [--jobs 2] [--timeout 300]
+                                             [--units mvtu,fifo,...] [--limit N]
+                                             [--data benchmarks/data/rtl_sweep_<family>.jsonl]
+    python benchmarks/rtl_calibrate.py fit   [--family ...] [--data ...]
+                                             [--out rpnn_ir/hw/data/rtl_cost_<family>.json]
+    python benchmarks/rtl_calibrate.py table [--family ...]  # constants as a markdown table
 
 `sweep` draws a seeded grid of configurations per unit type (weight and activation bits
-1/2/4/8, PE, SIMD, MW = INNER*SIMD, MH = OUTER*PE, memory style, depth, ...; `grid()`),
-marks about 30% of them held out (`split = "test"`), and synthesises each configuration
-alone with Yosys `synth_xilinx` (`rpnn_ir.backends.rtl_units`), appending one JSON line per
-result to the data file as it completes: an interrupted run keeps its data and a re-run
-only synthesises the missing points. Run it under `nice`: it takes about an hour on two
-cores (WebAssembly Yosys, 5-60 s per unit).
+1/2/4/8, PE, SIMD, MW = INNER*SIMD, MH = OUTER*PE, memory style, depth, resource "dsp" or
+"lut" for integer products, ...; `grid()`), marks about 30% of them held out (`split =
+"test"`, drawn with the point, before any synthesis or fit), and synthesises each
+configuration alone with Yosys `synth_xilinx -family <family>` (`rpnn_ir.backends.rtl_units`),
+appending one JSON line per result to the family's data file as it completes: an
+interrupted run keeps its data and a re-run only synthesises the missing points. Each row
+records a digest of its module's Verilog (`rtl`, `source_hash`): a row synthesised from
+Verilog that has changed since is stale, synthesised again by `sweep` and never fitted.
+`--units` limits a run to some unit types or grids (in grid order, types interleaved). Run
+it under `nice`: WebAssembly Yosys takes 5-60 s per unit.
 
 `fit` fits each unit type's formula constants (`rpnn_ir.hw.cost_rtl`) by non-negative least
-squares (scipy.optimize.nnls, relative error) on the training points and writes them, with
-their provenance (Yosys version, family, grid, date, command, training/held-out counts), to
-the data file `rpnn_ir.hw.cost_rtl` reads. `benchmarks/cost_fidelity.py --section units`
-reports the error on the held-out points.
+squares (scipy.optimize.nnls, relative error) on the family's training points and writes
+them, with their provenance (Yosys version, family, grid, date, command, training/held-out
+counts), to the data file `rpnn_ir.hw.cost_rtl` reads for that family.
+`benchmarks/cost_fidelity.py --section units` reports the error on the held-out points.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime
+import hashlib
 import json
 import random
+import re
 import subprocess
 import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
-from rpnn_ir.backends import rtl_synth, rtl_units
+from rpnn_ir.backends import rtl, rtl_synth, rtl_units
 from rpnn_ir.hw import cost_rtl
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_DATA = HERE / "data" / "rtl_sweep_xc7.jsonl"
+DATA = HERE / "data"
+DEFAULT_DATA = DATA / "rtl_sweep_xc7.jsonl"
+
+
+def data_file(args: argparse.Namespace) -> Path:
+    """--data, by default benchmarks/data/rtl_sweep_<family>.jsonl."""
+    return Path(args.data) if args.data else DATA / f"rtl_sweep_{args.family}.jsonl"
 HELD_OUT = 0.3
 SEED = 14
 
@@ -49,7 +63,7 @@ def acc_bits(mw: int, wb: int, ab: int, w_bip: bool, i_bip: bool) -> int:
     return max(2, bound.bit_length() + 1)
 
 
-def _compute(rng: random.Random, depthwise: bool) -> dict:
+def _compute(rng: random.Random, depthwise: bool, use_dsp: int = 1) -> dict:
     wb, ab = rng.choice((1, 2, 4, 8)), rng.choice((1, 2, 4, 8))
     pe = rng.choice((1, 2, 4, 8, 16))
     simd = rng.choice((1, 2, 4, 8, 16, 32) if not depthwise else (1, 3, 9))
@@ -71,8 +85,17 @@ def _compute(rng: random.Random, depthwise: bool) -> dict:
         "OB": ob or accb, "O_BIPOLAR": int(ob == 1),
         "T": t, "TB": accb, "T_SIGNED": 1, "OUT_BIAS": 0,
         "W_STYLE": rng.choice((0, 0, 1)),  # 2 (distributed): Yosys cannot map the ROM
-        "USE_DSP": 1,  # "*" as the recorded sweep had it (resource "lut" is not swept)
+        "USE_DSP": use_dsp,  # 1: "*" (resource "dsp"); 0: shift-and-add (resource "lut")
     }
+
+
+def _lut_mult(rng: random.Random) -> dict:
+    """An integer MVTU with resource "lut": products as shift-and-add (neither operand
+    bipolar, as only real multiplications have the choice)."""
+    while True:
+        params = _compute(rng, False, use_dsp=0)
+        if not (params["W_BIPOLAR"] or params["I_BIPOLAR"]):
+            return params
 
 
 def _low_bits(rng: random.Random) -> dict:
@@ -140,6 +163,12 @@ def _fifo(rng: random.Random) -> dict:
             "WB": rng.choice((1, 2, 4, 8, 16, 32, 64, 128)), "STYLE": rng.choice((0, 1, 2))}
 
 
+def _fifo_uram(rng: random.Random) -> dict:
+    """A FIFO asking for UltraRAM (UltraScale+ only)."""
+    return {"DEPTH": rng.choice((512, 2048, 4097, 8192)), "WB": rng.choice((8, 72, 100, 144)),
+            "STYLE": 3}
+
+
 def _broadcast(rng: random.Random) -> dict:
     return {"N": rng.choice((2, 3, 4)), "WB": rng.choice((1, 8, 32, 64, 256))}
 
@@ -171,11 +200,17 @@ GRID = {  # name: (module, points, generator); the name is the unit type unless 
     "add_streams": ("rpnn_add_streams", 15, _add),
     "label_select": ("rpnn_label_select", 15, _label),
     "mvtu_low_bits": ("rpnn_mvu", 40, _low_bits),
+    "mvtu_lut": ("rpnn_mvu", 30, _lut_mult),
+    "fifo_uram": ("rpnn_fifo", 8, _fifo_uram),
 }
-UNIT = {"mvtu_low_bits": "mvtu"}
+FAMILY_ONLY = {"fifo_uram": ("xcup",)}
+"""Grids swept on these families only (UltraRAM exists on UltraScale+ alone)."""
+UNIT = {"mvtu_low_bits": "mvtu", "mvtu_lut": "mvtu", "fifo_uram": "fifo"}
 PRIORITY = {"mvtu_low_bits": 3.0}
 """Grids swept this many times faster than the others (added after the first run: the
-W1A1 region of the mvtu grid, 1/16 of its draws, was too thin)."""
+W1A1 region of the mvtu grid, 1/16 of its draws, was too thin). Grids are drawn in GRID's
+order from one seeded generator: a grid added at the end leaves the earlier points (and
+their held-out split) unchanged."""
 
 
 def grid() -> list[dict]:
@@ -194,7 +229,7 @@ def grid() -> list[dict]:
             if key in seen:
                 continue
             seen.add(key)
-            points.append({"unit": unit, "module": module, "params": params,
+            points.append({"unit": unit, "grid": name, "module": module, "params": params,
                            "split": "test" if rng.random() < HELD_OUT else "train",
                            "key": f"{unit}:{key}"})
             if len(points) == count:
@@ -203,6 +238,34 @@ def grid() -> list[dict]:
     order = [((i + 0.5) / len(points) / PRIORITY.get(name, 1.0), name, i)
              for name, points in per_type.items() for i in range(len(points))]
     return [per_type[name][i] for _, name, i in sorted(order)]
+
+
+def _module_texts(library: str) -> dict[str, str]:
+    return {m.group(1): m.group(0) for m in
+            re.finditer(r"^module (\w+).*?^endmodule", library, re.M | re.S)}
+
+
+def source_hash(module: str, library: str | None = None) -> str:
+    """A digest of `module`'s Verilog and of the library modules it instantiates: a sweep
+    row synthesised from other source (field "rtl") is stale and neither reused nor fitted."""
+    texts = _module_texts(library if library is not None else rtl.library_text())
+    seen: list[str] = []
+    todo = [module]
+    while todo:
+        name = todo.pop()
+        if name in seen or name not in texts:
+            continue
+        seen.append(name)
+        todo += re.findall(r"\b(rpnn_\w+)\s*#\s*\(", texts[name])
+    digest = hashlib.sha256("".join(texts[n] for n in sorted(seen)).encode())
+    return digest.hexdigest()[:12]
+
+
+def current(rows: list[dict], family: str) -> list[dict]:
+    """The rows of `family` synthesised from today's Verilog of their module."""
+    hashes: dict[str, str] = {}
+    return [r for r in rows if r.get("family") == family
+            and r.get("rtl") == hashes.setdefault(r["module"], source_hash(r["module"]))]
 
 
 def load(path: Path) -> list[dict]:
@@ -216,16 +279,20 @@ def _synth(point: dict, family: str, timeout: float) -> dict:
     try:
         res = rtl_units.synthesize_unit(point["module"], point["params"], family,
                                         timeout=timeout)
-        return {**point, "family": family, **res}
+        return {**point, "family": family, "rtl": source_hash(point["module"]), **res}
     except rtl_synth.SynthError as e:
-        return {**point, "family": family, "error": str(e)}
+        return {**point, "family": family, "rtl": source_hash(point["module"]),
+                "error": str(e)}
 
 
 def sweep(args: argparse.Namespace) -> int:
-    path = Path(args.data)
+    path = data_file(args)
     path.parent.mkdir(parents=True, exist_ok=True)
-    done = {r["key"] for r in load(path) if r.get("family") == args.family}
-    todo = [p for p in grid() if p["key"] not in done]
+    done = {r["key"] for r in current(load(path), args.family)}
+    units = set(args.units.split(",")) if args.units else None
+    todo = [p for p in grid() if p["key"] not in done
+            and args.family in FAMILY_ONLY.get(p["grid"], (args.family,))
+            and (units is None or p["unit"] in units or p["grid"] in units)]
     if args.limit:
         todo = todo[:args.limit]
     print(f"{len(done)} points cached, {len(todo)} to synthesise", flush=True)
@@ -247,35 +314,42 @@ def yosys_version() -> str:
 
 
 def fit(args: argparse.Namespace) -> int:
-    rows = [r for r in load(Path(args.data)) if r.get("family") == args.family
-            and "error" not in r]
+    rows = [r for r in current(load(data_file(args)), args.family) if "error" not in r]
     empty = [r for r in rows if r["lut"] + r["ff"] == 0]
     if empty:  # Yosys removed the whole unit: nothing to calibrate on (cost_fidelity lists them)
         print(f"{len(empty)} points with an empty netlist left out", file=sys.stderr)
     rows = [r for r in rows if r["lut"] + r["ff"] > 0]
     train = [r for r in rows if r["split"] == "train"]
-    constants = cost_rtl.fit_constants(train)
+    constants = cost_rtl.fit_constants(train, args.family)
     data = {
         "provenance": {
             "tool": yosys_version(), "flow": "synth_xilinx -flatten -noiopad -noclkbuf",
             "family": args.family, "date": datetime.date.today().isoformat(),
-            "command": "python benchmarks/rtl_calibrate.py sweep && "
-                       "python benchmarks/rtl_calibrate.py fit",
+            "command": f"python benchmarks/rtl_calibrate.py sweep --family {args.family} && "
+                       f"python benchmarks/rtl_calibrate.py fit --family {args.family}",
             "grid": f"benchmarks/rtl_calibrate.py grid() seed {SEED}, "
-                    f"{HELD_OUT:.0%} held out; data {Path(args.data).name}",
+                    f"{HELD_OUT:.0%} held out; data {data_file(args).name}",
             "train_points": len(train), "test_points": len(rows) - len(train),
             "method": "scipy.optimize.nnls on relative error, per unit type and resource",
+            "rows": "rows whose `rtl` digest is today's Verilog of their module "
+                    "(rtl_calibrate.source_hash)",
         },
         "constants": constants,
     }
-    Path(args.out).write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
-    print(f"wrote {args.out}: {len(train)} training points", file=sys.stderr)
+    if args.family != "xc7":
+        data["provenance"]["base"] = (
+            f"terms {', '.join(sorted(cost_rtl.FAMILY_TERMS))} fitted on this family's sweep "
+            f"(unit types with at least {cost_rtl.MIN_FAMILY_POINTS} training points), every "
+            f"other constant from {cost_rtl.constants_file('xc7').name} (fit xc7 first)")
+    out = Path(args.out or cost_rtl.constants_file(args.family))
+    out.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
+    print(f"wrote {out}: {len(train)} training points", file=sys.stderr)
     return 0
 
 
 def table(args: argparse.Namespace) -> int:
     """The fitted constants as the markdown table of docs/cost-model.md."""
-    data = json.loads(Path(args.out).read_text())
+    data = json.loads(Path(args.out or cost_rtl.constants_file(args.family)).read_text())
     print("| unit | points | LUT terms (constant x term) | FF terms |")
     print("|---|---|---|---|")
     for unit, c in data["constants"].items():
@@ -284,7 +358,7 @@ def table(args: argparse.Namespace) -> int:
         def terms(d: dict) -> str:
             return " + ".join(f"{v:g} {k}" for k, v in sorted(d.items()) if v) or "0"
         print(f"| {unit} | {c['points']} | {terms(c['lut'])} | {terms(c['ff'])} |")
-    print(f"\nrom_bram_ratio = {data['constants']['memory']['rom_bram_ratio']}")
+    print("\n" + ", ".join(f"{k} = {v}" for k, v in data["constants"]["memory"].items()))
     return 0
 
 
@@ -295,12 +369,15 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--jobs", type=int, default=2)
     s.add_argument("--timeout", type=float, default=300.0)
     s.add_argument("--limit", type=int, default=0)
+    s.add_argument("--units", default="",
+                   help="comma-separated unit types or grid names to sweep (default: all)")
     f = sub.add_parser("fit")
     t = sub.add_parser("table")
     for p in (f, t):
-        p.add_argument("--out", default=str(cost_rtl.CONSTANTS_FILE))
+        p.add_argument("--out", default="",
+                       help="default: rpnn_ir/hw/data/rtl_cost_<family>.json")
     for p in (s, f, t):
-        p.add_argument("--data", default=str(DEFAULT_DATA))
+        p.add_argument("--data", default="")
         p.add_argument("--family", default="xc7", choices=sorted(rtl_synth.FAMILIES))
     args = parser.parse_args(argv)
     return {"sweep": sweep, "fit": fit, "table": table}[args.command](args)

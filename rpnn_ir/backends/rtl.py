@@ -51,7 +51,7 @@ from rpnn_ir.backends.dataflow import (
     pack_words,
 )
 from rpnn_ir.dialects import rpnn
-from rpnn_ir.hw.devices import Device
+from rpnn_ir.hw.devices import Device, yosys_family
 
 LIBRARY = "rpnn_rtl.v"
 ROM_STYLE = {"auto": 0, "block": 1, "distributed": 2, "ultra": 1}
@@ -507,23 +507,6 @@ def manifest(graph: Graph, em: _Emitter, top: str, part: str = "",
     return {"top": top, "inputs": ins, "outputs": outs, "units": em.units, "fifos": em.fifos,
             "part": part, "device": device.name if device else None,
             "family": yosys_family(part, device)}
-
-
-_ULTRASCALE_PLUS = re.compile(r"xc(zu|u2|u5|au|vu\d+p|ku\d+p)", re.IGNORECASE)
-_ULTRASCALE = re.compile(r"xc(vu|ku)\d", re.IGNORECASE)
-
-
-def yosys_family(part: str, device: Device | None = None) -> str | None:
-    """The `synth_xilinx -family` of a part: xc7 (7-series, Zynq-7000), xcup (UltraScale+:
-    Zynq UltraScale+, Alveo, Virtex/Kintex ...P), xcu (UltraScale); None when Yosys has
-    none for it (Versal, unknown parts)."""
-    if (device is not None and device.family == "zynq7000") or part.lower().startswith("xc7"):
-        return "xc7"
-    if _ULTRASCALE_PLUS.match(part):
-        return "xcup"
-    if _ULTRASCALE.match(part):
-        return "xcu"
-    return None
 
 
 def emit_rtl(module: ModuleOp, options: RtlTarget | None = None,

@@ -2,17 +2,19 @@
 
 `rpnn-cost{backend=rtl}` uses it (docs/cost-model.md, "RTL model"). Every unit of the
 Verilog library (rpnn_ir/backends/rtl/rpnn_rtl.v) is described by the Verilog parameters
-`-t rpnn-rtl` gives it (`unit_params`, mirroring rpnn_ir/backends/rtl.py). Its cost is:
+`-t rpnn-rtl` gives it (`unit_params`, mirroring rpnn_ir/backends/rtl.py). Its cost, for a
+Yosys family (7-series `xc7`, UltraScale+ `xcup`; `family_for` a device), is:
 
 - memories (`map_memory`): which primitive Yosys' `memory_libmap` picks for each array of
-  the unit (logic, LUT RAM or block RAM, by the costs of Yosys' Xilinx memory libraries and
-  the ram_style/rom_style attributes), the block RAM count from the primitive's geometry
-  (exact, not fitted) and the LUTs of LUT RAM primitives;
+  the unit (logic, LUT RAM, block RAM or UltraRAM, by the costs of Yosys' Xilinx memory
+  libraries of the family and the ram_style/rom_style attributes), the block RAM and
+  UltraRAM counts from the primitive's geometry (exact) and the LUTs of LUT RAM primitives;
 - LUT and FF: a sum of physically motivated terms (`features`: products of PE, SIMD and
   bits for the datapath, register bits counted off the Verilog, counter widths, logic-mapped
-  memory bits) times constants fitted on a Yosys sweep (benchmarks/rtl_calibrate.py), read
-  from `data/rtl_cost.json` with their provenance;
-- DSP: the multipliers Yosys maps to DSP48 slices, by the operand widths (`dsp_count`).
+  memories, multiplexers) times constants fitted on a Yosys sweep
+  (benchmarks/rtl_calibrate.py), read from `data/rtl_cost_<family>.json` with their
+  provenance;
+- DSP: the multipliers Yosys maps to DSP48 slices, by the operand widths (`mult_to_dsp`).
 
 Lower layers only: this module reads the IR through `rpnn_ir.hw.dataflow_model` and never
 imports a backend.
@@ -33,8 +35,22 @@ from rpnn_ir import dtypes
 from rpnn_ir.dialects import rpnn
 from rpnn_ir.hw.cost import Resources, UnitCost
 from rpnn_ir.hw.dataflow_model import Unit, evaluate
+from rpnn_ir.hw.devices import Device, yosys_family
 
-CONSTANTS_FILE = Path(__file__).parent / "data" / "rtl_cost.json"
+DATA = Path(__file__).parent / "data"
+FAMILY_CONSTANTS = {"xc7": "xc7", "xcup": "xcup", "xcu": "xcup"}
+"""Yosys family -> the family whose fitted constants it uses: UltraScale (xcu, not swept)
+those of UltraScale+ (the same CLB with CARRY8, the same DSP48E2; it has no UltraRAM)."""
+
+
+def constants_file(family: str = "xc7") -> Path:
+    """The fitted constants of a Yosys family (`data/rtl_cost_<family>.json`)."""
+    return DATA / f"rtl_cost_{FAMILY_CONSTANTS.get(family, family)}.json"
+
+
+CONSTANTS_FILE = constants_file("xc7")
+URAM_SHAPE = (72, 4096)
+"""(width, depth) of an URAM288 with two ports (Yosys share/xilinx/urams.txt; UG573)."""
 
 LOGIC_COST_ROM = 1 / 16
 """Yosys memory_libmap: cost of one ROM bit in soft logic (`-logic-cost-rom` default)."""
@@ -59,6 +75,18 @@ a write port and a read port at another address ("sdp": RAM32M, RAM64M), or one 
 both ("sp": RAM32M, RAM64M, two RAM128X1S, RAM256X1S)."""
 LUTRAM_PRIMITIVE_LUTS = 4
 """LUTs of one LUT RAM tile of LUTRAM_SHAPES, which Yosys' library costs LUTRAM_COST."""
+LUTRAM_XCU = ({"sdp": ((14, 32), (7, 64)), "sp": ((16, 32), (8, 64), (4, 128), (2, 256))},
+              8, 16)
+"""UltraScale(+) LUT RAM (Yosys share/xilinx/lutrams_xcu.txt; UG574): (shapes as
+LUTRAM_SHAPES, LUTs per tile, cost per tile): eight LUTs of RAM32M16 (32x14 with two
+addresses) or RAM64M8 (64x7), or single-port 32x16 ... 256x2."""
+
+
+def lutram_library(family: str = "xc7") -> tuple[dict, int, int]:
+    """(shapes, LUTs per tile, cost per tile) of a family's LUT RAM."""
+    if family in ("xcu", "xcup"):
+        return LUTRAM_XCU
+    return LUTRAM_SHAPES, LUTRAM_PRIMITIVE_LUTS, LUTRAM_COST
 DSP_MIN_OPERAND, DSP_MIN_PRODUCT = 2, 9
 """Yosys synth_xilinx maps a multiplication to a DSP48 when both operands have at least 2
 bits and the product at least 9 (its mul2dsp thresholds; checked on the sweep)."""
@@ -72,11 +100,15 @@ STYLES = {0: "auto", 1: "block", 2: "distributed", 3: "ultra"}
 class Memory:
     """Where Yosys puts one memory array, and what that costs outside the fitted terms."""
 
-    kind: str  # "logic", "lutram", "bram"; "mixed" (a unit's arrays summed), "none"
+    kind: str  # "logic", "lutram", "bram", "uram"; "mixed" (a unit's arrays summed), "none"
     bram18: int = 0
+    uram: int = 0
     lut_mem: int = 0
     bits: int = 0
     """Bits held in soft logic (kind "logic"): flip-flops and read multiplexers."""
+    mux: int = 0
+    """LUT RAM or UltraRAM deeper than one tile: the read multiplexers' and write enables'
+    LUTs (`lutram_mux_luts`)."""
 
 
 def bram_tiling(depth: int, width: int) -> tuple[int, int]:
@@ -96,32 +128,68 @@ def bram_tiling(depth: int, width: int) -> tuple[int, int]:
     return best
 
 
-def lutram_luts(depth: int, width: int, ports: str = "sdp") -> int:
-    """LUTs of the cheapest LUT RAM tiling (`ports` "sdp" or "sp", LUTRAM_SHAPES)."""
-    return min(math.ceil(width / w) * math.ceil(depth / d) for w, d in LUTRAM_SHAPES[ports]) \
-        * LUTRAM_PRIMITIVE_LUTS
+def mux_luts(n: int) -> int:
+    """LUTs of one bit of an n:1 multiplexer as ABC builds it: a tree of 4:1 multiplexers
+    (a LUT6 each: 4 data and 2 select inputs), no MUXF7/F8 (checked on the dwc sweep)."""
+    total = 0
+    while n > 1:
+        n = math.ceil(n / 4)
+        total += n
+    return total
 
 
-_ROM_RATIO: list[float] = []
-"""While `fit_constants` searches it: the ROM logic/BRAM ratio to use."""
+def lutram_mux_luts(depth: int, width: int, ports: str = "sdp", family: str = "xc7") -> int:
+    """LUTs selecting among the LUT RAM tiles of the cheapest tiling when it is deeper than
+    one tile: a `mux_luts` multiplexer per data bit and a write-enable decoder per row of
+    tiles."""
+    _, d = min(lutram_library(family)[0][ports],
+               key=lambda shape: math.ceil(width / shape[0]) * math.ceil(depth / shape[1]))
+    n = math.ceil(depth / d)
+    return width * mux_luts(n) + (n if n > 1 else 0)  # and a write enable per tile row
 
 
-def rom_bram_ratio() -> float:
-    """How much dearer than `bram_tiling`'s cost an automatic ROM's block RAMs are to
-    Yosys (constant `memory.rom_bram_ratio`, fitted: Yosys also weighs port and mux
-    options this model does not enumerate); 1.0 before any fit."""
-    if _ROM_RATIO:
-        return _ROM_RATIO[-1]
-    return constants().get("memory", {}).get("rom_bram_ratio", 1.0) \
-        if CONSTANTS_FILE.exists() else 1.0
+def lutram_cost(depth: int, width: int, ports: str = "sdp", family: str = "xc7") -> float:
+    """Yosys' cost of the cheapest LUT RAM tiling: its tiles' cost scaled by the fraction of
+    their width the data uses (the libraries' `widthscale`), plus `lutram_depth_cost` per
+    data bit and tile beyond the first in depth."""
+    shapes, _, cost = lutram_library(family)
+    extra = memory_constant("lutram_depth_cost", family)
+    return min(math.ceil(width / w) * math.ceil(depth / d) * cost
+               * width / (math.ceil(width / w) * w)
+               + extra * width * (math.ceil(depth / d) - 1) for w, d in shapes[ports])
+
+
+def lutram_luts(depth: int, width: int, ports: str = "sdp", family: str = "xc7") -> int:
+    """LUTs of the cheapest LUT RAM tiling (`ports` "sdp" or "sp", `lutram_library`)."""
+    shapes, luts, _ = lutram_library(family)
+    return min(math.ceil(width / w) * math.ceil(depth / d) for w, d in shapes[ports]) * luts
+
+
+_FITTING: list[dict] = []
+"""While `fit_constants` searches them: the memory constants to use."""
+MEMORY_DEFAULTS = {"rom_bram_ratio": 1.0, "lutram_depth_cost": 0.0}
+"""Fitted memory-mapping constants before any fit: `rom_bram_ratio`, how much dearer than
+`bram_tiling`'s cost an automatic ROM's block RAMs are to Yosys (it also weighs port and
+mux options this model does not enumerate); `lutram_depth_cost`, what Yosys adds per data
+bit and LUT RAM tile beyond the first in depth (their read multiplexer)."""
+
+
+def memory_constant(name: str, family: str = "xc7") -> float:
+    """A fitted memory-mapping constant of a family (`MEMORY_DEFAULTS`)."""
+    if _FITTING:
+        return _FITTING[-1][name]
+    if not constants_file(family).exists():
+        return MEMORY_DEFAULTS[name]
+    return constants(family).get("memory", {}).get(name, MEMORY_DEFAULTS[name])
 
 
 def map_memory(depth: int, width: int, *, rom: bool, style: str = "auto",
-               ports: str = "sdp") -> Memory:
+               ports: str = "sdp", family: str = "xc7") -> Memory:
     """The mapping Yosys' memory_libmap chooses for a `depth` x `width` array.
 
-    ROMs cannot go to LUT RAM (the library prunes them); `style` "block"/"ultra" forces
-    block RAM (7-series has no UltraRAM), "distributed" LUT RAM (a "distributed" ROM makes
+    ROMs cannot go to LUT RAM (the library prunes them); `style` "block" forces block RAM,
+    "ultra" UltraRAM on UltraScale+ (a RAM: UltraRAM cannot be initialised; elsewhere
+    block RAM), "distributed" LUT RAM (a "distributed" ROM makes
     Yosys fail; it is costed as logic); "auto" takes the cheapest
     of soft logic (LOGIC_COST_* per bit), LUT RAM and block RAM. Arrays of one word are
     registers.
@@ -129,19 +197,23 @@ def map_memory(depth: int, width: int, *, rom: bool, style: str = "auto",
     if depth <= 1 or width == 0:
         return Memory("logic", bits=depth * width)
     bram_cost, bram18 = bram_tiling(depth, width)
+    if style == "ultra" and family == "xcup" and not rom:
+        deep = math.ceil(depth / URAM_SHAPE[1])  # in depth: a read multiplexer as LUT RAM's
+        return Memory("uram", uram=math.ceil(width / URAM_SHAPE[0]) * deep,
+                      mux=width * mux_luts(deep) + (deep if deep > 1 else 0))
     if style in ("block", "ultra"):
         return Memory("bram", bram18=bram18)
-    lut_ram = None if rom else lutram_luts(depth, width, ports)
+    lut_ram = None if rom else Memory(
+        "lutram", lut_mem=lutram_luts(depth, width, ports, family),
+        mux=lutram_mux_luts(depth, width, ports, family))
     if style == "distributed":  # a ROM: Yosys refuses it; in logic is what it would be
-        return Memory("lutram", lut_mem=lut_ram) if lut_ram is not None \
-            else Memory("logic", bits=depth * width)
+        return lut_ram or Memory("logic", bits=depth * width)
     logic_cost = depth * width * (LOGIC_COST_ROM if rom else LOGIC_COST_RAM)
     options = [(logic_cost, Memory("logic", bits=depth * width)),
-               (bram_cost * (rom_bram_ratio() if rom else 1.0),
+               (bram_cost * (memory_constant("rom_bram_ratio", family) if rom else 1.0),
                 Memory("bram", bram18=bram18))]
     if lut_ram is not None:
-        options.append((lut_ram // LUTRAM_PRIMITIVE_LUTS * LUTRAM_COST,
-                        Memory("lutram", lut_mem=lut_ram)))
+        options.append((lutram_cost(depth, width, ports, family), lut_ram))
     return min(options, key=lambda o: o[0])[1]
 
 
@@ -158,23 +230,25 @@ def _w(n: int) -> int:
     return clog2(max(n, 2))
 
 
-def mvu_memories(p: dict) -> dict[str, tuple[int, int, Memory]]:
+def mvu_memories(p: dict, family: str = "xc7") -> dict[str, tuple[int, int, Memory]]:
     """name -> (depth, width, mapping) of the arrays of an rpnn_mvu."""
     dw = p["DEPTHWISE"]
     tiles = p["INNER"] * p["OUTER"]
     w_width = p["PE"] * p["SIMD"] * p["WB"]
-    mems = {"w": (tiles, w_width, map_memory(tiles, w_width, rom=True,
+    mems = {"w": (tiles, w_width, map_memory(tiles, w_width, rom=True, family=family,
                                               style=STYLES[p.get("W_STYLE", 0)]))}
     if p["T"] > 0:
         depth, width = (p["INNER"] if dw else p["OUTER"]), p["PE"] * p["T"] * p["TB"]
-        mems["t"] = (depth, width, map_memory(depth, width, rom=True))
+        mems["t"] = (depth, width, map_memory(depth, width, rom=True, family=family))
     if not dw:
-        width = p["SIMD"] * p["IB"]
-        mems["vec"] = (p["INNER"], width, map_memory(p["INNER"], width, rom=False,
-                                                     ports="sp"))
+        if p["OUTER"] > 1:  # with one neuron fold the vector is never read again
+            width = p["SIMD"] * p["IB"]
+            mems["vec"] = (p["INNER"], width, map_memory(p["INNER"], width, rom=False,
+                                                         ports="sp", family=family))
     else:
         width = p["PE"] * p["AB"]
-        mems["acc"] = (p["INNER"], width, map_memory(p["INNER"], width, rom=False))
+        mems["acc"] = (p["INNER"], width, map_memory(p["INNER"], width, rom=False,
+                                                     family=family))
     return mems
 
 
@@ -189,62 +263,93 @@ def mult_to_dsp(p: dict) -> bool:
     return min(xw, ww) >= DSP_MIN_OPERAND and xw + ww >= DSP_MIN_PRODUCT
 
 
+def datapath(p: dict) -> str:
+    """An MVU lane's product as rpnn_dot builds it: "xnor" (bipolar x bipolar), "sign"
+    (bipolar x integer: a conditional negation), "dsp" (`*` Yosys maps to a DSP48), "mul"
+    (`*` too narrow for a DSP: LUT logic), "shift" (resource "lut": shift-and-add)."""
+    if p["I_BIPOLAR"] and p["W_BIPOLAR"]:
+        return "xnor"
+    if p["I_BIPOLAR"] or p["W_BIPOLAR"]:
+        return "sign"
+    if not p.get("USE_DSP", 1):
+        return "shift"
+    return "dsp" if mult_to_dsp(p) else "mul"
+
+
 def distinct_columns(depth: int, width: int) -> int:
     """Distinct bit columns of a `depth` x `width` constant table: at most 2^depth."""
     return min(width, 1 << min(depth, 30))
 
 
 def rom_logic_luts(depth: int, width: int) -> float:
-    """LUT6 equivalents of a ROM in soft logic before the fitted constant: each output bit
-    is a function of the clog2(depth) address bits, depth/64 LUT6 (joined by the free
-    MUXF7/MUXF8) from 64 words up; up to 32 words two bits fit one LUT6's two outputs;
-    only the distinct bit columns (at most 2^depth) count, Yosys merges equal ones."""
+    """LUTs of a ROM in soft logic before the fitted constant: one per 16 words of each
+    distinct bit column (at most 2^depth: Yosys merges equal ones). Yosys moves the read
+    register to the address and builds each output bit as a multiplexer of constants,
+    which ABC maps at about a LUT per 16 words (not one LUT6 per 64: measured, the fitted
+    constant is about 1), merged with the logic the ROM feeds."""
     if depth <= 1:
         return 0.0
-    columns = distinct_columns(depth, width)
-    if depth <= 32:
-        return columns / 2 if depth > 4 else float(columns)
-    return float(columns * math.ceil(depth / 64))
+    return float(distinct_columns(depth, width) * math.ceil(depth / 16))
 
 
-def _mvu_features(p: dict) -> tuple[dict, dict, Memory, int]:
+def ram_read_luts(depth: int, width: int, mem: Memory) -> int:
+    """LUTs of a RAM held in flip-flops (`mem.kind` "logic"): a read multiplexer of
+    `depth` words per data bit and a write enable per word."""
+    if mem.kind != "logic" or depth <= 1:
+        return 0
+    return width * mux_luts(depth) + depth
+
+
+def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int]:
     pe, simd, ab = p["PE"], p["SIMD"], p["AB"]
     lanes = pe * simd
-    xnor = p["I_BIPOLAR"] and p["W_BIPOLAR"]
-    negate = bool(p["I_BIPOLAR"]) != bool(p["W_BIPOLAR"])
+    kind = datapath(p)
+    xnor, negate, dsp = kind == "xnor", kind == "sign", kind == "dsp"
     pw = p["IB"] + p["WB"] + 2
-    # USE_DSP = 0 (resource "lut"): the backend writes a shift-and-add Yosys keeps in LUTs;
-    # sweep points without the key predate it and were all "*" (= USE_DSP 1 for Yosys)
-    dsp = not xnor and not negate and bool(p.get("USE_DSP", 1)) and mult_to_dsp(p)
-    sum_bits = min(ab, pw + clog2(simd))
-    mems = mvu_memories(p)
+    # shift-and-add: NB - 1 additions of PW bits, NB the narrower operand's bits (IB + 1 or
+    # WB + 1 as rpnn_dot decodes them)
+    shift_adds = min(p["IB"], p["WB"]) * pw if kind == "shift" else 0  # NB - 1 = min(IB, WB)
+    const_w = p["INNER"] * p["OUTER"] <= 1
+    # the bits entering a lane's adder tree: the product's significant bits (x * (+-1):
+    # the input and a sign; x * w: both operands), sign extension adds nothing to them
+    in_bits = p["IB"] + 2 if negate else p["IB"] + p["WB"] + 2
+    mems = mvu_memories(p, family)
     t, tb = p["T"], p["TB"]
     cw = max(ab, tb, p["OB"]) + 2
     roms = [mems[k] for k in ("w", "t") if k in mems]
-    w_depth, _, w_mem = mems["w"]
+    w_mem = mems["w"][2]
     w_kind = w_mem.kind
     t_depth = mems["t"][0] if "t" in mems else 0
     w_rom = rom_logic_luts(*mems["w"][:2]) if mems["w"][2].kind == "logic" else 0.0
     t_rom = rom_logic_luts(*mems["t"][:2]) if "t" in mems and mems["t"][2].kind == "logic" \
         else 0.0
     logic_ram = sum(m.bits for k, (_, _, m) in mems.items() if k in ("vec", "acc"))
+    logic_ram_read = sum(ram_read_luts(d, w, m) for k, (d, w, m) in mems.items()
+                         if k in ("vec", "acc"))
     ctrl = _w(p["INNER"]) + _w(p["OUTER"]) + _w(p["INNER"] * p["OUTER"])
     xb = (pe if p["DEPTHWISE"] else 1) * simd * p["IB"]
     # the accumulator adds only when a dot product spans several tiles
     accumulates = (p["OUTER"] if p["DEPTHWISE"] else p["INNER"]) > 1
-    tree = pe * (simd - 1) * sum_bits
+    tree = pe * (simd - 1) * in_bits
     lut = {
         # XNOR-popcount: with weights from block RAM every lane is a variable XNOR; from a
-        # logic ROM ABC merges part of it into the ROM's LUTs; a constant weight (one word)
-        # leaves only the popcount
-        "xnor_popcount": lanes if xnor and w_kind != "bram" and w_depth > 1 else 0,
+        # logic ROM ABC merges part of it into the ROM's LUTs; with constant weights (one
+        # word) the XNOR is an inversion the popcount's adders absorb
+        "xnor_popcount": lanes if xnor and w_kind != "bram" and not const_w else 0,
         "xnor_popcount_bram": lanes if xnor and w_kind == "bram" else 0,
-        "xnor_popcount_const": lanes if xnor and w_depth <= 1 else 0,
-        # x * (+-1): a PW-bit negation and select per lane; with bipolar weights the
-        # negated input word is shared by the PEs (one per SIMD lane)
-        "negate_select": lanes * pw if negate else 0,
-        "negate": (lanes if p["I_BIPOLAR"] else simd) * pw if negate else 0,
-        "mul_lut": lanes * p["IB"] * p["WB"] if not (xnor or negate or dsp) else 0,
+        "xnor_popcount_const": lanes if xnor and const_w else 0,
+        # x * (+-1) (bipolar weights): the negated input word, shared by the PEs (one per
+        # SIMD lane), and a PW-bit select per lane
+        "negate_select": lanes * pw if negate and p["W_BIPOLAR"] else 0,
+        "negate": simd * pw if negate and p["W_BIPOLAR"] else 0,
+        # (+-1) * w (bipolar inputs): +-w per lane; with the weights in logic (a ROM or
+        # constants) ABC folds the sign into the weight table, from block RAM it is a
+        # negation and select
+        "sign_weights": lanes * pw if negate and p["I_BIPOLAR"] and w_kind != "bram" else 0,
+        "sign_weights_bram": lanes * pw if negate and p["I_BIPOLAR"] and w_kind == "bram"
+        else 0,
+        "mul_lut": lanes * p["IB"] * p["WB"] if kind == "mul" else 0,
+        "shift_add": lanes * shift_adds,
         "add_tree": tree if not (xnor or dsp) else 0,
         "add_tree_dsp": tree if dsp else 0,
         "accumulate": pe * ab if accumulates else 0,
@@ -257,17 +362,25 @@ def _mvu_features(p: dict) -> tuple[dict, dict, Memory, int]:
         "rom_weights_dsp": w_rom if dsp else 0.0,
         "rom_weights": w_rom if not (xnor or dsp) else 0.0,
         "rom_thresholds": t_rom,
-        "ram_logic": logic_ram,
+        "ram_logic": logic_ram_read,
+        "lutram_mux": sum(m.mux for _, _, m in mems.values()),
+        # MVTU: the stage-1 input is the incoming word or the stored vector (OUTER > 1)
+        "input_mux": xb if not p["DEPTHWISE"] and p["OUTER"] > 1 else 0,
         "control": ctrl,
         "const": 1,
     }
     t_logic = "t" in mems and mems["t"][2].kind == "logic"
+    # the Verilog's registers: input word(s), output word, the last sum (s2_acc) and the
+    # MVTU's accumulator (a depthwise unit's accumulators are the memory "acc")
+    regs = (xb * (1 if p["DEPTHWISE"] else 2) + pe * p["OB"] + pe * ab
+            + (pe * ab if accumulates and not p["DEPTHWISE"] else 0))
     ff = {
-        # the Verilog's registers: input word(s), accumulators, output word; a ROM in logic
-        # holds at most 2^depth distinct bit columns (Yosys merges equal flip-flops), one in
-        # block RAM keeps its output register in the RAM
-        "regs": (xb * (1 if p["DEPTHWISE"] else 2) + pe * p["OB"]
-                 + pe * ab * (2 if accumulates else 1)),
+        # the Verilog's registers (`regs`); a ROM in logic holds at most 2^depth distinct
+        # bit columns (Yosys merges equal flip-flops), one in block RAM keeps its output
+        # register in the RAM
+        "regs": regs if not dsp else 0,
+        # into DSP48s Yosys packs the input (A/B) and accumulator (P) registers
+        "regs_dsp": regs if dsp else 0,
         "rom_regs": sum(distinct_columns(d, w) for d, w, m in roms if m.kind == "logic"),
         "thr_regs": distinct_columns(*mems["t"][:2]) if t_logic else pe * t * tb,
         "ram_logic": logic_ram,
@@ -279,13 +392,18 @@ def _mvu_features(p: dict) -> tuple[dict, dict, Memory, int]:
     return lut, ff, Memory("mixed", bram18=bram, lut_mem=lut_mem), lanes if dsp else 0
 
 
-def _thresholding_features(p: dict) -> tuple[dict, dict, Memory, int]:
+def _thresholding_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int]:
     pe, t, tb = p["PE"], p["T"], p["TB"]
-    mem = map_memory(p["CF"], pe * t * tb, rom=True)
+    mem = map_memory(p["CF"], pe * t * tb, rom=True, family=family)
     cw = max(p["IB"], tb, p["OB"]) + 2
     logic_rom = rom_logic_luts(p["CF"], pe * t * tb) if mem.kind == "logic" else 0
-    lut = {"threshold": pe * t * cw, "rom_logic": logic_rom, "control": _w(p["CF"]),
-           "const": 1}
+    # an activation whose inputs fit one LUT6 is a truth table: the IB input bits and the
+    # threshold register bits (constants, or one address-driven bit and its complement
+    # when CF = 2), one LUT per output bit
+    table = p["CF"] <= 2 and p["IB"] + 2 * (p["CF"] - 1) <= 6
+    lut = {"threshold": pe * t * cw if not table else 0,
+           "threshold_table": pe * p["OB"] if table else 0,
+           "rom_logic": logic_rom, "control": _w(p["CF"]), "const": 1}
     ff = {"datapath": pe * (p["IB"] + p["OB"]),
           "rom_regs": distinct_columns(p["CF"], pe * t * tb) if mem.kind == "logic" else 0,
           "control": _w(p["CF"]), "const": 1}
@@ -298,26 +416,28 @@ def window_geometry(p: dict) -> tuple[int, int]:
     return rows, rows * p["W"] * p["CW"]
 
 
-def _window_features(p: dict) -> tuple[dict, dict, Memory, int]:
+def _window_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int]:
     rows, depth = window_geometry(p)
     wb = p["WB"]
-    mem = map_memory(depth, wb, rom=False)
+    mem = map_memory(depth, wb, rom=False, family=family)
     oh = (p["H"] - p["KH"]) // p["SH"] + 1
     ow = (p["W"] - p["KW"]) // p["SW"] + 1
     rowwords = p["W"] * p["CW"]
-    counters = (clog2(p["H"] + 2) * 2 + 2 + _w(rows) * 2 + 2 + _w(rowwords) * 2
-                + clog2(oh + 2) + _w(ow) + _w(p["KH"]) + _w(p["KW"]) + _w(p["CW"]))
+    # the Verilog's counters: filled rows, write slot and reader's first slot (RW bits),
+    # write column and column base (CLW), oh, ow, kh, kw, cw
+    counters = (3 * (_w(rows) + 1) + 2 * _w(rowwords) + clog2(oh + 2) + _w(ow) + _w(p["KH"])
+                + _w(p["KW"]) + _w(p["CW"]))
     address = _w(depth)
     pool = p["POOL"]
     lut = {"control": counters, "address": address,
            "pool": p["PE"] * (p["EB"] + 2) + wb if pool else 0,
-           "ram_logic": mem.bits, "const": 1}
+           "ram_logic": ram_read_luts(depth, wb, mem), "lutram_mux": mem.mux, "const": 1}
     ff = {"datapath": wb * (3 if pool else 2), "control": counters,
           "ram_logic": mem.bits, "const": 1}
     return lut, ff, mem, 0
 
 
-def _pad_features(p: dict) -> tuple[dict, dict, Memory, int]:
+def _pad_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int]:
     counters = clog2(p["H"] + p["TOP"] + p["BOTTOM"] + 1) \
         + clog2(p["W"] + p["LEFT"] + p["RIGHT"] + 1) + _w(p["CW"])
     lut = {"control": counters, "data": p["WB"], "const": 1}
@@ -325,11 +445,14 @@ def _pad_features(p: dict) -> tuple[dict, dict, Memory, int]:
     return lut, ff, Memory("none"), 0
 
 
-def _dwc_features(p: dict) -> tuple[dict, dict, Memory, int]:
+def _dwc_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int]:
     iw, ow, b = p["IW"], p["OW"], p["B"]
     down = iw >= ow
     ratio = iw // ow if down else ow // iw
-    lut = {"select": ow * b * (ratio - 1) if down else 0, "data": (iw if down else ow) * b,
+    # down: each output bit selects one of `ratio` parts of the held word; up: each bit of
+    # the first ratio - 1 parts is loaded when its part comes (a LUT per bit; the last part
+    # goes straight to the output register)
+    lut = {"data": ow * b * mux_luts(ratio) if down else (ratio - 1) * iw * b,
            "control": _w(ratio), "const": 1}
     ff = {"datapath": iw * b + ow * b if down else 2 * ow * b - iw * b,
           "control": _w(ratio), "const": 1}
@@ -343,45 +466,48 @@ def fifo_geometry(p: dict) -> tuple[int, int]:
     return md, _w(md)
 
 
-def _fifo_features(p: dict) -> tuple[dict, dict, Memory, int]:
+def _fifo_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int]:
     wb = p["WB"]
     if p["DEPTH"] == 1:
         return {"const": 1}, {"datapath": wb, "const": 1}, Memory("none"), 0
     md, pw = fifo_geometry(p)
-    mem = map_memory(md, wb, rom=False, style=STYLES[p.get("STYLE", 0)])
+    mem = map_memory(md, wb, rom=False, style=STYLES[p.get("STYLE", 0)], family=family)
     count = clog2(p["DEPTH"] + 1)
-    lut = {"control": 2 * pw + count, "ram_logic": mem.bits, "const": 1}
-    ff = {"datapath": wb if mem.kind != "bram" else 0, "control": 2 * pw + count,
+    lut = {"control": 2 * pw + count, "ram_logic": ram_read_luts(md, wb, mem),
+           "lutram_mux": mem.mux,
+           "const": 1}
+    ff = {"datapath": wb if mem.kind not in ("bram", "uram") else 0, "control": 2 * pw + count,
           "ram_logic": mem.bits, "const": 1}
     return lut, ff, mem, 0
 
 
-def _broadcast_features(p: dict) -> tuple[dict, dict, Memory, int]:
+def _broadcast_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int]:
     return ({"control": p["N"], "const": 1},
             {"datapath": p["WB"], "control": p["N"], "const": 1}, Memory("none"), 0)
 
 
-def _add_features(p: dict) -> tuple[dict, dict, Memory, int]:
+def _add_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int]:
     lut = {"add": p["PE"] * max(p["AB"], p["BB"]), "const": 1}
     ff = {"datapath": p["PE"] * p["OB"], "const": 1}
     return lut, ff, Memory("none"), 0
 
 
-def _label_features(p: dict) -> tuple[dict, dict, Memory, int]:
+def _label_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int]:
     vw, xw = p["IB"] + 2, clog2(p["L"] + 1) + 1
-    k, pe = p["K"], p["PE"]
+    k, pe, owd = p["K"], p["PE"], p["OWD"]
     nw = p["L"] // pe
-    counters = clog2(k + 1) + 1 + clog2(nw + 1) + clog2(k // p["OWD"] + 1)
-    lut = {"compare": pe * k * vw, "insert": pe * k * (vw + xw), "control": counters,
-           "const": 1}
-    ff = {"datapath": k * (vw + xw) + p["OWD"] * p["OB"], "control": counters, "const": 1}
+    counters = clog2(k + 1) + 1 + clog2(nw + 1) + clog2(k // owd + 1)
+    # per inserted element and slot: a VW-bit compare and a 3-way select of value and index
+    # (stays, shifts down, takes the new one); and the output's select of one of K/OWD
+    # index slots (one term: the few sweep points cannot tell them apart)
+    lut = {"insert": pe * k * (2 * vw + xw) + owd * min(xw, p["OB"]) * mux_luts(k // owd),
+           "control": counters, "const": 1}
+    ff = {"datapath": k * (vw + xw) + owd * p["OB"], "control": counters, "const": 1}
     return lut, ff, Memory("none"), 0
 
 
 GROUPS = {"mvtu": "mvu", "depthwise": "mvu", "swg": "window", "maxpool": "window"}
 """Unit types sharing one Verilog module share their fitted constants."""
-
-
 def group(unit: str) -> str:
     """The constants' key of a unit type."""
     return GROUPS.get(unit, unit)
@@ -397,31 +523,43 @@ FEATURES = {
 """Unit type -> features(params): (LUT terms, FF terms, memories, DSPs)."""
 
 
-def features(unit: str, params: dict) -> tuple[dict, dict, Memory, int]:
-    """LUT and FF terms, memory mapping and DSP count of one unit with `params`."""
-    return FEATURES[unit](params)
+def features(unit: str, params: dict,
+             family: str = "xc7") -> tuple[dict, dict, Memory, int]:
+    """LUT and FF terms, memory mapping and DSP count of one unit with `params` when
+    synthesised for Yosys family `family`."""
+    return FEATURES[unit](params, family)
 
 
 # --------------------------------------------------------------------------- constants
 
 
 @cache
-def constants(path: Path = CONSTANTS_FILE) -> dict:
-    """The fitted constants (`data/rtl_cost.json`, benchmarks/rtl_calibrate.py fit)."""
-    return json.loads(path.read_text())["constants"]
+def calibration(family: str = "xc7") -> dict:
+    """The fitted constants of a family with their provenance (`data/rtl_cost_<family>.json`,
+    written by benchmarks/rtl_calibrate.py fit)."""
+    return json.loads(constants_file(family).read_text())
+
+
+def constants(family: str = "xc7") -> dict:
+    """The fitted constants of a family (`calibration`)."""
+    return calibration(family)["constants"]
 
 
 def _dot(terms: dict, coef: dict) -> float:
     return sum(coef.get(name, 0.0) * value for name, value in terms.items())
 
 
-def predict(unit: str, params: dict, coef: dict | None = None) -> dict[str, int]:
-    """LUT (logic + LUT RAM), FF, BRAM18, URAM and DSP of one unit with `params`."""
-    coef = coef or constants()
-    lut_terms, ff_terms, mem, dsp = features(unit, params)
-    c = coef[group(unit)]
+def predict(unit: str, params: dict, coef: dict | None = None,
+            family: str = "xc7") -> dict[str, int]:
+    """LUT (logic + LUT RAM), FF, BRAM18, URAM and DSP of one unit with `params` for Yosys
+    family `family` (its fitted constants unless `coef` is given)."""
+    coef = coef or constants(family)
+    lut_terms, ff_terms, mem, dsp = features(unit, params, family)
+    # a unit type the family's sweep has no training points of: the 7-series constants
+    # (the same LUT6 and flip-flops; memories and DSPs are counted per family above)
+    c = coef[group(unit)] if group(unit) in coef else constants("xc7")[group(unit)]
     return {"lut": round(_dot(lut_terms, c["lut"]) + mem.lut_mem),
-            "ff": round(_dot(ff_terms, c["ff"])), "bram18": mem.bram18, "uram": 0,
+            "ff": round(_dot(ff_terms, c["ff"])), "bram18": mem.bram18, "uram": mem.uram,
             "dsp": dsp}
 
 
@@ -430,59 +568,91 @@ REL_FLOOR = 20.0
 units of a handful of LUTs dominate."""
 
 
-def _nnls_fit(rows: list[tuple[dict, float]]) -> dict[str, float]:
-    """Non-negative least squares on the relative error: sum (pred/y - 1)^2."""
+def _nnls_fit(rows: list[tuple[dict, float]], fixed: dict[str, float] | None = None,
+              free: frozenset[str] | None = None) -> dict[str, float]:
+    """Non-negative least squares on the relative error: sum (pred/y - 1)^2; with `free`,
+    only those terms are fitted and the others keep their `fixed` constants."""
     from scipy.optimize import nnls
 
+    fixed = fixed or {}
     names = sorted({name for terms, _ in rows for name in terms})
-    a = np.array([[terms.get(n, 0.0) for n in names] for terms, _ in rows], dtype=float)
+    fit = [n for n in names if free is None or n in free]
+    if not fit:
+        return {n: fixed.get(n, 0.0) for n in names}
+    a = np.array([[terms.get(n, 0.0) for n in fit] for terms, _ in rows], dtype=float)
     y = np.array([target for _, target in rows], dtype=float)
+    known = np.array([sum(fixed.get(n, 0.0) * v for n, v in terms.items() if n not in fit)
+                      for terms, _ in rows], dtype=float)
     scale = 1.0 / np.maximum(y, REL_FLOOR)
-    x, _ = nnls(a * scale[:, None], y * scale)
-    return {n: round(float(v), 5) for n, v in zip(names, x, strict=True)}
-
-
-def fit_constants(rows: list[dict]) -> dict:
-    """Constants fitted on sweep rows ({"unit", "params", "lut", "lut_mem", "ff", ...})."""
-    out: dict = {"memory": {"rom_bram_ratio": _fit_rom_ratio(rows)}}
-    _ROM_RATIO.append(out["memory"]["rom_bram_ratio"])
-    try:
-        out.update(_fit_units(rows))
-    finally:
-        _ROM_RATIO.pop()
+    x, _ = nnls(a.reshape(len(rows), len(fit)) * scale[:, None], (y - known) * scale)
+    out = {n: fixed.get(n, 0.0) for n in names if n not in fit}
+    out.update({n: round(float(v), 5) for n, v in zip(fit, x, strict=True)})
     return out
 
 
-def _fit_rom_ratio(rows: list[dict]) -> float:
-    """The ROM ratio (rom_bram_ratio) with the fewest wrong BRAM counts, the smallest of
-    equals."""
-    best: tuple[int, float] | None = None
-    for ratio in (1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 6.0, 8.0):
-        _ROM_RATIO.append(ratio)
-        try:
-            wrong = sum(features(r["unit"], r["params"])[2].bram18 != r["bram18"]
-                        for r in rows)
-        finally:
-            _ROM_RATIO.pop()
-        if best is None or wrong < best[0]:
-            best = (wrong, ratio)
-    assert best is not None
-    return best[1]
+def fit_constants(rows: list[dict], family: str = "xc7") -> dict:
+    """Constants fitted on sweep rows ({"unit", "params", "lut", "lut_mem", "ff", ...}) of
+    Yosys family `family`."""
+    out: dict = {"memory": _fit_memory(rows, family)}
+    _FITTING.append(out["memory"])
+    try:
+        out.update(_fit_units(rows, family))
+    finally:
+        _FITTING.pop()
+    return out
 
 
-def _fit_units(rows: list[dict]) -> dict:
+def _fit_memory(rows: list[dict], family: str) -> dict[str, float]:
+    """The memory constants (`MEMORY_DEFAULTS`) with the fewest wrong BRAM18 and LUT RAM
+    counts, one after the other (the ROM ratio decides ROMs, the depth cost RAMs), the
+    smallest of equals."""
+    chosen = dict(MEMORY_DEFAULTS)
+    for name, values in (("rom_bram_ratio", (1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 6.0, 8.0)),
+                         ("lutram_depth_cost", (0.0, 0.05, 0.1, 0.25, 0.5, 1.0))):
+        best: tuple[int, float] | None = None
+        for value in values:
+            _FITTING.append({**chosen, name: value})
+            try:
+                wrong = sum(m.bram18 != r["bram18"] or m.lut_mem != r["lut_mem"]
+                            for r in rows
+                            for m in [features(r["unit"], r["params"], family)[2]])
+            finally:
+                _FITTING.pop()
+            if best is None or wrong < best[0]:
+                best = (wrong, value)
+        assert best is not None
+        chosen[name] = best[1]
+    return chosen
+
+
+MIN_FAMILY_POINTS = 8
+"""A family other than 7-series gets its own constants for a unit type from this many
+training points on; below, `predict` uses the 7-series ones."""
+FAMILY_TERMS = frozenset({"add_tree_dsp", "rom_weights_dsp", "regs_dsp"})
+"""The terms a family other than 7-series refits on its own sweep; the others keep their
+7-series constants. The LUT6 fabric is the same: on the configurations swept for both,
+Yosys' LUT and FF counts agree to within a few percent except where products go to DSPs
+(DSP48E2 on UltraScale: Yosys packs fewer adders and registers into them)."""
+
+
+def _fit_units(rows: list[dict], family: str) -> dict:
     out: dict = {}
-    for unit in sorted({group(u) for u in FEATURES}):
+    for unit in sorted({group(r["unit"]) for r in rows}):
         mine = [r for r in rows if group(r["unit"]) == unit]
-        if not mine:
+        if not mine or (family != "xc7" and len(mine) < MIN_FAMILY_POINTS):
             continue
         lut_rows, ff_rows = [], []
         for r in mine:
-            lut_terms, ff_terms, mem, _ = features(r["unit"], r["params"])
+            lut_terms, ff_terms, mem, _ = features(r["unit"], r["params"], family)
             lut_rows.append((lut_terms, max(r["lut"] - mem.lut_mem, 0)))
             ff_rows.append((ff_terms, r["ff"]))
-        out[unit] = {"lut": _nnls_fit(lut_rows), "ff": _nnls_fit(ff_rows),
-                     "points": len(mine)}
+        if family == "xc7":
+            out[unit] = {"lut": _nnls_fit(lut_rows), "ff": _nnls_fit(ff_rows)}
+        else:
+            base = constants("xc7")[unit]
+            out[unit] = {"lut": _nnls_fit(lut_rows, base["lut"], FAMILY_TERMS),
+                         "ff": _nnls_fit(ff_rows, base["ff"], FAMILY_TERMS)}
+        out[unit]["points"] = len(mine)
     return out
 
 
@@ -600,12 +770,19 @@ class RtlCost:
     ff: int
 
 
-def rtl_unit_cost(unit: Unit) -> RtlCost:
-    """The RTL model's cost of one dataflow unit with its current folding."""
+def family_for(device: Device) -> str:
+    """The Yosys family whose constants cost a design for `device`: its part's
+    (`devices.yosys_family`), 7-series for parts Yosys has none for."""
+    return yosys_family(device.name, device) or "xc7"
+
+
+def rtl_unit_cost(unit: Unit, family: str = "xc7") -> RtlCost:
+    """The RTL model's cost of one dataflow unit with its current folding, synthesised for
+    Yosys family `family`."""
     timing = evaluate(unit)
     total = {"lut": 0, "ff": 0, "bram18": 0, "uram": 0, "dsp": 0}
     for kind, params in unit_params(unit):
-        for key, value in predict(kind, params).items():
+        for key, value in predict(kind, params, family=family).items():
             total[key] += value
     res = Resources(total["lut"], total["bram18"], total["uram"], total["dsp"])
     return RtlCost(UnitCost(res, timing.cycles, timing.need, timing.depth, timing.tail),

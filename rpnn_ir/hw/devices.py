@@ -43,6 +43,7 @@ reads it back, so rpnn-cost, rpnn-hls and rpnn-rtl need no device= or devices-fi
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from dataclasses import dataclass, replace
 from functools import cache
@@ -366,3 +367,20 @@ def recorded_device(module: ModuleOp) -> tuple[Device, float] | None:
     device = Device(name=name, part=part, family=family, clock_mhz=float(clock),
                     uram_init=bool(uram_init.value.data), **counts)
     return device, float(clock)
+
+
+_ULTRASCALE_PLUS = re.compile(r"xc(zu|u2|u5|au|vu\d+p|ku\d+p)", re.IGNORECASE)
+_ULTRASCALE = re.compile(r"xc(vu|ku)\d", re.IGNORECASE)
+
+
+def yosys_family(part: str, device: Device | None = None) -> str | None:
+    """The `synth_xilinx -family` of a part: xc7 (7-series, Zynq-7000), xcup (UltraScale+:
+    Zynq UltraScale+, Alveo, Virtex/Kintex ...P), xcu (UltraScale); None when Yosys has
+    none for it (Versal, unknown parts)."""
+    if (device is not None and device.family == "zynq7000") or part.lower().startswith("xc7"):
+        return "xc7"
+    if _ULTRASCALE_PLUS.match(part):
+        return "xcup"
+    if _ULTRASCALE.match(part):
+        return "xcu"
+    return None

@@ -15,7 +15,8 @@ refused), ``clock-mhz=`` (default: the recorded clock, else the part's), ``devic
 throughput and latency with the design's FIFO depths, `rpnn_ir.hw.stream_sim`).  The report
 also gives flip-flops and the I/O line (AXI-stream ports, outside the totals).
 ``backend=hls|rtl``: whose hardware, rpnn-hls's (the default, `rpnn_ir.hw.cost`) or
-rpnn-rtl's Verilog (`rpnn_ir.hw.cost_rtl`, calibrated on Yosys).
+rpnn-rtl's Verilog (`rpnn_ir.hw.cost_rtl`, calibrated on Yosys; the constants of the
+part's Yosys family, 7-series or UltraScale+, reported as ``rtl_family``).
 
 The formulas are those of `rpnn_ir.hw.cost` (docs/cost-model.md); the latency model is
 `rpnn_ir.hw.dataflow_model.schedule`.  A unit with ``ram = "ultra"`` on a part whose
@@ -49,7 +50,7 @@ from xdsl.utils.exceptions import PassFailedException
 from rpnn_ir import files
 from rpnn_ir.dialects import rpnn
 from rpnn_ir.hw.cost import Resources, axis_port_resources
-from rpnn_ir.hw.cost_rtl import rtl_unit_cost
+from rpnn_ir.hw.cost_rtl import family_for, rtl_unit_cost
 from rpnn_ir.hw.dataflow_model import (
     DataflowGraph,
     element_bits,
@@ -144,8 +145,9 @@ def analyse(graph: DataflowGraph, device: Device, clock_mhz: float,
     `stream_frames`, also the stream simulation of that many frames (`stream_report`)."""
     devices = devices or {}
     if backend == "rtl":
+        family = family_for(device)
         costs = {u: replace(c.cost, ff=c.ff) for u, c in
-                 ((u, rtl_unit_cost(u)) for u in graph.units)}
+                 ((u, rtl_unit_cost(u, family)) for u in graph.units)}
     else:
         costs = {u: evaluate(u) for u in graph.units}
     sched = schedule(graph, costs)
@@ -180,6 +182,7 @@ def analyse(graph: DataflowGraph, device: Device, clock_mhz: float,
         "limiting_resource": _limiting(util),
         "fits": all(u is None or u <= 1.0 for u in util.values()),
         "model": backend,
+        **({"rtl_family": family_for(device)} if backend == "rtl" else {}),
         "warnings": _uram_rom_warnings(graph, device),
     }
     report["ff"] = sum(c.ff for c in costs.values())
