@@ -119,11 +119,11 @@ def deepen(module, factor: int) -> dict[str, int]:
     return chosen
 
 
-def model(module, device: str) -> dict:
-    """rpnn-cost's report of the module's function."""
+def model(module, device: str, backend: str = "hls") -> dict:
+    """rpnn-cost's report of the module's function (the cost model of `backend`)."""
     dev = get_device(device)
     ((_, graph),) = list(functions_with_dataflow(module))
-    return analyse(graph, dev, dev.clock_mhz).report
+    return analyse(graph, dev, dev.clock_mhz, backend=backend).report
 
 
 def fifo_ops(module) -> dict[str, rpnn.FIFOOp]:

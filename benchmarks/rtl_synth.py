@@ -3,15 +3,17 @@
     python benchmarks/rtl_synth.py [--nets lfc_w1a1,cnv_w1a1,cnv_w2a2]
                                    [--foldings bnn-pynq,rpnn-fold] [--device xc7z020]
                                    [--family xc7] [--no-whole] [--timeout 1800]
+                                   [--model rtl|hls]
 
 The designs are those of benchmarks/rtl_sim.py (BNN-PYNQ's LFC/CNV with BNN-PYNQ's and
 rpnn-fold's foldings, FIFOs from rpnn-insert-fifos). Every unit is synthesised alone by
 Yosys `synth_xilinx` (out of context, `rpnn_ir.backends.rtl_synth`), then the whole design;
 the script prints, per unit, Yosys' LUT (logic + memory), FF, carry, BRAM18 and DSP beside
-rpnn-cost's LUT, BRAM18 and DSP, and the seconds each synthesis took; each row is printed
-as soon as its unit is done, and a unit that fails or exceeds --timeout gets a row saying so
-while the others still run (the whole design is then skipped). Large designs take
-long in the WebAssembly Yosys (minutes per MVTU of CNV); this is a benchmark, not a test.
+rpnn-cost's LUT, BRAM18 and DSP (`--model`: the RTL model, backend=rtl, by default; or the
+HLS one), and the seconds each synthesis took; each row is printed as soon as its unit is
+done, and a unit that fails or exceeds --timeout gets a row saying so while the others
+still run (the whole design is then skipped). Large designs take long in the WebAssembly
+Yosys (minutes per MVTU of CNV); this is a benchmark, not a test.
 """
 
 from __future__ import annotations
@@ -30,9 +32,9 @@ from rpnn_ir.backends.dataflow import extract
 from rpnn_ir.hw.dataflow_model import functions_with_dataflow
 
 
-def cost_by_op(module, device: str) -> dict[int, dict]:
-    """rpnn-cost's unit entries keyed by id(op)."""
-    report = model(module, device)
+def cost_by_op(module, device: str, backend: str) -> dict[int, dict]:
+    """rpnn-cost's unit entries (the model of `backend`) keyed by id(op)."""
+    report = model(module, device, backend)
     ((_, graph),) = list(functions_with_dataflow(module))
     return {id(unit.op): entry for unit, entry in zip(graph.units, report["units"],
                                                       strict=True)}
@@ -50,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--family", default="xc7", choices=sorted(rtl_synth.FAMILIES))
     parser.add_argument("--no-whole", action="store_true")
     parser.add_argument("--timeout", type=float, default=1800.0)
+    parser.add_argument("--model", default="rtl", choices=("rtl", "hls"),
+                        help="rpnn-cost's model shown beside Yosys (backend=rtl or hls)")
     args = parser.parse_args(argv)
     for net in args.nets.split(","):
         for folding in args.foldings.split(","):
@@ -66,11 +70,11 @@ def print_design(net: str, folding: str, module, directory: Path, args) -> None:
     """Synthesise every unit of the design in `directory` (then the whole design), printing
     each unit's row as soon as Yosys is done with it: a unit that fails or runs out of time
     gets a row saying so and the others still run."""
-    costs = cost_by_op(module, args.device)
+    costs = cost_by_op(module, args.device, args.model)
     nodes = extract(module).nodes
     manifest = rtl_synth.load_manifest(directory)
-    print(f"{net} {folding} on {rtl_synth.FAMILIES[args.family]} (rpnn-cost for "
-          f"{args.device}; Yosys timeout {args.timeout:.0f} s per synthesis)")
+    print(f"{net} {folding} on {rtl_synth.FAMILIES[args.family]} (rpnn-cost{{backend="
+          f"{args.model}}} for {args.device}; Yosys timeout {args.timeout:.0f} s per synthesis)")
     print(f"  {'unit':<10} {'kind':<15} {'pe':>4} {'simd':>5} | {'LUT':>7} {'(mem)':>6} "
           f"{'FF':>7} {'carry':>6} {'BRAM18':>6} {'DSP':>4} {'s':>6} | {'model LUT':>9} "
           f"{'BRAM18':>6} {'DSP':>4}")

@@ -206,7 +206,7 @@ def map_memory(depth: int, width: int, *, rom: bool, style: str = "auto",
     lut_ram = None if rom else Memory(
         "lutram", lut_mem=lutram_luts(depth, width, ports, family),
         mux=lutram_mux_luts(depth, width, ports, family))
-    if style == "distributed":  # a ROM: Yosys refuses it; in logic is what it would be
+    if style == "distributed":  # a ROM: rpnn_rtl.v asks Yosys for logic
         return lut_ram or Memory("logic", bits=depth * width)
     logic_cost = depth * width * (LOGIC_COST_ROM if rom else LOGIC_COST_RAM)
     options = [(logic_cost, Memory("logic", bits=depth * width)),
