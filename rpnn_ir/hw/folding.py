@@ -138,6 +138,9 @@ class FoldProblem:
     clock_mhz: float
     graph: DataflowGraph | None = None
     _edge_cache: dict[tuple[int, int, int], Vector] = field(default_factory=dict)
+    _solve_cache: dict[tuple, Solution | None] = field(default_factory=dict)
+    """`solve`'s results by (max_cycles, objective, pareto): a budget fold asks the same
+    questions more than once (the search's answer, then the cheapest design at its bound)."""
 
     def edge_cost(self, index: int, src_word: int, dst_word: int) -> Vector:
         """Resources of edge `index` when its ends use these word sizes."""
@@ -482,6 +485,16 @@ def _front2(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def solve(problem: FoldProblem, max_cycles: int, objective: Objective, *,
           pareto: bool) -> Solution | None:
+    """The cheapest design with every group at most `max_cycles` within the caps (or None),
+    `_solve` once per question and problem."""
+    key = (max_cycles, objective, pareto)
+    if key not in problem._solve_cache:
+        problem._solve_cache[key] = _solve(problem, max_cycles, objective, pareto=pareto)
+    return problem._solve_cache[key]
+
+
+def _solve(problem: FoldProblem, max_cycles: int, objective: Objective, *,
+           pareto: bool) -> Solution | None:
     """The cheapest design with every group at most `max_cycles` within the caps (or None).
 
     `pareto` keeps the whole front under each state (needed when caps bind several
