@@ -309,7 +309,7 @@ def accelerator(design: Design) -> Estimate:
 def shell_bram(design: Design) -> int:
     """RAMB18 of the shell: the AXI master's buffers, and LFC's DMA streams."""
     buffers = MAXI_BUFFERS + (LFC_STREAMS if design.name.startswith("LFC") else ())
-    return sum(cost.bram18_count(depth, bits) for depth, bits in buffers)
+    return sum(cost.bram18_timing(depth, bits) for depth, bits in buffers)
 
 
 def fit_shell(estimates: dict[str, Estimate]) -> tuple[int, int, int]:

@@ -119,27 +119,6 @@ class UnitCost:
 # --------------------------------------------------------------------------- memories
 
 
-def bram18_count(depth: int, width: int) -> int:
-    """RAMB18s for a `depth` x `width` memory (simple dual port).
-
-    The RAMB18 aspect ratios 16Kx1, 8Kx2, 4Kx4, 2Kx9, 1Kx18, 512x36 (Xilinx UG473); the
-    table as used by FINN MVAU ``bram_estimation`` (reference notes, "Block RAM").
-    """
-    if depth <= 0 or width <= 0:
-        return 0
-    if width == 1:
-        return math.ceil(depth / 16384)
-    if width == 2:
-        return math.ceil(depth / 8192)
-    if width <= 4:
-        return math.ceil(depth / 4096) * math.ceil(width / 4)
-    if width <= 9:
-        return math.ceil(depth / 2048) * math.ceil(width / 9)
-    if width <= 18 or depth > 512:
-        return math.ceil(depth / 1024) * math.ceil(width / 18)
-    return math.ceil(depth / 512) * math.ceil(width / 36)
-
-
 RAMB18_ASPECTS = ((512, 36), (1024, 18), (2048, 9), (4096, 4), (8192, 2), (16384, 1))
 """(depth, width) of a RAMB18 in simple dual port mode (Xilinx UG473); a RAMB36 is one of
 these twice as wide (512 x 72 ... 16K x 2) or 32K x 1."""
@@ -160,8 +139,9 @@ def bram18_timing(depth: int, width: int) -> int:
     So: the shallowest aspect with depth >= `depth`, ceil(width / its width) RAMB18s, or
     RAMB36s of twice the width (whichever needs fewer RAMB18 equivalents); deeper than 16K,
     RAMB36s at 32K x 1, one per bit (cascaded beyond 32K: ceil(depth/32K) per bit).
-    `bram18_count` (FINN's table) instead packs depth-wise, e.g. 18432 x 32 in 36 RAMB18
-    where this gives 64.
+    FINN's estimate (MVAU ``bram_estimation``) instead packs depth-wise, e.g. 18432 x 32 in
+    36 RAMB18 where this gives 64; rpnn's HLS models count this way, since Vivado builds the
+    memories of both backends.
     """
     if depth <= 0 or width <= 0:
         return 0
@@ -249,7 +229,7 @@ def memory_resources(depth: int, width: int, ram_style: str) -> Resources:
     if kind == "lutram":
         return Resources(lut=lutram_luts(depth, width))
     if kind == "bram":
-        return Resources(bram18=bram18_count(depth, width))
+        return Resources(bram18=bram18_timing(depth, width))
     return Resources(uram=uram_count(depth, width))
 
 
@@ -338,9 +318,6 @@ class HlsTemplates:
     lutram_max_bits: int | None = None
     acc_bits: int | None = None
     threshold_bits: int | None = None
-    vivado_bram: bool = False
-    """Block RAM counted as Vivado synthesis decomposes each memory by default
-    (`bram18_timing`), not by FINN's depth-packing table (`bram18_count`)."""
     input_registers: bool = False
     """The MVTU's input vector buffer (SF words of SIMD*A bits, kept for the NF neuron
     folds): registers read through an SF:1 multiplexer (finn-hlslib: ARRAY_PARTITION
@@ -381,7 +358,7 @@ class HlsTemplates:
 
     def bram18(self, depth: int, width: int) -> int:
         """RAMB18s of one `depth` x `width` block RAM under these templates' synthesis."""
-        return bram18_timing(depth, width) if self.vivado_bram else bram18_count(depth, width)
+        return bram18_timing(depth, width)
 
 
 RPNN_HLS = HlsTemplates("rpnn-hls")
@@ -390,7 +367,7 @@ array, memory kinds bound from this model, widths from the IR."""
 
 FINN_HLSLIB = HlsTemplates("finn-hlslib (BNN-PYNQ)", per_pe_memories=True,
                            lutram_max_bits=1024, acc_bits=16, threshold_bits=16,
-                           input_registers=True, vivado_bram=True)
+                           input_registers=True)
 """BNN-PYNQ's templates (Xilinx/BNN-PYNQ ``bnn/src/library/hls``, ``network/*/hw/top.cpp``):
 per-PE weight and threshold arrays (ARRAY_PARTITION dim=1, thresholds also dim=3), 16-bit
 accumulators and thresholds (``ThresholdsActivation<..., ap_int<16>, ...>``), arrays left
@@ -527,7 +504,7 @@ def thresholding_cost(channels: int, pe: int, n: int, *, n_thresholds: int,
     """Stand-alone thresholding (FINN Thresholding_hls, generalised to T thresholds).
 
     LUT = P*T*tbits comparators + P*T*tbits*ceil(TMEM/64) with thresholds in LUTRAM (FINN:
-    A*P + P*A*ceil(TMEM/64), i.e. T = 1, tbits = A); BRAM by the RAMB18 table for a TMEM x
+    A*P + P*A*ceil(TMEM/64), i.e. T = 1, tbits = A); BRAM by `bram18_timing` for a TMEM x
     P*T*tbits memory.  A TMEM of 1 keeps the thresholds in the comparators (FINN: no memory
     when tmem <= 1).  Cycles N*C/PE.
     """
@@ -539,7 +516,7 @@ def thresholding_cost(channels: int, pe: int, n: int, *, n_thresholds: int,
         if kind == "lutram":
             res = res + Resources(lut=width * math.ceil(tmem / LUTRAM_DEPTH))
         else:
-            res = res + Resources(bram18=bram18_count(tmem, width))
+            res = res + Resources(bram18=bram18_timing(tmem, width))
     return UnitCost(res, n * channels // pe)
 
 
@@ -724,7 +701,7 @@ def fifo_cost(depth: int, width: int, words: int, ram_style: str = "auto") -> Un
     """A FIFO of `depth` words of `width` bits (FINN StreamingFIFO estimates).
 
     LUT = 2*ceil(log2 depth) address LUTs, + ceil(depth/32)*ceil(width/2) as a shift-register
-    or LUTRAM FIFO; BRAM by the RAMB18 table and URAM by ceil(width/72)*ceil(depth/4096), the
+    or LUTRAM FIFO; BRAM by `bram18_timing` and URAM by ceil(width/72)*ceil(depth/4096), the
     depth rounded up to a power of two (vendor FIFOs).  ``auto``: LUTs up to
     LUTRAM_MAX_DEPTH.  Cycles: one word per cycle.
     """
@@ -734,7 +711,7 @@ def fifo_cost(depth: int, width: int, words: int, ram_style: str = "auto") -> Un
     if kind == "lutram":
         res = Resources(lut=address + math.ceil(depth / SRL_DEPTH) * math.ceil(width / 2))
     elif kind == "bram":
-        res = Resources(lut=address, bram18=bram18_count(rounded, width))
+        res = Resources(lut=address, bram18=bram18_timing(rounded, width))
     else:
         res = Resources(lut=address, uram=uram_count(rounded, width))
     return UnitCost(res, words)

@@ -39,29 +39,6 @@ from rpnn_ir.hw.devices import (
 
 
 @pytest.mark.parametrize(("depth", "width", "expected"), [
-    (16384, 1, 1),      # width 1: ceil(16384/16384)
-    (16385, 1, 2),
-    (8192, 2, 1),       # width 2: ceil(8192/8192)
-    (8193, 2, 2),
-    (100, 3, 1),        # width <= 4: ceil(100/4096) * ceil(3/4)
-    (4096, 4, 1),
-    (4097, 4, 2),
-    (4096, 8, 2),       # width <= 9: ceil(4096/2048) * ceil(8/9)
-    (2048, 9, 1),
-    (1024, 18, 1),      # width <= 18: ceil(1024/1024) * ceil(18/18)
-    (1025, 10, 2),
-    (600, 36, 2),       # depth > 512: ceil(600/1024) * ceil(36/18)
-    (512, 36, 1),       # otherwise: ceil(512/512) * ceil(36/36)
-    (512, 72, 2),
-    (64, 2048, 57),     # ceil(64/512) * ceil(2048/36) = 57 (BNN-PYNQ LFC layer weights)
-    (0, 36, 0),
-    (10, 0, 0),
-])
-def test_bram18_table(depth, width, expected):
-    assert cost.bram18_count(depth, width) == expected
-
-
-@pytest.mark.parametrize(("depth", "width", "expected"), [
     (2048, 36, 4),      # UG912's example: two 2K x 18 RAMB36 side by side = 4 RAMB18
     (36, 32, 1),        # 512 x 36 RAMB18
     (416, 64, 2),       # 2 x 512 x 36 (or one 512 x 72 RAMB36): BNN-PYNQ LFC layer 0
@@ -71,18 +48,27 @@ def test_bram18_table(depth, width, expected):
     (16384, 3, 3),      # 16K x 1: 3; RAMB36 16K x 2: 2 * 2 = 4 -> 3
     (18432, 32, 64),    # deeper than 16K: RAMB36 32K x 1, one per bit: 2 * 32
     (73728, 16, 96),    # cascaded: ceil(73728/32768) = 3 per bit: 2 * 16 * 3
+    (16384, 1, 1),      # 16K x 1
+    (16385, 1, 2),      # one RAMB36 32K x 1
+    (600, 36, 2),       # 1K x 18: 2; RAMB36 1K x 36: 2 * 1
+    (64, 2048, 57),     # 512 x 36: ceil(2048/36) = 57; RAMB36 512 x 72: 2 * 29 = 58
+    (10, 0, 0),
     (0, 8, 0),
 ])
 def test_bram18_timing_decomposition(depth, width, expected):
     assert cost.bram18_timing(depth, width) == expected
 
 
-def test_timing_decomposition_against_finn_table():
-    # the table packs depth-wise: 18432 x 32 -> ceil(18432/1024) * ceil(32/18) = 36
-    assert cost.bram18_count(18432, 32) == 36
-    # the finn-hlslib profile counts Vivado's way, rpnn-hls's keeps the table
+def test_both_profiles_count_block_ram_as_vivado_builds_it():
+    # 18432 x 32: RAMB36 32K x 1 per bit = 64 RAMB18 (FINN's depth-packed table said 36)
+    assert cost.RPNN_HLS.memories(1, 18432, 32, "block").bram18 == 64
     assert cost.FINN_HLSLIB.memories(1, 18432, 32, "block").bram18 == 64
-    assert cost.RPNN_HLS.memories(1, 18432, 32, "block").bram18 == 36
+    # 4 PEs of 512 x 9: one 512 x 36 memory in rpnn-hls, four RAMB18 per PE in finn-hlslib
+    assert cost.RPNN_HLS.memories(4, 512, 9, "block").bram18 == 1
+    assert cost.FINN_HLSLIB.memories(4, 512, 9, "block").bram18 == 4
+    # thresholds and FIFOs too: 2048 x 9 is one RAMB18 (2K x 9), 4096 words of 4 bits one
+    assert cost.memory_resources(2048, 9, "block").bram18 == 1
+    assert cost.fifo_cost(4000, 4, 1, "block").res.bram18 == 1
 
 
 def test_block_ram_capped_at_the_part():
