@@ -70,6 +70,7 @@ from rpnn_ir.hw.devices import (
     load_devices,
     recorded_device,
 )
+from rpnn_ir.ranges import checked_once
 
 TEMPLATES = "rpnn_hls.hpp"
 CSIM_STREAM = "csim/hls_stream.h"
@@ -117,7 +118,8 @@ class HlsTarget(Target):
     """Seed of the golden inputs (0 to 2^63 - 1)."""
 
     def emit(self, ctx: Context, module: ModuleOp, output: IO[str]) -> None:
-        files = emit_hls(module, self, with_testbench=self.out_dir is not None)
+        with checked_once():  # kernels and golden files read one module
+            files = emit_hls(module, self, with_testbench=self.out_dir is not None)
         if self.out_dir is None:
             if f"{self.top}.cpp" in files:
                 output.write(files[f"{self.top}.cpp"])

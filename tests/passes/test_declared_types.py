@@ -97,6 +97,37 @@ def test_backend_functions_called_directly_refuse_a_narrow_accumulator(tmp_path:
     assert "rpnn_forward" in source
 
 
+def test_checked_once_analyses_each_module_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Inside `checked_once` a module object is analysed once (a target reads one module
+    several times); outside it, and for another module object, every call analyses."""
+    from rpnn_ir import ranges
+
+    calls: list[ModuleOp] = []
+    analyse = ranges._check_declared_types
+    monkeypatch.setattr(ranges, "_check_declared_types",
+                        lambda module: (calls.append(module), analyse(module))[1])
+    good, bad = rpnn_ir.parse(unit("ui5", 1)), rpnn_ir.parse(unit("si2", 1))
+    check_declared_types(good)
+    check_declared_types(good)
+    assert len(calls) == 2
+    with ranges.checked_once():
+        for _ in range(3):
+            check_declared_types(good)
+            with ranges.checked_once():  # nested: shares the record
+                check_declared_types(good)
+        for _ in range(2):  # a refused module is analysed (and refused) every time
+            with pytest.raises(VerifyException, match="accumulator type si2"):
+                check_declared_types(bad)
+    assert calls[2:] == [good, bad, bad]
+    check_declared_types(good)  # the block's record is gone
+    assert len(calls) == 6
+    # a whole target through the driver analyses the module once (it used to be 3-4 times)
+    calls.clear()
+    for target in ("rpnn-c", "rpnn-hls"):
+        rpnn_ir.compile(good, None, target=target)
+    assert len(calls) == 2
+
+
 def test_check_agrees_with_the_interpreter_at_every_accumulator_width() -> None:
     """Each width from 1 to 8 bits: accepted exactly when the worst frames do not overflow."""
     frames = np.array([[3] * 8, [0] * 8], np.int64)  # the extremes of ui2
