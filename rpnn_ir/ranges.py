@@ -141,12 +141,11 @@ def _max_abs(*arrays: np.ndarray) -> int:
 def _dot(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     """x[..., K] @ w[K, M] on integers, exactly (Python integers when int64 could overflow).
 
-    Equal rows of x are multiplied once: the bounds of a convolution's input windows take
-    few distinct values (the interior and each kind of border position)."""
-    rows = np.ascontiguousarray(x.reshape(-1, x.shape[-1]))
-    if len(rows) > 1 and rows.dtype != object:
-        keys = rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1])))[:, 0]
-        _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    Runs of equal rows of x are multiplied once: the bounds of a convolution's input
+    windows are equal along the interior of each image row."""
+    rows = x.reshape(-1, x.shape[-1])
+    if len(rows) > 1:
+        first, inverse = _runs(rows)
         if len(first) < len(rows):
             return _dot(rows[first], w)[inverse].reshape(*x.shape[:-1], w.shape[1])
     bound = _max_abs(x) * _max_abs(w) * max(1, w.shape[0])
@@ -270,20 +269,25 @@ def _linear_range(apply: Callable[[np.ndarray, np.ndarray], np.ndarray], xl: np.
     return apply(c_min, ones), apply(c_max, ones)
 
 
+def _runs(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Index of the first row of each run of equal consecutive rows, and each row's run."""
+    change = np.ones(len(rows), dtype=bool)
+    change[1:] = np.any(rows[1:] != rows[:-1], axis=1)
+    return np.flatnonzero(change), np.cumsum(change) - 1
+
+
 def _dot_range(xl: np.ndarray, xh: np.ndarray, w: np.ndarray
                ) -> tuple[np.ndarray, np.ndarray] | None:
     """`_linear_range` of x @ w for exactly known w when float64 is exact: w converted and
-    split into positive and negative parts once, each distinct row of the bounds multiplied
-    once.  None when the products could exceed float64's exact integers."""
+    split into positive and negative parts once, each run of equal rows of the bounds
+    multiplied once.  None when the products could exceed float64's exact integers."""
     depth = w.shape[0]
     if _max_abs(xl, xh) * _max_abs(w) * max(1, depth) >= _FLOAT_EXACT:
         return None
     wf = w.astype(np.float64)
     pos, neg = np.maximum(wf, 0.0), np.maximum(-wf, 0.0)
-    rows = np.ascontiguousarray(np.concatenate([xl.reshape(-1, depth),
-                                                xh.reshape(-1, depth)]))
-    keys = rows.view(np.dtype((np.void, rows.dtype.itemsize * depth)))[:, 0]
-    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    rows = np.concatenate([xl.reshape(-1, depth), xh.reshape(-1, depth)])
+    first, inverse = _runs(rows)
     unique = rows[first].astype(np.float64)
     plus = np.rint(unique @ pos).astype(np.int64)
     minus = np.rint(unique @ neg).astype(np.int64)

@@ -185,3 +185,26 @@ def test_a_pass_that_narrows_a_type_is_caught(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(compiler, "available_passes", lambda: registry)
     with pytest.raises(CompileError, match=r"after pass 'test-narrow': .*accumulator type si2"):
         rpnn_ir.compile(module, "test-narrow,canonicalize")
+
+
+def test_dot_range_equals_the_corner_formula() -> None:
+    """The fast exact-weights path of the interval analysis (`ranges._dot_range`: runs of
+    equal rows multiplied once, float64 products) gives the bounds of the plain int64
+    formula max = xh.W+ - xl.W-, min = xl.W+ - xh.W-, on bounds with repeated and distinct
+    rows alike."""
+    from rpnn_ir import ranges
+
+    rng = np.random.default_rng(7)
+    for rows, depth, width in ((1, 5, 3), (9, 16, 4), (40, 33, 7)):
+        pattern = rng.integers(0, 3, size=rows)  # few distinct rows, in runs and not
+        base_lo = rng.integers(-50, 10, size=(3, depth))
+        xl = base_lo[pattern].reshape(1, rows, depth)
+        xh = xl + rng.integers(0, 60, size=(3, depth))[pattern].reshape(1, rows, depth)
+        w = rng.integers(-9, 10, size=(depth, width))
+        pos, neg = np.maximum(w, 0), np.maximum(-w, 0)
+        lo, hi = ranges._dot_range(xl, xh, w)
+        assert np.array_equal(lo, xl @ pos - xh @ neg)
+        assert np.array_equal(hi, xh @ pos - xl @ neg)
+        assert np.array_equal(ranges._dot(xh, w), xh @ w)
+    huge = np.full((1, 2, 4), 2**40)
+    assert ranges._dot_range(huge, huge, np.full((4, 2), 2**20)) is None  # beyond float64
