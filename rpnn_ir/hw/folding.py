@@ -148,6 +148,9 @@ class FoldProblem:
     graph: DataflowGraph | None = None
     _edge_cache: dict[tuple[int, int, int], Vector] = field(default_factory=dict)
     _solve_cache: dict[tuple, Solution | None] = field(default_factory=dict)
+    _plan_cache: dict[int, list[_Step] | None] = field(default_factory=dict)
+    """`_plan` by cycle bound, with what its steps memoise (the scalar passes of `lagrange`
+    and the bounds of the Pareto DP share them)."""
     """`solve`'s results by (max_cycles, objective, pareto): a budget fold asks the same
     questions more than once (the search's answer, then the cheapest design at its bound)."""
 
@@ -545,6 +548,8 @@ class _Step:
     """Per configuration, the index of its output word in `words`."""
     words: list[int | None]
     """Output words in order of first use ([None] when no later group reads the output)."""
+    memo: dict[Any, Any] = field(default_factory=dict)
+    """Edge rows by (edge, source word) and the last `_candidates`."""
 
     def next_keys(self, g: int, key: StateKey) -> list[StateKey]:
         """The state after the group, per output word, from state `key` before it."""
@@ -555,7 +560,14 @@ class _Step:
 
 def _plan(problem: FoldProblem, max_cycles: int) -> list[_Step] | None:
     """The DP's steps for groups in topological order; None if a group cannot meet
-    `max_cycles`."""
+    `max_cycles` (memoised per problem)."""
+    if max_cycles not in problem._plan_cache:
+        problem._plan_cache[max_cycles] = _make_plan(problem, max_cycles)
+    return problem._plan_cache[max_cycles]
+
+
+def _make_plan(problem: FoldProblem, max_cycles: int) -> list[_Step] | None:
+    """`_plan`, computed."""
     groups, edges = problem.groups, problem.edges
     n = len(groups)
     consumers: dict[int, list[int]] = defaultdict(list)
@@ -589,21 +601,56 @@ def _plan(problem: FoldProblem, max_cycles: int) -> list[_Step] | None:
     return plan
 
 
-def _state_adds(problem: FoldProblem, step: _Step, key: StateKey,
-                cache: dict[tuple[int, int], np.ndarray]) -> np.ndarray:
+def _state_adds(problem: FoldProblem, step: _Step, key: StateKey) -> np.ndarray:
     """Per configuration of the step's group, its resources plus those of the edges into it
-    from the streams of state `key` (edge rows cached per edge and source word)."""
+    from the streams of state `key` (edge rows memoised per edge and source word)."""
     words = dict(zip(step.frontier, key, strict=True))
     add = step.base
     for ei in step.preds:
         e = problem.edges[ei]
-        rows = cache.get((ei, words[e.src]))
+        rows = step.memo.get((ei, words[e.src]))
         if rows is None:
             rows = np.array([problem.edge_cost(ei, words[e.src], c.in_words[e.dst_input])
                              for c in step.configs], dtype=np.int64)
-            cache[(ei, words[e.src])] = rows
+            step.memo[(ei, words[e.src])] = rows
         add = add + rows
     return add
+
+
+@dataclass
+class _Candidates:
+    """Every (state, configuration) pair of one step for a list of states before it, state
+    by state, configurations in order: the resources the configuration adds (with its
+    incoming edges) and the state after it (index into `new_keys`, numbered in order of
+    first use)."""
+
+    keys: list[StateKey]
+    adds: np.ndarray
+    state: np.ndarray
+    row: np.ndarray
+    after: np.ndarray
+    new_keys: list[StateKey]
+
+
+def _candidates(problem: FoldProblem, step: _Step, g: int, keys: list[StateKey]
+                ) -> _Candidates:
+    """`_Candidates` of group g's step from `keys` (memoised for the last list of keys: an
+    uncapped pass visits every reachable state, so all of them share it)."""
+    memo = step.memo.get("candidates")
+    if memo is not None and memo.keys == keys:
+        return memo
+    index: dict[StateKey, int] = {}
+    adds, after = [], []
+    for key in keys:
+        adds.append(_state_adds(problem, step, key))
+        ids = [index.setdefault(k, len(index)) for k in step.next_keys(g, key)]
+        after.append(np.asarray(ids, dtype=np.int64)[step.word_of])
+    n_configs = len(step.cis)
+    result = _Candidates(keys, np.concatenate(adds), np.repeat(np.arange(len(keys)), n_configs),
+                         np.tile(np.arange(n_configs), len(keys)), np.concatenate(after),
+                         list(index))
+    step.memo["candidates"] = result
+    return result
 
 
 @dataclass
@@ -640,8 +687,7 @@ def _reachable(plan: list[_Step]) -> list[list[StateKey]]:
 
 
 def _completions(problem: FoldProblem, plan: list[_Step], reach: list[list[StateKey]],
-                 weights: np.ndarray, cache: dict[tuple[int, int], np.ndarray]
-                 ) -> tuple[list[dict[StateKey, np.ndarray]], np.ndarray]:
+                 weights: np.ndarray) -> tuple[list[dict[StateKey, np.ndarray]], np.ndarray]:
     """Backward DP: per group g and state after it, the least cost of the groups after g
     and their edges for each row of `weights`; and that of the whole design."""
     n = len(plan)
@@ -650,17 +696,16 @@ def _completions(problem: FoldProblem, plan: list[_Step], reach: list[list[State
     table[n - 1] = {key: np.zeros(len(weights)) for key in reach[n - 1]}
     start = np.zeros(len(weights))
     for g in range(n - 1, -1, -1):
-        step, later = plan[g], table[g]
+        step = plan[g]
         before = reach[g - 1] if g else [()]
-        into = table[g - 1] if g else None
-        for key in before:
-            nexts = np.stack([later[k] for k in step.next_keys(g, key)])
-            best = (_state_adds(problem, step, key, cache) @ columns
-                    + nexts[step.word_of]).min(axis=0)
-            if into is None:
-                start = best
-            else:
-                into[key] = best
+        cand = _candidates(problem, step, g, before)
+        later = np.stack([table[g][k] for k in cand.new_keys])
+        values = cand.adds @ columns + later[cand.after]
+        best = np.minimum.reduceat(values, np.arange(0, len(values), len(step.cis)), axis=0)
+        if g:
+            table[g - 1] = dict(zip(before, best, strict=True))
+        else:
+            start = best[0]
     return table, start
 
 
@@ -669,8 +714,7 @@ DUAL_GRID = np.array([0.0] + [2.0 ** (k / 2) for k in range(-24, 41)])
 
 
 def _dual_weights(problem: FoldProblem, plan: list[_Step], reach: list[list[StateKey]],
-                  objective: Objective, capped: list[int],
-                  cache: dict[tuple[int, int], np.ndarray]) -> np.ndarray:
+                  objective: Objective, capped: list[int]) -> np.ndarray:
     """Multipliers lambda >= 0 on the capped resources making the Lagrangian bound
     min (w + lambda).x - lambda.cap large (coordinate search on a grid, each round one
     backward DP over all trials): the tighter it is, the more `_Bounds` prunes."""
@@ -689,7 +733,7 @@ def _dual_weights(problem: FoldProblem, plan: list[_Step], reach: list[list[Stat
                 trial[r] = f * scale
                 trials.append(trial)
         lams = np.array(trials)
-        _, start = _completions(problem, plan, reach, w + lams, cache)
+        _, start = _completions(problem, plan, reach, w + lams)
         values = start - lams @ caps
         k = int(np.argmax(values))
         if values[k] <= best_value * (1 + 1e-12):
@@ -700,18 +744,16 @@ def _dual_weights(problem: FoldProblem, plan: list[_Step], reach: list[list[Stat
 
 def _bounds(problem: FoldProblem, plan: list[_Step], objective: Objective) -> _Bounds:
     """`_Bounds` for the capped resources that some design could exceed (with no limit yet)."""
-    cache: dict[tuple[int, int], np.ndarray] = {}
     reach = _reachable(plan)
     capped = [r for r, cap in enumerate(objective.caps) if cap is not None]
     unit = np.eye(4)[capped]
-    _, start = _completions(problem, plan, reach, -unit, cache)
+    _, start = _completions(problem, plan, reach, -unit)
     caps = np.array([c or 0.0 for c in objective.caps], dtype=np.float64)
     capped = [r for r, most in zip(capped, -start, strict=True) if most > caps[r] + 1e-9]
     w = np.asarray(objective.weights, dtype=np.float64)
-    lam = _dual_weights(problem, plan, reach, objective, capped, cache)
+    lam = _dual_weights(problem, plan, reach, objective, capped)
     weights = np.stack([w, w + lam])
-    table, _ = _completions(problem, plan, reach, np.vstack([np.eye(4)[capped], weights]),
-                            cache)
+    table, _ = _completions(problem, plan, reach, np.vstack([np.eye(4)[capped], weights]))
     return _Bounds(table, capped, caps, weights, np.array([0.0, -float(lam @ caps)]))
 
 
@@ -741,12 +783,13 @@ def _forward(problem: FoldProblem, plan: list[_Step], objective: Objective, pare
 
     Per group, the candidate points of all states are gathered with the index of the state
     they lead to (states numbered in order of first use), then reduced per state at once:
-    to the Pareto front, or to the first point of least scalar cost."""
+    to the Pareto front, or to the first point of least scalar cost.  An uncapped scalar
+    pass visits every reachable state with one point each: its candidates are the step's
+    `_candidates` plus each state's point, all in numpy."""
     n = len(plan)
     remaining = _remaining(plan)
     capped_any = any(cap is not None for cap in objective.caps)
     caps = np.array([np.inf if c is None else c + 1e-9 for c in objective.caps])
-    cache: dict[tuple[int, int], np.ndarray] = {}
     states: dict[StateKey, tuple[np.ndarray, np.ndarray]] = {
         (): (np.zeros((1, 4), dtype=np.int64), np.full((1, 3), -1, dtype=np.int64))}
     history: list[dict[StateKey, np.ndarray]] = []
@@ -754,39 +797,22 @@ def _forward(problem: FoldProblem, plan: list[_Step], objective: Objective, pare
     exact = True
     for g, step in enumerate(plan):
         keys = list(states)
-        index: dict[StateKey, int] = {}
-        parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-        pending = 0
-        n_configs = len(step.cis)
-        for si, key in enumerate(keys):
-            points, _ = states[key]
-            add = _state_adds(problem, step, key, cache)
-            nexts = step.next_keys(g, key)
-            ids = np.array([index.setdefault(k, len(index)) for k in nexts], dtype=np.int64)
-            if bounds is not None:
-                rows, cols = _survivors(add, points, step, nexts, bounds, g)
-            elif capped_any:
-                ok = np.all(add[:, None, :] + points[None, :, :] + remaining[g] <= caps,
-                            axis=2)
-                rows, cols = np.nonzero(ok)
-            else:
-                rows = np.repeat(np.arange(n_configs), len(points))
-                cols = np.tile(np.arange(len(points)), n_configs)
-            back = np.empty((len(rows), 3), dtype=np.int64)
-            back[:, 0] = si
-            back[:, 1] = cols
-            back[:, 2] = step.cis[rows]
-            parts.append((add[rows] + points[cols], back, ids[step.word_of[rows]]))
-            pending += len(rows)
-            if pareto and pending > CHUNK:
-                parts = [_fronts(parts)]
-                pending = len(parts[0][0])
+        if not pareto and bounds is None and not capped_any:
+            cand = _candidates(problem, step, g, keys)
+            points = np.concatenate([states[k][0] for k in keys])
+            back = np.zeros((len(cand.state), 3), dtype=np.int64)
+            back[:, 0] = cand.state
+            back[:, 2] = step.cis[cand.row]
+            parts = [(cand.adds + points[cand.state], back, cand.after)]
+            new_keys = cand.new_keys
+        else:
+            parts, new_keys = _gather(problem, step, g, keys, states, pareto, bounds,
+                                      remaining[g] if capped_any else None, caps)
         pts, back, state = _fronts(parts) if pareto else _cheapest(parts, objective)
         if not len(pts):
             return None
         starts = np.flatnonzero(np.r_[True, state[1:] != state[:-1]])
         ends = np.r_[starts[1:], len(state)]
-        new_keys = list(index)
         new_states: dict[StateKey, tuple[np.ndarray, np.ndarray]] = {}
         for begin, end in zip(starts, ends, strict=True):
             p, b = pts[begin:end], back[begin:end]
@@ -842,6 +868,43 @@ def _cheapest(parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]], objective:
     sorted_state = state[order]
     first = order[np.r_[True, sorted_state[1:] != sorted_state[:-1]]] if len(order) else order
     return pts[first], back[first], state[first]
+
+
+def _gather(problem: FoldProblem, step: _Step, g: int, keys: list[StateKey],
+            states: dict[StateKey, tuple[np.ndarray, np.ndarray]], pareto: bool,
+            bounds: _Bounds | None, remaining: np.ndarray | None, caps: np.ndarray
+            ) -> tuple[list[tuple[np.ndarray, np.ndarray, np.ndarray]], list[StateKey]]:
+    """The candidate points of group g's step from `states` (with back pointers and the
+    index of the state after), state by state, those `bounds` or the caps with the least
+    `remaining` use drop left out; and the states after, in order of first use.  The
+    Pareto fronts are taken whenever `CHUNK` points have gathered."""
+    index: dict[StateKey, int] = {}
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    pending = 0
+    n_configs = len(step.cis)
+    for si, key in enumerate(keys):
+        points, _ = states[key]
+        add = _state_adds(problem, step, key)
+        nexts = step.next_keys(g, key)
+        ids = np.array([index.setdefault(k, len(index)) for k in nexts], dtype=np.int64)
+        if bounds is not None:
+            rows, cols = _survivors(add, points, step, nexts, bounds, g)
+        elif remaining is not None:
+            ok = np.all(add[:, None, :] + points[None, :, :] + remaining <= caps, axis=2)
+            rows, cols = np.nonzero(ok)
+        else:
+            rows = np.repeat(np.arange(n_configs), len(points))
+            cols = np.tile(np.arange(len(points)), n_configs)
+        back = np.empty((len(rows), 3), dtype=np.int64)
+        back[:, 0] = si
+        back[:, 1] = cols
+        back[:, 2] = step.cis[rows]
+        parts.append((add[rows] + points[cols], back, ids[step.word_of[rows]]))
+        pending += len(rows)
+        if pareto and pending > CHUNK:
+            parts = [_fronts(parts)]
+            pending = len(parts[0][0])
+    return parts, list(index)
 
 
 def _remaining(plan: list[_Step]) -> list[np.ndarray]:
