@@ -278,22 +278,30 @@ def _runs(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _dot_range(xl: np.ndarray, xh: np.ndarray, w: np.ndarray
                ) -> tuple[np.ndarray, np.ndarray] | None:
-    """`_linear_range` of x @ w for exactly known w when float64 is exact: w converted and
-    split into positive and negative parts once, each run of equal rows of the bounds
-    multiplied once.  None when the products could exceed float64's exact integers."""
+    """`_linear_range` of x @ w for exactly known w, in float BLAS when it is exact.
+
+    With W+ = max(W, 0) and W- = W+ - W: max = xh.W+ - xl.W- = (xh - xl).W+ + xl.W and
+    min = xh.W - (xh - xl).W+, so two products of W and W+ (converted once, float32 when
+    every partial sum stays below 2^24), each run of equal rows of the bounds multiplied
+    once.  None when float64 would not be exact either."""
     depth = w.shape[0]
-    if _max_abs(xl, xh) * _max_abs(w) * max(1, depth) >= _FLOAT_EXACT:
+    bound = 2 * _max_abs(xl, xh) * _max_abs(w) * max(1, depth)  # |xh - xl| <= 2 max|x|
+    if bound >= _FLOAT_EXACT:
         return None
-    wf = w.astype(np.float64)
-    pos, neg = np.maximum(wf, 0.0), np.maximum(-wf, 0.0)
-    rows = np.concatenate([xl.reshape(-1, depth), xh.reshape(-1, depth)])
+    dtype = np.float32 if bound < 2**24 else np.float64
+    wf = w.astype(dtype)
+    pos = np.maximum(wf, 0)
+    rows = np.concatenate([xl.reshape(-1, depth), (xh - xl).reshape(-1, depth),
+                           xh.reshape(-1, depth)])
     first, inverse = _runs(rows)
-    unique = rows[first].astype(np.float64)
-    plus = np.rint(unique @ pos).astype(np.int64)
-    minus = np.rint(unique @ neg).astype(np.int64)
-    low, high = inverse[:len(inverse) // 2], inverse[len(inverse) // 2:]
+    unique = rows[first].astype(dtype)
+    span = len(inverse) // 3
+    low, wide, high = inverse[:span], inverse[span:2 * span], inverse[2 * span:]
+    times_w = np.rint(unique @ wf).astype(np.int64)
+    times_pos = np.rint(unique @ pos).astype(np.int64)
     shape = (*xl.shape[:-1], w.shape[1])
-    return ((plus[low] - minus[high]).reshape(shape), (plus[high] - minus[low]).reshape(shape))
+    return ((times_w[high] - times_pos[wide]).reshape(shape),
+            (times_pos[wide] + times_w[low]).reshape(shape))
 
 
 # --------------------------------------------------------------------------- thresholds
