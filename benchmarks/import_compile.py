@@ -2,6 +2,10 @@
 
     python benchmarks/import_compile.py [--out-dir DIR] [--skip-hls4ml] [--hls4ml-timeout S]
 
+hls4ml is measured when installed: `pip install -e '.[bench]'` (hls4ml 1.3.0 with qonnx,
+Brevitas and torch; hls4ml itself pulls in only h5py, pyyaml, quantizers and
+pydigitalwavetools).  Without it the script prints "hls4ml: not installed".
+
 Models, both built by this script:
 - CNV-W2A2 (BNN-PYNQ, `brevitas_examples`), random parameters, exported with Brevitas'
   QONNX exporter (`brevitas.export.export_qonnx`, default dynamo exporter);
