@@ -39,7 +39,7 @@ from xdsl.utils.exceptions import (
 
 from rpnn_ir import api, files, progress
 from rpnn_ir.passes import failed_stage
-from rpnn_ir.ranges import check_declared_types
+from rpnn_ir.ranges import check_declared_types, checked_once
 from rpnn_ir.verify import verify_module
 
 __all__ = ["CompileError", "CompileResult", "available_passes", "available_targets", "compile"]
@@ -334,6 +334,13 @@ def _compile(module_or_path: Any, pipeline: str | None, target: str | None,
     except DiagnosticException as e:
         raise CompileError(f"pass {failed_stage(stage[0] or '', e)} failed: {e}") from None
 
+    with checked_once():  # the target's readers of the module do not analyse it again
+        return _emit(module, stem, ctx, target_name, target_impl, target_writes, directory)
+
+
+def _emit(module: ModuleOp, stem: str, ctx: Context, target_name: str | None,
+          target_impl: Any, target_writes: bool, directory: Path | None) -> CompileResult:
+    """The target's part of `_compile`: check the module for it and run it."""
     if target_name in available_rpnn_targets():  # the backends run the program
         try:
             check_declared_types(module)

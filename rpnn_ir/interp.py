@@ -53,6 +53,8 @@ ORT_KERNELS = ("m1", "m1_transposed_b", "general")
 
 _EXACT_F64 = 2**52
 """Integer dot products whose worst-case magnitude stays below this are exact in float64."""
+_EXACT_F32 = 2**24
+"""... and below this in float32."""
 
 
 class InterpreterError(Exception):
@@ -114,12 +116,15 @@ def _as_result(value: SSAValue, array: np.ndarray) -> np.ndarray:
 
 
 def exact_matmul(x: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """x[..., K] @ w[K, M] on integers, exactly (float64 BLAS when no rounding can occur)."""
+    """x[..., K] @ w[K, M] on integers, exactly (float32 or float64 BLAS when no rounding
+    can occur: the bound on |x| * |w| * K bounds every partial sum)."""
     bound = int(np.abs(x).max(initial=0)) * int(np.abs(w).max(initial=0)) * w.shape[0]
     if bound >= 2**62:
         raise InterpreterError(f"dot product bound {bound} exceeds 64-bit integers")
     rows = x.reshape(-1, x.shape[-1])  # one 2-D product: BLAS instead of a loop over stacks
-    if bound < _EXACT_F64:
+    if bound < _EXACT_F32:  # every partial sum an integer float32 holds exactly
+        acc = (rows.astype(np.float32) @ w.astype(np.float32)).astype(np.int64)
+    elif bound < _EXACT_F64:
         acc = np.rint(rows.astype(np.float64) @ w.astype(np.float64)).astype(np.int64)
     else:
         acc = rows.astype(np.int64) @ w.astype(np.int64)

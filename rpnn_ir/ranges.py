@@ -31,7 +31,9 @@ its values; the backends call the latter on every module they are handed (throug
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -120,7 +122,9 @@ def _compact(a: np.ndarray) -> np.ndarray:
     for axis in range(a.ndim):
         if a.shape[axis] > 1:
             first = a[(slice(None),) * axis + (slice(0, 1),)]
-            if np.array_equal(np.broadcast_to(first, a.shape), a):
+            second = a[(slice(None),) * axis + (slice(1, 2),)]
+            if np.array_equal(first, second) and np.array_equal(
+                    np.broadcast_to(first, a.shape), a):
                 a = first
     return np.array(a)  # own, contiguous memory (no broadcast views)
 
@@ -135,7 +139,15 @@ def _max_abs(*arrays: np.ndarray) -> int:
 
 
 def _dot(x: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """x[..., K] @ w[K, M] on integers, exactly (Python integers when int64 could overflow)."""
+    """x[..., K] @ w[K, M] on integers, exactly (Python integers when int64 could overflow).
+
+    Runs of equal rows of x are multiplied once: the bounds of a convolution's input
+    windows are equal along the interior of each image row."""
+    rows = x.reshape(-1, x.shape[-1])
+    if len(rows) > 1:
+        first, inverse = _runs(rows)
+        if len(first) < len(rows):
+            return _dot(rows[first], w)[inverse].reshape(*x.shape[:-1], w.shape[1])
     bound = _max_abs(x) * _max_abs(w) * max(1, w.shape[0])
     if bound < _FLOAT_EXACT:
         return np.rint(x.astype(np.float64) @ w.astype(np.float64)).astype(np.int64)
@@ -161,6 +173,8 @@ class _Range:
 
     def exact(self) -> np.ndarray | None:
         """The values, when lo == hi everywhere."""
+        if self.lo is self.hi:
+            return self.lo
         lo, hi = np.broadcast_arrays(self.lo, self.hi)
         return np.asarray(lo) if np.array_equal(lo, hi) else None
 
@@ -175,8 +189,8 @@ def _checked(op: Operation, lo: np.ndarray, hi: np.ndarray) -> _Range:
         raise fail(op, f"values in [{lo_min}, {hi_max}] need "
                     f"{bits_needed(lo_min, hi_max)} bits; integer types hold at most "
                     f"{dtypes.MAX_INT_BITS}")
-    return _Range(_compact(np.asarray(lo).astype(np.int64)),
-                  _compact(np.asarray(hi).astype(np.int64)))
+    low = _compact(np.asarray(lo).astype(np.int64))
+    return _Range(low, low if hi is lo else _compact(np.asarray(hi).astype(np.int64)))
 
 
 def _type_range(value: SSAValue) -> _Range:
@@ -235,6 +249,10 @@ def _linear_range(apply: Callable[[np.ndarray, np.ndarray], np.ndarray], xl: np.
     with `worst_case`): each product ranges over its four corner products.
     """
     w = None if worst_case else weights.exact()
+    if w is not None and apply is _dot:
+        found = _dot_range(xl, xh, np.broadcast_to(w, tuple(w_shape)))
+        if found is not None:
+            return found
     if w is not None:
         w = np.ascontiguousarray(np.broadcast_to(w, tuple(w_shape)), dtype=np.int64)
         w_pos, w_neg = np.maximum(w, 0), np.maximum(-w, 0)
@@ -249,6 +267,41 @@ def _linear_range(apply: Callable[[np.ndarray, np.ndarray], np.ndarray], xl: np.
     c_min = np.minimum.reduce(corners)
     ones = np.ones(tuple(w_shape), dtype=np.int64)
     return apply(c_min, ones), apply(c_max, ones)
+
+
+def _runs(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Index of the first row of each run of equal consecutive rows, and each row's run."""
+    change = np.ones(len(rows), dtype=bool)
+    change[1:] = np.any(rows[1:] != rows[:-1], axis=1)
+    return np.flatnonzero(change), np.cumsum(change) - 1
+
+
+def _dot_range(xl: np.ndarray, xh: np.ndarray, w: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray] | None:
+    """`_linear_range` of x @ w for exactly known w, in float BLAS when it is exact.
+
+    With W+ = max(W, 0) and W- = W+ - W: max = xh.W+ - xl.W- = (xh - xl).W+ + xl.W and
+    min = xh.W - (xh - xl).W+, so two products of W and W+ (converted once, float32 when
+    every partial sum stays below 2^24), each run of equal rows of the bounds multiplied
+    once.  None when float64 would not be exact either."""
+    depth = w.shape[0]
+    bound = 2 * _max_abs(xl, xh) * _max_abs(w) * max(1, depth)  # |xh - xl| <= 2 max|x|
+    if bound >= _FLOAT_EXACT:
+        return None
+    dtype = np.float32 if bound < 2**24 else np.float64
+    wf = w.astype(dtype)
+    pos = np.maximum(wf, 0)
+    rows = np.concatenate([xl.reshape(-1, depth), (xh - xl).reshape(-1, depth),
+                           xh.reshape(-1, depth)])
+    first, inverse = _runs(rows)
+    unique = rows[first].astype(dtype)
+    span = len(inverse) // 3
+    low, wide, high = inverse[:span], inverse[span:2 * span], inverse[2 * span:]
+    times_w = np.rint(unique @ wf).astype(np.int64)
+    times_pos = np.rint(unique @ pos).astype(np.int64)
+    shape = (*xl.shape[:-1], w.shape[1])
+    return ((times_w[high] - times_pos[wide]).reshape(shape),
+            (times_pos[wide] + times_w[low]).reshape(shape))
 
 
 # --------------------------------------------------------------------------- thresholds
@@ -640,6 +693,23 @@ def analyse(module: ModuleOp, worst_case: bool) -> tuple[Analysis, list[func.Fun
     return analysis, functions
 
 
+_CHECKED: ContextVar[dict[int, ModuleOp] | None] = ContextVar("rpnn_checked_modules",
+                                                              default=None)
+
+
+@contextmanager
+def checked_once() -> Iterator[None]:
+    """Within this block `check_declared_types` analyses each module object once: a caller
+    handing one module, unchanged, to several readers (a target's code, its interface
+    description and its golden files) pays for the analysis once.  The module must not
+    change inside the block.  Nested blocks share the outer one's record."""
+    token = _CHECKED.set(_CHECKED.get() if _CHECKED.get() is not None else {})
+    try:
+        yield
+    finally:
+        _CHECKED.reset(token)
+
+
 def check_declared_types(module: ModuleOp) -> None:
     """Refuse a unit whose declared accumulator or result type cannot hold its values.
 
@@ -651,6 +721,16 @@ def check_declared_types(module: ModuleOp) -> None:
     `rpnn_ir.compile` after every pass.  Raises `UnsoundTypeError` naming the unit and the
     narrowest sound type.
     """
+    checked = _CHECKED.get()
+    if checked is not None and checked.get(id(module)) is module:
+        return  # already checked inside this `checked_once` block
+    _check_declared_types(module)
+    if checked is not None:
+        checked[id(module)] = module
+
+
+def _check_declared_types(module: ModuleOp) -> None:
+    """`check_declared_types`, always."""
     if not any(isinstance(op, (*_THRESHOLD_OPS, rpnn.MatMulOp, rpnn.Conv2dOp))
                for op in module.walk()):
         return  # nothing accumulates or thresholds: nothing can overflow

@@ -45,6 +45,7 @@ from rpnn_ir.backends.dataflow import (
     range_of,
 )
 from rpnn_ir.dialects import rpnn
+from rpnn_ir.ranges import checked_once
 
 HEADER_NAME = "rpnn.h"
 SOURCE_NAME = "rpnn.c"
@@ -66,13 +67,14 @@ class CReferenceTarget(Target):
     """The function to emit; none: the module's first public function."""
 
     def emit(self, ctx: Context, module: ModuleOp, output: IO[str]) -> None:
-        header, source = emit_c(module, self.function)
-        if self.out_dir is None:
-            output.write(f"// ----- {HEADER_NAME} -----\n{header}")
-            output.write(f"// ----- {SOURCE_NAME} -----\n{source}")
-            return
-        main, makefile = emit_main(module, self.function)
-        interface = json.dumps(describe_interface(module, self.function), indent=1)
+        with checked_once():  # code, main and interface read one module
+            header, source = emit_c(module, self.function)
+            if self.out_dir is None:
+                output.write(f"// ----- {HEADER_NAME} -----\n{header}")
+                output.write(f"// ----- {SOURCE_NAME} -----\n{source}")
+                return
+            main, makefile = emit_main(module, self.function)
+            interface = json.dumps(describe_interface(module, self.function), indent=1)
         done = write_project(Path(self.out_dir), {
             HEADER_NAME: header, SOURCE_NAME: source, MAIN_NAME: main,
             MAKEFILE_NAME: makefile, INTERFACE_NAME: interface + "\n"})

@@ -70,6 +70,7 @@ from rpnn_ir.hw.devices import (
     load_devices,
     recorded_device,
 )
+from rpnn_ir.ranges import checked_once
 
 TEMPLATES = "rpnn_hls.hpp"
 CSIM_STREAM = "csim/hls_stream.h"
@@ -117,7 +118,8 @@ class HlsTarget(Target):
     """Seed of the golden inputs (0 to 2^63 - 1)."""
 
     def emit(self, ctx: Context, module: ModuleOp, output: IO[str]) -> None:
-        files = emit_hls(module, self, with_testbench=self.out_dir is not None)
+        with checked_once():  # kernels and golden files read one module
+            files = emit_hls(module, self, with_testbench=self.out_dir is not None)
         if self.out_dir is None:
             if f"{self.top}.cpp" in files:
                 output.write(files[f"{self.top}.cpp"])
@@ -224,39 +226,110 @@ def pack_slots(raw: np.ndarray, bits: int) -> np.ndarray:
         for s in range(raw.shape[-1]):
             packed |= raw[..., s].astype(np.uint64) << np.uint64(s * bits)
         return packed.astype(object)
-    words = np.zeros(raw.shape[:-1], dtype=object)
+    # wider words: pack 64-bit chunks in numpy, then one Python int per word
+    chunks = (raw.shape[-1] * bits + 63) // 64
+    packed = np.zeros((*raw.shape[:-1], chunks), dtype=np.uint64)
+    values = raw.astype(np.uint64)
     for s in range(raw.shape[-1]):
-        words = words | (raw[..., s] << (s * bits))
-    return words
+        chunk, shift = divmod(s * bits, 64)
+        packed[..., chunk] |= values[..., s] << np.uint64(shift)
+        if shift + bits > 64:  # the slot straddles two chunks
+            packed[..., chunk + 1] |= values[..., s] >> np.uint64(64 - shift)
+    data = packed.astype("<u8").tobytes()
+    size = 8 * chunks
+    words = [int.from_bytes(data[i:i + size], "little") for i in range(0, len(data), size)]
+    return np.array(words, dtype=object).reshape(raw.shape[:-1])
 
 
 def _chunk_array(name: str, words: np.ndarray, bits: int) -> str:
     """`static const rpnn::chunk_t name[d0][d1][CHUNKS(bits)]`: each word as 64-bit chunks,
     least significant first (the templates rebuild the word with rpnn::join)."""
     chunks = (bits + 63) // 64
-    mask = (1 << 64) - 1
-    rows = []
-    if chunks == 1:  # one chunk per word: convert and format the flat array at once
-        flat = [f"{{0x{v:x}ULL}}" for v in words.astype(np.uint64).ravel().tolist()]
-        width = words.shape[-1]
-        rows = [f"    {{{', '.join(flat[k:k + width])}}}" for k in range(0, len(flat), width)]
-    for row in [] if chunks == 1 else words.tolist():
-        items = ", ".join(
-            "{" + ", ".join(f"0x{(int(v) >> (64 * c)) & mask:x}ULL" for c in range(chunks)) + "}"
-            for v in row)
-        rows.append(f"    {{{items}}}")
+
+    def literal(chunk: np.ndarray, n: int) -> list[np.ndarray]:
+        digits = _hex_digits(chunk.reshape(-1, 1)).reshape(n, chunks, 16)
+        columns = [_fixed(b"{", n)]
+        for c in range(chunks):
+            columns += [_fixed(b"0x", n), digits[:, c], _fixed(b"ULL", n)]
+            if c < chunks - 1:
+                columns.append(_fixed(b", ", n))
+        return [*columns, _fixed(b"}", n)]
+
     dims = "".join(f"[{d}]" for d in words.shape)
     return (f"static const rpnn::chunk_t {name}{dims}[{chunks}] = {{  // {bits}-bit words\n"
-            + ",\n".join(rows) + "\n};\n")
+            + _rows_text(words, chunks, literal) + "\n};\n")
 
 
 def _exact_array(name: str, words: np.ndarray, bits: int) -> str:
     """`static const ap_uint<bits> name[d0][d1]`: the synthesis form of a constant array,
     every word exactly `bits` wide (so a reshaped memory is exactly as wide as the model's)."""
-    rows = [f"    {{{', '.join(word_literal(int(v), bits) for v in row)}}}"
-            for row in words.tolist()]
+    chunks = (bits + 63) // 64
+    head, tail = (b"0x", b"ULL") if bits <= 64 else (f'ap_uint<{bits}>("0x'.encode(),
+                                                      b'", 16)')
+
+    def literal(chunk: np.ndarray, n: int) -> list[np.ndarray]:
+        return [_fixed(head, n), _hex_digits(chunk), _fixed(tail, n)]
+
     dims = "".join(f"[{d}]" for d in words.shape)
-    return f"static const ap_uint<{bits}> {name}{dims} = {{\n" + ",\n".join(rows) + "\n};\n"
+    return (f"static const ap_uint<{bits}> {name}{dims} = {{\n"
+            + _rows_text(words, chunks, literal) + "\n};\n")
+
+
+_HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+_BLOCK = 1 << 16
+"""Words formatted per numpy block (bounds the byte arrays' memory)."""
+
+
+def _word_chunks(words: list[int], chunks: int) -> np.ndarray:
+    """[n][chunks] uint64: each (non-negative) word as 64-bit chunks, least significant
+    first."""
+    if chunks == 1:
+        return np.array(words, dtype=np.uint64).reshape(-1, 1)
+    data = b"".join(int(v).to_bytes(8 * chunks, "little") for v in words)
+    return np.frombuffer(data, dtype="<u8").reshape(-1, chunks)
+
+
+def _hex_digits(chunks: np.ndarray) -> np.ndarray:
+    """[n][16 * k] ASCII hex digits of the number each row of 64-bit chunks (least
+    significant first) spells, as `f"{v:x}"` does: its leading zeros are 0 bytes (dropped
+    by `_rows_text`), at least one digit is kept."""
+    n, k = chunks.shape
+    shifts = np.arange(60, -4, -4, dtype=np.uint64)
+    nibbles = ((chunks[:, ::-1, None] >> shifts) & np.uint64(15)).astype(np.uint8)
+    nibbles = nibbles.reshape(n, 16 * k)
+    significant = np.maximum.accumulate(nibbles != 0, axis=1)
+    significant[:, -1] = True
+    return np.where(significant, _HEX[nibbles], 0).astype(np.uint8)
+
+
+def _fixed(text: bytes, n: int) -> np.ndarray:
+    """`text` as a byte column repeated for n elements."""
+    return np.broadcast_to(np.frombuffer(text, dtype=np.uint8), (n, len(text)))
+
+
+def _rows_text(words: np.ndarray, chunks: int, literal) -> str:
+    """``    {a, b, ...}`` per row of the 2-D `words`, rows joined by ``,\n``, each word
+    spelled by `literal(chunk array, n)` (byte columns, 0 bytes dropped): the C++
+    initialiser of a constant array, built in numpy."""
+    width = words.shape[-1]
+    flat = words.ravel().tolist()
+    prefixes = np.zeros((2, 5), dtype=np.uint8)
+    prefixes[1] = np.frombuffer(b"    {", dtype=np.uint8)
+    suffixes = np.zeros((3, 3), dtype=np.uint8)  # ", " / "},\n" / "}" (the last word)
+    suffixes[0, :2] = np.frombuffer(b", ", dtype=np.uint8)
+    suffixes[1] = np.frombuffer(b"},\n", dtype=np.uint8)
+    suffixes[2, 0] = ord("}")
+    out = []
+    for start in range(0, len(flat), _BLOCK):
+        block = _word_chunks(flat[start:start + _BLOCK], chunks)
+        index = np.arange(start, start + len(block))
+        kind = np.where(index % width == width - 1, 1, 0)
+        kind[index == len(flat) - 1] = 2
+        columns = [prefixes[(index % width == 0).astype(np.int64)],
+                   *literal(block, len(block)), suffixes[kind]]
+        text = np.concatenate(columns, axis=1).ravel()
+        out.append(text[text != 0].tobytes().decode())
+    return "".join(out)
 
 
 def param_array(name: str, words: np.ndarray, bits: int) -> str:

@@ -142,6 +142,35 @@ def test_depthwise_weight_words_layout():
             np.testing.assert_array_equal(slots, w[p, f * 3:(f + 1) * 3])
 
 
+def test_wide_words_pack_and_print_exactly():
+    """Words wider than 64 bits (slots straddling 64-bit chunks) are packed exactly, and the
+    constant arrays spell them as Python's formatting does: chunks least significant first
+    for C simulation, one hex literal per word for synthesis."""
+    rng = np.random.default_rng(2)
+    for bits, slots in ((3, 30), (5, 13), (7, 19), (32, 3), (4, 16), (13, 10)):
+        raw = rng.integers(0, 1 << bits, size=(3, 5, slots))
+        raw[0, 0] = (1 << bits) - 1  # all ones
+        raw[0, 1] = 0
+        words = hls.pack_slots(raw.astype(object), bits)
+        width = slots * bits
+        for index in np.ndindex(3, 5):
+            expected = sum(int(v) << (s * bits) for s, v in enumerate(raw[index]))
+            assert words[index] == expected
+        flat = [int(v) for v in words.reshape(-1)]
+        chunks = (width + 63) // 64
+        as_chunks = ["{" + ", ".join(f"0x{(v >> (64 * c)) & ((1 << 64) - 1):x}ULL"
+                                     for c in range(chunks)) + "}" for v in flat]
+        exact = [f"0x{v:x}ULL" if width <= 64 else f'ap_uint<{width}>("0x{v:x}", 16)'
+                 for v in flat]
+        words = words.reshape(3, 5)
+        for form, items in (("exact", exact), ("chunks", as_chunks)):
+            body = ",\n".join("    {" + ", ".join(items[r * 5:(r + 1) * 5]) + "}"
+                               for r in range(3))
+            text = (hls._exact_array("w", words, width) if form == "exact"
+                    else hls._chunk_array("w", words, width))
+            assert text.split("\n", 1)[1] == body + "\n};\n", form
+
+
 def test_pack_words_round_trip():
     rng = np.random.default_rng(1)
     for elt in (netgen.BIPOLAR, netgen.si(3), netgen.ui(7), netgen.si(32), netgen.ui(32)):

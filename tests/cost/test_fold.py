@@ -304,6 +304,32 @@ def test_fold_equals_exhaustive_on_residual_blocks(module, lut, bram):
     _compare_with_exhaustive(module, lut, bram)
 
 
+def _compare_pruned_with_plain(module, lut_fraction, bram_fraction):
+    """The capped Pareto DP with its bounds (`_solve`) returns the very design of the plain
+    DP without them (`_forward`), at every achievable bottleneck."""
+    from rpnn_ir.hw.folding import _forward, _plan, _solve
+
+    loose = extract_problem(_graph(module), 100.0, _tiny_device(10**9, 10**9))
+    least = np.sum([np.min([c.res for c in g.configs], axis=0) for g in loose.groups], axis=0)
+    most = np.sum([np.max([c.res for c in g.configs], axis=0) for g in loose.groups], axis=0)
+    device = _tiny_device(max(int(least[0] + lut_fraction * (most[0] - least[0] + 200)), 1),
+                          max(int(least[1] + bram_fraction * (most[1] - least[1])), 1))
+    problem = extract_problem(_graph(module), 100.0, device)
+    objective = Objective.for_device(device, (1.0, 1.0, 1.0, 1.0))
+    for bound in problem.cycle_candidates():
+        plain = _forward(problem, _plan(problem, bound), objective, True)
+        pruned = _solve(problem, bound, objective, pareto=True)
+        assert (pruned is None) == (plain is None)
+        if plain is not None:
+            assert (pruned.choice, pruned.res) == (plain.choice, plain.res)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(chains(), residual_blocks()), st.floats(0, 1), st.floats(0, 1))
+def test_pruned_pareto_dp_equals_the_plain_one(module, lut, bram):
+    _compare_pruned_with_plain(module, lut, bram)
+
+
 def test_model_total_equals_cost_pass_after_folding(tmp_path):
     """The folder's model of a design (units and width converters) is what rpnn-cost
     reports for the rewritten IR."""

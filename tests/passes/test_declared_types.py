@@ -97,6 +97,37 @@ def test_backend_functions_called_directly_refuse_a_narrow_accumulator(tmp_path:
     assert "rpnn_forward" in source
 
 
+def test_checked_once_analyses_each_module_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Inside `checked_once` a module object is analysed once (a target reads one module
+    several times); outside it, and for another module object, every call analyses."""
+    from rpnn_ir import ranges
+
+    calls: list[ModuleOp] = []
+    analyse = ranges._check_declared_types
+    monkeypatch.setattr(ranges, "_check_declared_types",
+                        lambda module: (calls.append(module), analyse(module))[1])
+    good, bad = rpnn_ir.parse(unit("ui5", 1)), rpnn_ir.parse(unit("si2", 1))
+    check_declared_types(good)
+    check_declared_types(good)
+    assert len(calls) == 2
+    with ranges.checked_once():
+        for _ in range(3):
+            check_declared_types(good)
+            with ranges.checked_once():  # nested: shares the record
+                check_declared_types(good)
+        for _ in range(2):  # a refused module is analysed (and refused) every time
+            with pytest.raises(VerifyException, match="accumulator type si2"):
+                check_declared_types(bad)
+    assert calls[2:] == [good, bad, bad]
+    check_declared_types(good)  # the block's record is gone
+    assert len(calls) == 6
+    # a whole target through the driver analyses the module once (it used to be 3-4 times)
+    calls.clear()
+    for target in ("rpnn-c", "rpnn-hls"):
+        rpnn_ir.compile(good, None, target=target)
+    assert len(calls) == 2
+
+
 def test_check_agrees_with_the_interpreter_at_every_accumulator_width() -> None:
     """Each width from 1 to 8 bits: accepted exactly when the worst frames do not overflow."""
     frames = np.array([[3] * 8, [0] * 8], np.int64)  # the extremes of ui2
@@ -154,3 +185,26 @@ def test_a_pass_that_narrows_a_type_is_caught(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(compiler, "available_passes", lambda: registry)
     with pytest.raises(CompileError, match=r"after pass 'test-narrow': .*accumulator type si2"):
         rpnn_ir.compile(module, "test-narrow,canonicalize")
+
+
+def test_dot_range_equals_the_corner_formula() -> None:
+    """The fast exact-weights path of the interval analysis (`ranges._dot_range`: runs of
+    equal rows multiplied once, float64 products) gives the bounds of the plain int64
+    formula max = xh.W+ - xl.W-, min = xl.W+ - xh.W-, on bounds with repeated and distinct
+    rows alike."""
+    from rpnn_ir import ranges
+
+    rng = np.random.default_rng(7)
+    for rows, depth, width in ((1, 5, 3), (9, 16, 4), (40, 33, 7)):
+        pattern = rng.integers(0, 3, size=rows)  # few distinct rows, in runs and not
+        base_lo = rng.integers(-50, 10, size=(3, depth))
+        xl = base_lo[pattern].reshape(1, rows, depth)
+        xh = xl + rng.integers(0, 60, size=(3, depth))[pattern].reshape(1, rows, depth)
+        w = rng.integers(-9, 10, size=(depth, width))
+        pos, neg = np.maximum(w, 0), np.maximum(-w, 0)
+        lo, hi = ranges._dot_range(xl, xh, w)
+        assert np.array_equal(lo, xl @ pos - xh @ neg)
+        assert np.array_equal(hi, xh @ pos - xl @ neg)
+        assert np.array_equal(ranges._dot(xh, w), xh @ w)
+    huge = np.full((1, 2, 4), 2**40)
+    assert ranges._dot_range(huge, huge, np.full((4, 2), 2**20)) is None  # beyond float64
