@@ -245,7 +245,8 @@ def mvu_memories(p: dict, family: str = "xc7") -> dict[str, tuple[int, int, Memo
             width = p["SIMD"] * p["IB"]
             mems["vec"] = (p["INNER"], width, map_memory(p["INNER"], width, rom=False,
                                                          ports="sp", family=family))
-    else:
+    elif p["OUTER"] > 1:  # with one tap fold the accumulators are never read: Yosys
+        # removes them
         width = p["PE"] * p["AB"]
         mems["acc"] = (p["INNER"], width, map_memory(p["INNER"], width, rom=False,
                                                      family=family))
@@ -300,6 +301,14 @@ def ram_read_luts(depth: int, width: int, mem: Memory) -> int:
     return width * mux_luts(depth) + depth
 
 
+def activation_table(value_bits: int, t_depth: int) -> bool:
+    """Whether an activation against thresholds is a truth table, one LUT per output bit:
+    its inputs fit a LUT6, the value's bits and those of the threshold register (constants
+    when one threshold word, one address-driven bit and its complement for two: Yosys merges
+    equal flip-flops)."""
+    return t_depth <= 2 and value_bits + 2 * (max(t_depth, 1) - 1) <= 6
+
+
 def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int]:
     pe, simd, ab = p["PE"], p["SIMD"], p["AB"]
     lanes = pe * simd
@@ -311,8 +320,10 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
     shift_adds = min(p["IB"], p["WB"]) * pw if kind == "shift" else 0  # NB - 1 = min(IB, WB)
     const_w = p["INNER"] * p["OUTER"] <= 1
     # the bits entering a lane's adder tree: the product's significant bits (x * (+-1):
-    # the input and a sign; x * w: both operands), sign extension adds nothing to them
-    in_bits = p["IB"] + 2 if negate else p["IB"] + p["WB"] + 2
+    # the input and a sign, (+-1) * w: the weight and a sign; x * w: both operands), sign
+    # extension adds nothing to them
+    in_bits = ((p["IB"] if p["W_BIPOLAR"] else p["WB"]) + 2 if negate
+               else p["IB"] + p["WB"] + 2)
     mems = mvu_memories(p, family)
     t, tb = p["T"], p["TB"]
     cw = max(ab, tb, p["OB"]) + 2
@@ -320,6 +331,7 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
     w_mem = mems["w"][2]
     w_kind = w_mem.kind
     t_depth = mems["t"][0] if "t" in mems else 0
+    table = t > 0 and activation_table(ab, t_depth)
     w_rom = rom_logic_luts(*mems["w"][:2]) if mems["w"][2].kind == "logic" else 0.0
     t_rom = rom_logic_luts(*mems["t"][:2]) if "t" in mems and mems["t"][2].kind == "logic" \
         else 0.0
@@ -353,9 +365,11 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
         "add_tree": tree if not (xnor or dsp) else 0,
         "add_tree_dsp": tree if dsp else 0,
         "accumulate": pe * ab if accumulates else 0,
-        # comparators against thresholds that change with the output fold, or constants
-        "threshold": pe * t * cw if t_depth > 1 else 0,
-        "threshold_const": pe * t * cw if t_depth <= 1 else 0,
+        # comparators against thresholds that change with the output fold, or constants;
+        # an activation whose inputs fit a LUT6 is a truth table (`activation_table`)
+        "threshold": pe * t * cw if t_depth > 1 and not table else 0,
+        "threshold_const": pe * t * cw if t_depth <= 1 and not table else 0,
+        "threshold_table": pe * p["OB"] if table else 0,
         # weight ROM in logic: ABC merges it with the XNORs (no MUXF7/F8 then), feeds
         # DSP48 inputs or multipliers from it
         "rom_weights_xnor": w_rom if xnor else 0.0,
@@ -370,9 +384,14 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
         "const": 1,
     }
     t_logic = "t" in mems and mems["t"][2].kind == "logic"
-    # the Verilog's registers: input word(s), output word, the last sum (s2_acc) and the
-    # MVTU's accumulator (a depthwise unit's accumulators are the memory "acc")
-    regs = (xb * (1 if p["DEPTHWISE"] else 2) + pe * p["OB"] + pe * ab
+    # the Verilog's registers: input word(s) (the MVTU's stored-vector word s1_vec only
+    # when OUTER > 1), output word, the last sum (s2_acc) and the MVTU's accumulator (a
+    # depthwise unit's accumulators are the memory "acc"); an input register feeding one
+    # multiplier per bit (depthwise, or an MVTU with one PE and one neuron fold) becomes
+    # the DSP48s' A/B registers
+    vec_reg = not p["DEPTHWISE"] and p["OUTER"] > 1
+    in_regs = 0 if dsp and (p["DEPTHWISE"] or (pe == 1 and not vec_reg)) else xb
+    regs = (in_regs + (xb if vec_reg else 0) + pe * p["OB"] + pe * ab
             + (pe * ab if accumulates and not p["DEPTHWISE"] else 0))
     ff = {
         # the Verilog's registers (`regs`); a ROM in logic holds at most 2^depth distinct
@@ -397,10 +416,7 @@ def _thresholding_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Me
     mem = map_memory(p["CF"], pe * t * tb, rom=True, family=family)
     cw = max(p["IB"], tb, p["OB"]) + 2
     logic_rom = rom_logic_luts(p["CF"], pe * t * tb) if mem.kind == "logic" else 0
-    # an activation whose inputs fit one LUT6 is a truth table: the IB input bits and the
-    # threshold register bits (constants, or one address-driven bit and its complement
-    # when CF = 2), one LUT per output bit
-    table = p["CF"] <= 2 and p["IB"] + 2 * (p["CF"] - 1) <= 6
+    table = activation_table(p["IB"], p["CF"])
     lut = {"threshold": pe * t * cw if not table else 0,
            "threshold_table": pe * p["OB"] if table else 0,
            "rom_logic": logic_rom, "control": _w(p["CF"]), "const": 1}

@@ -115,6 +115,39 @@ def test_mvu_terms_by_hand():
     assert features("mvtu", _mvu(W_STYLE=1))[2].bram18 == 1
 
 
+def test_mvu_structure_rules_by_hand():
+    # bipolar inputs x 4-bit weights: the adder tree adds the weight's 4 + 2 significant
+    # bits (+-w), not the input's: PE * (SIMD - 1) * 6
+    sign = _mvu(I_BIPOLAR=1, WB=4, W_SIGNED=1, W_BIPOLAR=0)
+    assert features("mvtu", sign)[0]["add_tree"] == 4 * 7 * 6
+    # depthwise with one tap fold (OUTER = 1): each dot product is one tile, the
+    # accumulators are never read and Yosys removes them; with OUTER = 3 they are a memory
+    dw = _mvu(DEPTHWISE=1, SIMD=3, INNER=2, OUTER=1)
+    assert "acc" not in cost_rtl.mvu_memories(dw)
+    assert "acc" in cost_rtl.mvu_memories({**dw, "OUTER": 3})
+    # an activation of a 4-bit sum against constant thresholds (one neuron fold) is a
+    # truth table: PE * OB LUTs; with 2 threshold words 4 + 2 inputs still fit a LUT6,
+    # with 4 words not (comparators)
+    small = _mvu(IB=2, I_BIPOLAR=0, W_SIGNED=1, AB=4, TB=4, T=3, OB=2, O_BIPOLAR=0, OUTER=1)
+    lut = features("mvtu", small)[0]
+    assert lut["threshold_table"] == 4 * 2 and lut["threshold_const"] == 0
+    assert features("mvtu", {**small, "OUTER": 2})[0]["threshold_table"] == 4 * 2
+    lut = features("mvtu", {**small, "OUTER": 4})[0]
+    assert lut["threshold_table"] == 0 and lut["threshold"] == 4 * 3 * (4 + 2)
+    # registers: with one neuron fold the MVTU's stored-vector word s1_vec is unused (8
+    # bits fewer); a W4A4 depthwise unit's input register (PE * SIMD * IB = 4 * 3 * 4)
+    # becomes the DSP48s' A/B registers: output, last sum and no accumulator register
+    assert features("mvtu", _mvu(OUTER=1))[1]["regs"] == 8 + 2 * 4 * 8 + 4 * 1
+    w4a4 = _mvu(DEPTHWISE=1, SIMD=3, INNER=2, OUTER=3, IB=4, I_BIPOLAR=0, WB=4,
+                W_SIGNED=1, W_BIPOLAR=0, AB=12, TB=12)
+    _, ff, _, dsp = features("depthwise", w4a4)
+    assert dsp == 12 and ff["regs"] == 0 and ff["regs_dsp"] == 4 * 1 + 4 * 12
+    # as an MVTU its input word (SIMD * IB = 12 bits) feeds PE = 4 multipliers per bit:
+    # it stays in flip-flops, with the vector word, output, accumulator and last sum
+    _, ff, _, _ = features("mvtu", {**w4a4, "DEPTHWISE": 0})
+    assert ff["regs_dsp"] == 3 * 4 + 3 * 4 + 4 * 1 + 2 * 4 * 12
+
+
 def test_plumbing_and_threshold_terms_by_hand():
     # width converter from 32 to 2 elements of 4 bits: each of the 8 output bits a 16:1
     # mux, a tree of five 4:1 LUT6 multiplexers; 2 -> 16: the first 7 parts of 8 bits are
