@@ -448,15 +448,19 @@ def _window_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, 
     lut = {"control": counters, "address": address,
            "pool": p["PE"] * (p["EB"] + 2) + wb if pool else 0,
            "ram_logic": ram_read_luts(depth, wb, mem), "lutram_mux": mem.mux, "const": 1}
-    ff = {"datapath": wb * (3 if pool else 2), "control": counters,
-          "ram_logic": mem.bits, "const": 1}
+    # registers: the word read (rdata; in block RAM its output register), the output word
+    # and, pooling, the running maximum
+    regs = wb * (1 + pool + (0 if mem.kind in ("bram", "uram") else 1))
+    ff = {"datapath": regs, "control": counters, "ram_logic": mem.bits, "const": 1}
     return lut, ff, mem, 0
 
 
 def _pad_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int]:
     counters = clog2(p["H"] + p["TOP"] + p["BOTTOM"] + 1) \
         + clog2(p["W"] + p["LEFT"] + p["RIGHT"] + 1) + _w(p["CW"])
-    lut = {"control": counters, "data": p["WB"], "const": 1}
+    # the output word takes the input or FILL: the flip-flops' clock enable and synchronous
+    # reset or set (FDRE/FDSE) do it, no LUT per bit
+    lut = {"control": counters, "const": 1}
     ff = {"datapath": p["WB"], "control": counters, "const": 1}
     return lut, ff, Memory("none"), 0
 

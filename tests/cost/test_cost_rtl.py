@@ -195,6 +195,20 @@ def test_fifo_and_window_memories():
          "WB": 16}
     assert cost_rtl.window_geometry(p) == (4, 2048)
     assert features("swg", p)[2].bram18 == 2   # 2K x 9 twice (one RAMB36 = 2 alike)
+    # registers: in block RAM the word read is the RAM's output register, only the output
+    # word is in flip-flops; a small ring (2 rows of 4 words, LUT RAM) adds the word read,
+    # pooling also the running maximum
+    assert features("swg", p)[1]["datapath"] == 16
+    small = {**p, "H": 4, "W": 4, "CW": 1, "KH": 2, "KW": 2, "SH": 2, "SW": 2}
+    assert features("swg", small)[2].kind == "lutram"
+    assert features("swg", small)[1]["datapath"] == 2 * 16
+    pool = {**small, "POOL": 1, "PE": 4, "EB": 4, "E_SIGNED": 0, "E_BIPOLAR": 0}
+    assert features("maxpool", pool)[1]["datapath"] == 3 * 16
+    # padding: the border word is the output register's reset or set, no LUT per data bit
+    pad = {"H": 4, "W": 4, "CW": 1, "TOP": 1, "LEFT": 1, "BOTTOM": 1, "RIGHT": 1, "WB": 64,
+           "FILL": "0"}
+    lut, ff, _, _ = features("pad", pad)
+    assert "data" not in lut and ff["datapath"] == 64
 
 
 def test_predict_is_the_fitted_sum():
