@@ -350,10 +350,12 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
         "xnor_popcount": lanes if xnor and w_kind != "bram" and not const_w else 0,
         "xnor_popcount_bram": lanes if xnor and w_kind == "bram" else 0,
         "xnor_popcount_const": lanes if xnor and const_w else 0,
-        # x * (+-1) (bipolar weights): the negated input word, shared by the PEs (one per
-        # SIMD lane), and a PW-bit select per lane
+        # x * (+-1) (bipolar weights): the negated input word, shared by the PEs of an MVTU
+        # (one per SIMD lane; a depthwise lane has its own input), and a PW-bit select per
+        # lane
         "negate_select": lanes * pw if negate and p["W_BIPOLAR"] else 0,
-        "negate": simd * pw if negate and p["W_BIPOLAR"] else 0,
+        "negate": (lanes if p["DEPTHWISE"] else simd) * pw if negate and p["W_BIPOLAR"]
+        else 0,
         # (+-1) * w (bipolar inputs): +-w per lane; with the weights in logic (a ROM or
         # constants) ABC folds the sign into the weight table, from block RAM it is a
         # negation and select
@@ -406,6 +408,14 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
         "control": ctrl + _w(p["INNER"] if p["DEPTHWISE"] else 1),
         "const": 1,
     }
+    if const_w and kind in ("sign", "mul", "shift"):
+        # constant weights: each product is the input shifted, negated or dropped, the
+        # negations fold into the sum's constant, and what is left is a sum of the input's
+        # bits (`const_tree`) in place of the products and the adder tree
+        for name in ("negate", "negate_select", "sign_weights", "sign_weights_bram",
+                     "mul_lut", "shift_add", "add_tree"):
+            lut[name] = 0
+        lut["const_tree"] = lanes * in_bits
     bram = sum(m.bram18 for _, _, m in mems.values())
     lut_mem = sum(m.lut_mem for _, _, m in mems.values())
     return lut, ff, Memory("mixed", bram18=bram, lut_mem=lut_mem), lanes if dsp else 0

@@ -142,6 +142,16 @@ def test_mvu_structure_rules_by_hand():
                 W_SIGNED=1, W_BIPOLAR=0, AB=12, TB=12)
     _, ff, _, dsp = features("depthwise", w4a4)
     assert dsp == 12 and ff["regs"] == 0 and ff["regs_dsp"] == 4 * 1 + 4 * 12
+    # constant weights (one tile) of 2-bit inputs x bipolar weights: no negation or select,
+    # the sum of the inputs' 2 + 2 significant bits per lane (`const_tree`)
+    lut = features("mvtu", _mvu(IB=2, I_BIPOLAR=0, INNER=1, OUTER=1))[0]
+    assert lut["const_tree"] == 32 * 4 and lut["add_tree"] == lut["negate"] == 0
+    assert lut["negate_select"] == 0
+    # bipolar weights in a depthwise unit: every lane negates its own input (PE * SIMD *
+    # PW = 4 * 3 * 5), an MVTU's PEs share one negated word (SIMD * PW)
+    dw_sign = _mvu(DEPTHWISE=1, SIMD=3, INNER=2, OUTER=3, IB=2, I_BIPOLAR=0)
+    assert features("depthwise", dw_sign)[0]["negate"] == 4 * 3 * 5
+    assert features("mvtu", {**dw_sign, "DEPTHWISE": 0})[0]["negate"] == 3 * 5
     # as an MVTU its input word (SIMD * IB = 12 bits) feeds PE = 4 multipliers per bit:
     # it stays in flip-flops, with the vector word, output, accumulator and last sum
     _, ff, _, _ = features("mvtu", {**w4a4, "DEPTHWISE": 0})
