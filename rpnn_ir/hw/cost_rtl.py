@@ -527,12 +527,17 @@ def _label_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, i
     k, pe, owd = p["K"], p["PE"], p["OWD"]
     nw = p["L"] // pe
     counters = clog2(k + 1) + 1 + clog2(nw + 1) + clog2(k // owd + 1)
-    # per inserted element and slot: a VW-bit compare and a 3-way select of value and index
-    # (stays, shifts down, takes the new one); and the output's select of one of K/OWD
-    # index slots (one term: the few sweep points cannot tell them apart)
-    lut = {"insert": pe * k * (2 * vw + xw) + owd * min(xw, p["OB"]) * mux_luts(k // owd),
+    # per inserted element and slot: a VW-bit compare (a carry chain) and a 3-way select of
+    # value and index (stays, shifts down, takes the new one), apart: they map differently;
+    # and the output's select of one of K/OWD index slots
+    lut = {"compare": pe * k * vw, "select": pe * k * (vw + xw),
+           "output": owd * min(xw, p["OB"]) * mux_luts(k // owd),
            "control": counters, "const": 1}
-    ff = {"datapath": k * (vw + xw) + owd * p["OB"], "control": counters, "const": 1}
+    # registers: K value slots (the decoded value's two extension bits are copies of its
+    # top bit or zero: Yosys merges or removes them, IB bits stay) and index slots; the
+    # output word holds a zero-extended index (its bits above the index are constants)
+    ff = {"datapath": k * (p["IB"] + xw) + owd * min(xw, p["OB"]), "control": counters,
+          "const": 1}
     return lut, ff, Memory("none"), 0
 
 

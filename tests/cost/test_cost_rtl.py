@@ -168,9 +168,18 @@ def test_plumbing_and_threshold_terms_by_hand():
     assert features("dwc", {"IW": 2, "OW": 16, "B": 4})[0]["data"] == 7 * 8
     # top 3 of 100 labels, 10 a word, 16-bit values: per element and slot an 18-bit
     # compare and selects of value and 8-bit index; output: one of 3 index slots
-    lut = features("label_select", {"L": 100, "PE": 10, "K": 3, "OWD": 1, "IB": 16,
-                                    "I_SIGNED": 1, "I_BIPOLAR": 0, "OB": 8})[0]
-    assert lut["insert"] == 10 * 3 * (2 * 18 + 8) + 8 * 1
+    lut, ff, _, _ = features("label_select", {"L": 100, "PE": 10, "K": 3, "OWD": 1,
+                                              "IB": 16, "I_SIGNED": 1, "I_BIPOLAR": 0,
+                                              "OB": 8})
+    assert lut["compare"] == 10 * 3 * 18 and lut["select"] == 10 * 3 * (18 + 8)
+    assert lut["output"] == 8 * 1
+    # registers: 3 slots of the 16 value bits (the 2 extension bits merge) and 8 index
+    # bits; the output word's 8 bits are all index bits
+    assert ff["datapath"] == 3 * (16 + 8) + 8
+    # 2 labels: a 3-bit index in a 16-bit output word, 13 constant bits
+    small = {"L": 2, "PE": 1, "K": 1, "OWD": 1, "IB": 8, "I_SIGNED": 1, "I_BIPOLAR": 0,
+             "OB": 16}
+    assert features("label_select", small)[1]["datapath"] == 1 * (8 + 3) + 3
     # thresholding of 4-bit inputs with two threshold words: a truth table per output bit
     th = {"CF": 2, "PE": 8, "IB": 4, "I_SIGNED": 1, "OB": 2, "O_BIPOLAR": 0, "T": 3,
           "TB": 4, "T_SIGNED": 1, "OUT_BIAS": 0}
