@@ -456,7 +456,11 @@ def _window_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, 
     address = _w(depth)
     pool = p["POOL"]
     lut = {"control": counters, "address": address,
-           "pool": p["PE"] * (p["EB"] + 2) + wb if pool else 0,
+           # max pool: a compare of EB + 2 bits per element (bipolar: one bit) and the
+           # select of the word read or the running maximum per bit, apart (the compare
+           # is a carry chain)
+           "pool_compare": p["PE"] * (1 if p["E_BIPOLAR"] else p["EB"] + 2) if pool else 0,
+           "pool_select": wb if pool else 0,
            "ram_logic": ram_read_luts(depth, wb, mem), "lutram_mux": mem.mux, "const": 1}
     # registers: the word read (rdata; in block RAM its output register), the output word
     # and, pooling, the running maximum

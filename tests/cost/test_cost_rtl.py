@@ -223,6 +223,11 @@ def test_fifo_and_window_memories():
     assert features("swg", small)[1]["datapath"] == 2 * 16
     pool = {**small, "POOL": 1, "PE": 4, "EB": 4, "E_SIGNED": 0, "E_BIPOLAR": 0}
     assert features("maxpool", pool)[1]["datapath"] == 3 * 16
+    # max pool LUTs: 4 compares of 4 + 2 bits, a select per word bit; bipolar elements
+    # compare in one bit
+    lut = features("maxpool", pool)[0]
+    assert lut["pool_compare"] == 4 * 6 and lut["pool_select"] == 16
+    assert features("maxpool", {**pool, "EB": 1, "E_BIPOLAR": 1})[0]["pool_compare"] == 4
     # padding: the border word is the output register's reset or set, no LUT per data bit
     pad = {"H": 4, "W": 4, "CW": 1, "TOP": 1, "LEFT": 1, "BOTTOM": 1, "RIGHT": 1, "WB": 64,
            "FILL": "0"}
