@@ -346,10 +346,9 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
     lut = {
         # XNOR-popcount: with weights from block RAM every lane is a variable XNOR; from a
         # logic ROM ABC merges part of it into the ROM's LUTs; with constant weights (one
-        # word) the XNOR is an inversion the popcount's adders absorb
+        # word) the XNOR is an inversion, a popcount is left (`const_tree` below)
         "xnor_popcount": lanes if xnor and w_kind != "bram" and not const_w else 0,
         "xnor_popcount_bram": lanes if xnor and w_kind == "bram" else 0,
-        "xnor_popcount_const": lanes if xnor and const_w else 0,
         # x * (+-1) (bipolar weights): the negated input word, shared by the PEs of an MVTU
         # (one per SIMD lane; a depthwise lane has its own input), and a PW-bit select per
         # lane
@@ -408,14 +407,15 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
         "control": ctrl + _w(p["INNER"] if p["DEPTHWISE"] else 1),
         "const": 1,
     }
-    if const_w and kind in ("sign", "mul", "shift"):
-        # constant weights: each product is the input shifted, negated or dropped, the
-        # negations fold into the sum's constant, and what is left is a sum of the input's
-        # bits (`const_tree`) in place of the products and the adder tree
+    if const_w and kind != "dsp":
+        # constant weights: each product is the input shifted, negated or dropped (XNOR:
+        # the input bit or its inversion), the negations fold into the sum's constant, and
+        # what is left is a sum of the input's bits (`const_tree`) in place of the products
+        # and the adder tree (XNOR: a popcount)
         for name in ("negate", "negate_select", "sign_weights", "sign_weights_bram",
                      "mul_lut", "shift_add", "add_tree"):
             lut[name] = 0
-        lut["const_tree"] = lanes * in_bits
+        lut["const_tree"] = lanes * (1 if xnor else in_bits)
     bram = sum(m.bram18 for _, _, m in mems.values())
     lut_mem = sum(m.lut_mem for _, _, m in mems.values())
     return lut, ff, Memory("mixed", bram18=bram, lut_mem=lut_mem), lanes if dsp else 0

@@ -147,6 +147,9 @@ def test_mvu_structure_rules_by_hand():
     lut = features("mvtu", _mvu(IB=2, I_BIPOLAR=0, INNER=1, OUTER=1))[0]
     assert lut["const_tree"] == 32 * 4 and lut["add_tree"] == lut["negate"] == 0
     assert lut["negate_select"] == 0
+    # W1A1 with constant weights: a popcount of the 32 lanes' input bits
+    lut = features("mvtu", _mvu(INNER=1, OUTER=1))[0]
+    assert lut["const_tree"] == 32 and lut["xnor_popcount"] == 0
     # bipolar weights in a depthwise unit: every lane negates its own input (PE * SIMD *
     # PW = 4 * 3 * 5), an MVTU's PEs share one negated word (SIMD * PW)
     dw_sign = _mvu(DEPTHWISE=1, SIMD=3, INNER=2, OUTER=3, IB=2, I_BIPOLAR=0)
