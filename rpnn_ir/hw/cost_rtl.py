@@ -415,7 +415,7 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
         for name in ("negate", "negate_select", "sign_weights", "sign_weights_bram",
                      "mul_lut", "shift_add", "add_tree"):
             lut[name] = 0
-        lut["const_tree"] = lanes * (1 if xnor else in_bits)
+        lut["const_tree"] = pe * (simd - 1) * (1 if xnor else in_bits)
     bram = sum(m.bram18 for _, _, m in mems.values())
     lut_mem = sum(m.lut_mem for _, _, m in mems.values())
     return lut, ff, Memory("mixed", bram18=bram, lut_mem=lut_mem), lanes if dsp else 0

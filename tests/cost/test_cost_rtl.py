@@ -143,13 +143,14 @@ def test_mvu_structure_rules_by_hand():
     _, ff, _, dsp = features("depthwise", w4a4)
     assert dsp == 12 and ff["regs"] == 0 and ff["regs_dsp"] == 4 * 1 + 4 * 12
     # constant weights (one tile) of 2-bit inputs x bipolar weights: no negation or select,
-    # the sum of the inputs' 2 + 2 significant bits per lane (`const_tree`)
+    # a sum of the 8 lanes' 2 + 2 significant bits per PE (`const_tree`: PE * (SIMD - 1)
+    # additions)
     lut = features("mvtu", _mvu(IB=2, I_BIPOLAR=0, INNER=1, OUTER=1))[0]
-    assert lut["const_tree"] == 32 * 4 and lut["add_tree"] == lut["negate"] == 0
+    assert lut["const_tree"] == 4 * 7 * 4 and lut["add_tree"] == lut["negate"] == 0
     assert lut["negate_select"] == 0
-    # W1A1 with constant weights: a popcount of the 32 lanes' input bits
+    # W1A1 with constant weights: a popcount of each PE's 8 input bits
     lut = features("mvtu", _mvu(INNER=1, OUTER=1))[0]
-    assert lut["const_tree"] == 32 and lut["xnor_popcount"] == 0
+    assert lut["const_tree"] == 4 * 7 and lut["xnor_popcount"] == 0
     # bipolar weights in a depthwise unit: every lane negates its own input (PE * SIMD *
     # PW = 4 * 3 * 5), an MVTU's PEs share one negated word (SIMD * PW)
     dw_sign = _mvu(DEPTHWISE=1, SIMD=3, INNER=2, OUTER=3, IB=2, I_BIPOLAR=0)
