@@ -7,6 +7,7 @@
     python benchmarks/rtl_calibrate.py fit   [--family ...] [--data ...]
                                              [--out rpnn_ir/hw/data/rtl_cost_<family>.json]
     python benchmarks/rtl_calibrate.py table [--family ...]  # constants as a markdown table
+    python benchmarks/rtl_calibrate.py cv    [--family ...] [--folds 5] [--repeats 3]
 
 `sweep` draws a seeded grid of configurations per unit type (weight and activation bits
 1/2/4/8, PE, SIMD, MW = INNER*SIMD, MH = OUTER*PE, memory style, depth, resource "dsp" or
@@ -24,7 +25,9 @@ it under `nice`: WebAssembly Yosys takes 5-60 s per unit.
 squares (scipy.optimize.nnls, relative error) on the family's training points and writes
 them, with their provenance (Yosys version, family, grid, date, command, training/held-out
 counts), to the data file `rpnn_ir.hw.cost_rtl` reads for that family.
-`benchmarks/cost_fidelity.py --section units` reports the error on the held-out points.
+`benchmarks/cost_fidelity.py --section units` reports the error on the held-out points;
+`cv` cross-validates the model on the training points alone, which is how its structure
+(its terms) is chosen without looking at the held-out points.
 """
 
 from __future__ import annotations
@@ -366,6 +369,40 @@ def fit(args: argparse.Namespace) -> int:
     return 0
 
 
+def cv(args: argparse.Namespace) -> int:
+    """K-fold cross-validation on the training points alone (the held-out ones are never
+    read): each fold's points predicted by constants fitted on the others; per unit type,
+    the median and 90th percentile of |predicted / Yosys - 1| for LUT and FF, over
+    `--repeats` shuffles. How a change of the model's structure is judged."""
+    import numpy as np
+
+    rows = [r for r in current(load(data_file(args)), args.family)
+            if "error" not in r and r["lut"] + r["ff"] > 0 and r["split"] == "train"]
+    errors: dict[str, list[tuple[float, float]]] = {}
+    for seed in range(args.repeats):
+        order = list(range(len(rows)))
+        random.Random(seed).shuffle(order)
+        for k in range(args.folds):
+            test = set(order[k::args.folds])
+            coef = cost_rtl.fit_constants([r for i, r in enumerate(rows) if i not in test],
+                                          args.family)
+            for i in test:
+                r = rows[i]
+                pred = cost_rtl.predict(r["unit"], r["params"], coef, args.family)
+                errors.setdefault(r["unit"], []).append(
+                    (abs(pred["lut"] - r["lut"]) / max(r["lut"], 1),
+                     abs(pred["ff"] - r["ff"]) / max(r["ff"], 1)))
+    print(f"{args.folds}-fold cross-validation x {args.repeats} on {len(rows)} training "
+          f"points of {data_file(args).name}")
+    print(f"{'unit':14s} {'n':>4s} | LUT med    p90 |  FF med    p90")
+    for unit, errs in sorted(errors.items()) + [("all", sum(errors.values(), []))]:
+        e = np.array(errs)
+        print(f"{unit:14s} {len(e) // args.repeats:4d} | {np.median(e[:, 0]):6.1%} "
+              f"{np.percentile(e[:, 0], 90):6.1%} | {np.median(e[:, 1]):6.1%} "
+              f"{np.percentile(e[:, 1], 90):6.1%}")
+    return 0
+
+
 def table(args: argparse.Namespace) -> int:
     """The fitted constants as the markdown table of docs/cost-model.md."""
     data = json.loads(Path(args.out or cost_rtl.constants_file(args.family)).read_text())
@@ -394,14 +431,17 @@ def main(argv: list[str] | None = None) -> int:
                    help="sweep only the training or the held-out points")
     f = sub.add_parser("fit")
     t = sub.add_parser("table")
+    c = sub.add_parser("cv")
+    c.add_argument("--folds", type=int, default=5)
+    c.add_argument("--repeats", type=int, default=3)
     for p in (f, t):
         p.add_argument("--out", default="",
                        help="default: rpnn_ir/hw/data/rtl_cost_<family>.json")
-    for p in (s, f, t):
+    for p in (s, f, t, c):
         p.add_argument("--data", default="")
         p.add_argument("--family", default="xc7", choices=sorted(rtl_synth.FAMILIES))
     args = parser.parse_args(argv)
-    return {"sweep": sweep, "fit": fit, "table": table}[args.command](args)
+    return {"sweep": sweep, "fit": fit, "table": table, "cv": cv}[args.command](args)
 
 
 if __name__ == "__main__":
