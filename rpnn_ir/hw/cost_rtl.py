@@ -388,11 +388,12 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
     # the Verilog's registers: input word(s) (the MVTU's stored-vector word s1_vec only
     # when OUTER > 1), output word, the last sum (s2_acc) and the MVTU's accumulator (a
     # depthwise unit's accumulators are the memory "acc"); an input register feeding one
-    # multiplier per bit (depthwise, or an MVTU with one PE and one neuron fold) becomes
-    # the DSP48s' A/B registers
+    # multiplier per bit (depthwise, or an MVTU with one PE and one neuron fold) can be
+    # the DSP48s' A/B registers: its own term (`dsp_in_regs`), which Yosys packs on
+    # 7-series (constant about 0) and mostly not on UltraScale+ (a family term)
     vec_reg = not p["DEPTHWISE"] and p["OUTER"] > 1
-    in_regs = 0 if dsp and (p["DEPTHWISE"] or (pe == 1 and not vec_reg)) else xb
-    regs = (in_regs + (xb if vec_reg else 0) + pe * p["OB"] + pe * ab
+    dsp_in = dsp and (p["DEPTHWISE"] or (pe == 1 and not vec_reg))
+    regs = ((0 if dsp_in else xb) + (xb if vec_reg else 0) + pe * p["OB"] + pe * ab
             + (pe * ab if accumulates and not p["DEPTHWISE"] else 0))
     ff = {
         # the Verilog's registers (`regs`); a ROM in logic holds at most 2^depth distinct
@@ -401,6 +402,7 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
         "regs": regs if not dsp else 0,
         # into DSP48s Yosys packs the input (A/B) and accumulator (P) registers
         "regs_dsp": regs if dsp else 0,
+        "dsp_in_regs": xb if dsp_in else 0,
         "rom_regs": sum(distinct_columns(d, w) for d, w, m in roms if m.kind == "logic"),
         "thr_regs": distinct_columns(*mems["t"][:2]) if t_logic else pe * t * tb,
         "ram_logic": logic_ram,
@@ -667,7 +669,7 @@ def _fit_memory(rows: list[dict], family: str) -> dict[str, float]:
 MIN_FAMILY_POINTS = 8
 """A family other than 7-series gets its own constants for a unit type from this many
 training points on; below, `predict` uses the 7-series ones."""
-FAMILY_TERMS = frozenset({"add_tree_dsp", "rom_weights_dsp", "regs_dsp"})
+FAMILY_TERMS = frozenset({"add_tree_dsp", "rom_weights_dsp", "regs_dsp", "dsp_in_regs"})
 """The terms a family other than 7-series refits on its own sweep; the others keep their
 7-series constants. The LUT6 fabric is the same: on the configurations swept for both,
 Yosys' LUT and FF counts agree to within a few percent except where products go to DSPs

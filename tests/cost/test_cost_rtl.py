@@ -136,12 +136,14 @@ def test_mvu_structure_rules_by_hand():
     assert lut["threshold_table"] == 0 and lut["threshold"] == 4 * 3 * (4 + 2)
     # registers: with one neuron fold the MVTU's stored-vector word s1_vec is unused (8
     # bits fewer); a W4A4 depthwise unit's input register (PE * SIMD * IB = 4 * 3 * 4)
-    # becomes the DSP48s' A/B registers: output, last sum and no accumulator register
+    # can be the DSP48s' A/B registers (its own term, dsp_in_regs); the others: output and
+    # last sum, no accumulator register
     assert features("mvtu", _mvu(OUTER=1))[1]["regs"] == 8 + 2 * 4 * 8 + 4 * 1
     w4a4 = _mvu(DEPTHWISE=1, SIMD=3, INNER=2, OUTER=3, IB=4, I_BIPOLAR=0, WB=4,
                 W_SIGNED=1, W_BIPOLAR=0, AB=12, TB=12)
     _, ff, _, dsp = features("depthwise", w4a4)
     assert dsp == 12 and ff["regs"] == 0 and ff["regs_dsp"] == 4 * 1 + 4 * 12
+    assert ff["dsp_in_regs"] == 4 * 3 * 4
     # constant weights (one tile) of 2-bit inputs x bipolar weights: no negation or select,
     # a sum of the 8 lanes' 2 + 2 significant bits per PE (`const_tree`: PE * (SIMD - 1)
     # additions)
@@ -159,7 +161,7 @@ def test_mvu_structure_rules_by_hand():
     # as an MVTU its input word (SIMD * IB = 12 bits) feeds PE = 4 multipliers per bit:
     # it stays in flip-flops, with the vector word, output, accumulator and last sum
     _, ff, _, _ = features("mvtu", {**w4a4, "DEPTHWISE": 0})
-    assert ff["regs_dsp"] == 3 * 4 + 3 * 4 + 4 * 1 + 2 * 4 * 12
+    assert ff["regs_dsp"] == 3 * 4 + 3 * 4 + 4 * 1 + 2 * 4 * 12 and ff["dsp_in_regs"] == 0
 
 
 def test_plumbing_and_threshold_terms_by_hand():
