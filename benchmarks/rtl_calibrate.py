@@ -2,10 +2,12 @@
 
     python benchmarks/rtl_calibrate.py sweep [--family xc7|xcup] [--jobs 2] [--timeout 300]
                                              [--units mvtu,fifo,...] [--limit N]
+                                             [--split all|train|test]
                                              [--data benchmarks/data/rtl_sweep_<family>.jsonl]
     python benchmarks/rtl_calibrate.py fit   [--family ...] [--data ...]
                                              [--out rpnn_ir/hw/data/rtl_cost_<family>.json]
     python benchmarks/rtl_calibrate.py table [--family ...]  # constants as a markdown table
+    python benchmarks/rtl_calibrate.py cv    [--family ...] [--folds 5] [--repeats 3]
 
 `sweep` draws a seeded grid of configurations per unit type (weight and activation bits
 1/2/4/8, PE, SIMD, MW = INNER*SIMD, MH = OUTER*PE, memory style, depth, resource "dsp" or
@@ -23,7 +25,9 @@ it under `nice`: WebAssembly Yosys takes 5-60 s per unit.
 squares (scipy.optimize.nnls, relative error) on the family's training points and writes
 them, with their provenance (Yosys version, family, grid, date, command, training/held-out
 counts), to the data file `rpnn_ir.hw.cost_rtl` reads for that family.
-`benchmarks/cost_fidelity.py --section units` reports the error on the held-out points.
+`benchmarks/cost_fidelity.py --section units` reports the error on the held-out points;
+`cv` cross-validates the model on the training points alone, which is how its structure
+(its terms) is chosen without looking at the held-out points.
 """
 
 from __future__ import annotations
@@ -63,7 +67,10 @@ def acc_bits(mw: int, wb: int, ab: int, w_bip: bool, i_bip: bool) -> int:
     return max(2, bound.bit_length() + 1)
 
 
-def _compute(rng: random.Random, depthwise: bool, use_dsp: int = 1) -> dict:
+def _compute(rng: random.Random, depthwise: bool, use_dsp: int = 1,
+             const: bool = False) -> dict:
+    """An MVTU or depthwise unit; `const`: one tile (INNER = OUTER = 1), its weights and
+    thresholds constants (the draws are the same, the tile counts then set to 1)."""
     wb, ab = rng.choice((1, 2, 4, 8)), rng.choice((1, 2, 4, 8))
     pe = rng.choice((1, 2, 4, 8, 16))
     simd = rng.choice((1, 2, 4, 8, 16, 32) if not depthwise else (1, 3, 9))
@@ -72,6 +79,8 @@ def _compute(rng: random.Random, depthwise: bool, use_dsp: int = 1) -> dict:
         pe = max(1, pe // 2) if simd == 1 else pe
     inner = rng.choice((1, 2, 4, 8, 32, 128))
     outer = rng.choice((1, 2, 4, 16, 64))
+    if const:
+        inner = outer = 1
     w_bip, i_bip = wb == 1, ab == 1
     taps = simd * (outer if depthwise else inner)
     accb = acc_bits(taps, wb, ab, w_bip, i_bip)
@@ -202,10 +211,20 @@ GRID = {  # name: (module, points, generator); the name is the unit type unless 
     "mvtu_low_bits": ("rpnn_mvu", 40, _low_bits),
     "mvtu_lut": ("rpnn_mvu", 30, _lut_mult),
     "fifo_uram": ("rpnn_fifo", 8, _fifo_uram),
+    # added by the third session, where the first fits were thin (grid corners, few points)
+    "mvtu_const": ("rpnn_mvu", 24, lambda r: _compute(r, False, const=True)),
+    "depthwise_more": ("rpnn_mvu", 24, lambda r: _compute(r, True)),
+    "label_select_more": ("rpnn_label_select", 15, _label),
+    "thresholding_more": ("rpnn_thresholding", 12, _threshold),
+    "swg_more": ("rpnn_window", 10, lambda r: _window(r, False)),
+    "maxpool_more": ("rpnn_window", 8, lambda r: _window(r, True)),
 }
 FAMILY_ONLY = {"fifo_uram": ("xcup",)}
 """Grids swept on these families only (UltraRAM exists on UltraScale+ alone)."""
-UNIT = {"mvtu_low_bits": "mvtu", "mvtu_lut": "mvtu", "fifo_uram": "fifo"}
+UNIT = {"mvtu_low_bits": "mvtu", "mvtu_lut": "mvtu", "fifo_uram": "fifo",
+        "mvtu_const": "mvtu", "depthwise_more": "depthwise",
+        "label_select_more": "label_select", "thresholding_more": "thresholding",
+        "swg_more": "swg", "maxpool_more": "maxpool"}
 PRIORITY = {"mvtu_low_bits": 3.0}
 """Grids swept this many times faster than the others (added after the first run: the
 W1A1 region of the mvtu grid, 1/16 of its draws, was too thin). Grids are drawn in GRID's
@@ -219,6 +238,7 @@ def grid() -> list[dict]:
     or "test" (held out)."""
     rng = random.Random(SEED)
     per_type: dict[str, list[dict]] = {}
+    taken: set[str] = set()  # points of earlier grids: a later grid skips them
     for name, (module, count, make) in GRID.items():
         unit = UNIT.get(name, name)
         seen: set[str] = set()
@@ -226,7 +246,7 @@ def grid() -> list[dict]:
         for _ in range(count * 4):
             params = make(rng)
             key = json.dumps(params, sort_keys=True)
-            if key in seen:
+            if key in seen or f"{unit}:{key}" in taken:
                 continue
             seen.add(key)
             points.append({"unit": unit, "grid": name, "module": module, "params": params,
@@ -235,6 +255,7 @@ def grid() -> list[dict]:
             if len(points) == count:
                 break
         per_type[name] = points
+        taken.update(p["key"] for p in points)
     order = [((i + 0.5) / len(points) / PRIORITY.get(name, 1.0), name, i)
              for name, points in per_type.items() for i in range(len(points))]
     return [per_type[name][i] for _, name, i in sorted(order)]
@@ -292,7 +313,8 @@ def sweep(args: argparse.Namespace) -> int:
     units = set(args.units.split(",")) if args.units else None
     todo = [p for p in grid() if p["key"] not in done
             and args.family in FAMILY_ONLY.get(p["grid"], (args.family,))
-            and (units is None or p["unit"] in units or p["grid"] in units)]
+            and (units is None or p["unit"] in units or p["grid"] in units)
+            and args.split in ("all", p["split"])]
     if args.limit:
         todo = todo[:args.limit]
     print(f"{len(done)} points cached, {len(todo)} to synthesise", flush=True)
@@ -347,6 +369,40 @@ def fit(args: argparse.Namespace) -> int:
     return 0
 
 
+def cv(args: argparse.Namespace) -> int:
+    """K-fold cross-validation on the training points alone (the held-out ones are never
+    read): each fold's points predicted by constants fitted on the others; per unit type,
+    the median and 90th percentile of |predicted / Yosys - 1| for LUT and FF, over
+    `--repeats` shuffles. How a change of the model's structure is judged."""
+    import numpy as np
+
+    rows = [r for r in current(load(data_file(args)), args.family)
+            if "error" not in r and r["lut"] + r["ff"] > 0 and r["split"] == "train"]
+    errors: dict[str, list[tuple[float, float]]] = {}
+    for seed in range(args.repeats):
+        order = list(range(len(rows)))
+        random.Random(seed).shuffle(order)
+        for k in range(args.folds):
+            test = set(order[k::args.folds])
+            coef = cost_rtl.fit_constants([r for i, r in enumerate(rows) if i not in test],
+                                          args.family)
+            for i in test:
+                r = rows[i]
+                pred = cost_rtl.predict(r["unit"], r["params"], coef, args.family)
+                errors.setdefault(r["unit"], []).append(
+                    (abs(pred["lut"] - r["lut"]) / max(r["lut"], 1),
+                     abs(pred["ff"] - r["ff"]) / max(r["ff"], 1)))
+    print(f"{args.folds}-fold cross-validation x {args.repeats} on {len(rows)} training "
+          f"points of {data_file(args).name}")
+    print(f"{'unit':14s} {'n':>4s} | LUT med    p90 |  FF med    p90")
+    for unit, errs in sorted(errors.items()) + [("all", sum(errors.values(), []))]:
+        e = np.array(errs)
+        print(f"{unit:14s} {len(e) // args.repeats:4d} | {np.median(e[:, 0]):6.1%} "
+              f"{np.percentile(e[:, 0], 90):6.1%} | {np.median(e[:, 1]):6.1%} "
+              f"{np.percentile(e[:, 1], 90):6.1%}")
+    return 0
+
+
 def table(args: argparse.Namespace) -> int:
     """The fitted constants as the markdown table of docs/cost-model.md."""
     data = json.loads(Path(args.out or cost_rtl.constants_file(args.family)).read_text())
@@ -371,16 +427,21 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--limit", type=int, default=0)
     s.add_argument("--units", default="",
                    help="comma-separated unit types or grid names to sweep (default: all)")
+    s.add_argument("--split", default="all", choices=("all", "train", "test"),
+                   help="sweep only the training or the held-out points")
     f = sub.add_parser("fit")
     t = sub.add_parser("table")
+    c = sub.add_parser("cv")
+    c.add_argument("--folds", type=int, default=5)
+    c.add_argument("--repeats", type=int, default=3)
     for p in (f, t):
         p.add_argument("--out", default="",
                        help="default: rpnn_ir/hw/data/rtl_cost_<family>.json")
-    for p in (s, f, t):
+    for p in (s, f, t, c):
         p.add_argument("--data", default="")
         p.add_argument("--family", default="xc7", choices=sorted(rtl_synth.FAMILIES))
     args = parser.parse_args(argv)
-    return {"sweep": sweep, "fit": fit, "table": table}[args.command](args)
+    return {"sweep": sweep, "fit": fit, "table": table, "cv": cv}[args.command](args)
 
 
 if __name__ == "__main__":

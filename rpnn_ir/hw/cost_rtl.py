@@ -245,7 +245,8 @@ def mvu_memories(p: dict, family: str = "xc7") -> dict[str, tuple[int, int, Memo
             width = p["SIMD"] * p["IB"]
             mems["vec"] = (p["INNER"], width, map_memory(p["INNER"], width, rom=False,
                                                          ports="sp", family=family))
-    else:
+    elif p["OUTER"] > 1:  # with one tap fold the accumulators are never read: Yosys
+        # removes them
         width = p["PE"] * p["AB"]
         mems["acc"] = (p["INNER"], width, map_memory(p["INNER"], width, rom=False,
                                                      family=family))
@@ -300,6 +301,14 @@ def ram_read_luts(depth: int, width: int, mem: Memory) -> int:
     return width * mux_luts(depth) + depth
 
 
+def activation_table(value_bits: int, t_depth: int) -> bool:
+    """Whether an activation against thresholds is a truth table, one LUT per output bit:
+    its inputs fit a LUT6, the value's bits and those of the threshold register (constants
+    when one threshold word, one address-driven bit and its complement for two: Yosys merges
+    equal flip-flops)."""
+    return t_depth <= 2 and value_bits + 2 * (max(t_depth, 1) - 1) <= 6
+
+
 def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int]:
     pe, simd, ab = p["PE"], p["SIMD"], p["AB"]
     lanes = pe * simd
@@ -311,8 +320,10 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
     shift_adds = min(p["IB"], p["WB"]) * pw if kind == "shift" else 0  # NB - 1 = min(IB, WB)
     const_w = p["INNER"] * p["OUTER"] <= 1
     # the bits entering a lane's adder tree: the product's significant bits (x * (+-1):
-    # the input and a sign; x * w: both operands), sign extension adds nothing to them
-    in_bits = p["IB"] + 2 if negate else p["IB"] + p["WB"] + 2
+    # the input and a sign, (+-1) * w: the weight and a sign; x * w: both operands), sign
+    # extension adds nothing to them
+    in_bits = ((p["IB"] if p["W_BIPOLAR"] else p["WB"]) + 2 if negate
+               else p["IB"] + p["WB"] + 2)
     mems = mvu_memories(p, family)
     t, tb = p["T"], p["TB"]
     cw = max(ab, tb, p["OB"]) + 2
@@ -320,6 +331,7 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
     w_mem = mems["w"][2]
     w_kind = w_mem.kind
     t_depth = mems["t"][0] if "t" in mems else 0
+    table = t > 0 and activation_table(ab, t_depth)
     w_rom = rom_logic_luts(*mems["w"][:2]) if mems["w"][2].kind == "logic" else 0.0
     t_rom = rom_logic_luts(*mems["t"][:2]) if "t" in mems and mems["t"][2].kind == "logic" \
         else 0.0
@@ -334,14 +346,15 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
     lut = {
         # XNOR-popcount: with weights from block RAM every lane is a variable XNOR; from a
         # logic ROM ABC merges part of it into the ROM's LUTs; with constant weights (one
-        # word) the XNOR is an inversion the popcount's adders absorb
+        # word) the XNOR is an inversion, a popcount is left (`const_tree` below)
         "xnor_popcount": lanes if xnor and w_kind != "bram" and not const_w else 0,
         "xnor_popcount_bram": lanes if xnor and w_kind == "bram" else 0,
-        "xnor_popcount_const": lanes if xnor and const_w else 0,
-        # x * (+-1) (bipolar weights): the negated input word, shared by the PEs (one per
-        # SIMD lane), and a PW-bit select per lane
+        # x * (+-1) (bipolar weights): the negated input word, shared by the PEs of an MVTU
+        # (one per SIMD lane; a depthwise lane has its own input), and a PW-bit select per
+        # lane
         "negate_select": lanes * pw if negate and p["W_BIPOLAR"] else 0,
-        "negate": simd * pw if negate and p["W_BIPOLAR"] else 0,
+        "negate": (lanes if p["DEPTHWISE"] else simd) * pw if negate and p["W_BIPOLAR"]
+        else 0,
         # (+-1) * w (bipolar inputs): +-w per lane; with the weights in logic (a ROM or
         # constants) ABC folds the sign into the weight table, from block RAM it is a
         # negation and select
@@ -353,9 +366,11 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
         "add_tree": tree if not (xnor or dsp) else 0,
         "add_tree_dsp": tree if dsp else 0,
         "accumulate": pe * ab if accumulates else 0,
-        # comparators against thresholds that change with the output fold, or constants
-        "threshold": pe * t * cw if t_depth > 1 else 0,
-        "threshold_const": pe * t * cw if t_depth <= 1 else 0,
+        # comparators against thresholds that change with the output fold, or constants;
+        # an activation whose inputs fit a LUT6 is a truth table (`activation_table`)
+        "threshold": pe * t * cw if t_depth > 1 and not table else 0,
+        "threshold_const": pe * t * cw if t_depth <= 1 and not table else 0,
+        "threshold_table": pe * p["OB"] if table else 0,
         # weight ROM in logic: ABC merges it with the XNORs (no MUXF7/F8 then), feeds
         # DSP48 inputs or multipliers from it
         "rom_weights_xnor": w_rom if xnor else 0.0,
@@ -370,9 +385,15 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
         "const": 1,
     }
     t_logic = "t" in mems and mems["t"][2].kind == "logic"
-    # the Verilog's registers: input word(s), output word, the last sum (s2_acc) and the
-    # MVTU's accumulator (a depthwise unit's accumulators are the memory "acc")
-    regs = (xb * (1 if p["DEPTHWISE"] else 2) + pe * p["OB"] + pe * ab
+    # the Verilog's registers: input word(s) (the MVTU's stored-vector word s1_vec only
+    # when OUTER > 1), output word, the last sum (s2_acc) and the MVTU's accumulator (a
+    # depthwise unit's accumulators are the memory "acc"); an input register feeding one
+    # multiplier per bit (depthwise, or an MVTU with one PE and one neuron fold) can be
+    # the DSP48s' A/B registers: its own term (`dsp_in_regs`), which Yosys packs on
+    # 7-series (constant about 0) and mostly not on UltraScale+ (a family term)
+    vec_reg = not p["DEPTHWISE"] and p["OUTER"] > 1
+    dsp_in = dsp and (p["DEPTHWISE"] or (pe == 1 and not vec_reg))
+    regs = ((0 if dsp_in else xb) + (xb if vec_reg else 0) + pe * p["OB"] + pe * ab
             + (pe * ab if accumulates and not p["DEPTHWISE"] else 0))
     ff = {
         # the Verilog's registers (`regs`); a ROM in logic holds at most 2^depth distinct
@@ -381,12 +402,22 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
         "regs": regs if not dsp else 0,
         # into DSP48s Yosys packs the input (A/B) and accumulator (P) registers
         "regs_dsp": regs if dsp else 0,
+        "dsp_in_regs": xb if dsp_in else 0,
         "rom_regs": sum(distinct_columns(d, w) for d, w, m in roms if m.kind == "logic"),
         "thr_regs": distinct_columns(*mems["t"][:2]) if t_logic else pe * t * tb,
         "ram_logic": logic_ram,
         "control": ctrl + _w(p["INNER"] if p["DEPTHWISE"] else 1),
         "const": 1,
     }
+    if const_w and kind != "dsp":
+        # constant weights: each product is the input shifted, negated or dropped (XNOR:
+        # the input bit or its inversion), the negations fold into the sum's constant, and
+        # what is left is a sum of the input's bits (`const_tree`) in place of the products
+        # and the adder tree (XNOR: a popcount)
+        for name in ("negate", "negate_select", "sign_weights", "sign_weights_bram",
+                     "mul_lut", "shift_add", "add_tree"):
+            lut[name] = 0
+        lut["const_tree"] = pe * (simd - 1) * (1 if xnor else in_bits)
     bram = sum(m.bram18 for _, _, m in mems.values())
     lut_mem = sum(m.lut_mem for _, _, m in mems.values())
     return lut, ff, Memory("mixed", bram18=bram, lut_mem=lut_mem), lanes if dsp else 0
@@ -397,10 +428,7 @@ def _thresholding_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Me
     mem = map_memory(p["CF"], pe * t * tb, rom=True, family=family)
     cw = max(p["IB"], tb, p["OB"]) + 2
     logic_rom = rom_logic_luts(p["CF"], pe * t * tb) if mem.kind == "logic" else 0
-    # an activation whose inputs fit one LUT6 is a truth table: the IB input bits and the
-    # threshold register bits (constants, or one address-driven bit and its complement
-    # when CF = 2), one LUT per output bit
-    table = p["CF"] <= 2 and p["IB"] + 2 * (p["CF"] - 1) <= 6
+    table = activation_table(p["IB"], p["CF"])
     lut = {"threshold": pe * t * cw if not table else 0,
            "threshold_table": pe * p["OB"] if table else 0,
            "rom_logic": logic_rom, "control": _w(p["CF"]), "const": 1}
@@ -430,17 +458,25 @@ def _window_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, 
     address = _w(depth)
     pool = p["POOL"]
     lut = {"control": counters, "address": address,
-           "pool": p["PE"] * (p["EB"] + 2) + wb if pool else 0,
+           # max pool: a compare of EB + 2 bits per element (bipolar: one bit) and the
+           # select of the word read or the running maximum per bit, apart (the compare
+           # is a carry chain)
+           "pool_compare": p["PE"] * (1 if p["E_BIPOLAR"] else p["EB"] + 2) if pool else 0,
+           "pool_select": wb if pool else 0,
            "ram_logic": ram_read_luts(depth, wb, mem), "lutram_mux": mem.mux, "const": 1}
-    ff = {"datapath": wb * (3 if pool else 2), "control": counters,
-          "ram_logic": mem.bits, "const": 1}
+    # registers: the word read (rdata; in block RAM its output register), the output word
+    # and, pooling, the running maximum
+    regs = wb * (1 + pool + (0 if mem.kind in ("bram", "uram") else 1))
+    ff = {"datapath": regs, "control": counters, "ram_logic": mem.bits, "const": 1}
     return lut, ff, mem, 0
 
 
 def _pad_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int]:
     counters = clog2(p["H"] + p["TOP"] + p["BOTTOM"] + 1) \
         + clog2(p["W"] + p["LEFT"] + p["RIGHT"] + 1) + _w(p["CW"])
-    lut = {"control": counters, "data": p["WB"], "const": 1}
+    # the output word takes the input or FILL: the flip-flops' clock enable and synchronous
+    # reset or set (FDRE/FDSE) do it, no LUT per bit
+    lut = {"control": counters, "const": 1}
     ff = {"datapath": p["WB"], "control": counters, "const": 1}
     return lut, ff, Memory("none"), 0
 
@@ -497,12 +533,17 @@ def _label_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, i
     k, pe, owd = p["K"], p["PE"], p["OWD"]
     nw = p["L"] // pe
     counters = clog2(k + 1) + 1 + clog2(nw + 1) + clog2(k // owd + 1)
-    # per inserted element and slot: a VW-bit compare and a 3-way select of value and index
-    # (stays, shifts down, takes the new one); and the output's select of one of K/OWD
-    # index slots (one term: the few sweep points cannot tell them apart)
-    lut = {"insert": pe * k * (2 * vw + xw) + owd * min(xw, p["OB"]) * mux_luts(k // owd),
+    # per inserted element and slot: a VW-bit compare (a carry chain) and a 3-way select of
+    # value and index (stays, shifts down, takes the new one), apart: they map differently;
+    # and the output's select of one of K/OWD index slots
+    lut = {"compare": pe * k * vw, "select": pe * k * (vw + xw),
+           "output": owd * min(xw, p["OB"]) * mux_luts(k // owd),
            "control": counters, "const": 1}
-    ff = {"datapath": k * (vw + xw) + owd * p["OB"], "control": counters, "const": 1}
+    # registers: K value slots (the decoded value's two extension bits are copies of its
+    # top bit or zero: Yosys merges or removes them, IB bits stay) and index slots; the
+    # output word holds a zero-extended index (its bits above the index are constants)
+    ff = {"datapath": k * (p["IB"] + xw) + owd * min(xw, p["OB"]), "control": counters,
+          "const": 1}
     return lut, ff, Memory("none"), 0
 
 
@@ -628,7 +669,7 @@ def _fit_memory(rows: list[dict], family: str) -> dict[str, float]:
 MIN_FAMILY_POINTS = 8
 """A family other than 7-series gets its own constants for a unit type from this many
 training points on; below, `predict` uses the 7-series ones."""
-FAMILY_TERMS = frozenset({"add_tree_dsp", "rom_weights_dsp", "regs_dsp"})
+FAMILY_TERMS = frozenset({"add_tree_dsp", "rom_weights_dsp", "regs_dsp", "dsp_in_regs"})
 """The terms a family other than 7-series refits on its own sweep; the others keep their
 7-series constants. The LUT6 fabric is the same: on the configurations swept for both,
 Yosys' LUT and FF counts agree to within a few percent except where products go to DSPs

@@ -18,7 +18,7 @@ from rpnn_ir.hw.devices import load_devices
 from rpnn_ir.passes.cost import CostPass
 
 ALL_UNITS = (Path(__file__).parent / "all_units.mlir").read_text()
-RTL_TOLERANCE = {"lut": 0.35, "ff": 0.19}
+RTL_TOLERANCE = {"lut": 0.30, "ff": 0.11}
 """The MVTU's held-out 90th-percentile |model/Yosys - 1| that docs/cost-model.md ("RTL
 model", measured error) documents."""
 
@@ -115,6 +115,55 @@ def test_mvu_terms_by_hand():
     assert features("mvtu", _mvu(W_STYLE=1))[2].bram18 == 1
 
 
+def test_mvu_structure_rules_by_hand():
+    # bipolar inputs x 4-bit weights: the adder tree adds the weight's 4 + 2 significant
+    # bits (+-w), not the input's: PE * (SIMD - 1) * 6
+    sign = _mvu(I_BIPOLAR=1, WB=4, W_SIGNED=1, W_BIPOLAR=0)
+    assert features("mvtu", sign)[0]["add_tree"] == 4 * 7 * 6
+    # depthwise with one tap fold (OUTER = 1): each dot product is one tile, the
+    # accumulators are never read and Yosys removes them; with OUTER = 3 they are a memory
+    dw = _mvu(DEPTHWISE=1, SIMD=3, INNER=2, OUTER=1)
+    assert "acc" not in cost_rtl.mvu_memories(dw)
+    assert "acc" in cost_rtl.mvu_memories({**dw, "OUTER": 3})
+    # an activation of a 4-bit sum against constant thresholds (one neuron fold) is a
+    # truth table: PE * OB LUTs; with 2 threshold words 4 + 2 inputs still fit a LUT6,
+    # with 4 words not (comparators)
+    small = _mvu(IB=2, I_BIPOLAR=0, W_SIGNED=1, AB=4, TB=4, T=3, OB=2, O_BIPOLAR=0, OUTER=1)
+    lut = features("mvtu", small)[0]
+    assert lut["threshold_table"] == 4 * 2 and lut["threshold_const"] == 0
+    assert features("mvtu", {**small, "OUTER": 2})[0]["threshold_table"] == 4 * 2
+    lut = features("mvtu", {**small, "OUTER": 4})[0]
+    assert lut["threshold_table"] == 0 and lut["threshold"] == 4 * 3 * (4 + 2)
+    # registers: with one neuron fold the MVTU's stored-vector word s1_vec is unused (8
+    # bits fewer); a W4A4 depthwise unit's input register (PE * SIMD * IB = 4 * 3 * 4)
+    # can be the DSP48s' A/B registers (its own term, dsp_in_regs); the others: output and
+    # last sum, no accumulator register
+    assert features("mvtu", _mvu(OUTER=1))[1]["regs"] == 8 + 2 * 4 * 8 + 4 * 1
+    w4a4 = _mvu(DEPTHWISE=1, SIMD=3, INNER=2, OUTER=3, IB=4, I_BIPOLAR=0, WB=4,
+                W_SIGNED=1, W_BIPOLAR=0, AB=12, TB=12)
+    _, ff, _, dsp = features("depthwise", w4a4)
+    assert dsp == 12 and ff["regs"] == 0 and ff["regs_dsp"] == 4 * 1 + 4 * 12
+    assert ff["dsp_in_regs"] == 4 * 3 * 4
+    # constant weights (one tile) of 2-bit inputs x bipolar weights: no negation or select,
+    # a sum of the 8 lanes' 2 + 2 significant bits per PE (`const_tree`: PE * (SIMD - 1)
+    # additions)
+    lut = features("mvtu", _mvu(IB=2, I_BIPOLAR=0, INNER=1, OUTER=1))[0]
+    assert lut["const_tree"] == 4 * 7 * 4 and lut["add_tree"] == lut["negate"] == 0
+    assert lut["negate_select"] == 0
+    # W1A1 with constant weights: a popcount of each PE's 8 input bits
+    lut = features("mvtu", _mvu(INNER=1, OUTER=1))[0]
+    assert lut["const_tree"] == 4 * 7 and lut["xnor_popcount"] == 0
+    # bipolar weights in a depthwise unit: every lane negates its own input (PE * SIMD *
+    # PW = 4 * 3 * 5), an MVTU's PEs share one negated word (SIMD * PW)
+    dw_sign = _mvu(DEPTHWISE=1, SIMD=3, INNER=2, OUTER=3, IB=2, I_BIPOLAR=0)
+    assert features("depthwise", dw_sign)[0]["negate"] == 4 * 3 * 5
+    assert features("mvtu", {**dw_sign, "DEPTHWISE": 0})[0]["negate"] == 3 * 5
+    # as an MVTU its input word (SIMD * IB = 12 bits) feeds PE = 4 multipliers per bit:
+    # it stays in flip-flops, with the vector word, output, accumulator and last sum
+    _, ff, _, _ = features("mvtu", {**w4a4, "DEPTHWISE": 0})
+    assert ff["regs_dsp"] == 3 * 4 + 3 * 4 + 4 * 1 + 2 * 4 * 12 and ff["dsp_in_regs"] == 0
+
+
 def test_plumbing_and_threshold_terms_by_hand():
     # width converter from 32 to 2 elements of 4 bits: each of the 8 output bits a 16:1
     # mux, a tree of five 4:1 LUT6 multiplexers; 2 -> 16: the first 7 parts of 8 bits are
@@ -125,9 +174,18 @@ def test_plumbing_and_threshold_terms_by_hand():
     assert features("dwc", {"IW": 2, "OW": 16, "B": 4})[0]["data"] == 7 * 8
     # top 3 of 100 labels, 10 a word, 16-bit values: per element and slot an 18-bit
     # compare and selects of value and 8-bit index; output: one of 3 index slots
-    lut = features("label_select", {"L": 100, "PE": 10, "K": 3, "OWD": 1, "IB": 16,
-                                    "I_SIGNED": 1, "I_BIPOLAR": 0, "OB": 8})[0]
-    assert lut["insert"] == 10 * 3 * (2 * 18 + 8) + 8 * 1
+    lut, ff, _, _ = features("label_select", {"L": 100, "PE": 10, "K": 3, "OWD": 1,
+                                              "IB": 16, "I_SIGNED": 1, "I_BIPOLAR": 0,
+                                              "OB": 8})
+    assert lut["compare"] == 10 * 3 * 18 and lut["select"] == 10 * 3 * (18 + 8)
+    assert lut["output"] == 8 * 1
+    # registers: 3 slots of the 16 value bits (the 2 extension bits merge) and 8 index
+    # bits; the output word's 8 bits are all index bits
+    assert ff["datapath"] == 3 * (16 + 8) + 8
+    # 2 labels: a 3-bit index in a 16-bit output word, 13 constant bits
+    small = {"L": 2, "PE": 1, "K": 1, "OWD": 1, "IB": 8, "I_SIGNED": 1, "I_BIPOLAR": 0,
+             "OB": 16}
+    assert features("label_select", small)[1]["datapath"] == 1 * (8 + 3) + 3
     # thresholding of 4-bit inputs with two threshold words: a truth table per output bit
     th = {"CF": 2, "PE": 8, "IB": 4, "I_SIGNED": 1, "OB": 2, "O_BIPOLAR": 0, "T": 3,
           "TB": 4, "T_SIGNED": 1, "OUT_BIAS": 0}
@@ -162,6 +220,25 @@ def test_fifo_and_window_memories():
          "WB": 16}
     assert cost_rtl.window_geometry(p) == (4, 2048)
     assert features("swg", p)[2].bram18 == 2   # 2K x 9 twice (one RAMB36 = 2 alike)
+    # registers: in block RAM the word read is the RAM's output register, only the output
+    # word is in flip-flops; a small ring (2 rows of 4 words, LUT RAM) adds the word read,
+    # pooling also the running maximum
+    assert features("swg", p)[1]["datapath"] == 16
+    small = {**p, "H": 4, "W": 4, "CW": 1, "KH": 2, "KW": 2, "SH": 2, "SW": 2}
+    assert features("swg", small)[2].kind == "lutram"
+    assert features("swg", small)[1]["datapath"] == 2 * 16
+    pool = {**small, "POOL": 1, "PE": 4, "EB": 4, "E_SIGNED": 0, "E_BIPOLAR": 0}
+    assert features("maxpool", pool)[1]["datapath"] == 3 * 16
+    # max pool LUTs: 4 compares of 4 + 2 bits, a select per word bit; bipolar elements
+    # compare in one bit
+    lut = features("maxpool", pool)[0]
+    assert lut["pool_compare"] == 4 * 6 and lut["pool_select"] == 16
+    assert features("maxpool", {**pool, "EB": 1, "E_BIPOLAR": 1})[0]["pool_compare"] == 4
+    # padding: the border word is the output register's reset or set, no LUT per data bit
+    pad = {"H": 4, "W": 4, "CW": 1, "TOP": 1, "LEFT": 1, "BOTTOM": 1, "RIGHT": 1, "WB": 64,
+           "FILL": "0"}
+    lut, ff, _, _ = features("pad", pad)
+    assert "data" not in lut and ff["datapath"] == 64
 
 
 def test_predict_is_the_fitted_sum():
@@ -222,7 +299,7 @@ SMALL_MVTU = _mvu(PE=2, SIMD=8, INNER=4, OUTER=4)
 def test_a_fresh_yosys_synthesis_matches_the_model():
     """The model against Yosys now (not the stored sweep): BRAM and DSP exact, LUT and FF
     within the error documented in docs/cost-model.md (RTL_TOLERANCE). Measured when the
-    constants were fitted: LUT 107 vs 113, FF 103 vs 96."""
+    constants were fitted: LUT 111 vs 113, FF 103 vs 96."""
     from rpnn_ir.backends import rtl_synth, rtl_units
 
     try:
