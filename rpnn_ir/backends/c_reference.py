@@ -273,6 +273,7 @@ class _Emitter:
         self.calls: list[str] = []  # statements in the block loop
         self.alias: dict[int, int] = {}  # stream id -> stream id whose buffer it shares
         self.uses_popcount = False
+        self.split_layers = False  # a unit calls rpnn_layer
 
     def stream(self, stream_id: int) -> Stream:
         return self.graph.streams[stream_id]
@@ -345,34 +346,50 @@ class _Emitter:
         self._call(node)
 
     def _add_kernel(self, node: Node, body: str, helpers: str, wide: str | None) -> None:
-        """A unit with one variant per kernel level: `body` (portable C) compiled as is and
-        for AVX2, `wide` (AVX-512 intrinsics; None: `body` again) for level 2, and a
-        dispatcher taking the level."""
-        signature = self._signature(node)
-        args = ", ".join([f"x{k}" for k in range(len(node.inputs))] + ["y", "frames"])
-        variants = [f"{signature.replace(node.name + '(', node.name + '_k0(')}\n{{\n{body}}}\n",
-                    "#ifdef RPNN_X86",
-                    f"RPNN_LEVEL1 {signature.replace(node.name + '(', node.name + '_k1(')}\n"
-                    f"{{\n{body}}}\n",
-                    f"RPNN_LEVEL2 {signature.replace(node.name + '(', node.name + '_k2(')}\n"
-                    f"{{\n{wide or body}}}\n",
+        """A matrix unit with one variant per kernel level, each computing the input vectors
+        [v0, v1) (pixels of the block's frames) x the output rows [r0, r1): `body` (portable
+        C) compiled as is and for AVX2, `wide` (AVX-512 intrinsics; None: `body` again) for
+        level 2; a job function dispatching on the level, and the unit, which hands the whole
+        block to `rpnn_layer` (split over the call's team of threads where it pays)."""
+        assert node.weights is not None
+        mw, mh = node.weights.shape
+        x_ct, y_ct, name = self.ctype(node.inputs[0]), self.ctype(node.outputs[0]), node.name
+        params = (f"const {x_ct} *restrict x0, {y_ct} *restrict y, size_t v0, size_t v1, "
+                  "size_t r0, size_t r1")
+        variants = [f"static void {name}_k0({params})\n{{\n{body}}}\n", "#ifdef RPNN_X86",
+                    f"RPNN_LEVEL1 static void {name}_k1({params})\n{{\n{body}}}\n",
+                    f"RPNN_LEVEL2 static void {name}_k2({params})\n{{\n{wide or body}}}\n",
                     "#endif"]
-        dispatch = (f"{signature.replace('size_t frames)', 'size_t frames, int level)')}\n{{\n"
-                    "#ifdef RPNN_X86\n"
-                    f"    if (level >= 2) {{\n        {node.name}_k2({args});\n        return;\n"
-                    f"    }}\n    if (level >= 1) {{\n        {node.name}_k1({args});\n"
-                    "        return;\n    }\n#endif\n    (void)level;\n"
-                    f"    {node.name}_k0({args});\n}}\n")
+        args = "x0, y, job->f0, job->f1, job->r0, job->r1"
+        calls = "".join(f"    if (job->level >= {level}) {{\n        {name}_k{level}({args});\n"
+                        "        return;\n    }\n" for level in (2, 1))
+        pixels = self.stream(node.inputs[0]).elems // mw
+        dispatch = f"""\
+static void {name}_part(rpnn_job *job)
+{{
+    const {x_ct} *x0 = (const {x_ct} *)job->in[0];
+    {y_ct} *y = ({y_ct} *)job->out[0];
+#ifdef RPNN_X86
+{calls}#endif
+    {name}_k0({args});
+}}
+
+static void {name}(const {x_ct} *x0, {y_ct} *y, size_t frames, int level, int team)
+{{
+    rpnn_layer({name}_part, x0, y, frames * {pixels}, {mh}, level, team,
+               (double)frames * {_node_work(self.graph, node)});
+}}
+"""
         self.funcs.append(helpers + "\n".join(variants) + "\n" + dispatch)
-        call = [self.buf(i) for i in node.inputs] + [self.buf(node.outputs[0]), "n", "level"]
-        self.calls.append(f"        {node.name}({', '.join(call)});")
+        self.split_layers = True
+        call = [self.buf(node.inputs[0]), self.buf(node.outputs[0]), "n", "level", "team"]
+        self.calls.append(f"        {name}({', '.join(call)});")
 
     def unit_mvtu(self, node: Node) -> None:
         op = node.op
         assert isinstance(op, rpnn.MVTUOp) and node.weights is not None
         x = self.stream(node.inputs[0])
         mw, mh = node.weights.shape
-        pixels = x.elems // mw
         x_elt = x.element_type
         w_elt = op.weights.type.element_type
         out_ct = self.ctype(node.outputs[0])
@@ -388,12 +405,12 @@ class _Emitter:
             helper, act = self.activation(node, "int32_t")
             body = f"""\
     uint64_t xp[4][{kw}];
-    size_t v, j, k, m, nvec = frames * {pixels};
-    for (v = 0; v < nvec; v += 4) {{
-        size_t nv = nvec - v < 4 ? nvec - v : 4;
+    size_t v, j, k, m;
+    for (v = v0; v < v1; v += 4) {{
+        size_t nv = v1 - v < 4 ? v1 - v : 4;
         for (j = 0; j < 4; ++j)
             rpnn_pack_bipolar(x0 + (v + (j < nv ? j : 0)) * {mw}, {mw}, xp[j]);
-        for (m = 0; m < {mh}; ++m) {{
+        for (m = r0; m < r1; ++m) {{
             const uint64_t *w = {node.name}_w + m * {kw};
             int p[4] = {{0, 0, 0, 0}};
             for (k = 0; k < {kw}; ++k) {{
@@ -410,7 +427,7 @@ class _Emitter:
         }}
     }}
 """
-            self._add_kernel(node, body, helper, self._xnor_avx512(node, words, pixels))
+            self._add_kernel(node, body, helper, self._xnor_avx512(node, words))
             return
         w = node.weights.T.copy()  # [MH][MW]
         acc_ct = _acc_ctype(x_elt, node.weights, axis=0)
@@ -436,10 +453,10 @@ class _Emitter:
             return f"            y[v * {mh} + m{offset}] = ({out_ct})({expression});\n"
 
         body = f"""\
-{decl}    size_t v, k, m, nvec = frames * {pixels};
-    for (v = 0; v < nvec; ++v) {{
+{decl}    size_t v, k, m;
+    for (v = v0; v < v1; ++v) {{
         const {x_ct} *xv = x0 + v * {mw};
-{prep}        for (m = 0; m + 4 <= {mh}; m += 4) {{
+{prep}        for (m = r0; m + 4 <= r1; m += 4) {{
             const {w_ct} *w0 = {node.name}_w + m * {mw};
             const {w_ct} *w1 = w0 + {mw}, *w2 = w1 + {mw}, *w3 = w2 + {mw};
             {acc_ct} a0 = 0, a1 = 0, a2 = 0, a3 = 0, a;
@@ -455,7 +472,7 @@ class _Emitter:
 {store(" + 1")}            a = a2;
 {store(" + 2")}            a = a3;
 {store(" + 3")}        }}
-        for (; m < {mh}; ++m) {{
+        for (; m < r1; ++m) {{
             const {w_ct} *w = {node.name}_w + m * {mw};
             {acc_ct} a = 0;
             for (k = 0; k < {mw}; ++k)
@@ -464,7 +481,7 @@ class _Emitter:
         }}
     }}
 """
-        wide = self._bit_serial(node, w, pixels) or self._dot_vnni(node, w, acc_ct, pixels)
+        wide = self._bit_serial(node, w) or self._dot_vnni(node, w, acc_ct)
         self._add_kernel(node, body, helper, wide)
 
     def _lanes_activation(self, node: Node, lanes: int) -> str | None:
@@ -512,7 +529,7 @@ class _Emitter:
             return f"                _mm512_mask_storeu_epi{bits}({target}, keep, o);\n"
         return f"                _mm512_mask_cvtepi{bits}_storeu_epi{size}({target}, keep, o);\n"
 
-    def _xnor_avx512(self, node: Node, words: np.ndarray, pixels: int) -> str | None:
+    def _xnor_avx512(self, node: Node, words: np.ndarray) -> str | None:
         """XNOR-popcount with 512-bit VPOPCNTQ, output rows in the 8 lanes: weights laid
         out [row group][word][8 rows], each input word broadcast, so each vector of 8 rows
         needs no horizontal sum and its thresholds are compared in the lanes too; 4 inputs
@@ -535,12 +552,12 @@ class _Emitter:
         last = (1 << (mh - (groups - 1) * 8)) - 1
         return f"""\
     uint64_t xp[4][{kw}];
-    size_t v, j, k, g, s, nvec = frames * {pixels};
-    for (v = 0; v < nvec; v += 4) {{
-        size_t nv = nvec - v < 4 ? nvec - v : 4;
+    size_t v, j, k, g, s;
+    for (v = v0; v < v1; v += 4) {{
+        size_t nv = v1 - v < 4 ? v1 - v : 4;
         for (j = 0; j < 4; ++j)
             rpnn_pack_bipolar_512(x0 + (v + (j < nv ? j : 0)) * {mw}, {mw}, xp[j]);
-        for (g = 0; g < {groups}; ++g) {{
+        for (g = r0 / 8; g < (r1 + 7) / 8; ++g) {{
             const uint64_t *w = {node.name}_wr + g * {kw * 8};
             __mmask8 keep = g + 1 < {groups} ? 0xFF : {last};
             __m512i sum[4];
@@ -557,7 +574,7 @@ class _Emitter:
     (void)s;
 """
 
-    def _bit_serial(self, node: Node, w: np.ndarray, pixels: int) -> str | None:
+    def _bit_serial(self, node: Node, w: np.ndarray) -> str | None:
         """Low-bit layers as bit planes with 512-bit VPOPCNTQ (output rows in the 8 lanes):
         inputs x = xs * u + xlo with u = sum_p 2^p u_p, weights w = sum_q c_q b_q + d (two's
         complement planes, or 2b - 1 for bipolar), so w.x = xs * (sum_pq c_q 2^p
@@ -631,9 +648,9 @@ class _Emitter:
         return f"""\
     uint64_t up[4][{planes}][{kw}];
     int64_t un[4];
-    size_t v, f, j, k, g, p, s, nvec = frames * {pixels};
-    for (v = 0; v < nvec; v += 4) {{
-        size_t nv = nvec - v < 4 ? nvec - v : 4;
+    size_t v, f, j, k, g, p, s;
+    for (v = v0; v < v1; v += 4) {{
+        size_t nv = v1 - v < 4 ? v1 - v : 4;
         for (f = 0; f < 4; ++f) {{
             const {self.ctype(node.inputs[0])} *xv = x0 + (v + (f < nv ? f : 0)) * {mw};
             un[f] = 0;
@@ -647,7 +664,7 @@ class _Emitter:
                 }}
             }}
         }}
-        for (g = 0; g < {groups}; ++g) {{
+        for (g = r0 / 8; g < (r1 + 7) / 8; ++g) {{
             const uint64_t *w = {node.name}_wb + g * {kw * nq * 8};
             __mmask8 keep = g + 1 < {groups} ? 0xFF : {last};
             __m512i sum[4][{len(pairs)}];
@@ -665,7 +682,7 @@ class _Emitter:
     (void)un;
 """
 
-    def _dot_vnni(self, node: Node, w: np.ndarray, acc_ct: str, pixels: int) -> str | None:
+    def _dot_vnni(self, node: Node, w: np.ndarray, acc_ct: str) -> str | None:
         """8-bit dot products with VPDPBUSD, output rows in the 16 int32 lanes: weights laid
         out [row group][4 columns][16 rows][4 bytes] as signed bytes, 4 input bytes broadcast
         per instruction (inputs as unsigned bytes; signed ones offset by 128, corrected by
@@ -704,9 +721,9 @@ class _Emitter:
         last = (1 << (mh - (groups - 1) * 16)) - 1
         return f"""\
     int32_t xq[4][{quads}];
-    size_t v, f, j, k, g, s, nvec = frames * {pixels};
-    for (v = 0; v < nvec; v += 4) {{
-        size_t nv = nvec - v < 4 ? nvec - v : 4;
+    size_t v, f, j, k, g, s;
+    for (v = v0; v < v1; v += 4) {{
+        size_t nv = v1 - v < 4 ? v1 - v : 4;
         for (f = 0; f < 4; ++f) {{
             const {self.ctype(node.inputs[0])} *xv = x0 + (v + (f < nv ? f : 0)) * {mw};
             uint8_t *xb = (uint8_t *)(void *)xq[f];
@@ -714,7 +731,7 @@ class _Emitter:
             for (k = 0; k < {mw}; ++k)
                 xb[k] = (uint8_t)(xv[k] + {offset});
         }}
-        for (g = 0; g < {groups}; ++g) {{
+        for (g = r0 / 16; g < (r1 + 15) / 16; ++g) {{
             const int8_t *w = {node.name}_w8 + g * {quads * 64};
             __mmask16 keep = g + 1 < {groups} ? 0xFFFF : {last};
             __m512i sum[4];
@@ -893,20 +910,28 @@ job to a polling worker costs about a microsecond, waking a sleeping one tens): 
 XNOR-popcount bit, 8 per multi-bit product."""
 
 
+LAYER_WORK = 1_000_000
+"""Weighted multiply-accumulates of one layer worth a share on another thread of the pool
+(batches too small to split by frames; `rpnn_layer`)."""
+
+
+def _node_work(graph: Graph, node: Node) -> int:
+    """Weighted multiply-accumulates of one frame of `node` (0 for units without weights):
+    one per XNOR-popcount bit, 8 per multi-bit product (depthwise: one per input element)."""
+    if node.weights is None or not node.inputs:
+        return 0
+    x = graph.streams[node.inputs[0]]
+    if node.kind != "mvtu":
+        return 8 * x.elems
+    cost = 1 if (dtypes.is_bipolar(x.element_type) and
+                 dtypes.is_bipolar(node.op.weights.type.element_type)) else 8
+    return cost * node.weights.size * (x.elems // node.weights.shape[0])
+
+
 def _min_frames_per_thread(graph: Graph) -> int:
     """Frames a thread needs to be worth using: THREAD_WORK over the weighted
     multiply-accumulates of one frame."""
-    work = 0
-    for node in graph.nodes:
-        if node.weights is None or not node.inputs:
-            continue
-        x = graph.streams[node.inputs[0]]
-        if node.kind != "mvtu":  # depthwise: one product per input element
-            work += 8 * x.elems
-            continue
-        cost = 1 if (dtypes.is_bipolar(x.element_type) and
-                     dtypes.is_bipolar(node.op.weights.type.element_type)) else 8
-        work += cost * node.weights.size * (x.elems // node.weights.shape[0])
+    work = sum(_node_work(graph, node) for node in graph.nodes)
     return max(1, THREAD_WORK // max(work, 1))
 
 
@@ -991,12 +1016,14 @@ THREADS_BLOCK = """\
 #endif
 #define RPNN_MAX_THREADS 256
 
-/* A share of the frames [f0, f1) of one call; each thread gets its own. */
+/* A share of one call, each thread gets its own: the frames [f0, f1) of the call (team: the
+ * threads its layers may use), or of a matrix layer on a block (rpnn_layer) the vectors
+ * [f0, f1) x the output rows [r0, r1). */
 typedef struct rpnn_job {
     const void *in[RPNN_JOB_PORTS];
     void *out[RPNN_JOB_PORTS];
-    size_t f0, f1;
-    int status, level;
+    size_t f0, f1, r0, r1;
+    int status, level, team;
     void (*work)(struct rpnn_job *);
 } rpnn_job;
 
@@ -1199,7 +1226,8 @@ __attribute__((destructor)) static void rpnn_pool_stop(void)
 
 /* Contiguous frame ranges per thread: results do not depend on the thread count. A thread
  * gets at least RPNN_MIN_FRAMES_PER_THREAD frames (a few microseconds of work with the pool),
- * so n_threads is an upper bound. */
+ * so n_threads is an upper bound; when that leaves one range (small batches), its layers
+ * may split their work over the n_threads (rpnn_layer). */
 static int rpnn_parallel(const rpnn_job *job, size_t n_frames, int n_threads)
 {
     rpnn_job jobs[RPNN_MAX_THREADS];
@@ -1218,6 +1246,8 @@ static int rpnn_parallel(const rpnn_job *job, size_t n_frames, int n_threads)
         jobs[t].f0 = n_frames / nt * t + (t < n_frames % nt ? t : n_frames % nt);
         jobs[t].f1 = jobs[t].f0 + n_frames / nt + (t < n_frames % nt);
         jobs[t].status = 0;
+        jobs[t].team = nt == 1 ? (n_threads > RPNN_MAX_THREADS ? RPNN_MAX_THREADS : n_threads)
+                               : 1;
     }
     if (nt == 1)
         jobs[0].work(&jobs[0]);
@@ -1236,6 +1266,53 @@ static int rpnn_parallel(const rpnn_job *job, size_t n_frames, int n_threads)
         if (jobs[t].status != 0 && status == 0)
             status = jobs[t].status;
     return status;
+}
+"""
+
+LAYER_BLOCK = """\
+/* One matrix layer on a block: its vectors [0, nvec) x output rows [0, mh) split over up to
+ * `team` threads of the pool, each share at least RPNN_LAYER_WORK weighted multiply-
+ * accumulates of the layer's `work`: by vectors (groups of 4, the kernels' input group) when
+ * there are at least two groups per thread, else by rows (groups of 16, the widest kernel's
+ * row group). Every output is computed by the same operations whichever thread computes it,
+ * so results do not depend on the split. Without the pool (or while another call holds it)
+ * the shares run one after the other: starting threads per layer would cost more. */
+static void rpnn_layer(void (*part)(rpnn_job *), const void *x, void *y, size_t nvec,
+                       size_t mh, int level, int team, double work)
+{
+    rpnn_job jobs[RPNN_MAX_THREADS];
+    size_t t, nt = team < 1 ? 1 : (size_t)team, units, vec_units = (nvec + 3) / 4;
+    size_t row_units = (mh + 15) / 16;
+    int by_rows;
+    if (nt > RPNN_MAX_THREADS)
+        nt = RPNN_MAX_THREADS;
+    if ((double)nt * RPNN_LAYER_WORK > work)
+        nt = (size_t)(work / RPNN_LAYER_WORK);
+    by_rows = vec_units < 2 * nt && row_units > vec_units;
+    units = by_rows ? row_units : vec_units;
+    if (nt > units)
+        nt = units;
+    if (nt < 1)
+        nt = 1;
+    for (t = 0; t < nt; ++t) {
+        size_t a = units * t / nt, b = units * (t + 1) / nt;
+        jobs[t].in[0] = x;
+        jobs[t].out[0] = y;
+        jobs[t].f0 = by_rows ? 0 : a * 4;
+        jobs[t].f1 = by_rows ? nvec : (b * 4 < nvec ? b * 4 : nvec);
+        jobs[t].r0 = by_rows ? a * 16 : 0;
+        jobs[t].r1 = by_rows ? (b * 16 < mh ? b * 16 : mh) : mh;
+        jobs[t].status = 0;
+        jobs[t].level = level;
+        jobs[t].team = 1;
+        jobs[t].work = part;
+    }
+#ifdef RPNN_POOL
+    if (nt > 1 && rpnn_run_pooled(jobs, nt))
+        return;
+#endif
+    for (t = 0; t < nt; ++t)
+        part(&jobs[t]);
 }
 """
 
@@ -1283,7 +1360,7 @@ def emit_c(module: ModuleOp, function: str | None = None) -> tuple[str, str]:
              f"#define RPNN_ARENA {max(total, 64)}",
              f"#define RPNN_BLOCK {block}",
              f"static void rpnn_fpga(unsigned char *arena, {fpga_params}, size_t n_frames, "
-             "int level)",
+             "int level, int team)",
              "{", "    size_t f0, n;"]
     for sid, _ in offsets:
         lines.append(f"    {em.ctype(sid)} *b{sid};")
@@ -1301,7 +1378,8 @@ def emit_c(module: ModuleOp, function: str | None = None) -> tuple[str, str]:
         elems = graph.streams[sid].elems
         lines.append(f"        memcpy({pname} + f0 * {elems}, {em.buf(sid)}, "
                      f"n * {elems} * sizeof *{pname});")
-    lines.insert(lines.index("    size_t f0, n;") + 1, "    (void)arena;\n    (void)level;")
+    lines.insert(lines.index("    size_t f0, n;") + 1,
+                 "    (void)arena;\n    (void)level;\n    (void)team;")
     lines += ["    }", "}", ""]
     lines += _integer_entry(graph, in_names, out_names, in_types, out_types, params)
     if isinstance(host, HostCode):
@@ -1319,7 +1397,9 @@ def emit_c(module: ModuleOp, function: str | None = None) -> tuple[str, str]:
         + "\n"
         f"#define RPNN_JOB_PORTS {ports}\n#ifndef RPNN_MIN_FRAMES_PER_THREAD\n"
         f"#define RPNN_MIN_FRAMES_PER_THREAD {_min_frames_per_thread(graph)}\n#endif\n"
-        + THREADS_BLOCK + "\n" + ISA_BLOCK + "\n"
+        f"#ifndef RPNN_LAYER_WORK\n#define RPNN_LAYER_WORK {LAYER_WORK}\n#endif\n"
+        + THREADS_BLOCK + "\n" + (LAYER_BLOCK + "\n" if em.split_layers else "")
+        + ISA_BLOCK + "\n"
     ]
     if em.uses_popcount:
         parts.append(_popcount_block() + "\n")
@@ -1348,7 +1428,7 @@ def _integer_entry(graph: Graph, in_names: list[str], out_names: list[str],
         "        job->status = -1;",
         "        return;",
         "    }",
-        f"    rpnn_fpga(arena, {', '.join(args)}, job->f1 - job->f0, job->level);",
+        f"    rpnn_fpga(arena, {', '.join(args)}, job->f1 - job->f0, job->level, job->team);",
         "    free(arena);",
         "}",
         "",
@@ -1423,7 +1503,7 @@ def _f32_entry(graph: Graph, host: HostCode, in_types: list[str], out_types: lis
     lines += [f"        status = rpnn_pre_block({', '.join(block_args)});",
               "        if (status != 0) {", "            job->status = status;",
               "            free(mem);", "            return;", "        }",
-              f"        rpnn_fpga(mem, {', '.join([f'p{k}' for k in range(len(in_types))] + [f'q{k}' for k in range(len(out_types))])}, n, job->level);",  # noqa: E501
+              f"        rpnn_fpga(mem, {', '.join([f'p{k}' for k in range(len(in_types))] + [f'q{k}' for k in range(len(out_types))])}, n, job->level, job->team);",  # noqa: E501
               "        for (f = 0; f < n; ++f)"]
     frame_args = [f"(const {p.ctype} *)job->in[{k}] + (f0 + f) * {p.elems}"
                   for k, p in enumerate(host.inputs)]
