@@ -265,6 +265,28 @@ VNNI_MAX_MW = 16384
 """The 8-bit dot-product kernel keeps one input vector (MW bytes) on the stack."""
 
 
+PLANES_START = "        /* bit planes */\n"
+PLANES_END = "        /* planes done */\n"
+"""Comments around the bit-plane kernel's unpacking of its 4 input vectors (`_bit_serial`),
+which an implicit convolution replaces."""
+
+
+def _plane_ops(xs: int, xlo: int) -> tuple[str, str]:
+    """(bit p of the 64 input bytes `xb` under mask `in`, C adjusting `xb` first): bipolar
+    inputs (xs 2) as their sign, others offset by their lowest value `xlo`."""
+    unpack = ("_mm512_mask_cmpgt_epi8_mask(in, xb, _mm512_setzero_si512())" if xs == 2 else
+              "_mm512_mask_test_epi8_mask(in, xb, _mm512_set1_epi8((char)(1 << p)))")
+    shift = "" if xs == 2 or not xlo else (f"\n                xb = _mm512_sub_epi8(xb, "
+                                            f"_mm512_set1_epi8((char){xlo}));")
+    return unpack, shift
+
+
+def _xnor_packing(mw: int) -> str:
+    """The AVX-512 XNOR kernel's packing of its 4 input vectors (`_xnor_avx512`)."""
+    return (f"        for (j = 0; j < 4; ++j)\n            rpnn_pack_bipolar_512(x0 + (v + "
+            f"(j < nv ? j : 0)) * {mw}, {mw}, xp[j]);\n")
+
+
 class _Emitter:
     def __init__(self, graph: Graph):
         self.graph = graph
@@ -274,6 +296,10 @@ class _Emitter:
         self.alias: dict[int, int] = {}  # stream id -> stream id whose buffer it shares
         self.uses_popcount = False
         self.split_layers = False  # a unit calls rpnn_layer
+        self.alias_units = {n.name for n in graph.nodes if isinstance(
+            n.op, rpnn.FIFOOp | rpnn.DWCOp | rpnn.DuplicateOp)}
+        self.call_at: dict[str, int] = {}  # unit name -> its line in self.calls
+        self.scratch: list[tuple[str, int]] = []  # (name, uint64 words per frame)
 
     def stream(self, stream_id: int) -> Stream:
         return self.graph.streams[stream_id]
@@ -339,31 +365,57 @@ class _Emitter:
 
     def _call(self, node: Node) -> None:
         args = [self.buf(i) for i in node.inputs] + [self.buf(node.outputs[0]), "n"]
+        self.call_at[node.name] = len(self.calls)
         self.calls.append(f"        {node.name}({', '.join(args)});")
 
     def _add(self, node: Node, body: str, helpers: str = "", prefix: str = "") -> None:
         self.funcs.append(f"{helpers}{prefix}{self._signature(node)}\n{{\n{body}}}\n")
         self._call(node)
 
-    def _add_kernel(self, node: Node, body: str, helpers: str, wide: str | None) -> None:
+    def _add_kernel(self, node: Node, body: str, helpers: str, wide: str | None,
+                    implicit: tuple[Node, str, str, int] | None = None) -> None:
         """A matrix unit with one variant per kernel level, each computing the input vectors
         [v0, v1) (pixels of the block's frames) x the output rows [r0, r1): `body` (portable
         C) compiled as is and for AVX2, `wide` (AVX-512 intrinsics; None: `body` again) for
         level 2; a job function dispatching on the level, and the unit, which hands the whole
-        block to `rpnn_layer` (split over the call's team of threads where it pays)."""
+        block to `rpnn_layer` (split over the call's team of threads where it pays).
+        `implicit` (window unit, level-2 body, its packing function, words per frame): level
+        2 reads the window unit's packed input instead of its output (`_implicit`)."""
         assert node.weights is not None
         mw, mh = node.weights.shape
         x_ct, y_ct, name = self.ctype(node.inputs[0]), self.ctype(node.outputs[0]), node.name
         params = (f"const {x_ct} *restrict x0, {y_ct} *restrict y, size_t v0, size_t v1, "
                   "size_t r0, size_t r1")
+        params2, args2 = params, "x0, y, job->f0, job->f1, job->r0, job->r1"
+        if implicit is not None:
+            wide = implicit[1]
+            params2 = params.replace(f"const {x_ct} *restrict x0", "const uint64_t *restrict pk")
+            args2 = args2.replace("x0", "(const uint64_t *)job->in[1]")
         variants = [f"static void {name}_k0({params})\n{{\n{body}}}\n", "#ifdef RPNN_X86",
                     f"RPNN_LEVEL1 static void {name}_k1({params})\n{{\n{body}}}\n",
-                    f"RPNN_LEVEL2 static void {name}_k2({params})\n{{\n{wide or body}}}\n",
-                    "#endif"]
+                    f"RPNN_LEVEL2 static void {name}_k2({params2})\n{{\n{wide or body}}}\n",
+                    *([implicit[2]] if implicit else []), "#endif"]
         args = "x0, y, job->f0, job->f1, job->r0, job->r1"
-        calls = "".join(f"    if (job->level >= {level}) {{\n        {name}_k{level}({args});\n"
+        calls = "".join(f"    if (job->level >= {level}) {{\n        {name}_k{level}"
+                        f"({args2 if level == 2 else args});\n"
                         "        return;\n    }\n" for level in (2, 1))
         pixels = self.stream(node.inputs[0]).elems // mw
+        extra = pack = ""
+        call = [self.buf(node.inputs[0]), self.buf(node.outputs[0]), "n", "level", "team"]
+        if implicit is not None:
+            window, _, _, words = implicit
+            raw_ct = self.ctype(window.inputs[0])
+            extra = f", const {raw_ct} *raw, uint64_t *pk"
+            pack = (f"#ifdef RPNN_X86\n    if (level >= 2) {{\n"
+                    f"        {name}_pack(raw, pk, frames);\n"
+                    f"        rpnn_layer({name}_part, x0, pk, y, frames * {pixels}, {mh}, level, "
+                    f"team,\n                   (double)frames * "
+                    f"{_node_work(self.graph, node)});\n        return;\n    }}\n#endif\n"
+                    "    (void)raw;\n    (void)pk;\n")
+            self.scratch.append((f"{name}_pk", words))
+            call += [self.buf(window.inputs[0]), f"{name}_pk"]
+            at = self.call_at[window.name]
+            self.calls[at] = f"        if (level < 2)\n    {self.calls[at]}"
         dispatch = f"""\
 static void {name}_part(rpnn_job *job)
 {{
@@ -374,16 +426,52 @@ static void {name}_part(rpnn_job *job)
     {name}_k0({args});
 }}
 
-static void {name}(const {x_ct} *x0, {y_ct} *y, size_t frames, int level, int team)
+static void {name}(const {x_ct} *x0, {y_ct} *y, size_t frames, int level, int team{extra})
 {{
-    rpnn_layer({name}_part, x0, y, frames * {pixels}, {mh}, level, team,
+{pack}    rpnn_layer({name}_part, x0, NULL, y, frames * {pixels}, {mh}, level, team,
                (double)frames * {_node_work(self.graph, node)});
 }}
 """
         self.funcs.append(helpers + "\n".join(variants) + "\n" + dispatch)
         self.split_layers = True
-        call = [self.buf(node.inputs[0]), self.buf(node.outputs[0]), "n", "level", "team"]
         self.calls.append(f"        {name}({', '.join(call)});")
+
+    def _window_of(self, node: Node) -> Node | None:
+        """The sliding window unit whose output only `node` reads, when its input's channels
+        fill whole 64-bit words (each pixel then packs to whole words, and a window's packed
+        vector is the concatenation of its pixels' words), else None."""
+        root = self.root(node.inputs[0])
+        window = next((n for n in self.graph.nodes if n.kind == "swg" and n.outputs[0] == root),
+                      None)
+        if window is None or self.stream(window.inputs[0]).shape[-1] % 64:
+            return None
+        readers = [n for n in self.graph.nodes if n.outputs and n.name not in self.alias_units
+                   for i in n.inputs if self.root(i) == root]
+        outputs = [o for o in self.graph.outputs if self.root(o) == root]
+        return window if readers == [node] and not outputs else None
+
+    def _gather(self, node: Node, window: Node, target: str, index: str, planes: int) -> str:
+        """C filling `target` (a pointer to planes x the vector's words) for vector
+        u = v + `index` from `pk`, the window unit's input packed per pixel ([frame][plane]
+        [pixel][words]): the window's rows of pixels are contiguous words there."""
+        assert isinstance(window.op, rpnn.SWGOp)
+        h, w, c = self.stream(window.inputs[0]).shape
+        _, ow, _ = self.stream(window.outputs[0]).shape
+        kh, kw = rpnn._ints(window.op.kernel)
+        sh, sw = rpnn._ints(window.op.stride)
+        cw, pixels = c // 64, self.stream(node.inputs[0]).elems // node.weights.shape[0]
+        row = kw * cw
+        return f"""\
+        for ({index} = 0; {index} < 4; ++{index}) {{
+            size_t u = v + ({index} < nv ? {index} : 0), at = u % {pixels}, pl, r;
+            const uint64_t *corner = pk + (u / {pixels} * {planes * h * w} + at / {ow} * {sh * w}
+                                           + at % {ow} * {sw}) * {cw};
+            for (pl = 0; pl < {planes}; ++pl)
+                for (r = 0; r < {kh}; ++r)
+                    memcpy({target} + pl * {kh * row} + r * {row},
+                           corner + (pl * {h * w} + r * {w}) * {cw}, {row} * sizeof(uint64_t));
+        }}
+"""
 
     def unit_mvtu(self, node: Node) -> None:
         op = node.op
@@ -427,7 +515,23 @@ static void {name}(const {x_ct} *x0, {y_ct} *y, size_t frames, int level, int te
         }}
     }}
 """
-            self._add_kernel(node, body, helper, self._xnor_avx512(node, words))
+            wide = self._xnor_avx512(node, words)
+            window = self._window_of(node) if wide is not None else None
+            implicit = None
+            if window is not None:
+                c = self.stream(window.inputs[0]).shape[-1]
+                gather = self._gather(node, window, "xp[j]", "j", 1)
+                pack = f"""\
+RPNN_LEVEL2 static void {node.name}_pack(const int8_t *raw, uint64_t *pk, size_t frames)
+{{
+    size_t i;
+    for (i = 0; i < frames * {self.stream(window.inputs[0]).elems // c}; ++i)
+        rpnn_pack_bipolar_512(raw + i * {c}, {c}, pk + i * {c // 64});
+}}
+"""
+                implicit = (window, wide.replace(_xnor_packing(mw), gather), pack,
+                            self.stream(window.inputs[0]).elems // 64)
+            self._add_kernel(node, body, helper, wide, implicit)
             return
         w = node.weights.T.copy()  # [MH][MW]
         acc_ct = _acc_ctype(x_elt, node.weights, axis=0)
@@ -481,8 +585,49 @@ static void {name}(const {x_ct} *x0, {y_ct} *y, size_t frames, int level, int te
         }}
     }}
 """
-        wide = self._bit_serial(node, w) or self._dot_vnni(node, w, acc_ct)
-        self._add_kernel(node, body, helper, wide)
+        wide = self._bit_serial(node, w)
+        window = self._window_of(node) if wide is not None else None
+        implicit = self._planes_implicit(node, window, wide) if window and wide else None
+        wide = wide or self._dot_vnni(node, w, acc_ct)
+        self._add_kernel(node, body, helper, wide, implicit)
+
+    def _planes_implicit(self, node: Node, window: Node, wide: str
+                         ) -> tuple[Node, str, str, int]:
+        """The bit-plane kernel `wide` as an implicit convolution (`_add_kernel`): the window
+        unit's input unpacked to bit planes per pixel once per block ([frame][plane][pixel]
+        [words]), each vector's planes gathered from there."""
+        x_elt = self.stream(node.inputs[0]).element_type
+        xs, xlo = (2, -1) if dtypes.is_bipolar(x_elt) else (1, range_of(x_elt)[0])
+        planes = 1 if xs == 2 else (range_of(x_elt)[1] - xlo).bit_length()
+        unpack, shift = _plane_ops(xs, xlo)
+        h, w, c = self.stream(window.inputs[0]).shape
+        kw = node.weights.shape[0] // 64
+        gather = self._gather(node, window, "up[f][0]", "f", planes) + f"""\
+        for (f = 0; f < 4; ++f) {{
+            un[f] = 0;
+            for (p = 0; p < {planes}; ++p)
+                for (k = 0; k < {kw}; ++k)
+                    un[f] += (int64_t)_mm_popcnt_u64(up[f][p][k]) << p;
+        }}
+"""
+        start, end = wide.index(PLANES_START), wide.index(PLANES_END) + len(PLANES_END)
+        pack = f"""\
+RPNN_LEVEL2 static void {node.name}_pack(const {self.ctype(window.inputs[0])} *raw, uint64_t *pk,
+    size_t frames)
+{{
+    const __mmask64 in = ~(__mmask64)0;
+    size_t f, i, k, p;
+    for (f = 0; f < frames; ++f)
+        for (i = 0; i < {h * w}; ++i)
+            for (k = 0; k < {c // 64}; ++k) {{
+                __m512i xb = _mm512_loadu_si512((const void *)(raw + (f * {h * w} + i) * {c}
+                                                               + 64 * k));{shift}
+                for (p = 0; p < {planes}; ++p)
+                    pk[((f * {planes} + p) * {h * w} + i) * {c // 64} + k] = {unpack};
+            }}
+}}
+"""
+        return window, wide[:start] + gather + wide[end:], pack, planes * h * w * c // 64
 
     def _lanes_activation(self, node: Node, lanes: int) -> str | None:
         """AVX-512 statements turning `acc` (accumulators of rows g * lanes ... in 64- or
@@ -555,9 +700,7 @@ static void {name}(const {x_ct} *x0, {y_ct} *y, size_t frames, int level, int te
     size_t v, j, k, g, s;
     for (v = v0; v < v1; v += 4) {{
         size_t nv = v1 - v < 4 ? v1 - v : 4;
-        for (j = 0; j < 4; ++j)
-            rpnn_pack_bipolar_512(x0 + (v + (j < nv ? j : 0)) * {mw}, {mw}, xp[j]);
-        for (g = r0 / 8; g < (r1 + 7) / 8; ++g) {{
+{_xnor_packing(mw)}        for (g = r0 / 8; g < (r1 + 7) / 8; ++g) {{
             const uint64_t *w = {node.name}_wr + g * {kw * 8};
             __mmask8 keep = g + 1 < {groups} ? 0xFF : {last};
             __m512i sum[4];
@@ -639,11 +782,7 @@ static void {name}(const {x_ct} *x0, {y_ct} *y, size_t frames, int level, int te
             combine += (f"                acc = _mm512_add_epi64(acc, _mm512_loadu_si512("
                         f"(const void *)({node.name}_wx + g * 8)));\n")
         tail = (1 << (mw - (kw - 1) * 64)) - 1
-        unpack = ("_mm512_mask_cmpgt_epi8_mask(in, xb, _mm512_setzero_si512())"
-                  if xs == 2 else
-                  "_mm512_mask_test_epi8_mask(in, xb, _mm512_set1_epi8((char)(1 << p)))")
-        shift = "" if xs == 2 else (f"\n                xb = _mm512_sub_epi8(xb, "
-                                    f"_mm512_set1_epi8((char){xlo}));" if xlo else "")
+        unpack, shift = _plane_ops(xs, xlo)
         last = (1 << (mh - (groups - 1) * 8)) - 1
         return f"""\
     uint64_t up[4][{planes}][{kw}];
@@ -651,7 +790,7 @@ static void {name}(const {x_ct} *x0, {y_ct} *y, size_t frames, int level, int te
     size_t v, f, j, k, g, p, s;
     for (v = v0; v < v1; v += 4) {{
         size_t nv = v1 - v < 4 ? v1 - v : 4;
-        for (f = 0; f < 4; ++f) {{
+{PLANES_START}        for (f = 0; f < 4; ++f) {{
             const {self.ctype(node.inputs[0])} *xv = x0 + (v + (f < nv ? f : 0)) * {mw};
             un[f] = 0;
             for (k = 0; k < {kw}; ++k) {{
@@ -664,7 +803,7 @@ static void {name}(const {x_ct} *x0, {y_ct} *y, size_t frames, int level, int te
                 }}
             }}
         }}
-        for (g = r0 / 8; g < (r1 + 7) / 8; ++g) {{
+{PLANES_END}        for (g = r0 / 8; g < (r1 + 7) / 8; ++g) {{
             const uint64_t *w = {node.name}_wb + g * {kw * nq * 8};
             __mmask8 keep = g + 1 < {groups} ? 0xFF : {last};
             __m512i sum[4][{len(pairs)}];
@@ -1270,15 +1409,16 @@ static int rpnn_parallel(const rpnn_job *job, size_t n_frames, int n_threads)
 """
 
 LAYER_BLOCK = """\
-/* One matrix layer on a block: its vectors [0, nvec) x output rows [0, mh) split over up to
+/* One matrix layer on a block (input x, and x1 the packed window input of an implicit
+ * convolution or NULL): its vectors [0, nvec) x output rows [0, mh) split over up to
  * `team` threads of the pool, each share at least RPNN_LAYER_WORK weighted multiply-
  * accumulates of the layer's `work`: by vectors (groups of 4, the kernels' input group) when
  * there are at least two groups per thread, else by rows (groups of 16, the widest kernel's
  * row group). Every output is computed by the same operations whichever thread computes it,
  * so results do not depend on the split. Without the pool (or while another call holds it)
  * the shares run one after the other: starting threads per layer would cost more. */
-static void rpnn_layer(void (*part)(rpnn_job *), const void *x, void *y, size_t nvec,
-                       size_t mh, int level, int team, double work)
+static void rpnn_layer(void (*part)(rpnn_job *), const void *x, const void *x1, void *y,
+                       size_t nvec, size_t mh, int level, int team, double work)
 {
     rpnn_job jobs[RPNN_MAX_THREADS];
     size_t t, nt = team < 1 ? 1 : (size_t)team, units, vec_units = (nvec + 3) / 4;
@@ -1297,6 +1437,7 @@ static void rpnn_layer(void (*part)(rpnn_job *), const void *x, void *y, size_t 
     for (t = 0; t < nt; ++t) {
         size_t a = units * t / nt, b = units * (t + 1) / nt;
         jobs[t].in[0] = x;
+        jobs[t].in[1] = x1;
         jobs[t].out[0] = y;
         jobs[t].f0 = by_rows ? 0 : a * 4;
         jobs[t].f1 = by_rows ? nvec : (b * 4 < nvec ? b * 4 : nvec);
@@ -1347,13 +1488,16 @@ def emit_c(module: ModuleOp, function: str | None = None) -> tuple[str, str]:
     buffered = [node_out for node in graph.nodes for node_out in node.outputs
                 if em.root(node_out) == node_out and node_out not in input_set]
     block = _block_frames(graph, buffered)
-    offsets: list[tuple[int, int]] = []
+    offsets: list[tuple[int | str, int]] = []
     total = 0
     for sid in buffered:
         s = graph.streams[sid]
         size = block * s.elems * np.dtype(em.ctype(sid).removesuffix("_t")).itemsize
         offsets.append((sid, total))
         total += (size + 63) // 64 * 64
+    for name, words in em.scratch:
+        offsets.append((name, total))
+        total += (block * words * 8 + 63) // 64 * 64
     fpga_params = ", ".join(params)
     lines = [f"/* The FPGA part on n_frames frames, in blocks of {block}, with `arena` of "
              f"RPNN_ARENA bytes. */",
@@ -1362,10 +1506,9 @@ def emit_c(module: ModuleOp, function: str | None = None) -> tuple[str, str]:
              f"static void rpnn_fpga(unsigned char *arena, {fpga_params}, size_t n_frames, "
              "int level, int team)",
              "{", "    size_t f0, n;"]
-    for sid, _ in offsets:
-        lines.append(f"    {em.ctype(sid)} *b{sid};")
     for sid, off in offsets:
-        lines.append(f"    b{sid} = ({em.ctype(sid)} *)(void *)(arena + {off});")
+        ctype, var = ("uint64_t", sid) if isinstance(sid, str) else (em.ctype(sid), f"b{sid}")
+        lines.append(f"    {ctype} *{var} = ({ctype} *)(void *)(arena + {off});")
     lines += [
         f"    for (f0 = 0; f0 < n_frames; f0 += {block}) {{",
         f"        n = n_frames - f0 < {block} ? n_frames - f0 : {block};",
@@ -1385,7 +1528,7 @@ def emit_c(module: ModuleOp, function: str | None = None) -> tuple[str, str]:
     if isinstance(host, HostCode):
         lines += _f32_entry(graph, host, in_types, out_types, prototypes[-1])
 
-    ports = max(1, len(graph.inputs), len(graph.outputs))
+    ports = max(2, len(graph.inputs), len(graph.outputs))
     if isinstance(host, HostCode):
         ports = max(ports, len(host.inputs), len(host.outputs))
     parts = [

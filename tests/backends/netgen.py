@@ -469,3 +469,27 @@ def kernel_net(seed: int = 0) -> ModuleOp:
     s = net.depthwise(s, si(3), None, taps=3)
     net.output(s)
     return net.finish()
+
+
+def implicit_conv_net(seed: int = 0) -> ModuleOp:
+    """Convolutions the AVX-512 kernels compute from their window unit's input (channels
+    filling 64-bit words): bipolar 64-channel input, padded with -1, a random kernel and
+    stride into XNOR-popcount (64 channels of si2), a bit-plane convolution on those with
+    random (bipolar, si2 or ui2) weights and odd output channels, then one on 13 channels
+    (not whole words: an explicit window buffer) to accumulators; odd frame sizes."""
+    rng = np.random.default_rng(seed)
+    net = Net(seed)
+    h, w = (int(v) for v in rng.integers(4, 8, size=2))
+    kernel = tuple(int(v) for v in rng.integers(1, 4, size=2))
+    stride = tuple(int(v) for v in rng.integers(1, 3, size=2))
+    pad = tuple(int(v) for v in rng.integers(0, 2, size=4))
+    s = net.input([h, w, 64], BIPOLAR, 8)
+    s = net.pad(s, pad, -1, simd=8)
+    s = net.swg(s, kernel, stride, simd=8)
+    s = net.mvtu(s, 64, BIPOLAR, si(2), pe=4, simd=8)
+    s = net.swg(s, (2, 2), (1, 1), simd=4)
+    w_elt = [BIPOLAR, si(2), ui(2)][seed % 3]
+    s = net.mvtu(s, 13, w_elt, ui(2), pe=1, simd=4)
+    s = net.swg(s, (2, 1), (1, 1), simd=1)
+    net.output(net.mvtu(s, 9, si(2), None, pe=1, simd=1))
+    return net.finish()

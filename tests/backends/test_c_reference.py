@@ -98,8 +98,10 @@ ISA_LEVELS = {"portable": 0, "avx2": 1, "avx512": 2}
 
 @pytest.mark.parametrize("make", [lambda: netgen.kernel_net(3), lambda: netgen.xnor_net(4),
                                   lambda: netgen.xnor_net(5, linear=True),
-                                  lambda: netgen.bit_serial_net(6)],
-                         ids=["kernel_net", "xnor_thresholds", "xnor_linear", "bit_serial"])
+                                  lambda: netgen.bit_serial_net(6),
+                                  lambda: netgen.implicit_conv_net(4)],
+                         ids=["kernel_net", "xnor_thresholds", "xnor_linear", "bit_serial",
+                              "implicit_conv"])
 def test_every_kernel_path_under_sanitizers(make, tmp_path, monkeypatch):
     """Each kernel level forced in turn (RPNN_ISA) on layers of odd sizes, under ASan and
     UBSan, 2 threads (13 frames split by frames, 1 frame by layer rows); the level in use is
@@ -148,6 +150,26 @@ def test_layer_split_does_not_change_results(name, monkeypatch):
                     got = net.run([x[:frames] for x in inputs], threads=threads)
                     for g, e in zip(got, expected, strict=True):
                         np.testing.assert_array_equal(g.astype(np.int64), e[:frames])
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_implicit_convolutions(seed, monkeypatch):
+    """Convolutions that level 2 computes from their window unit's packed input (and the
+    others from the window buffer): random kernels, strides, paddings and weight types, every
+    kernel level forced in turn, frames and layers split over threads: the interpreter's
+    outputs exactly."""
+    module = netgen.implicit_conv_net(seed)
+    assert c_reference.emit_c(module)[1].count("_pack(raw, pk, frames);") == 2
+    graph = dataflow.extract(module)
+    inputs = dataflow.random_inputs(graph, 5, seed)
+    expected = interp.run(module, inputs)
+    with CReference.build(module, flags=("-O1", "-Werror", SPLIT)) as net:
+        for isa in ISA_LEVELS:
+            monkeypatch.setenv("RPNN_ISA", isa)
+            for frames, threads in ((5, 1), (5, 2), (1, 3)):
+                got = net.run([x[:frames] for x in inputs], threads=threads)
+                for g, e in zip(got, expected, strict=True):
+                    np.testing.assert_array_equal(g.astype(np.int64), e[:frames])
 
 
 def _has_thread_sanitizer() -> bool:
