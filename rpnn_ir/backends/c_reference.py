@@ -282,9 +282,11 @@ def _plane_ops(xs: int, xlo: int) -> tuple[str, str]:
 
 
 def _xnor_packing(mw: int) -> str:
-    """The AVX-512 XNOR kernel's packing of its 4 input vectors (`_xnor_avx512`)."""
-    return (f"        for (j = 0; j < 4; ++j)\n            rpnn_pack_bipolar_512(x0 + (v + "
-            f"(j < nv ? j : 0)) * {mw}, {mw}, xp[j]);\n")
+    """The AVX-512 XNOR kernel's packing of its 4 input vectors (`_xnor_avx512`; one when
+    there is one: the kernels then accumulate that one only)."""
+    return (f"        for (j = 0; j < (nv == 1 ? 1 : 4); ++j)\n"
+            f"            rpnn_pack_bipolar_512(x0 + (v + (j < nv ? j : 0)) * {mw}, {mw}, "
+            "xp[j]);\n")
 
 
 class _Emitter:
@@ -462,7 +464,7 @@ static void {name}(const {x_ct} *x0, {y_ct} *y, size_t frames, int level, int te
         cw, pixels = c // 64, self.stream(node.inputs[0]).elems // node.weights.shape[0]
         row = kw * cw
         return f"""\
-        for ({index} = 0; {index} < 4; ++{index}) {{
+        for ({index} = 0; {index} < (nv == 1 ? 1 : 4); ++{index}) {{
             size_t u = v + ({index} < nv ? {index} : 0), at = u % {pixels}, pl, r;
             const uint64_t *corner = pk + (u / {pixels} * {planes * h * w} + at / {ow} * {sh * w}
                                            + at % {ow} * {sw}) * {cw};
@@ -603,7 +605,7 @@ RPNN_LEVEL2 static void {node.name}_pack(const int8_t *raw, uint64_t *pk, size_t
         h, w, c = self.stream(window.inputs[0]).shape
         kw = node.weights.shape[0] // 64
         gather = self._gather(node, window, "up[f][0]", "f", planes) + f"""\
-        for (f = 0; f < 4; ++f) {{
+        for (f = 0; f < (nv == 1 ? 1 : 4); ++f) {{
             un[f] = 0;
             for (p = 0; p < {planes}; ++p)
                 for (k = 0; k < {kw}; ++k)
@@ -694,6 +696,7 @@ RPNN_LEVEL2 static void {node.name}_pack(const {self.ctype(window.inputs[0])} *r
             f"                sum[{j}] = _mm512_add_epi64(sum[{j}], _mm512_popcnt_epi64("
             f"_mm512_xor_si512(_mm512_set1_epi64((long long)xp[{j}][k]), wk)));\n"
             for j in range(4))
+        lanes1 = lanes[:lanes.index("\n") + 1]
         last = (1 << (mh - (groups - 1) * 8)) - 1
         return f"""\
     uint64_t xp[4][{kw}];
@@ -705,9 +708,14 @@ RPNN_LEVEL2 static void {node.name}_pack(const {self.ctype(window.inputs[0])} *r
             __mmask8 keep = g + 1 < {groups} ? 0xFF : {last};
             __m512i sum[4];
             sum[0] = sum[1] = sum[2] = sum[3] = _mm512_setzero_si512();
-            for (k = 0; k < {kw}; ++k) {{
-                __m512i wk = _mm512_loadu_si512((const void *)(w + k * 8));
-{lanes}            }}
+            if (nv == 1)
+                for (k = 0; k < {kw}; ++k) {{
+                    __m512i wk = _mm512_loadu_si512((const void *)(w + k * 8));
+{lanes1}                }}
+            else
+                for (k = 0; k < {kw}; ++k) {{
+                    __m512i wk = _mm512_loadu_si512((const void *)(w + k * 8));
+{lanes}                }}
             for (j = 0; j < nv; ++j) {{
                 __m512i acc = _mm512_sub_epi64(_mm512_set1_epi64({mw}),
                                                _mm512_slli_epi64(sum[j], 1));
@@ -767,6 +775,7 @@ RPNN_LEVEL2 static void {node.name}_pack(const {self.ctype(window.inputs[0])} *r
             f"                sum[{f}][{i}] = _mm512_add_epi64(sum[{f}][{i}], _mm512_popcnt_epi64("
             f"_mm512_and_si512(_mm512_set1_epi64((long long)up[{f}][{p}][k]), wq{q})));\n"
             for f in range(4) for i, (p, q) in enumerate(pairs))
+        acc1 = acc[:acc.index("sum[1][0]")].rsplit("\n", 1)[0] + "\n"
         loads = "".join(f"                __m512i wq{q} = _mm512_loadu_si512((const void *)"
                         f"(w + (k * {nq} + {q}) * 8));\n" for q in range(nq))
         combine = "".join(
@@ -790,7 +799,7 @@ RPNN_LEVEL2 static void {node.name}_pack(const {self.ctype(window.inputs[0])} *r
     size_t v, f, j, k, g, p, s;
     for (v = v0; v < v1; v += 4) {{
         size_t nv = v1 - v < 4 ? v1 - v : 4;
-{PLANES_START}        for (f = 0; f < 4; ++f) {{
+{PLANES_START}        for (f = 0; f < (nv == 1 ? 1 : 4); ++f) {{
             const {self.ctype(node.inputs[0])} *xv = x0 + (v + (f < nv ? f : 0)) * {mw};
             un[f] = 0;
             for (k = 0; k < {kw}; ++k) {{
@@ -810,8 +819,12 @@ RPNN_LEVEL2 static void {node.name}_pack(const {self.ctype(window.inputs[0])} *r
             for (f = 0; f < 4; ++f)
                 for (j = 0; j < {len(pairs)}; ++j)
                     sum[f][j] = _mm512_setzero_si512();
-            for (k = 0; k < {kw}; ++k) {{
-{loads}{acc}            }}
+            if (nv == 1)
+                for (k = 0; k < {kw}; ++k) {{
+{loads}{acc1}                }}
+            else
+                for (k = 0; k < {kw}; ++k) {{
+{loads}{acc}                }}
             for (j = 0; j < nv; ++j) {{
                 __m512i acc = _mm512_setzero_si512();
 {combine}{activation}{store}            }}
@@ -857,13 +870,14 @@ RPNN_LEVEL2 static void {node.name}_pack(const {self.ctype(window.inputs[0])} *r
         lanes = "".join(
             f"                sum[{f}] = _mm512_dpbusd_epi32(sum[{f}], _mm512_set1_epi32("
             f"xq[{f}][k]), wk);\n" for f in range(4))
+        lanes1 = lanes[:lanes.index("\n") + 1]
         last = (1 << (mh - (groups - 1) * 16)) - 1
         return f"""\
     int32_t xq[4][{quads}];
     size_t v, f, j, k, g, s;
     for (v = v0; v < v1; v += 4) {{
         size_t nv = v1 - v < 4 ? v1 - v : 4;
-        for (f = 0; f < 4; ++f) {{
+        for (f = 0; f < (nv == 1 ? 1 : 4); ++f) {{
             const {self.ctype(node.inputs[0])} *xv = x0 + (v + (f < nv ? f : 0)) * {mw};
             uint8_t *xb = (uint8_t *)(void *)xq[f];
             xq[f][{quads - 1}] = 0;
@@ -875,9 +889,14 @@ RPNN_LEVEL2 static void {node.name}_pack(const {self.ctype(window.inputs[0])} *r
             __mmask16 keep = g + 1 < {groups} ? 0xFFFF : {last};
             __m512i sum[4];
             sum[0] = sum[1] = sum[2] = sum[3] = _mm512_setzero_si512();
-            for (k = 0; k < {quads}; ++k) {{
-                __m512i wk = _mm512_loadu_si512((const void *)(w + k * 64));
-{lanes}            }}
+            if (nv == 1)
+                for (k = 0; k < {quads}; ++k) {{
+                    __m512i wk = _mm512_loadu_si512((const void *)(w + k * 64));
+{lanes1}                }}
+            else
+                for (k = 0; k < {quads}; ++k) {{
+                    __m512i wk = _mm512_loadu_si512((const void *)(w + k * 64));
+{lanes}                }}
             for (j = 0; j < nv; ++j) {{
                 __m512i acc = sum[j];
                 acc = {correction};
