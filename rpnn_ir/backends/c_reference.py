@@ -202,6 +202,37 @@ static void rpnn_pack_bipolar(const int8_t *x, size_t n, uint64_t *out)
 }
 
 #ifdef RPNN_X86
+/* The same with two AVX2 byte comparisons per 64 elements. */
+RPNN_LEVEL1 static void rpnn_pack_bipolar_256(const int8_t *x, size_t n, uint64_t *out)
+{
+    size_t j, k;
+    const __m256i zero = _mm256_setzero_si256();
+    for (j = 0; j + 64 <= n; j += 64) {
+        uint32_t lo = (uint32_t)_mm256_movemask_epi8(
+            _mm256_cmpgt_epi8(_mm256_loadu_si256((const __m256i *)(const void *)(x + j)), zero));
+        uint32_t hi = (uint32_t)_mm256_movemask_epi8(_mm256_cmpgt_epi8(
+            _mm256_loadu_si256((const __m256i *)(const void *)(x + j + 32)), zero));
+        out[j / 64] = (uint64_t)lo | (uint64_t)hi << 32;
+    }
+    if (j < n) {
+        uint64_t word = 0;
+        for (k = 0; j + k < n; ++k)
+            word |= (uint64_t)(x[j + k] > 0) << k;
+        out[j / 64] = word;
+    }
+}
+
+/* Popcounts of the 32 bytes of v: two lookups of a 4-bit table (vpshufb). */
+RPNN_LEVEL1 static __m256i rpnn_popcount_bytes_256(__m256i v)
+{
+    const __m256i table = _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
+                                           0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
+    const __m256i low = _mm256_set1_epi8(0x0F);
+    return _mm256_add_epi8(_mm256_shuffle_epi8(table, _mm256_and_si256(v, low)),
+                           _mm256_shuffle_epi8(table, _mm256_and_si256(
+                               _mm256_srli_epi16(v, 4), low)));
+}
+
 /* The same with one AVX-512 byte comparison per 64 elements. */
 RPNN_LEVEL2 static void rpnn_pack_bipolar_512(const int8_t *x, size_t n, uint64_t *out)
 {
@@ -279,6 +310,18 @@ def _plane_ops(xs: int, xlo: int) -> tuple[str, str]:
     shift = "" if xs == 2 or not xlo else (f"\n                xb = _mm512_sub_epi8(xb, "
                                             f"_mm512_set1_epi8((char){xlo}));")
     return unpack, shift
+
+
+def _accumulate(words: int | str, loads: str, vectors: list[str], start: str = "0",
+                indent: int = 12) -> str:
+    """The level-2 kernels' loop over a row group's weight words: `loads` then the
+    accumulation of each of the 4 input vectors (`vectors`); a group of one vector (a dense
+    layer at batch 1) accumulates that one only. The loop runs over k = `start` ..
+    `words`, its `if` at `indent` spaces."""
+    pad = " " * indent
+    loop = f"{pad}    for (k = {start}; k < {words}; ++k) {{\n{loads}"
+    return (f"{pad}if (nv == 1)\n{loop}{vectors[0]}{pad}    }}\n"
+            f"{pad}else\n{loop}{''.join(vectors)}{pad}    }}\n")
 
 
 def _xnor_packing(mw: int) -> str:
@@ -375,12 +418,14 @@ class _Emitter:
         self._call(node)
 
     def _add_kernel(self, node: Node, body: str, helpers: str, wide: str | None,
-                    implicit: tuple[Node, str, str, int] | None = None) -> None:
+                    implicit: tuple[Node, str, str, int] | None = None,
+                    mid: str | None = None) -> None:
         """A matrix unit with one variant per kernel level, each computing the input vectors
         [v0, v1) (pixels of the block's frames) x the output rows [r0, r1): `body` (portable
-        C) compiled as is and for AVX2, `wide` (AVX-512 intrinsics; None: `body` again) for
-        level 2; a job function dispatching on the level, and the unit, which hands the whole
-        block to `rpnn_layer` (split over the call's team of threads where it pays).
+        C) compiled as is and for AVX2 (`mid`, AVX2 intrinsics, instead when given), `wide`
+        (AVX-512 intrinsics; None: `body` again) for level 2; a job function dispatching on
+        the level, and the unit, which hands the whole block to `rpnn_layer` (split over the
+        call's team of threads where it pays).
         `implicit` (window unit, level-2 body, its packing function, words per frame): level
         2 reads the window unit's packed input instead of its output (`_implicit`)."""
         assert node.weights is not None
@@ -394,7 +439,7 @@ class _Emitter:
             params2 = params.replace(f"const {x_ct} *restrict x0", "const uint64_t *restrict pk")
             args2 = args2.replace("x0", "(const uint64_t *)job->in[1]")
         variants = [f"static void {name}_k0({params})\n{{\n{body}}}\n", "#ifdef RPNN_X86",
-                    f"RPNN_LEVEL1 static void {name}_k1({params})\n{{\n{body}}}\n",
+                    f"RPNN_LEVEL1 static void {name}_k1({params})\n{{\n{mid or body}}}\n",
                     f"RPNN_LEVEL2 static void {name}_k2({params2})\n{{\n{wide or body}}}\n",
                     *([implicit[2]] if implicit else []), "#endif"]
         args = "x0, y, job->f0, job->f1, job->r0, job->r1"
@@ -533,7 +578,8 @@ RPNN_LEVEL2 static void {node.name}_pack(const int8_t *raw, uint64_t *pk, size_t
 """
                 implicit = (window, wide.replace(_xnor_packing(mw), gather), pack,
                             self.stream(window.inputs[0]).elems // 64)
-            self._add_kernel(node, body, helper, wide, implicit)
+            self._add_kernel(node, body, helper, wide, implicit,
+                             self._xnor_avx2(node, words, act))
             return
         w = node.weights.T.copy()  # [MH][MW]
         acc_ct = _acc_ctype(x_elt, node.weights, axis=0)
@@ -692,11 +738,11 @@ RPNN_LEVEL2 static void {node.name}_pack(const {self.ctype(window.inputs[0])} *r
         table = table.reshape(groups, 8, kw).transpose(0, 2, 1)
         self.data.append("#ifdef RPNN_X86\n" + _array(
             "uint64_t", f"{node.name}_wr", table, fmt=lambda v: f"0x{v:016x}ULL") + "#endif\n")
-        lanes = "".join(
-            f"                sum[{j}] = _mm512_add_epi64(sum[{j}], _mm512_popcnt_epi64("
+        lanes = _accumulate(kw, "                    __m512i wk = _mm512_loadu_si512((const "
+                            "void *)(w + k * 8));\n", [
+            f"                    sum[{j}] = _mm512_add_epi64(sum[{j}], _mm512_popcnt_epi64("
             f"_mm512_xor_si512(_mm512_set1_epi64((long long)xp[{j}][k]), wk)));\n"
-            for j in range(4))
-        lanes1 = lanes[:lanes.index("\n") + 1]
+            for j in range(4)])
         last = (1 << (mh - (groups - 1) * 8)) - 1
         return f"""\
     uint64_t xp[4][{kw}];
@@ -708,21 +754,65 @@ RPNN_LEVEL2 static void {node.name}_pack(const {self.ctype(window.inputs[0])} *r
             __mmask8 keep = g + 1 < {groups} ? 0xFF : {last};
             __m512i sum[4];
             sum[0] = sum[1] = sum[2] = sum[3] = _mm512_setzero_si512();
-            if (nv == 1)
-                for (k = 0; k < {kw}; ++k) {{
-                    __m512i wk = _mm512_loadu_si512((const void *)(w + k * 8));
-{lanes1}                }}
-            else
-                for (k = 0; k < {kw}; ++k) {{
-                    __m512i wk = _mm512_loadu_si512((const void *)(w + k * 8));
-{lanes}                }}
-            for (j = 0; j < nv; ++j) {{
+{lanes}            for (j = 0; j < nv; ++j) {{
                 __m512i acc = _mm512_sub_epi64(_mm512_set1_epi64({mw}),
                                                _mm512_slli_epi64(sum[j], 1));
 {activation}{store}            }}
         }}
     }}
     (void)s;
+"""
+
+    def _xnor_avx2(self, node: Node, words: np.ndarray, act: str) -> str:
+        """XNOR-popcount with AVX2 (no vector popcount there): output rows in the 4 64-bit
+        lanes (weights laid out [row group][word][4 rows]), each input word broadcast and
+        XORed with 4 rows' words, byte popcounts by two lookups of a 4-bit table
+        (`vpshufb`) summed in byte lanes for up to 31 words (8 bits each: no byte
+        overflows), then into the 64-bit lanes by `vpsadbw`; 4 inputs per weight load (one
+        in a group of one); thresholds per row as in the portable kernel (`act`)."""
+        mw, mh = node.weights.shape
+        kw, groups = words.shape[1], (mh + 3) // 4
+        table = np.zeros((groups * 4, kw), dtype=np.uint64)
+        table[:mh] = words
+        table = table.reshape(groups, 4, kw).transpose(0, 2, 1)
+        self.data.append("#ifdef RPNN_X86\n" + _array(
+            "uint64_t", f"{node.name}_w4", table, fmt=lambda v: f"0x{v:016x}ULL") + "#endif\n")
+        vectors = [f"""\
+                        bytes[{j}] = _mm256_add_epi8(bytes[{j}], rpnn_popcount_bytes_256(
+                            _mm256_xor_si256(_mm256_set1_epi64x((long long)xp[{j}][k]), wk)));
+""" for j in range(4)]
+        loads = ("                        __m256i wk = _mm256_loadu_si256((const __m256i *)"
+                 "(const void *)(w + k * 4));\n")
+        words_loop = _accumulate("k1", loads, vectors, "k0", 16)
+        return f"""\
+    uint64_t xp[4][{kw}];
+    int64_t p4[4];
+    size_t v, j, k, k0, g, i, m;
+    for (v = v0; v < v1; v += 4) {{
+        size_t nv = v1 - v < 4 ? v1 - v : 4;
+        for (j = 0; j < (nv == 1 ? 1 : 4); ++j)
+            rpnn_pack_bipolar_256(x0 + (v + (j < nv ? j : 0)) * {mw}, {mw}, xp[j]);
+        for (g = r0 / 4; g < (r1 + 3) / 4; ++g) {{
+            const uint64_t *w = {node.name}_w4 + g * {kw * 4};
+            __m256i sum[4], bytes[4];
+            sum[0] = sum[1] = sum[2] = sum[3] = _mm256_setzero_si256();
+            for (k0 = 0; k0 < {kw}; k0 += 31) {{
+                size_t k1 = k0 + 31 < {kw} ? k0 + 31 : {kw};
+                bytes[0] = bytes[1] = bytes[2] = bytes[3] = _mm256_setzero_si256();
+{words_loop}                for (j = 0; j < 4; ++j)
+                    sum[j] = _mm256_add_epi64(sum[j], _mm256_sad_epu8(bytes[j],
+                                                                      _mm256_setzero_si256()));
+            }}
+            for (j = 0; j < nv; ++j) {{
+                _mm256_storeu_si256((__m256i *)(void *)p4, sum[j]);
+                for (i = 0; i < 4 && g * 4 + i < {mh}; ++i) {{
+                    int32_t a = {mw} - 2 * (int32_t)p4[i];
+                    m = g * 4 + i;
+                    y[(v + j) * {mh} + m] = ({self.ctype(node.outputs[0])})({act});
+                }}
+            }}
+        }}
+    }}
 """
 
     def _bit_serial(self, node: Node, w: np.ndarray) -> str | None:
@@ -771,13 +861,12 @@ RPNN_LEVEL2 static void {node.name}_pack(const {self.ctype(window.inputs[0])} *r
             tables += _array("int64_t", f"{node.name}_wx", bias)
         self.data.append(f"#ifdef RPNN_X86\n{tables}#endif\n")
         pairs = [(p, q) for p in range(planes) for q in range(nq)]
-        acc = "".join(
-            f"                sum[{f}][{i}] = _mm512_add_epi64(sum[{f}][{i}], _mm512_popcnt_epi64("
-            f"_mm512_and_si512(_mm512_set1_epi64((long long)up[{f}][{p}][k]), wq{q})));\n"
-            for f in range(4) for i, (p, q) in enumerate(pairs))
-        acc1 = acc[:acc.index("sum[1][0]")].rsplit("\n", 1)[0] + "\n"
-        loads = "".join(f"                __m512i wq{q} = _mm512_loadu_si512((const void *)"
+        loads = "".join(f"                    __m512i wq{q} = _mm512_loadu_si512((const void *)"
                         f"(w + (k * {nq} + {q}) * 8));\n" for q in range(nq))
+        acc = _accumulate(kw, loads, ["".join(
+            f"                    sum[{f}][{i}] = _mm512_add_epi64(sum[{f}][{i}], "
+            f"_mm512_popcnt_epi64(_mm512_and_si512(_mm512_set1_epi64((long long)up[{f}][{p}][k]), "
+            f"wq{q})));\n" for i, (p, q) in enumerate(pairs)) for f in range(4)])
         combine = "".join(
             f"                acc = _mm512_{'add' if coefs[q] > 0 else 'sub'}_epi64(acc, "
             f"_mm512_slli_epi64(sum[j][{i}], {p + abs(coefs[q]).bit_length() - 1}));\n"
@@ -819,13 +908,7 @@ RPNN_LEVEL2 static void {node.name}_pack(const {self.ctype(window.inputs[0])} *r
             for (f = 0; f < 4; ++f)
                 for (j = 0; j < {len(pairs)}; ++j)
                     sum[f][j] = _mm512_setzero_si512();
-            if (nv == 1)
-                for (k = 0; k < {kw}; ++k) {{
-{loads}{acc1}                }}
-            else
-                for (k = 0; k < {kw}; ++k) {{
-{loads}{acc}                }}
-            for (j = 0; j < nv; ++j) {{
+{acc}            for (j = 0; j < nv; ++j) {{
                 __m512i acc = _mm512_setzero_si512();
 {combine}{activation}{store}            }}
         }}
@@ -867,10 +950,10 @@ RPNN_LEVEL2 static void {node.name}_pack(const {self.ctype(window.inputs[0])} *r
         self.data.append(f"#ifdef RPNN_X86\n{tables}#endif\n")
         correction = (f"_mm512_sub_epi32(acc, _mm512_loadu_si512((const void *)"
                       f"({node.name}_ws + g * 16)))" if offset else "acc")
-        lanes = "".join(
-            f"                sum[{f}] = _mm512_dpbusd_epi32(sum[{f}], _mm512_set1_epi32("
-            f"xq[{f}][k]), wk);\n" for f in range(4))
-        lanes1 = lanes[:lanes.index("\n") + 1]
+        lanes = _accumulate(quads, "                    __m512i wk = _mm512_loadu_si512((const "
+                            "void *)(w + k * 64));\n", [
+            f"                    sum[{f}] = _mm512_dpbusd_epi32(sum[{f}], _mm512_set1_epi32("
+            f"xq[{f}][k]), wk);\n" for f in range(4)])
         last = (1 << (mh - (groups - 1) * 16)) - 1
         return f"""\
     int32_t xq[4][{quads}];
@@ -889,15 +972,7 @@ RPNN_LEVEL2 static void {node.name}_pack(const {self.ctype(window.inputs[0])} *r
             __mmask16 keep = g + 1 < {groups} ? 0xFFFF : {last};
             __m512i sum[4];
             sum[0] = sum[1] = sum[2] = sum[3] = _mm512_setzero_si512();
-            if (nv == 1)
-                for (k = 0; k < {quads}; ++k) {{
-                    __m512i wk = _mm512_loadu_si512((const void *)(w + k * 64));
-{lanes1}                }}
-            else
-                for (k = 0; k < {quads}; ++k) {{
-                    __m512i wk = _mm512_loadu_si512((const void *)(w + k * 64));
-{lanes}                }}
-            for (j = 0; j < nv; ++j) {{
+{lanes}            for (j = 0; j < nv; ++j) {{
                 __m512i acc = sum[j];
                 acc = {correction};
 {activation}{store}            }}
