@@ -637,7 +637,8 @@ RPNN_LEVEL2 static void {node.name}_pack(const int8_t *raw, uint64_t *pk, size_t
         window = self._window_of(node) if wide is not None else None
         implicit = self._planes_implicit(node, window, wide) if window and wide else None
         wide = wide or self._dot_vnni(node, w, acc_ct)
-        self._add_kernel(node, body, helper, wide, implicit)
+        self._add_kernel(node, body, helper, wide, implicit,
+                         self._dot_avx2(node, w, acc_ct, act))
 
     def _planes_implicit(self, node: Node, window: Node, wide: str
                          ) -> tuple[Node, str, str, int]:
@@ -915,6 +916,64 @@ RPNN_LEVEL2 static void {node.name}_pack(const {self.ctype(window.inputs[0])} *r
     }}
     (void)s;
     (void)un;
+"""
+
+    def _dot_avx2(self, node: Node, w: np.ndarray, acc_ct: str, act: str) -> str | None:
+        """8-bit dot products with AVX2 `vpmaddubsw` (unsigned input bytes x signed weight
+        bytes, pairs summed to int16) then `vpmaddwd` by ones (to int32), output rows in the
+        8 int32 lanes: weights laid out [row group][4 columns][8 rows][4 bytes], 4 input
+        bytes broadcast per step (inputs offset by -xlo when signed, corrected by that times
+        the weight row sums), 4 inputs per weight load (one in a group of one); thresholds
+        per row as in the portable kernel (`act`). None when the values do not fit bytes, a
+        pair of products could saturate int16, or a sum could leave int32."""
+        mh, mw = w.shape
+        xlo, xhi = range_of(self.stream(node.inputs[0]).element_type)
+        offset = -xlo if xlo < 0 else 0
+        if (acc_ct != "int32_t" or mw > VNNI_MAX_MW or w.size == 0 or xhi + offset > 255
+                or w.min() < -128 or w.max() > 127
+                or 2 * (xhi + offset) * int(np.abs(w).max()) > 32767):
+            return None
+        quads, groups = (mw + 3) // 4, (mh + 7) // 8
+        padded = np.zeros((groups * 8, quads * 4), dtype=np.int64)
+        padded[:mh, :mw] = w
+        table = padded.reshape(groups, 8, quads, 4).transpose(0, 2, 1, 3)
+        sums = np.zeros(groups * 8, dtype=np.int64)
+        sums[:mh] = offset * w.sum(axis=1)
+        self.data.append(f"#ifdef RPNN_X86\n{_array('int8_t', f'{node.name}_w8x', table)}"
+                         f"{_array('int32_t', f'{node.name}_wsx', sums)}#endif\n")
+        lanes = _accumulate(quads, "                    __m256i wk = _mm256_loadu_si256((const "
+                            "__m256i *)(const void *)(w + k * 32));\n", [
+            f"                    sum[{f}] = _mm256_add_epi32(sum[{f}], _mm256_madd_epi16("
+            f"_mm256_maddubs_epi16(_mm256_set1_epi32(xq[{f}][k]), wk), ones));\n"
+            for f in range(4)])
+        return f"""\
+    int32_t xq[4][{quads}], a8[8];
+    const __m256i ones = _mm256_set1_epi16(1);
+    size_t v, f, j, k, g, i, m;
+    for (v = v0; v < v1; v += 4) {{
+        size_t nv = v1 - v < 4 ? v1 - v : 4;
+        for (f = 0; f < (nv == 1 ? 1 : 4); ++f) {{
+            const {self.ctype(node.inputs[0])} *xv = x0 + (v + (f < nv ? f : 0)) * {mw};
+            uint8_t *xb = (uint8_t *)(void *)xq[f];
+            xq[f][{quads - 1}] = 0;
+            for (k = 0; k < {mw}; ++k)
+                xb[k] = (uint8_t)(xv[k] + {offset});
+        }}
+        for (g = r0 / 8; g < (r1 + 7) / 8; ++g) {{
+            const int8_t *w = {node.name}_w8x + g * {quads * 32};
+            __m256i sum[4];
+            sum[0] = sum[1] = sum[2] = sum[3] = _mm256_setzero_si256();
+{lanes}            for (j = 0; j < nv; ++j) {{
+                _mm256_storeu_si256((__m256i *)(void *)a8, sum[j]);
+                for (i = 0; i < 8 && g * 8 + i < {mh}; ++i) {{
+                    int32_t a;
+                    m = g * 8 + i;
+                    a = a8[i] - {node.name}_wsx[m];
+                    y[(v + j) * {mh} + m] = ({self.ctype(node.outputs[0])})({act});
+                }}
+            }}
+        }}
+    }}
 """
 
     def _dot_vnni(self, node: Node, w: np.ndarray, acc_ct: str) -> str | None:
