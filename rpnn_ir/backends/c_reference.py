@@ -249,8 +249,10 @@ RPNN_LEVEL2 static void rpnn_pack_bipolar_512(const int8_t *x, size_t n, uint64_
 
 
 ISA_BLOCK = """\
-/* Kernel levels, chosen at run time (cpuid): 0 portable C; 1 the same C compiled for AVX2
- * and popcnt; 2 AVX-512 kernels (VPOPCNTDQ XNOR-popcount, VNNI 8-bit dot products). The
+/* Kernel levels, chosen at run time (cpuid): 0 portable C; 1 AVX2 kernels (vpshufb
+ * XNOR-popcount, vpmaddubsw 8-bit dot products; the rest the portable C compiled for AVX2
+ * and popcnt); 2 AVX-512 kernels (VPOPCNTDQ XNOR-popcount and bit planes, VNNI 8-bit dot
+ * products, implicit convolutions). The
  * environment variable RPNN_ISA=portable|avx2|avx512 caps the level (tests force each path);
  * -DRPNN_PORTABLE builds level 0 only. */
 #if !defined(RPNN_PORTABLE) && !defined(RPNN_PORTABLE_POPCOUNT) && defined(__x86_64__) && \\
