@@ -459,7 +459,7 @@ class _Emitter:
                     f"        {name}_pack(raw, pk, frames);\n"
                     f"        rpnn_layer({name}_part, x0, pk, y, frames * {pixels}, {mh}, level, "
                     f"team,\n                   (double)frames * "
-                    f"{_node_work(self.graph, node)});\n        return;\n    }}\n#endif\n"
+                    f"{node_work(self.graph, node)});\n        return;\n    }}\n#endif\n"
                     "    (void)raw;\n    (void)pk;\n")
             self.scratch.append((f"{name}_pk", words))
             call += [self.buf(window.inputs[0]), f"{name}_pk"]
@@ -478,7 +478,7 @@ static void {name}_part(rpnn_job *job)
 static void {name}(const {x_ct} *x0, {y_ct} *y, size_t frames, int level, int team{extra})
 {{
 {pack}    rpnn_layer({name}_part, x0, NULL, y, frames * {pixels}, {mh}, level, team,
-               (double)frames * {_node_work(self.graph, node)});
+               (double)frames * {node_work(self.graph, node)});
 }}
 """
         self.funcs.append(helpers + "\n".join(variants) + "\n" + dispatch)
@@ -1213,7 +1213,7 @@ batch 1 (level 2, rpnn_forward_f32, wall time per call) splitting TFC-W2A2's 401
 per frame when the second core was free); docs/backends.md."""
 
 
-def _node_work(graph: Graph, node: Node) -> int:
+def node_work(graph: Graph, node: Node) -> int:
     """Weighted multiply-accumulates of one frame of `node` (0 for units without weights):
     one per XNOR-popcount bit, 8 per multi-bit product (depthwise: one per input element)."""
     if node.weights is None or not node.inputs:
@@ -1229,7 +1229,7 @@ def _node_work(graph: Graph, node: Node) -> int:
 def _min_frames_per_thread(graph: Graph) -> int:
     """Frames a thread needs to be worth using: THREAD_WORK over the weighted
     multiply-accumulates of one frame."""
-    work = sum(_node_work(graph, node) for node in graph.nodes)
+    work = sum(node_work(graph, node) for node in graph.nodes)
     return max(1, THREAD_WORK // max(work, 1))
 
 
