@@ -1207,10 +1207,10 @@ XNOR-popcount bit, 8 per multi-bit product."""
 LAYER_WORK = 400_000
 """Weighted multiply-accumulates of one layer worth a share on another thread of the pool
 (batches too small to split by frames; `rpnn_layer`), so a layer is split from 800k on. At
-batch 1 (level 2, rpnn_forward_f32, wall time per call) splitting TFC-W2A2's 401k layer
-(~0.25 us) and SFC-W1A1's 200k one cost more than they saved (0.40 -> 0.45 us and 0.51 ->
-0.55 us per frame); LFC-W1A1's 802k and 1M layers (~0.7 us each) gained (2.47 -> 1.91 us
-per frame when the second core was free); docs/backends.md."""
+batch 1 (level 2, rpnn_forward_f32, wall time per call, second core free) splitting
+TFC-W2A2's 401k layer (~0.25 us) and SFC-W1A1's 200k one cost more than they saved (0.41 ->
+0.45 us and 0.52 -> 0.57 us per frame); LFC-W1A1's 802k and 1M layers (~0.7 us each)
+gained (2.4 -> 1.85 us per frame); docs/backends.md."""
 
 
 def node_work(graph: Graph, node: Node) -> int:
