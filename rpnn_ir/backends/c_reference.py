@@ -920,6 +920,20 @@ RPNN_LEVEL2 static void {node.name}_pack(const {self.ctype(window.inputs[0])} *r
     (void)un;
 """
 
+    def _byte_quads(self, node: Node, quads: int, offset: int) -> str:
+        """C filling xq[f] (`quads` int32 of 4 bytes) with the group's input vectors as
+        unsigned bytes (plus `offset`, zero-padded), for the 8-bit dot-product kernels."""
+        mw = node.weights.shape[0]
+        return f"""\
+        for (f = 0; f < (nv == 1 ? 1 : 4); ++f) {{
+            const {self.ctype(node.inputs[0])} *xv = x0 + (v + (f < nv ? f : 0)) * {mw};
+            uint8_t *xb = (uint8_t *)(void *)xq[f];
+            xq[f][{quads - 1}] = 0;
+            for (k = 0; k < {mw}; ++k)
+                xb[k] = (uint8_t)(xv[k] + {offset});
+        }}
+"""
+
     def _dot_avx2(self, node: Node, w: np.ndarray, acc_ct: str, act: str) -> str | None:
         """8-bit dot products with AVX2 `vpmaddubsw` (unsigned input bytes x signed weight
         bytes, pairs summed to int16) then `vpmaddwd` by ones (to int32), output rows in the
@@ -954,14 +968,7 @@ RPNN_LEVEL2 static void {node.name}_pack(const {self.ctype(window.inputs[0])} *r
     size_t v, f, j, k, g, i, m;
     for (v = v0; v < v1; v += 4) {{
         size_t nv = v1 - v < 4 ? v1 - v : 4;
-        for (f = 0; f < (nv == 1 ? 1 : 4); ++f) {{
-            const {self.ctype(node.inputs[0])} *xv = x0 + (v + (f < nv ? f : 0)) * {mw};
-            uint8_t *xb = (uint8_t *)(void *)xq[f];
-            xq[f][{quads - 1}] = 0;
-            for (k = 0; k < {mw}; ++k)
-                xb[k] = (uint8_t)(xv[k] + {offset});
-        }}
-        for (g = r0 / 8; g < (r1 + 7) / 8; ++g) {{
+{self._byte_quads(node, quads, offset)}        for (g = r0 / 8; g < (r1 + 7) / 8; ++g) {{
             const int8_t *w = {node.name}_w8x + g * {quads * 32};
             __m256i sum[4];
             sum[0] = sum[1] = sum[2] = sum[3] = _mm256_setzero_si256();
@@ -1021,14 +1028,7 @@ RPNN_LEVEL2 static void {node.name}_pack(const {self.ctype(window.inputs[0])} *r
     size_t v, f, j, k, g, s;
     for (v = v0; v < v1; v += 4) {{
         size_t nv = v1 - v < 4 ? v1 - v : 4;
-        for (f = 0; f < (nv == 1 ? 1 : 4); ++f) {{
-            const {self.ctype(node.inputs[0])} *xv = x0 + (v + (f < nv ? f : 0)) * {mw};
-            uint8_t *xb = (uint8_t *)(void *)xq[f];
-            xq[f][{quads - 1}] = 0;
-            for (k = 0; k < {mw}; ++k)
-                xb[k] = (uint8_t)(xv[k] + {offset});
-        }}
-        for (g = r0 / 16; g < (r1 + 15) / 16; ++g) {{
+{self._byte_quads(node, quads, offset)}        for (g = r0 / 16; g < (r1 + 15) / 16; ++g) {{
             const int8_t *w = {node.name}_w8 + g * {quads * 64};
             __mmask16 keep = g + 1 < {groups} ? 0xFFFF : {last};
             __m512i sum[4];
