@@ -173,7 +173,9 @@ def _acc_ctype(x_type: Attribute, weights: np.ndarray, axis: int) -> str:
     return "int32_t" if bound < 2**31 else "int64_t"
 
 
-def _popcount_block() -> str:
+def _popcount_block(wide: bool) -> str:
+    """Popcount and bipolar packing helpers; `wide`: with the AVX-512 packing (only when a
+    level-2 kernel calls it: an unused static function is a warning)."""
     return """\
 #if !defined(RPNN_PORTABLE_POPCOUNT) && (defined(__GNUC__) || defined(__clang__))
 #define RPNN_POPCOUNT64(v) __builtin_popcountll(v)
@@ -233,6 +235,10 @@ RPNN_LEVEL1 static __m256i rpnn_popcount_bytes_256(__m256i v)
                                _mm256_srli_epi16(v, 4), low)));
 }
 
+""" + (PACK_512 if wide else "") + "#endif\n"
+
+
+PACK_512 = """\
 /* The same with one AVX-512 byte comparison per 64 elements. */
 RPNN_LEVEL2 static void rpnn_pack_bipolar_512(const int8_t *x, size_t n, uint64_t *out)
 {
@@ -244,7 +250,6 @@ RPNN_LEVEL2 static void rpnn_pack_bipolar_512(const int8_t *x, size_t n, uint64_
         out[j / 64] = _mm512_cmpgt_epi8_mask(
             _mm512_maskz_loadu_epi8(((uint64_t)1 << (n - j)) - 1, x + j), zero);
 }
-#endif
 """
 
 
@@ -425,9 +430,9 @@ class _Emitter:
         """A matrix unit with one variant per kernel level, each computing the input vectors
         [v0, v1) (pixels of the block's frames) x the output rows [r0, r1): `body` (portable
         C) compiled as is and for AVX2 (`mid`, AVX2 intrinsics, instead when given), `wide`
-        (AVX-512 intrinsics; None: `body` again) for level 2; a job function dispatching on
-        the level, and the unit, which hands the whole block to `rpnn_layer` (split over the
-        call's team of threads where it pays).
+        (AVX-512 intrinsics; None: the level-1 code again) for level 2; a job function
+        dispatching on the level, and the unit, which hands the whole block to `rpnn_layer`
+        (split over the call's team of threads where it pays).
         `implicit` (window unit, level-2 body, its packing function, words per frame): level
         2 reads the window unit's packed input instead of its output (`_implicit`)."""
         assert node.weights is not None
@@ -442,7 +447,8 @@ class _Emitter:
             args2 = args2.replace("x0", "(const uint64_t *)job->in[1]")
         variants = [f"static void {name}_k0({params})\n{{\n{body}}}\n", "#ifdef RPNN_X86",
                     f"RPNN_LEVEL1 static void {name}_k1({params})\n{{\n{mid or body}}}\n",
-                    f"RPNN_LEVEL2 static void {name}_k2({params2})\n{{\n{wide or body}}}\n",
+                    f"RPNN_LEVEL2 static void {name}_k2({params2})\n"
+                    f"{{\n{wide or mid or body}}}\n",
                     *([implicit[2]] if implicit else []), "#endif"]
         args = "x0, y, job->f0, job->f1, job->r0, job->r1"
         calls = "".join(f"    if (job->level >= {level}) {{\n        {name}_k{level}"
@@ -1704,7 +1710,8 @@ def emit_c(module: ModuleOp, function: str | None = None) -> tuple[str, str]:
         + ISA_BLOCK + "\n"
     ]
     if em.uses_popcount:
-        parts.append(_popcount_block() + "\n")
+        parts.append(_popcount_block(any("rpnn_pack_bipolar_512(" in f for f in em.funcs))
+                     + "\n")
     parts += [d + "\n" for d in em.data]
     parts += [f + "\n" for f in em.funcs]
     if isinstance(host, HostCode):

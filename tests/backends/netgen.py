@@ -40,6 +40,7 @@ class Net:
         self.results: list[SSAValue] = []
         self.name = name
         self.samples: dict[SSAValue, np.ndarray] = {}  # sample frames of each stream
+        self.max_steps = 15  # thresholds per channel at most
 
     def _sample(self, s: SSAValue) -> np.ndarray:
         return self.samples[s]
@@ -71,7 +72,7 @@ class Net:
             steps, bias = 1, None
         else:
             lo, hi = dtypes.element_range(out)
-            steps = min(hi - lo, 15)
+            steps = min(hi - lo, self.max_steps)
             bias = lo if lo != 0 else None
         rows = channels if per_channel else 1
         flat = acc_samples.reshape(-1, channels)
@@ -492,4 +493,16 @@ def implicit_conv_net(seed: int = 0) -> ModuleOp:
     s = net.mvtu(s, 13, w_elt, ui(2), pe=1, simd=4)
     s = net.swg(s, (2, 1), (1, 1), simd=1)
     net.output(net.mvtu(s, 9, si(2), None, pe=1, simd=1))
+    return net.finish()
+
+
+def many_thresholds_net(seed: int = 0) -> ModuleOp:
+    """Layers whose 31 thresholds per channel do not fit the AVX-512 kernels' lane
+    comparisons (more than 16), so level 2 runs the level-1 AVX2 kernels: XNOR-popcount
+    into ui5, then 8-bit dot products on those."""
+    net = Net(seed)
+    net.max_steps = 31
+    s = net.input([130], BIPOLAR, 2)
+    s = net.mvtu(s, 21, BIPOLAR, ui(5), pe=1, simd=2)
+    net.output(net.mvtu(s, 19, si(2), ui(5), pe=1, simd=1))
     return net.finish()

@@ -129,7 +129,8 @@ def test_every_kernel_path_under_sanitizers(make, tmp_path, monkeypatch):
 SPLIT_NETS = {"kernel_net": lambda: netgen.kernel_net(7),
               "xnor_linear": lambda: netgen.xnor_net(8, linear=True),
               "bit_serial": lambda: netgen.bit_serial_net(9),
-              "conv_net": lambda: netgen.conv_net(10)}
+              "conv_net": lambda: netgen.conv_net(10),
+              "many_thresholds": lambda: netgen.many_thresholds_net(14)}
 
 
 @pytest.mark.parametrize("name", sorted(SPLIT_NETS))
