@@ -175,7 +175,9 @@ def _acc_ctype(x_type: Attribute, weights: np.ndarray, axis: int) -> str:
     return "int32_t" if bound < 2**31 else "int64_t"
 
 
-def _popcount_block() -> str:
+def _popcount_block(wide: bool) -> str:
+    """Popcount and bipolar packing helpers; `wide`: with the AVX-512 packing (only when a
+    level-2 kernel calls it: an unused static function is a warning)."""
     return """\
 #if !defined(RPNN_PORTABLE_POPCOUNT) && (defined(__GNUC__) || defined(__clang__))
 #define RPNN_POPCOUNT64(v) __builtin_popcountll(v)
@@ -204,6 +206,41 @@ static void rpnn_pack_bipolar(const int8_t *x, size_t n, uint64_t *out)
 }
 
 #ifdef RPNN_X86
+/* The same with two AVX2 byte comparisons per 64 elements. */
+RPNN_LEVEL1 static void rpnn_pack_bipolar_256(const int8_t *x, size_t n, uint64_t *out)
+{
+    size_t j, k;
+    const __m256i zero = _mm256_setzero_si256();
+    for (j = 0; j + 64 <= n; j += 64) {
+        uint32_t lo = (uint32_t)_mm256_movemask_epi8(
+            _mm256_cmpgt_epi8(_mm256_loadu_si256((const __m256i *)(const void *)(x + j)), zero));
+        uint32_t hi = (uint32_t)_mm256_movemask_epi8(_mm256_cmpgt_epi8(
+            _mm256_loadu_si256((const __m256i *)(const void *)(x + j + 32)), zero));
+        out[j / 64] = (uint64_t)lo | (uint64_t)hi << 32;
+    }
+    if (j < n) {
+        uint64_t word = 0;
+        for (k = 0; j + k < n; ++k)
+            word |= (uint64_t)(x[j + k] > 0) << k;
+        out[j / 64] = word;
+    }
+}
+
+/* Popcounts of the 32 bytes of v: two lookups of a 4-bit table (vpshufb). */
+RPNN_LEVEL1 static __m256i rpnn_popcount_bytes_256(__m256i v)
+{
+    const __m256i table = _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
+                                           0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
+    const __m256i low = _mm256_set1_epi8(0x0F);
+    return _mm256_add_epi8(_mm256_shuffle_epi8(table, _mm256_and_si256(v, low)),
+                           _mm256_shuffle_epi8(table, _mm256_and_si256(
+                               _mm256_srli_epi16(v, 4), low)));
+}
+
+""" + (PACK_512 if wide else "") + "#endif\n"
+
+
+PACK_512 = """\
 /* The same with one AVX-512 byte comparison per 64 elements. */
 RPNN_LEVEL2 static void rpnn_pack_bipolar_512(const int8_t *x, size_t n, uint64_t *out)
 {
@@ -215,13 +252,14 @@ RPNN_LEVEL2 static void rpnn_pack_bipolar_512(const int8_t *x, size_t n, uint64_
         out[j / 64] = _mm512_cmpgt_epi8_mask(
             _mm512_maskz_loadu_epi8(((uint64_t)1 << (n - j)) - 1, x + j), zero);
 }
-#endif
 """
 
 
 ISA_BLOCK = """\
-/* Kernel levels, chosen at run time (cpuid): 0 portable C; 1 the same C compiled for AVX2
- * and popcnt; 2 AVX-512 kernels (VPOPCNTDQ XNOR-popcount, VNNI 8-bit dot products). The
+/* Kernel levels, chosen at run time (cpuid): 0 portable C; 1 AVX2 kernels (vpshufb
+ * XNOR-popcount, vpmaddubsw 8-bit dot products; the rest the portable C compiled for AVX2
+ * and popcnt); 2 AVX-512 kernels (VPOPCNTDQ XNOR-popcount and bit planes, VNNI 8-bit dot
+ * products, implicit convolutions). The
  * environment variable RPNN_ISA=portable|avx2|avx512 caps the level (tests force each path);
  * -DRPNN_PORTABLE builds level 0 only. */
 #if !defined(RPNN_PORTABLE) && !defined(RPNN_PORTABLE_POPCOUNT) && defined(__x86_64__) && \\
@@ -267,6 +305,42 @@ VNNI_MAX_MW = 16384
 """The 8-bit dot-product kernel keeps one input vector (MW bytes) on the stack."""
 
 
+PLANES_START = "        /* bit planes */\n"
+PLANES_END = "        /* planes done */\n"
+"""Comments around the bit-plane kernel's unpacking of its 4 input vectors (`_bit_serial`),
+which an implicit convolution replaces."""
+
+
+def _plane_ops(xs: int, xlo: int) -> tuple[str, str]:
+    """(bit p of the 64 input bytes `xb` under mask `in`, C adjusting `xb` first): bipolar
+    inputs (xs 2) as their sign, others offset by their lowest value `xlo`."""
+    unpack = ("_mm512_mask_cmpgt_epi8_mask(in, xb, _mm512_setzero_si512())" if xs == 2 else
+              "_mm512_mask_test_epi8_mask(in, xb, _mm512_set1_epi8((char)(1 << p)))")
+    shift = "" if xs == 2 or not xlo else (f"\n                xb = _mm512_sub_epi8(xb, "
+                                            f"_mm512_set1_epi8((char){xlo}));")
+    return unpack, shift
+
+
+def _accumulate(words: int | str, loads: str, vectors: list[str], start: str = "0",
+                indent: int = 12) -> str:
+    """The level-2 kernels' loop over a row group's weight words: `loads` then the
+    accumulation of each of the 4 input vectors (`vectors`); a group of one vector (a dense
+    layer at batch 1) accumulates that one only. The loop runs over k = `start` ..
+    `words`, its `if` at `indent` spaces."""
+    pad = " " * indent
+    loop = f"{pad}    for (k = {start}; k < {words}; ++k) {{\n{loads}"
+    return (f"{pad}if (nv == 1)\n{loop}{vectors[0]}{pad}    }}\n"
+            f"{pad}else\n{loop}{''.join(vectors)}{pad}    }}\n")
+
+
+def _xnor_packing(mw: int) -> str:
+    """The AVX-512 XNOR kernel's packing of its 4 input vectors (`_xnor_avx512`; one when
+    there is one: the kernels then accumulate that one only)."""
+    return (f"        for (j = 0; j < (nv == 1 ? 1 : 4); ++j)\n"
+            f"            rpnn_pack_bipolar_512(x0 + (v + (j < nv ? j : 0)) * {mw}, {mw}, "
+            "xp[j]);\n")
+
+
 class _Emitter:
     def __init__(self, graph: Graph):
         self.graph = graph
@@ -275,6 +349,11 @@ class _Emitter:
         self.calls: list[str] = []  # statements in the block loop
         self.alias: dict[int, int] = {}  # stream id -> stream id whose buffer it shares
         self.uses_popcount = False
+        self.split_layers = False  # a unit calls rpnn_layer
+        self.alias_units = {n.name for n in graph.nodes if isinstance(
+            n.op, rpnn.FIFOOp | rpnn.DWCOp | rpnn.DuplicateOp)}
+        self.call_at: dict[str, int] = {}  # unit name -> its line in self.calls
+        self.scratch: list[tuple[str, int]] = []  # (name, uint64 words per frame)
 
     def stream(self, stream_id: int) -> Stream:
         return self.graph.streams[stream_id]
@@ -340,41 +419,122 @@ class _Emitter:
 
     def _call(self, node: Node) -> None:
         args = [self.buf(i) for i in node.inputs] + [self.buf(node.outputs[0]), "n"]
+        self.call_at[node.name] = len(self.calls)
         self.calls.append(f"        {node.name}({', '.join(args)});")
 
     def _add(self, node: Node, body: str, helpers: str = "", prefix: str = "") -> None:
         self.funcs.append(f"{helpers}{prefix}{self._signature(node)}\n{{\n{body}}}\n")
         self._call(node)
 
-    def _add_kernel(self, node: Node, body: str, helpers: str, wide: str | None) -> None:
-        """A unit with one variant per kernel level: `body` (portable C) compiled as is and
-        for AVX2, `wide` (AVX-512 intrinsics; None: `body` again) for level 2, and a
-        dispatcher taking the level."""
-        signature = self._signature(node)
-        args = ", ".join([f"x{k}" for k in range(len(node.inputs))] + ["y", "frames"])
-        variants = [f"{signature.replace(node.name + '(', node.name + '_k0(')}\n{{\n{body}}}\n",
-                    "#ifdef RPNN_X86",
-                    f"RPNN_LEVEL1 {signature.replace(node.name + '(', node.name + '_k1(')}\n"
-                    f"{{\n{body}}}\n",
-                    f"RPNN_LEVEL2 {signature.replace(node.name + '(', node.name + '_k2(')}\n"
-                    f"{{\n{wide or body}}}\n",
-                    "#endif"]
-        dispatch = (f"{signature.replace('size_t frames)', 'size_t frames, int level)')}\n{{\n"
-                    "#ifdef RPNN_X86\n"
-                    f"    if (level >= 2) {{\n        {node.name}_k2({args});\n        return;\n"
-                    f"    }}\n    if (level >= 1) {{\n        {node.name}_k1({args});\n"
-                    "        return;\n    }\n#endif\n    (void)level;\n"
-                    f"    {node.name}_k0({args});\n}}\n")
+    def _add_kernel(self, node: Node, body: str, helpers: str, wide: str | None,
+                    implicit: tuple[Node, str, str, int] | None = None,
+                    mid: str | None = None) -> None:
+        """A matrix unit with one variant per kernel level, each computing the input vectors
+        [v0, v1) (pixels of the block's frames) x the output rows [r0, r1): `body` (portable
+        C) compiled as is and for AVX2 (`mid`, AVX2 intrinsics, instead when given), `wide`
+        (AVX-512 intrinsics; None: the level-1 code again) for level 2; a job function
+        dispatching on the level, and the unit, which hands the whole block to `rpnn_layer`
+        (split over the call's team of threads where it pays).
+        `implicit` (window unit, level-2 body, its packing function, words per frame): level
+        2 reads the window unit's packed input instead of its output (`_implicit`)."""
+        assert node.weights is not None
+        mw, mh = node.weights.shape
+        x_ct, y_ct, name = self.ctype(node.inputs[0]), self.ctype(node.outputs[0]), node.name
+        params = (f"const {x_ct} *restrict x0, {y_ct} *restrict y, size_t v0, size_t v1, "
+                  "size_t r0, size_t r1")
+        params2, args2 = params, "x0, y, job->f0, job->f1, job->r0, job->r1"
+        if implicit is not None:
+            wide = implicit[1]
+            params2 = params.replace(f"const {x_ct} *restrict x0", "const uint64_t *restrict pk")
+            args2 = args2.replace("x0", "(const uint64_t *)job->in[1]")
+        variants = [f"static void {name}_k0({params})\n{{\n{body}}}\n", "#ifdef RPNN_X86",
+                    f"RPNN_LEVEL1 static void {name}_k1({params})\n{{\n{mid or body}}}\n",
+                    f"RPNN_LEVEL2 static void {name}_k2({params2})\n"
+                    f"{{\n{wide or mid or body}}}\n",
+                    *([implicit[2]] if implicit else []), "#endif"]
+        args = "x0, y, job->f0, job->f1, job->r0, job->r1"
+        calls = "".join(f"    if (job->level >= {level}) {{\n        {name}_k{level}"
+                        f"({args2 if level == 2 else args});\n"
+                        "        return;\n    }\n" for level in (2, 1))
+        pixels = self.stream(node.inputs[0]).elems // mw
+        extra = pack = ""
+        call = [self.buf(node.inputs[0]), self.buf(node.outputs[0]), "n", "level", "team"]
+        if implicit is not None:
+            window, _, _, words = implicit
+            raw_ct = self.ctype(window.inputs[0])
+            extra = f", const {raw_ct} *raw, uint64_t *pk"
+            pack = (f"#ifdef RPNN_X86\n    if (level >= 2) {{\n"
+                    f"        {name}_pack(raw, pk, frames);\n"
+                    f"        rpnn_layer({name}_part, x0, pk, y, frames * {pixels}, {mh}, level, "
+                    f"team,\n                   (double)frames * "
+                    f"{node_work(self.graph, node)});\n        return;\n    }}\n#endif\n"
+                    "    (void)raw;\n    (void)pk;\n")
+            self.scratch.append((f"{name}_pk", words))
+            call += [self.buf(window.inputs[0]), f"{name}_pk"]
+            at = self.call_at[window.name]
+            self.calls[at] = f"        if (level < 2)\n    {self.calls[at]}"
+        dispatch = f"""\
+static void {name}_part(rpnn_job *job)
+{{
+    const {x_ct} *x0 = (const {x_ct} *)job->in[0];
+    {y_ct} *y = ({y_ct} *)job->out[0];
+#ifdef RPNN_X86
+{calls}#endif
+    {name}_k0({args});
+}}
+
+static void {name}(const {x_ct} *x0, {y_ct} *y, size_t frames, int level, int team{extra})
+{{
+{pack}    rpnn_layer({name}_part, x0, NULL, y, frames * {pixels}, {mh}, level, team,
+               (double)frames * {node_work(self.graph, node)});
+}}
+"""
         self.funcs.append(helpers + "\n".join(variants) + "\n" + dispatch)
-        call = [self.buf(i) for i in node.inputs] + [self.buf(node.outputs[0]), "n", "level"]
-        self.calls.append(f"        {node.name}({', '.join(call)});")
+        self.split_layers = True
+        self.calls.append(f"        {name}({', '.join(call)});")
+
+    def _window_of(self, node: Node) -> Node | None:
+        """The sliding window unit whose output only `node` reads, when its input's channels
+        fill whole 64-bit words (each pixel then packs to whole words, and a window's packed
+        vector is the concatenation of its pixels' words), else None."""
+        root = self.root(node.inputs[0])
+        window = next((n for n in self.graph.nodes if n.kind == "swg" and n.outputs[0] == root),
+                      None)
+        if window is None or self.stream(window.inputs[0]).shape[-1] % 64:
+            return None
+        readers = [n for n in self.graph.nodes if n.outputs and n.name not in self.alias_units
+                   for i in n.inputs if self.root(i) == root]
+        outputs = [o for o in self.graph.outputs if self.root(o) == root]
+        return window if readers == [node] and not outputs else None
+
+    def _gather(self, node: Node, window: Node, target: str, index: str, planes: int) -> str:
+        """C filling `target` (a pointer to planes x the vector's words) for vector
+        u = v + `index` from `pk`, the window unit's input packed per pixel ([frame][plane]
+        [pixel][words]): the window's rows of pixels are contiguous words there."""
+        assert isinstance(window.op, rpnn.SWGOp)
+        h, w, c = self.stream(window.inputs[0]).shape
+        _, ow, _ = self.stream(window.outputs[0]).shape
+        kh, kw = rpnn._ints(window.op.kernel)
+        sh, sw = rpnn._ints(window.op.stride)
+        cw, pixels = c // 64, self.stream(node.inputs[0]).elems // node.weights.shape[0]
+        row = kw * cw
+        return f"""\
+        for ({index} = 0; {index} < (nv == 1 ? 1 : 4); ++{index}) {{
+            size_t u = v + ({index} < nv ? {index} : 0), at = u % {pixels}, pl, r;
+            const uint64_t *corner = pk + (u / {pixels} * {planes * h * w} + at / {ow} * {sh * w}
+                                           + at % {ow} * {sw}) * {cw};
+            for (pl = 0; pl < {planes}; ++pl)
+                for (r = 0; r < {kh}; ++r)
+                    memcpy({target} + pl * {kh * row} + r * {row},
+                           corner + (pl * {h * w} + r * {w}) * {cw}, {row} * sizeof(uint64_t));
+        }}
+"""
 
     def unit_mvtu(self, node: Node) -> None:
         op = node.op
         assert isinstance(op, rpnn.MVTUOp) and node.weights is not None
         x = self.stream(node.inputs[0])
         mw, mh = node.weights.shape
-        pixels = x.elems // mw
         x_elt = x.element_type
         w_elt = op.weights.type.element_type
         out_ct = self.ctype(node.outputs[0])
@@ -390,12 +550,12 @@ class _Emitter:
             helper, act = self.activation(node, "int32_t")
             body = f"""\
     uint64_t xp[4][{kw}];
-    size_t v, j, k, m, nvec = frames * {pixels};
-    for (v = 0; v < nvec; v += 4) {{
-        size_t nv = nvec - v < 4 ? nvec - v : 4;
+    size_t v, j, k, m;
+    for (v = v0; v < v1; v += 4) {{
+        size_t nv = v1 - v < 4 ? v1 - v : 4;
         for (j = 0; j < 4; ++j)
             rpnn_pack_bipolar(x0 + (v + (j < nv ? j : 0)) * {mw}, {mw}, xp[j]);
-        for (m = 0; m < {mh}; ++m) {{
+        for (m = r0; m < r1; ++m) {{
             const uint64_t *w = {node.name}_w + m * {kw};
             int p[4] = {{0, 0, 0, 0}};
             for (k = 0; k < {kw}; ++k) {{
@@ -412,7 +572,24 @@ class _Emitter:
         }}
     }}
 """
-            self._add_kernel(node, body, helper, self._xnor_avx512(node, words, pixels))
+            wide = self._xnor_avx512(node, words)
+            window = self._window_of(node) if wide is not None else None
+            implicit = None
+            if window is not None:
+                c = self.stream(window.inputs[0]).shape[-1]
+                gather = self._gather(node, window, "xp[j]", "j", 1)
+                pack = f"""\
+RPNN_LEVEL2 static void {node.name}_pack(const int8_t *raw, uint64_t *pk, size_t frames)
+{{
+    size_t i;
+    for (i = 0; i < frames * {self.stream(window.inputs[0]).elems // c}; ++i)
+        rpnn_pack_bipolar_512(raw + i * {c}, {c}, pk + i * {c // 64});
+}}
+"""
+                implicit = (window, wide.replace(_xnor_packing(mw), gather), pack,
+                            self.stream(window.inputs[0]).elems // 64)
+            self._add_kernel(node, body, helper, wide, implicit,
+                             self._xnor_avx2(node, words, act))
             return
         w = node.weights.T.copy()  # [MH][MW]
         acc_ct = _acc_ctype(x_elt, node.weights, axis=0)
@@ -438,10 +615,10 @@ class _Emitter:
             return f"            y[v * {mh} + m{offset}] = ({out_ct})({expression});\n"
 
         body = f"""\
-{decl}    size_t v, k, m, nvec = frames * {pixels};
-    for (v = 0; v < nvec; ++v) {{
+{decl}    size_t v, k, m;
+    for (v = v0; v < v1; ++v) {{
         const {x_ct} *xv = x0 + v * {mw};
-{prep}        for (m = 0; m + 4 <= {mh}; m += 4) {{
+{prep}        for (m = r0; m + 4 <= r1; m += 4) {{
             const {w_ct} *w0 = {node.name}_w + m * {mw};
             const {w_ct} *w1 = w0 + {mw}, *w2 = w1 + {mw}, *w3 = w2 + {mw};
             {acc_ct} a0 = 0, a1 = 0, a2 = 0, a3 = 0, a;
@@ -457,7 +634,7 @@ class _Emitter:
 {store(" + 1")}            a = a2;
 {store(" + 2")}            a = a3;
 {store(" + 3")}        }}
-        for (; m < {mh}; ++m) {{
+        for (; m < r1; ++m) {{
             const {w_ct} *w = {node.name}_w + m * {mw};
             {acc_ct} a = 0;
             for (k = 0; k < {mw}; ++k)
@@ -466,8 +643,50 @@ class _Emitter:
         }}
     }}
 """
-        wide = self._bit_serial(node, w, pixels) or self._dot_vnni(node, w, acc_ct, pixels)
-        self._add_kernel(node, body, helper, wide)
+        wide = self._bit_serial(node, w)
+        window = self._window_of(node) if wide is not None else None
+        implicit = self._planes_implicit(node, window, wide) if window and wide else None
+        wide = wide or self._dot_vnni(node, w, acc_ct)
+        self._add_kernel(node, body, helper, wide, implicit,
+                         self._dot_avx2(node, w, acc_ct, act))
+
+    def _planes_implicit(self, node: Node, window: Node, wide: str
+                         ) -> tuple[Node, str, str, int]:
+        """The bit-plane kernel `wide` as an implicit convolution (`_add_kernel`): the window
+        unit's input unpacked to bit planes per pixel once per block ([frame][plane][pixel]
+        [words]), each vector's planes gathered from there."""
+        x_elt = self.stream(node.inputs[0]).element_type
+        xs, xlo = (2, -1) if dtypes.is_bipolar(x_elt) else (1, range_of(x_elt)[0])
+        planes = 1 if xs == 2 else (range_of(x_elt)[1] - xlo).bit_length()
+        unpack, shift = _plane_ops(xs, xlo)
+        h, w, c = self.stream(window.inputs[0]).shape
+        kw = node.weights.shape[0] // 64
+        gather = self._gather(node, window, "up[f][0]", "f", planes) + f"""\
+        for (f = 0; f < (nv == 1 ? 1 : 4); ++f) {{
+            un[f] = 0;
+            for (p = 0; p < {planes}; ++p)
+                for (k = 0; k < {kw}; ++k)
+                    un[f] += (int64_t)_mm_popcnt_u64(up[f][p][k]) << p;
+        }}
+"""
+        start, end = wide.index(PLANES_START), wide.index(PLANES_END) + len(PLANES_END)
+        pack = f"""\
+RPNN_LEVEL2 static void {node.name}_pack(const {self.ctype(window.inputs[0])} *raw, uint64_t *pk,
+    size_t frames)
+{{
+    const __mmask64 in = ~(__mmask64)0;
+    size_t f, i, k, p;
+    for (f = 0; f < frames; ++f)
+        for (i = 0; i < {h * w}; ++i)
+            for (k = 0; k < {c // 64}; ++k) {{
+                __m512i xb = _mm512_loadu_si512((const void *)(raw + (f * {h * w} + i) * {c}
+                                                               + 64 * k));{shift}
+                for (p = 0; p < {planes}; ++p)
+                    pk[((f * {planes} + p) * {h * w} + i) * {c // 64} + k] = {unpack};
+            }}
+}}
+"""
+        return window, wide[:start] + gather + wide[end:], pack, planes * h * w * c // 64
 
     def _lanes_activation(self, node: Node, lanes: int) -> str | None:
         """AVX-512 statements turning `acc` (accumulators of rows g * lanes ... in 64- or
@@ -514,7 +733,7 @@ class _Emitter:
             return f"                _mm512_mask_storeu_epi{bits}({target}, keep, o);\n"
         return f"                _mm512_mask_cvtepi{bits}_storeu_epi{size}({target}, keep, o);\n"
 
-    def _xnor_avx512(self, node: Node, words: np.ndarray, pixels: int) -> str | None:
+    def _xnor_avx512(self, node: Node, words: np.ndarray) -> str | None:
         """XNOR-popcount with 512-bit VPOPCNTQ, output rows in the 8 lanes: weights laid
         out [row group][word][8 rows], each input word broadcast, so each vector of 8 rows
         needs no horizontal sum and its thresholds are compared in the lanes too; 4 inputs
@@ -530,27 +749,23 @@ class _Emitter:
         table = table.reshape(groups, 8, kw).transpose(0, 2, 1)
         self.data.append("#ifdef RPNN_X86\n" + _array(
             "uint64_t", f"{node.name}_wr", table, fmt=lambda v: f"0x{v:016x}ULL") + "#endif\n")
-        lanes = "".join(
-            f"                sum[{j}] = _mm512_add_epi64(sum[{j}], _mm512_popcnt_epi64("
+        lanes = _accumulate(kw, "                    __m512i wk = _mm512_loadu_si512((const "
+                            "void *)(w + k * 8));\n", [
+            f"                    sum[{j}] = _mm512_add_epi64(sum[{j}], _mm512_popcnt_epi64("
             f"_mm512_xor_si512(_mm512_set1_epi64((long long)xp[{j}][k]), wk)));\n"
-            for j in range(4))
+            for j in range(4)])
         last = (1 << (mh - (groups - 1) * 8)) - 1
         return f"""\
     uint64_t xp[4][{kw}];
-    size_t v, j, k, g, s, nvec = frames * {pixels};
-    for (v = 0; v < nvec; v += 4) {{
-        size_t nv = nvec - v < 4 ? nvec - v : 4;
-        for (j = 0; j < 4; ++j)
-            rpnn_pack_bipolar_512(x0 + (v + (j < nv ? j : 0)) * {mw}, {mw}, xp[j]);
-        for (g = 0; g < {groups}; ++g) {{
+    size_t v, j, k, g, s;
+    for (v = v0; v < v1; v += 4) {{
+        size_t nv = v1 - v < 4 ? v1 - v : 4;
+{_xnor_packing(mw)}        for (g = r0 / 8; g < (r1 + 7) / 8; ++g) {{
             const uint64_t *w = {node.name}_wr + g * {kw * 8};
             __mmask8 keep = g + 1 < {groups} ? 0xFF : {last};
             __m512i sum[4];
             sum[0] = sum[1] = sum[2] = sum[3] = _mm512_setzero_si512();
-            for (k = 0; k < {kw}; ++k) {{
-                __m512i wk = _mm512_loadu_si512((const void *)(w + k * 8));
-{lanes}            }}
-            for (j = 0; j < nv; ++j) {{
+{lanes}            for (j = 0; j < nv; ++j) {{
                 __m512i acc = _mm512_sub_epi64(_mm512_set1_epi64({mw}),
                                                _mm512_slli_epi64(sum[j], 1));
 {activation}{store}            }}
@@ -559,7 +774,59 @@ class _Emitter:
     (void)s;
 """
 
-    def _bit_serial(self, node: Node, w: np.ndarray, pixels: int) -> str | None:
+    def _xnor_avx2(self, node: Node, words: np.ndarray, act: str) -> str:
+        """XNOR-popcount with AVX2 (no vector popcount there): output rows in the 4 64-bit
+        lanes (weights laid out [row group][word][4 rows]), each input word broadcast and
+        XORed with 4 rows' words, byte popcounts by two lookups of a 4-bit table
+        (`vpshufb`) summed in byte lanes for up to 31 words (8 bits each: no byte
+        overflows), then into the 64-bit lanes by `vpsadbw`; 4 inputs per weight load (one
+        in a group of one); thresholds per row as in the portable kernel (`act`)."""
+        mw, mh = node.weights.shape
+        kw, groups = words.shape[1], (mh + 3) // 4
+        table = np.zeros((groups * 4, kw), dtype=np.uint64)
+        table[:mh] = words
+        table = table.reshape(groups, 4, kw).transpose(0, 2, 1)
+        self.data.append("#ifdef RPNN_X86\n" + _array(
+            "uint64_t", f"{node.name}_w4", table, fmt=lambda v: f"0x{v:016x}ULL") + "#endif\n")
+        vectors = [f"""\
+                        bytes[{j}] = _mm256_add_epi8(bytes[{j}], rpnn_popcount_bytes_256(
+                            _mm256_xor_si256(_mm256_set1_epi64x((long long)xp[{j}][k]), wk)));
+""" for j in range(4)]
+        loads = ("                        __m256i wk = _mm256_loadu_si256((const __m256i *)"
+                 "(const void *)(w + k * 4));\n")
+        words_loop = _accumulate("k1", loads, vectors, "k0", 16)
+        return f"""\
+    uint64_t xp[4][{kw}];
+    int64_t p4[4];
+    size_t v, j, k, k0, g, i, m;
+    for (v = v0; v < v1; v += 4) {{
+        size_t nv = v1 - v < 4 ? v1 - v : 4;
+        for (j = 0; j < (nv == 1 ? 1 : 4); ++j)
+            rpnn_pack_bipolar_256(x0 + (v + (j < nv ? j : 0)) * {mw}, {mw}, xp[j]);
+        for (g = r0 / 4; g < (r1 + 3) / 4; ++g) {{
+            const uint64_t *w = {node.name}_w4 + g * {kw * 4};
+            __m256i sum[4], bytes[4];
+            sum[0] = sum[1] = sum[2] = sum[3] = _mm256_setzero_si256();
+            for (k0 = 0; k0 < {kw}; k0 += 31) {{
+                size_t k1 = k0 + 31 < {kw} ? k0 + 31 : {kw};
+                bytes[0] = bytes[1] = bytes[2] = bytes[3] = _mm256_setzero_si256();
+{words_loop}                for (j = 0; j < 4; ++j)
+                    sum[j] = _mm256_add_epi64(sum[j], _mm256_sad_epu8(bytes[j],
+                                                                      _mm256_setzero_si256()));
+            }}
+            for (j = 0; j < nv; ++j) {{
+                _mm256_storeu_si256((__m256i *)(void *)p4, sum[j]);
+                for (i = 0; i < 4 && g * 4 + i < {mh}; ++i) {{
+                    int32_t a = {mw} - 2 * (int32_t)p4[i];
+                    m = g * 4 + i;
+                    y[(v + j) * {mh} + m] = ({self.ctype(node.outputs[0])})({act});
+                }}
+            }}
+        }}
+    }}
+"""
+
+    def _bit_serial(self, node: Node, w: np.ndarray) -> str | None:
         """Low-bit layers as bit planes with 512-bit VPOPCNTQ (output rows in the 8 lanes):
         inputs x = xs * u + xlo with u = sum_p 2^p u_p, weights w = sum_q c_q b_q + d (two's
         complement planes, or 2b - 1 for bipolar), so w.x = xs * (sum_pq c_q 2^p
@@ -605,12 +872,12 @@ class _Emitter:
             tables += _array("int64_t", f"{node.name}_wx", bias)
         self.data.append(f"#ifdef RPNN_X86\n{tables}#endif\n")
         pairs = [(p, q) for p in range(planes) for q in range(nq)]
-        acc = "".join(
-            f"                sum[{f}][{i}] = _mm512_add_epi64(sum[{f}][{i}], _mm512_popcnt_epi64("
-            f"_mm512_and_si512(_mm512_set1_epi64((long long)up[{f}][{p}][k]), wq{q})));\n"
-            for f in range(4) for i, (p, q) in enumerate(pairs))
-        loads = "".join(f"                __m512i wq{q} = _mm512_loadu_si512((const void *)"
+        loads = "".join(f"                    __m512i wq{q} = _mm512_loadu_si512((const void *)"
                         f"(w + (k * {nq} + {q}) * 8));\n" for q in range(nq))
+        acc = _accumulate(kw, loads, ["".join(
+            f"                    sum[{f}][{i}] = _mm512_add_epi64(sum[{f}][{i}], "
+            f"_mm512_popcnt_epi64(_mm512_and_si512(_mm512_set1_epi64((long long)up[{f}][{p}][k]), "
+            f"wq{q})));\n" for i, (p, q) in enumerate(pairs)) for f in range(4)])
         combine = "".join(
             f"                acc = _mm512_{'add' if coefs[q] > 0 else 'sub'}_epi64(acc, "
             f"_mm512_slli_epi64(sum[j][{i}], {p + abs(coefs[q]).bit_length() - 1}));\n"
@@ -624,19 +891,15 @@ class _Emitter:
             combine += (f"                acc = _mm512_add_epi64(acc, _mm512_loadu_si512("
                         f"(const void *)({node.name}_wx + g * 8)));\n")
         tail = (1 << (mw - (kw - 1) * 64)) - 1
-        unpack = ("_mm512_mask_cmpgt_epi8_mask(in, xb, _mm512_setzero_si512())"
-                  if xs == 2 else
-                  "_mm512_mask_test_epi8_mask(in, xb, _mm512_set1_epi8((char)(1 << p)))")
-        shift = "" if xs == 2 else (f"\n                xb = _mm512_sub_epi8(xb, "
-                                    f"_mm512_set1_epi8((char){xlo}));" if xlo else "")
+        unpack, shift = _plane_ops(xs, xlo)
         last = (1 << (mh - (groups - 1) * 8)) - 1
         return f"""\
     uint64_t up[4][{planes}][{kw}];
     int64_t un[4];
-    size_t v, f, j, k, g, p, s, nvec = frames * {pixels};
-    for (v = 0; v < nvec; v += 4) {{
-        size_t nv = nvec - v < 4 ? nvec - v : 4;
-        for (f = 0; f < 4; ++f) {{
+    size_t v, f, j, k, g, p, s;
+    for (v = v0; v < v1; v += 4) {{
+        size_t nv = v1 - v < 4 ? v1 - v : 4;
+{PLANES_START}        for (f = 0; f < (nv == 1 ? 1 : 4); ++f) {{
             const {self.ctype(node.inputs[0])} *xv = x0 + (v + (f < nv ? f : 0)) * {mw};
             un[f] = 0;
             for (k = 0; k < {kw}; ++k) {{
@@ -649,16 +912,14 @@ class _Emitter:
                 }}
             }}
         }}
-        for (g = 0; g < {groups}; ++g) {{
+{PLANES_END}        for (g = r0 / 8; g < (r1 + 7) / 8; ++g) {{
             const uint64_t *w = {node.name}_wb + g * {kw * nq * 8};
             __mmask8 keep = g + 1 < {groups} ? 0xFF : {last};
             __m512i sum[4][{len(pairs)}];
             for (f = 0; f < 4; ++f)
                 for (j = 0; j < {len(pairs)}; ++j)
                     sum[f][j] = _mm512_setzero_si512();
-            for (k = 0; k < {kw}; ++k) {{
-{loads}{acc}            }}
-            for (j = 0; j < nv; ++j) {{
+{acc}            for (j = 0; j < nv; ++j) {{
                 __m512i acc = _mm512_setzero_si512();
 {combine}{activation}{store}            }}
         }}
@@ -667,7 +928,72 @@ class _Emitter:
     (void)un;
 """
 
-    def _dot_vnni(self, node: Node, w: np.ndarray, acc_ct: str, pixels: int) -> str | None:
+    def _byte_quads(self, node: Node, quads: int, offset: int) -> str:
+        """C filling xq[f] (`quads` int32 of 4 bytes) with the group's input vectors as
+        unsigned bytes (plus `offset`, zero-padded), for the 8-bit dot-product kernels."""
+        mw = node.weights.shape[0]
+        return f"""\
+        for (f = 0; f < (nv == 1 ? 1 : 4); ++f) {{
+            const {self.ctype(node.inputs[0])} *xv = x0 + (v + (f < nv ? f : 0)) * {mw};
+            uint8_t *xb = (uint8_t *)(void *)xq[f];
+            xq[f][{quads - 1}] = 0;
+            for (k = 0; k < {mw}; ++k)
+                xb[k] = (uint8_t)(xv[k] + {offset});
+        }}
+"""
+
+    def _dot_avx2(self, node: Node, w: np.ndarray, acc_ct: str, act: str) -> str | None:
+        """8-bit dot products with AVX2 `vpmaddubsw` (unsigned input bytes x signed weight
+        bytes, pairs summed to int16) then `vpmaddwd` by ones (to int32), output rows in the
+        8 int32 lanes: weights laid out [row group][4 columns][8 rows][4 bytes], 4 input
+        bytes broadcast per step (inputs offset by -xlo when signed, corrected by that times
+        the weight row sums), 4 inputs per weight load (one in a group of one); thresholds
+        per row as in the portable kernel (`act`). None when the values do not fit bytes, a
+        pair of products could saturate int16, or a sum could leave int32."""
+        mh, mw = w.shape
+        xlo, xhi = range_of(self.stream(node.inputs[0]).element_type)
+        offset = -xlo if xlo < 0 else 0
+        if (acc_ct != "int32_t" or mw > VNNI_MAX_MW or w.size == 0 or xhi + offset > 255
+                or w.min() < -128 or w.max() > 127
+                or 2 * (xhi + offset) * int(np.abs(w).max()) > 32767):
+            return None
+        quads, groups = (mw + 3) // 4, (mh + 7) // 8
+        padded = np.zeros((groups * 8, quads * 4), dtype=np.int64)
+        padded[:mh, :mw] = w
+        table = padded.reshape(groups, 8, quads, 4).transpose(0, 2, 1, 3)
+        sums = np.zeros(groups * 8, dtype=np.int64)
+        sums[:mh] = offset * w.sum(axis=1)
+        self.data.append(f"#ifdef RPNN_X86\n{_array('int8_t', f'{node.name}_w8x', table)}"
+                         f"{_array('int32_t', f'{node.name}_wsx', sums)}#endif\n")
+        lanes = _accumulate(quads, "                    __m256i wk = _mm256_loadu_si256((const "
+                            "__m256i *)(const void *)(w + k * 32));\n", [
+            f"                    sum[{f}] = _mm256_add_epi32(sum[{f}], _mm256_madd_epi16("
+            f"_mm256_maddubs_epi16(_mm256_set1_epi32(xq[{f}][k]), wk), ones));\n"
+            for f in range(4)])
+        return f"""\
+    int32_t xq[4][{quads}], a8[8];
+    const __m256i ones = _mm256_set1_epi16(1);
+    size_t v, f, j, k, g, i, m;
+    for (v = v0; v < v1; v += 4) {{
+        size_t nv = v1 - v < 4 ? v1 - v : 4;
+{self._byte_quads(node, quads, offset)}        for (g = r0 / 8; g < (r1 + 7) / 8; ++g) {{
+            const int8_t *w = {node.name}_w8x + g * {quads * 32};
+            __m256i sum[4];
+            sum[0] = sum[1] = sum[2] = sum[3] = _mm256_setzero_si256();
+{lanes}            for (j = 0; j < nv; ++j) {{
+                _mm256_storeu_si256((__m256i *)(void *)a8, sum[j]);
+                for (i = 0; i < 8 && g * 8 + i < {mh}; ++i) {{
+                    int32_t a;
+                    m = g * 8 + i;
+                    a = a8[i] - {node.name}_wsx[m];
+                    y[(v + j) * {mh} + m] = ({self.ctype(node.outputs[0])})({act});
+                }}
+            }}
+        }}
+    }}
+"""
+
+    def _dot_vnni(self, node: Node, w: np.ndarray, acc_ct: str) -> str | None:
         """8-bit dot products with VPDPBUSD, output rows in the 16 int32 lanes: weights laid
         out [row group][4 columns][16 rows][4 bytes] as signed bytes, 4 input bytes broadcast
         per instruction (inputs as unsigned bytes; signed ones offset by 128, corrected by
@@ -700,31 +1026,22 @@ class _Emitter:
         self.data.append(f"#ifdef RPNN_X86\n{tables}#endif\n")
         correction = (f"_mm512_sub_epi32(acc, _mm512_loadu_si512((const void *)"
                       f"({node.name}_ws + g * 16)))" if offset else "acc")
-        lanes = "".join(
-            f"                sum[{f}] = _mm512_dpbusd_epi32(sum[{f}], _mm512_set1_epi32("
-            f"xq[{f}][k]), wk);\n" for f in range(4))
+        lanes = _accumulate(quads, "                    __m512i wk = _mm512_loadu_si512((const "
+                            "void *)(w + k * 64));\n", [
+            f"                    sum[{f}] = _mm512_dpbusd_epi32(sum[{f}], _mm512_set1_epi32("
+            f"xq[{f}][k]), wk);\n" for f in range(4)])
         last = (1 << (mh - (groups - 1) * 16)) - 1
         return f"""\
     int32_t xq[4][{quads}];
-    size_t v, f, j, k, g, s, nvec = frames * {pixels};
-    for (v = 0; v < nvec; v += 4) {{
-        size_t nv = nvec - v < 4 ? nvec - v : 4;
-        for (f = 0; f < 4; ++f) {{
-            const {self.ctype(node.inputs[0])} *xv = x0 + (v + (f < nv ? f : 0)) * {mw};
-            uint8_t *xb = (uint8_t *)(void *)xq[f];
-            xq[f][{quads - 1}] = 0;
-            for (k = 0; k < {mw}; ++k)
-                xb[k] = (uint8_t)(xv[k] + {offset});
-        }}
-        for (g = 0; g < {groups}; ++g) {{
+    size_t v, f, j, k, g, s;
+    for (v = v0; v < v1; v += 4) {{
+        size_t nv = v1 - v < 4 ? v1 - v : 4;
+{self._byte_quads(node, quads, offset)}        for (g = r0 / 16; g < (r1 + 15) / 16; ++g) {{
             const int8_t *w = {node.name}_w8 + g * {quads * 64};
             __mmask16 keep = g + 1 < {groups} ? 0xFFFF : {last};
             __m512i sum[4];
             sum[0] = sum[1] = sum[2] = sum[3] = _mm512_setzero_si512();
-            for (k = 0; k < {quads}; ++k) {{
-                __m512i wk = _mm512_loadu_si512((const void *)(w + k * 64));
-{lanes}            }}
-            for (j = 0; j < nv; ++j) {{
+{lanes}            for (j = 0; j < nv; ++j) {{
                 __m512i acc = sum[j];
                 acc = {correction};
 {activation}{store}            }}
@@ -895,20 +1212,32 @@ job to a polling worker costs about a microsecond, waking a sleeping one tens): 
 XNOR-popcount bit, 8 per multi-bit product."""
 
 
+LAYER_WORK = 400_000
+"""Weighted multiply-accumulates of one layer worth a share on another thread of the pool
+(batches too small to split by frames; `rpnn_layer`), so a layer is split from 800k on. At
+batch 1 (level 2, rpnn_forward_f32, wall time per call, second core free) splitting
+TFC-W2A2's 401k layer (~0.25 us) and SFC-W1A1's 200k one cost more than they saved (0.41 ->
+0.45 us and 0.52 -> 0.57 us per frame); LFC-W1A1's 802k and 1M layers (~0.7 us each)
+gained (2.4 -> 1.85 us per frame); docs/backends.md."""
+
+
+def node_work(graph: Graph, node: Node) -> int:
+    """Weighted multiply-accumulates of one frame of `node` (0 for units without weights):
+    one per XNOR-popcount bit, 8 per multi-bit product (depthwise: one per input element)."""
+    if node.weights is None or not node.inputs:
+        return 0
+    x = graph.streams[node.inputs[0]]
+    if node.kind != "mvtu":
+        return 8 * x.elems
+    cost = 1 if (dtypes.is_bipolar(x.element_type) and
+                 dtypes.is_bipolar(node.op.weights.type.element_type)) else 8
+    return cost * node.weights.size * (x.elems // node.weights.shape[0])
+
+
 def _min_frames_per_thread(graph: Graph) -> int:
     """Frames a thread needs to be worth using: THREAD_WORK over the weighted
     multiply-accumulates of one frame."""
-    work = 0
-    for node in graph.nodes:
-        if node.weights is None or not node.inputs:
-            continue
-        x = graph.streams[node.inputs[0]]
-        if node.kind != "mvtu":  # depthwise: one product per input element
-            work += 8 * x.elems
-            continue
-        cost = 1 if (dtypes.is_bipolar(x.element_type) and
-                     dtypes.is_bipolar(node.op.weights.type.element_type)) else 8
-        work += cost * node.weights.size * (x.elems // node.weights.shape[0])
+    work = sum(node_work(graph, node) for node in graph.nodes)
     return max(1, THREAD_WORK // max(work, 1))
 
 
@@ -993,12 +1322,14 @@ THREADS_BLOCK = """\
 #endif
 #define RPNN_MAX_THREADS 256
 
-/* A share of the frames [f0, f1) of one call; each thread gets its own. */
+/* A share of one call, each thread gets its own: the frames [f0, f1) of the call (team: the
+ * threads its layers may use), or of a matrix layer on a block (rpnn_layer) the vectors
+ * [f0, f1) x the output rows [r0, r1). */
 typedef struct rpnn_job {
     const void *in[RPNN_JOB_PORTS];
     void *out[RPNN_JOB_PORTS];
-    size_t f0, f1;
-    int status, level;
+    size_t f0, f1, r0, r1;
+    int status, level, team;
     void (*work)(struct rpnn_job *);
 } rpnn_job;
 
@@ -1201,7 +1532,8 @@ __attribute__((destructor)) static void rpnn_pool_stop(void)
 
 /* Contiguous frame ranges per thread: results do not depend on the thread count. A thread
  * gets at least RPNN_MIN_FRAMES_PER_THREAD frames (a few microseconds of work with the pool),
- * so n_threads is an upper bound. */
+ * so n_threads is an upper bound; when that leaves one range (small batches), its layers
+ * may split their work over the n_threads (rpnn_layer). */
 static int rpnn_parallel(const rpnn_job *job, size_t n_frames, int n_threads)
 {
     rpnn_job jobs[RPNN_MAX_THREADS];
@@ -1220,6 +1552,8 @@ static int rpnn_parallel(const rpnn_job *job, size_t n_frames, int n_threads)
         jobs[t].f0 = n_frames / nt * t + (t < n_frames % nt ? t : n_frames % nt);
         jobs[t].f1 = jobs[t].f0 + n_frames / nt + (t < n_frames % nt);
         jobs[t].status = 0;
+        jobs[t].team = nt == 1 ? (n_threads > RPNN_MAX_THREADS ? RPNN_MAX_THREADS : n_threads)
+                               : 1;
     }
     if (nt == 1)
         jobs[0].work(&jobs[0]);
@@ -1238,6 +1572,55 @@ static int rpnn_parallel(const rpnn_job *job, size_t n_frames, int n_threads)
         if (jobs[t].status != 0 && status == 0)
             status = jobs[t].status;
     return status;
+}
+"""
+
+LAYER_BLOCK = """\
+/* One matrix layer on a block (input x, and x1 the packed window input of an implicit
+ * convolution or NULL): its vectors [0, nvec) x output rows [0, mh) split over up to
+ * `team` threads of the pool, each share at least RPNN_LAYER_WORK weighted multiply-
+ * accumulates of the layer's `work`: by vectors (groups of 4, the kernels' input group) when
+ * there are at least two groups per thread, else by rows (groups of 16, the widest kernel's
+ * row group). Every output is computed by the same operations whichever thread computes it,
+ * so results do not depend on the split. Without the pool (or while another call holds it)
+ * the shares run one after the other: starting threads per layer would cost more. */
+static void rpnn_layer(void (*part)(rpnn_job *), const void *x, const void *x1, void *y,
+                       size_t nvec, size_t mh, int level, int team, double work)
+{
+    rpnn_job jobs[RPNN_MAX_THREADS];
+    size_t t, nt = team < 1 ? 1 : (size_t)team, units, vec_units = (nvec + 3) / 4;
+    size_t row_units = (mh + 15) / 16;
+    int by_rows;
+    if (nt > RPNN_MAX_THREADS)
+        nt = RPNN_MAX_THREADS;
+    if ((double)nt * RPNN_LAYER_WORK > work)
+        nt = (size_t)(work / RPNN_LAYER_WORK);
+    by_rows = vec_units < 2 * nt && row_units > vec_units;
+    units = by_rows ? row_units : vec_units;
+    if (nt > units)
+        nt = units;
+    if (nt < 1)
+        nt = 1;
+    for (t = 0; t < nt; ++t) {
+        size_t a = units * t / nt, b = units * (t + 1) / nt;
+        jobs[t].in[0] = x;
+        jobs[t].in[1] = x1;
+        jobs[t].out[0] = y;
+        jobs[t].f0 = by_rows ? 0 : a * 4;
+        jobs[t].f1 = by_rows ? nvec : (b * 4 < nvec ? b * 4 : nvec);
+        jobs[t].r0 = by_rows ? a * 16 : 0;
+        jobs[t].r1 = by_rows ? (b * 16 < mh ? b * 16 : mh) : mh;
+        jobs[t].status = 0;
+        jobs[t].level = level;
+        jobs[t].team = 1;
+        jobs[t].work = part;
+    }
+#ifdef RPNN_POOL
+    if (nt > 1 && rpnn_run_pooled(jobs, nt))
+        return;
+#endif
+    for (t = 0; t < nt; ++t)
+        part(&jobs[t]);
 }
 """
 
@@ -1272,25 +1655,27 @@ def emit_c(module: ModuleOp, function: str | None = None) -> tuple[str, str]:
     buffered = [node_out for node in graph.nodes for node_out in node.outputs
                 if em.root(node_out) == node_out and node_out not in input_set]
     block = _block_frames(graph, buffered)
-    offsets: list[tuple[int, int]] = []
+    offsets: list[tuple[int | str, int]] = []
     total = 0
     for sid in buffered:
         s = graph.streams[sid]
         size = block * s.elems * np.dtype(em.ctype(sid).removesuffix("_t")).itemsize
         offsets.append((sid, total))
         total += (size + 63) // 64 * 64
+    for name, words in em.scratch:
+        offsets.append((name, total))
+        total += (block * words * 8 + 63) // 64 * 64
     fpga_params = ", ".join(params)
     lines = [f"/* The FPGA part on n_frames frames, in blocks of {block}, with `arena` of "
              f"RPNN_ARENA bytes. */",
              f"#define RPNN_ARENA {max(total, 64)}",
              f"#define RPNN_BLOCK {block}",
              f"static void rpnn_fpga(unsigned char *arena, {fpga_params}, size_t n_frames, "
-             "int level)",
+             "int level, int team)",
              "{", "    size_t f0, n;"]
-    for sid, _ in offsets:
-        lines.append(f"    {em.ctype(sid)} *b{sid};")
     for sid, off in offsets:
-        lines.append(f"    b{sid} = ({em.ctype(sid)} *)(void *)(arena + {off});")
+        ctype, var = ("uint64_t", sid) if isinstance(sid, str) else (em.ctype(sid), f"b{sid}")
+        lines.append(f"    {ctype} *{var} = ({ctype} *)(void *)(arena + {off});")
     lines += [
         f"    for (f0 = 0; f0 < n_frames; f0 += {block}) {{",
         f"        n = n_frames - f0 < {block} ? n_frames - f0 : {block};",
@@ -1303,13 +1688,14 @@ def emit_c(module: ModuleOp, function: str | None = None) -> tuple[str, str]:
         elems = graph.streams[sid].elems
         lines.append(f"        memcpy({pname} + f0 * {elems}, {em.buf(sid)}, "
                      f"n * {elems} * sizeof *{pname});")
-    lines.insert(lines.index("    size_t f0, n;") + 1, "    (void)arena;\n    (void)level;")
+    lines.insert(lines.index("    size_t f0, n;") + 1,
+                 "    (void)arena;\n    (void)level;\n    (void)team;")
     lines += ["    }", "}", ""]
     lines += _integer_entry(graph, in_names, out_names, in_types, out_types, params)
     if isinstance(host, HostCode):
         lines += _f32_entry(graph, host, in_types, out_types, prototypes[-1])
 
-    ports = max(1, len(graph.inputs), len(graph.outputs))
+    ports = max(2, len(graph.inputs), len(graph.outputs))
     if isinstance(host, HostCode):
         ports = max(ports, len(host.inputs), len(host.outputs))
     parts = [
@@ -1321,10 +1707,13 @@ def emit_c(module: ModuleOp, function: str | None = None) -> tuple[str, str]:
         + "\n"
         f"#define RPNN_JOB_PORTS {ports}\n#ifndef RPNN_MIN_FRAMES_PER_THREAD\n"
         f"#define RPNN_MIN_FRAMES_PER_THREAD {_min_frames_per_thread(graph)}\n#endif\n"
-        + THREADS_BLOCK + "\n" + ISA_BLOCK + "\n"
+        f"#ifndef RPNN_LAYER_WORK\n#define RPNN_LAYER_WORK {LAYER_WORK}\n#endif\n"
+        + THREADS_BLOCK + "\n" + (LAYER_BLOCK + "\n" if em.split_layers else "")
+        + ISA_BLOCK + "\n"
     ]
     if em.uses_popcount:
-        parts.append(_popcount_block() + "\n")
+        parts.append(_popcount_block(any("rpnn_pack_bipolar_512(" in f for f in em.funcs))
+                     + "\n")
     parts += [d + "\n" for d in em.data]
     parts += [f + "\n" for f in em.funcs]
     if isinstance(host, HostCode):
@@ -1350,7 +1739,7 @@ def _integer_entry(graph: Graph, in_names: list[str], out_names: list[str],
         "        job->status = -1;",
         "        return;",
         "    }",
-        f"    rpnn_fpga(arena, {', '.join(args)}, job->f1 - job->f0, job->level);",
+        f"    rpnn_fpga(arena, {', '.join(args)}, job->f1 - job->f0, job->level, job->team);",
         "    free(arena);",
         "}",
         "",
@@ -1425,7 +1814,7 @@ def _f32_entry(graph: Graph, host: HostCode, in_types: list[str], out_types: lis
     lines += [f"        status = rpnn_pre_block({', '.join(block_args)});",
               "        if (status != 0) {", "            job->status = status;",
               "            free(mem);", "            return;", "        }",
-              f"        rpnn_fpga(mem, {', '.join([f'p{k}' for k in range(len(in_types))] + [f'q{k}' for k in range(len(out_types))])}, n, job->level);",  # noqa: E501
+              f"        rpnn_fpga(mem, {', '.join([f'p{k}' for k in range(len(in_types))] + [f'q{k}' for k in range(len(out_types))])}, n, job->level, job->team);",  # noqa: E501
               "        for (f = 0; f < n; ++f)"]
     frame_args = [f"(const {p.ctype} *)job->in[{k}] + (f0 + f) * {p.elems}"
                   for k, p in enumerate(host.inputs)]

@@ -40,6 +40,7 @@ class Net:
         self.results: list[SSAValue] = []
         self.name = name
         self.samples: dict[SSAValue, np.ndarray] = {}  # sample frames of each stream
+        self.max_steps = 15  # thresholds per channel at most
 
     def _sample(self, s: SSAValue) -> np.ndarray:
         return self.samples[s]
@@ -71,7 +72,7 @@ class Net:
             steps, bias = 1, None
         else:
             lo, hi = dtypes.element_range(out)
-            steps = min(hi - lo, 15)
+            steps = min(hi - lo, self.max_steps)
             bias = lo if lo != 0 else None
         rows = channels if per_channel else 1
         flat = acc_samples.reshape(-1, channels)
@@ -468,4 +469,40 @@ def kernel_net(seed: int = 0) -> ModuleOp:
     s = net.mvtu(s, 33, si(4), None, pe=1, simd=1)
     s = net.depthwise(s, si(3), None, taps=3)
     net.output(s)
+    return net.finish()
+
+
+def implicit_conv_net(seed: int = 0) -> ModuleOp:
+    """Convolutions the AVX-512 kernels compute from their window unit's input (channels
+    filling 64-bit words): bipolar 64-channel input, padded with -1, a random kernel and
+    stride into XNOR-popcount (64 channels of si2), a bit-plane convolution on those with
+    random (bipolar, si2 or ui2) weights and odd output channels, then one on 13 channels
+    (not whole words: an explicit window buffer) to accumulators; odd frame sizes."""
+    rng = np.random.default_rng(seed)
+    net = Net(seed)
+    h, w = (int(v) for v in rng.integers(4, 8, size=2))
+    kernel = tuple(int(v) for v in rng.integers(1, 4, size=2))
+    stride = tuple(int(v) for v in rng.integers(1, 3, size=2))
+    pad = tuple(int(v) for v in rng.integers(0, 2, size=4))
+    s = net.input([h, w, 64], BIPOLAR, 8)
+    s = net.pad(s, pad, -1, simd=8)
+    s = net.swg(s, kernel, stride, simd=8)
+    s = net.mvtu(s, 64, BIPOLAR, si(2), pe=4, simd=8)
+    s = net.swg(s, (2, 2), (1, 1), simd=4)
+    w_elt = [BIPOLAR, si(2), ui(2)][seed % 3]
+    s = net.mvtu(s, 13, w_elt, ui(2), pe=1, simd=4)
+    s = net.swg(s, (2, 1), (1, 1), simd=1)
+    net.output(net.mvtu(s, 9, si(2), None, pe=1, simd=1))
+    return net.finish()
+
+
+def many_thresholds_net(seed: int = 0) -> ModuleOp:
+    """Layers whose 31 thresholds per channel do not fit the AVX-512 kernels' lane
+    comparisons (more than 16), so level 2 runs the level-1 AVX2 kernels: XNOR-popcount
+    into ui5, then 8-bit dot products on those."""
+    net = Net(seed)
+    net.max_steps = 31
+    s = net.input([130], BIPOLAR, 2)
+    s = net.mvtu(s, 21, BIPOLAR, ui(5), pe=1, simd=2)
+    net.output(net.mvtu(s, 19, si(2), ui(5), pe=1, simd=1))
     return net.finish()

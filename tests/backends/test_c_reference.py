@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -33,6 +34,9 @@ pytestmark = pytest.mark.skipif(shutil.which("cc") is None and shutil.which("gcc
 EVERY_THREAD = "-DRPNN_MIN_FRAMES_PER_THREAD=1"
 """Threads even for the tiny test nets (by default a thread needs ~0.1 ms of work)."""
 FAST = ("-O1", "-Werror", EVERY_THREAD)
+SPLIT = "-DRPNN_LAYER_WORK=1"
+"""Every matrix layer split over the call's threads when the frames are too few to split
+(by default a share needs ~1M weighted multiply-accumulates)."""
 INPUTS = Path(__file__).parent / "inputs"
 
 
@@ -94,25 +98,102 @@ ISA_LEVELS = {"portable": 0, "avx2": 1, "avx512": 2}
 
 @pytest.mark.parametrize("make", [lambda: netgen.kernel_net(3), lambda: netgen.xnor_net(4),
                                   lambda: netgen.xnor_net(5, linear=True),
-                                  lambda: netgen.bit_serial_net(6)],
-                         ids=["kernel_net", "xnor_thresholds", "xnor_linear", "bit_serial"])
+                                  lambda: netgen.bit_serial_net(6),
+                                  lambda: netgen.implicit_conv_net(4)],
+                         ids=["kernel_net", "xnor_thresholds", "xnor_linear", "bit_serial",
+                              "implicit_conv"])
 def test_every_kernel_path_under_sanitizers(make, tmp_path, monkeypatch):
     """Each kernel level forced in turn (RPNN_ISA) on layers of odd sizes, under ASan and
-    UBSan, 2 threads; the level in use is the CPU's, capped by RPNN_ISA."""
+    UBSan, 2 threads (13 frames split by frames, 1 frame by layer rows); the level in use is
+    the CPU's, capped by RPNN_ISA."""
     module = make()
     graph = dataflow.extract(module)
     inputs = dataflow.random_inputs(graph, 13, 4)
     (expected,) = interp.run(module, inputs)
-    exe = c_runner.build_executable(module, tmp_path,
-                                    flags=(*c_runner.SANITIZE_FLAGS, "-Werror", EVERY_THREAD))
+    exe = c_runner.build_executable(
+        module, tmp_path, flags=(*c_runner.SANITIZE_FLAGS, "-Werror", EVERY_THREAD, SPLIT))
     with CReference.build(module, flags=FAST) as net:
         for isa, level in ISA_LEVELS.items():
             monkeypatch.setenv("RPNN_ISA", isa)
             assert net.kernel_level() == min(level, _cpu_level())
             (got,) = c_runner.run_built(exe, module, inputs, threads=2, env={"RPNN_ISA": isa})
             np.testing.assert_array_equal(got.astype(np.int64), expected)
+            # one frame: the layers split by rows over 3 threads
+            (got,) = c_runner.run_built(exe, module, [inputs[0][:1]], threads=3,
+                                        env={"RPNN_ISA": isa})
+            np.testing.assert_array_equal(got.astype(np.int64), expected[:1])
             (got,) = net.run(inputs)
             np.testing.assert_array_equal(got.astype(np.int64), expected)
+
+
+SPLIT_NETS = {"kernel_net": lambda: netgen.kernel_net(7),
+              "xnor_linear": lambda: netgen.xnor_net(8, linear=True),
+              "bit_serial": lambda: netgen.bit_serial_net(9),
+              "conv_net": lambda: netgen.conv_net(10),
+              "many_thresholds": lambda: netgen.many_thresholds_net(14)}
+
+
+@pytest.mark.parametrize("name", sorted(SPLIT_NETS))
+def test_layer_split_does_not_change_results(name, monkeypatch):
+    """Batches too small to split by frames: each matrix layer split over 1..4 threads of the
+    pool, by output rows (few input vectors: dense layers at 1 or 3 frames) or by input
+    vectors (convolutions, 70 frames), every kernel level forced in turn: the interpreter's
+    outputs exactly, whatever the thread count."""
+    module = SPLIT_NETS[name]()
+    graph = dataflow.extract(module)
+    inputs = dataflow.random_inputs(graph, 70, 11)
+    expected = interp.run(module, inputs)
+    with CReference.build(module, flags=("-O1", "-Werror", SPLIT)) as net:
+        for isa in ISA_LEVELS:
+            monkeypatch.setenv("RPNN_ISA", isa)
+            for frames in (1, 3, 70):
+                for threads in (1, 2, 3, 4):
+                    got = net.run([x[:frames] for x in inputs], threads=threads)
+                    for g, e in zip(got, expected, strict=True):
+                        np.testing.assert_array_equal(g.astype(np.int64), e[:frames])
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_implicit_convolutions(seed, monkeypatch):
+    """Convolutions that level 2 computes from their window unit's packed input (and the
+    others from the window buffer): random kernels, strides, paddings and weight types, every
+    kernel level forced in turn, frames and layers split over threads: the interpreter's
+    outputs exactly."""
+    module = netgen.implicit_conv_net(seed)
+    assert c_reference.emit_c(module)[1].count("_pack(raw, pk, frames);") == 2
+    graph = dataflow.extract(module)
+    inputs = dataflow.random_inputs(graph, 5, seed)
+    expected = interp.run(module, inputs)
+    with CReference.build(module, flags=("-O1", "-Werror", SPLIT)) as net:
+        for isa in ISA_LEVELS:
+            monkeypatch.setenv("RPNN_ISA", isa)
+            for frames, threads in ((5, 1), (5, 2), (1, 3)):
+                got = net.run([x[:frames] for x in inputs], threads=threads)
+                for g, e in zip(got, expected, strict=True):
+                    np.testing.assert_array_equal(g.astype(np.int64), e[:frames])
+
+
+def _has_thread_sanitizer() -> bool:
+    """Whether the C compiler links -fsanitize=thread programs."""
+    with tempfile.TemporaryDirectory() as tmp:
+        return subprocess.run([c_runner.compiler(), "-fsanitize=thread", "-x", "c", "-", "-o",
+                               str(Path(tmp) / "t")], input="int main(void){return 0;}\n",
+                              text=True, capture_output=True).returncode == 0
+
+
+@pytest.mark.skipif(not _has_thread_sanitizer(), reason="needs ThreadSanitizer")
+def test_layer_split_under_thread_sanitizer(tmp_path):
+    """The pool handing one call's layer shares (1 frame, 4 threads) and frame ranges (9
+    frames, 3 threads) to its workers, under ThreadSanitizer: no report, exact outputs."""
+    module = netgen.kernel_net(12)
+    graph = dataflow.extract(module)
+    inputs = dataflow.random_inputs(graph, 9, 13)
+    (expected,) = interp.run(module, inputs)
+    exe = c_runner.build_executable(module, tmp_path, flags=(
+        "-O1", "-g", "-fsanitize=thread", "-Werror", EVERY_THREAD, SPLIT))
+    for frames, threads in ((1, 4), (9, 3)):
+        (got,) = c_runner.run_built(exe, module, [inputs[0][:frames]], threads=threads)
+        np.testing.assert_array_equal(got.astype(np.int64), expected[:frames])
 
 
 def test_portable_build_has_no_intrinsics():
@@ -175,6 +256,23 @@ def test_random_graphs(data, seed):
     module = netgen.random_net(data, seed)
     frames = data.draw(st.sampled_from([1, 3, 65]), label="frames")
     check_bit_exact(module, frames=frames, seed=seed)
+
+
+@settings(max_examples=25, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=st.data(), seed=st.integers(0, 2**16))
+def test_random_graphs_split_by_layer(data, seed):
+    """Random graphs at batches below the thread count, every matrix layer split: the same
+    outputs for 1..4 threads."""
+    module = netgen.random_net(data, seed)
+    frames = data.draw(st.sampled_from([1, 2, 5]), label="frames")
+    graph = dataflow.extract(module)
+    inputs = dataflow.random_inputs(graph, frames, seed)
+    expected = interp.run(module, inputs)
+    with CReference.build(module, flags=("-O1", "-Werror", SPLIT)) as net:
+        for threads in (1, 2, 3, 4):
+            for g, e in zip(net.run(inputs, threads=threads), expected, strict=True):
+                np.testing.assert_array_equal(g.astype(np.int64), e)
 
 
 # --------------------------------------------------------------------------- boundary

@@ -42,27 +42,40 @@ func.func @main(%x: tensor<1x8xf32>) -> tensor<1x1xsi3> {
 // CHECK-NEXT:     1, -1, 0, 1, 0, 1, 1, -2, -2, 0, 1, 1
 
 // CHECK:      static int l0_h_count(int32_t a, size_t m)
-// CHECK:      static void l0_h_k0(const int8_t *restrict x0, int8_t *restrict y, size_t frames)
+// Each kernel variant computes input vectors [v0, v1) x output rows [r0, r1).
+// CHECK:      static void l0_h_k0(const int8_t *restrict x0, int8_t *restrict y, size_t v0, size_t v1, size_t r0, size_t r1)
 // CHECK:      p[0] += RPNN_POPCOUNT64(xp[0][k] ^ wk);
 // CHECK:      int32_t a = 8 - 2 * p[j];
 // CHECK:      y[(v + j) * 4 + m] = (int8_t)((l0_h_count(a, m) ? 1 : -1));
+// Level 1: AVX2, byte popcounts by a 4-bit table, summed in bytes then by vpsadbw.
+// CHECK:      RPNN_LEVEL1 static void l0_h_k1(const int8_t *restrict x0, int8_t *restrict y, size_t v0, size_t v1, size_t r0, size_t r1)
+// CHECK:      rpnn_pack_bipolar_256(x0 + (v + (j < nv ? j : 0)) * 8, 8, xp[j]);
+// CHECK:      bytes[0] = _mm256_add_epi8(bytes[0], rpnn_popcount_bytes_256(
+// CHECK:      sum[j] = _mm256_add_epi64(sum[j], _mm256_sad_epu8(bytes[j],
 // Level 2: AVX-512 VPOPCNTQ, the 4 output rows in the lanes of one vector (weights
 // [group][word][8 rows]), the threshold compared in the lanes, a masked narrowing store.
-// CHECK:      RPNN_LEVEL2 static void l0_h_k2(const int8_t *restrict x0, int8_t *restrict y, size_t frames)
+// CHECK:      RPNN_LEVEL2 static void l0_h_k2(const int8_t *restrict x0, int8_t *restrict y, size_t v0, size_t v1, size_t r0, size_t r1)
 // CHECK:      const uint64_t *w = l0_h_wr + g * 8;
 // CHECK:      __mmask8 keep = g + 1 < 1 ? 0xFF : 15;
 // CHECK:      sum[0] = _mm512_add_epi64(sum[0], _mm512_popcnt_epi64(_mm512_xor_si512(_mm512_set1_epi64((long long)xp[0][k]), wk)));
 // CHECK:      o = _mm512_mask_add_epi64(o, _mm512_cmpge_epi64_mask(acc, _mm512_loadu_si512((const void *)(l0_h_tv + (g * 1 + s) * 8))), o, _mm512_set1_epi64(1));
 // CHECK:      _mm512_mask_cvtepi64_storeu_epi8(y + (v + j) * 4 + g * 8, keep, o);
-// CHECK:      static void l0_h(const int8_t *restrict x0, int8_t *restrict y, size_t frames, int level)
+// The unit hands the block to rpnn_layer (split over the call's threads at small batches).
+// CHECK:      static void l0_h(const int8_t *x0, int8_t *y, size_t frames, int level, int team)
+// CHECK:      rpnn_layer(l0_h_part, x0, NULL, y, frames * 1, 4, level, team,
 
-// CHECK:      static void l1_o_k0(const int8_t *restrict x0, int8_t *restrict y, size_t frames)
+// CHECK:      static void l1_o_k0(const int8_t *restrict x0, int8_t *restrict y, size_t v0, size_t v1, size_t r0, size_t r1)
 // CHECK-NEXT: {
 // CHECK-NEXT:     int16_t xs[4];
 // CHECK:              xs[k] = (int16_t)xv[k];
 // CHECK:              int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, a;
 // CHECK:                  a0 += (int32_t)xk * (int32_t)w0[k];
 // CHECK:              a += (int32_t)(int16_t)xs[k] * (int32_t)w[k];
+// Level 1: AVX2 8-bit dot products (bipolar inputs offset by 1 to unsigned bytes).
+// CHECK:      RPNN_LEVEL1 static void l1_o_k1(
+// CHECK:      xb[k] = (uint8_t)(xv[k] + 1);
+// CHECK:      sum[0] = _mm256_add_epi32(sum[0], _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_set1_epi32(xq[0][k]), wk), ones));
+// CHECK:      a = a8[i] - l1_o_wsx[m];
 // Level 2: bipolar inputs (one bit plane, x = 2u - 1) into 2-bit weights (two planes, the
 // top one negative): AND-popcount per plane pair, combined with shifts.
 // CHECK:      RPNN_LEVEL2 static void l1_o_k2(
@@ -75,11 +88,11 @@ func.func @main(%x: tensor<1x8xf32>) -> tensor<1x1xsi3> {
 // CHECK-NEXT: acc = _mm512_add_epi64(acc, _mm512_loadu_si512((const void *)(l1_o_wx + g * 8)));
 // CHECK:      static void l2_l(const int8_t *restrict x0, int8_t *restrict y, size_t frames)
 
-// CHECK:      static void rpnn_fpga(unsigned char *arena, const int8_t *input, int8_t *output, size_t n_frames, int level)
+// CHECK:      static void rpnn_fpga(unsigned char *arena, const int8_t *input, int8_t *output, size_t n_frames, int level, int team)
 // CHECK:      for (f0 = 0; f0 < n_frames; f0 += 64) {
 // CHECK:      const int8_t *b0 = input + f0 * 8;
-// CHECK-NEXT: l0_h(b0, b1, n, level);
-// CHECK-NEXT: l1_o(b1, b2, n, level);
+// CHECK-NEXT: l0_h(b0, b1, n, level, team);
+// CHECK-NEXT: l1_o(b1, b2, n, level, team);
 // CHECK-NEXT: l2_l(b2, b3, n);
 // CHECK-NEXT: memcpy(output + f0 * 1, b3, n * 1 * sizeof *output);
 // CHECK:      int rpnn_forward_mt(
