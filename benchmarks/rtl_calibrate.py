@@ -283,9 +283,13 @@ def source_hash(module: str, library: str | None = None) -> str:
 
 
 def current(rows: list[dict], family: str) -> list[dict]:
-    """The rows of `family` synthesised from today's Verilog of their module."""
+    """The rows of `family` synthesised from today's Verilog of their module, their params
+    with the columns of their ROMs in logic (`rtl_units.rom_columns`: the model reads a
+    unit's contents, and the sweep synthesised `rtl_units.roms`' seed 0)."""
     hashes: dict[str, str] = {}
-    return [r for r in rows if r.get("family") == family
+    return [{**r, "params": {**r["params"], **rtl_units.rom_columns(r["module"], r["params"],
+                                                                    family)}}
+            for r in rows if r.get("family") == family
             and r.get("rtl") == hashes.setdefault(r["module"], source_hash(r["module"]))]
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from rpnn_ir.backends import rtl, rtl_synth
+from rpnn_ir.hw import cost_rtl
 
 _OUTPUTS = ("in_ready", "a_ready", "b_ready", "out_data", "out_valid")
 
@@ -102,6 +103,32 @@ def roms(module: str, params: dict, seed: int = 0) -> tuple[dict, dict[str, str]
         files["mem/t.hex"] = rtl.rom_lines(words, params["PE"] * params["T"] * params["TB"])
         params["T_FILE"] = "mem/t.hex"
     return params, files
+
+
+def rom_columns(module: str, params: dict, family: str = "xc7", seed: int = 0) -> dict[str, int]:
+    """W_COLUMNS / T_COLUMNS of the ROMs `roms` fills that Yosys holds in logic: the inputs
+    `cost_rtl.predict` takes from a unit's contents (`cost_rtl.rom_columns` from the IR)."""
+    if module == "rpnn_mvu":
+        mems = cost_rtl.mvu_memories(params, family)
+        logic = {name: mems[key][2].kind == "logic" for name, key in
+                 (("mem/w.hex", "w"), ("mem/t.hex", "t")) if key in mems}
+    elif module == "rpnn_thresholding" and params.get("T", 0) > 0:
+        width = params["PE"] * params["T"] * params["TB"]
+        logic = {"mem/t.hex": cost_rtl.map_memory(params["CF"], width, rom=True,
+                                                  family=family).kind == "logic"}
+    else:
+        return {}
+    if not any(logic.values()):
+        return {}
+    _, files = roms(module, params, seed)
+    out = {}
+    for name, key in (("mem/w.hex", "W_COLUMNS"), ("mem/t.hex", "T_COLUMNS")):
+        if logic.get(name):
+            width = params["PE"] * (params["SIMD"] * params["WB"] if key == "W_COLUMNS"
+                                    else params["T"] * params["TB"])
+            words = [int(line, 16) for line in files[name].split()]
+            out[key] = cost_rtl.varying_columns(cost_rtl.word_bits(words, width))
+    return out
 
 
 def synthesize_unit(module: str, params: dict, family: str = "xc7", seed: int = 0,

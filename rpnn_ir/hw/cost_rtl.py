@@ -282,7 +282,34 @@ def distinct_columns(depth: int, width: int) -> int:
     return min(width, 1 << min(depth, 30))
 
 
-def rom_logic_luts(depth: int, width: int) -> float:
+def varying_columns(bits: np.ndarray) -> int:
+    """Distinct columns of a 0/1 table [words, bits] that are not constant: what Yosys keeps
+    of a ROM held in logic (opt_merge merges equal flip-flops and LUT functions, a constant
+    column is no logic at all)."""
+    ones = bits.sum(axis=0)
+    varying = bits[:, (ones > 0) & (ones < bits.shape[0])]
+    return len(np.unique(varying.T, axis=0)) if varying.shape[1] else 0
+
+
+def word_bits(words, width: int) -> np.ndarray:
+    """A ROM given as one int per word of `width` bits, as a 0/1 table [words, width]."""
+    nbytes = max(1, (width + 7) // 8)
+    raw = b"".join(int(w).to_bytes(nbytes, "little") for w in words)
+    return np.unpackbits(np.frombuffer(raw, dtype=np.uint8).reshape(len(words), nbytes),
+                         axis=1, bitorder="little")[:, :width]
+
+
+def element_bits(values: np.ndarray, element_type) -> np.ndarray:
+    """A ROM given as element values [words, slots] of `element_type` (two's complement;
+    bipolar +1 is a 1 bit), as a 0/1 table [words, slots * bits] (columns in some order)."""
+    values = np.asarray(values, dtype=np.int64)
+    if dtypes.is_bipolar(element_type):
+        return (values > 0).astype(np.uint8)
+    planes = [(values >> b) & 1 for b in range(_bits(element_type))]
+    return np.concatenate(planes, axis=1).astype(np.uint8)
+
+
+def rom_logic_luts(depth: int, width: int, columns: int | None = None) -> float:
     """LUTs of a ROM in soft logic before the fitted constant: one per 16 words of each
     distinct bit column (at most 2^depth: Yosys merges equal ones). Yosys moves the read
     register to the address and builds each output bit as a multiplexer of constants,
@@ -290,7 +317,9 @@ def rom_logic_luts(depth: int, width: int) -> float:
     constant is about 1), merged with the logic the ROM feeds."""
     if depth <= 1:
         return 0.0
-    return float(distinct_columns(depth, width) * math.ceil(depth / 16))
+    if columns is None:
+        columns = distinct_columns(depth, width)
+    return float(columns * math.ceil(depth / 16))
 
 
 def ram_read_luts(depth: int, width: int, mem: Memory) -> int:
@@ -327,18 +356,24 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
     mems = mvu_memories(p, family)
     t, tb = p["T"], p["TB"]
     cw = max(ab, tb, p["OB"]) + 2
-    roms = [mems[k] for k in ("w", "t") if k in mems]
     w_mem = mems["w"][2]
     w_kind = w_mem.kind
     t_depth = mems["t"][0] if "t" in mems else 0
     table = t > 0 and activation_table(ab, t_depth)
-    w_rom = rom_logic_luts(*mems["w"][:2]) if mems["w"][2].kind == "logic" else 0.0
-    t_rom = rom_logic_luts(*mems["t"][:2]) if "t" in mems and mems["t"][2].kind == "logic" \
-        else 0.0
+    w_cols = p.get("W_COLUMNS", distinct_columns(*mems["w"][:2]))
+    t_cols = p.get("T_COLUMNS", distinct_columns(*mems["t"][:2])) if "t" in mems else 0
+    w_rom = rom_logic_luts(*mems["w"][:2], w_cols) if mems["w"][2].kind == "logic" else 0.0
+    t_rom = rom_logic_luts(*mems["t"][:2], t_cols) \
+        if "t" in mems and mems["t"][2].kind == "logic" else 0.0
     logic_ram = sum(m.bits for k, (_, _, m) in mems.items() if k in ("vec", "acc"))
     logic_ram_read = sum(ram_read_luts(d, w, m) for k, (d, w, m) in mems.items()
                          if k in ("vec", "acc"))
     ctrl = _w(p["INNER"]) + _w(p["OUTER"]) + _w(p["INNER"] * p["OUTER"])
+    # a depthwise unit's accumulators in block RAM or UltraRAM: the Verilog reads them
+    # asynchronously at a registered address written the cycle before, which Yosys turns
+    # into a synchronous read port made transparent by a bypass: a register of the written
+    # word and a select per bit
+    acc_bypass = pe * ab if "acc" in mems and mems["acc"][2].kind in ("bram", "uram") else 0
     xb = (pe if p["DEPTHWISE"] else 1) * simd * p["IB"]
     # the accumulator adds only when a dot product spans several tiles
     accumulates = (p["OUTER"] if p["DEPTHWISE"] else p["INNER"]) > 1
@@ -381,6 +416,7 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
         "lutram_mux": sum(m.mux for _, _, m in mems.values()),
         # MVTU: the stage-1 input is the incoming word or the stored vector (OUTER > 1)
         "input_mux": xb if not p["DEPTHWISE"] and p["OUTER"] > 1 else 0,
+        "acc_bypass": acc_bypass,
         "control": ctrl,
         "const": 1,
     }
@@ -403,9 +439,10 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
         # into DSP48s Yosys packs the input (A/B) and accumulator (P) registers
         "regs_dsp": regs if dsp else 0,
         "dsp_in_regs": xb if dsp_in else 0,
-        "rom_regs": sum(distinct_columns(d, w) for d, w, m in roms if m.kind == "logic"),
-        "thr_regs": distinct_columns(*mems["t"][:2]) if t_logic else pe * t * tb,
+        "rom_regs": (w_cols if w_kind == "logic" else 0) + (t_cols if t_logic else 0),
+        "thr_regs": t_cols if t_logic else pe * t * tb,
         "ram_logic": logic_ram,
+        "acc_bypass": acc_bypass,
         "control": ctrl + _w(p["INNER"] if p["DEPTHWISE"] else 1),
         "const": 1,
     }
@@ -427,13 +464,14 @@ def _thresholding_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Me
     pe, t, tb = p["PE"], p["T"], p["TB"]
     mem = map_memory(p["CF"], pe * t * tb, rom=True, family=family)
     cw = max(p["IB"], tb, p["OB"]) + 2
-    logic_rom = rom_logic_luts(p["CF"], pe * t * tb) if mem.kind == "logic" else 0
+    t_cols = p.get("T_COLUMNS", distinct_columns(p["CF"], pe * t * tb))
+    logic_rom = rom_logic_luts(p["CF"], pe * t * tb, t_cols) if mem.kind == "logic" else 0
     table = activation_table(p["IB"], p["CF"])
     lut = {"threshold": pe * t * cw if not table else 0,
            "threshold_table": pe * p["OB"] if table else 0,
            "rom_logic": logic_rom, "control": _w(p["CF"]), "const": 1}
     ff = {"datapath": pe * (p["IB"] + p["OB"]),
-          "rom_regs": distinct_columns(p["CF"], pe * t * tb) if mem.kind == "logic" else 0,
+          "rom_regs": t_cols if mem.kind == "logic" else 0,
           "control": _w(p["CF"]), "const": 1}
     return lut, ff, mem, 0
 
@@ -731,7 +769,15 @@ def unit_params(unit: Unit) -> list[tuple[str, dict]]:
     """The RTL units `-t rpnn-rtl` writes for one dataflow unit, as (unit type, Verilog
     parameters) (rpnn_ir/backends/rtl.py's emitter: a width converter between words that do
     not divide each other is two converters through their gcd; a reshape-only converter and
-    the host ports are wires)."""
+    the host ports are wires; a stream read by several units or ports gets a broadcast)."""
+    fan_outs = [("duplicate", {"N": len(users), "WB": _stream(result).word.data
+                               * _bits(_stream(result).element_type)})
+                for result, users in zip(unit.op.results, unit.consumers, strict=True)
+                if len(users) > 1]
+    return _own_params(unit) + fan_outs
+
+
+def _own_params(unit: Unit) -> list[tuple[str, dict]]:
     op, kind = unit.op, unit.kind
     if kind in ("mvtu", "depthwise"):
         x, y = _stream(op.input), _stream(op.output)
@@ -817,12 +863,83 @@ def family_for(device: Device) -> str:
     return yosys_family(device.name, device) or "xc7"
 
 
+def _constant_values(value) -> np.ndarray | None:
+    """The values of an rpnn.constant operand (None when it is computed)."""
+    owner = value.owner
+    if not isinstance(owner, rpnn.ConstantOp):
+        return None
+    return np.asarray(dtypes.dense_to_numpy(owner.value), dtype=np.int64)
+
+
+def weight_table(unit: Unit, kind: str, params: dict) -> np.ndarray | None:
+    """The weight ROM of an MVTU or depthwise unit as element values [words, PE*SIMD], word
+    by word as `-t rpnn-rtl` fills it (rpnn_ir/backends/hls.py's *_weight_words); None when
+    the weights are not IR constants."""
+    w = _constant_values(unit.op.weights)
+    if w is None:
+        return None
+    pe, simd = params["PE"], params["SIMD"]
+    if kind == "mvtu":  # [MW, MH]: word (nf, sf) holds W[sf*SIMD + s, nf*PE + p]
+        sf, nf = w.shape[0] // simd, w.shape[1] // pe
+        table = w.reshape(sf, simd, nf, pe).transpose(2, 0, 3, 1)
+    else:  # [C, K2]: word (cf, tf) holds W[cf*PE + p, tf*SIMD + s]
+        cf, tf = w.shape[0] // pe, w.shape[1] // simd
+        table = w.reshape(cf, pe, tf, simd).transpose(0, 2, 1, 3)
+    return table.reshape(table.shape[0] * table.shape[1], pe * simd)
+
+
+def threshold_table(unit: Unit, kind: str, params: dict) -> np.ndarray | None:
+    """The threshold ROM as element values [channels / PE, PE*T], word by word as `-t
+    rpnn-rtl` fills it: each channel's thresholds sorted, channel nf*PE + p in word nf (a
+    single row serves every channel); None without thresholds or when they are computed."""
+    if params.get("T", 0) == 0:
+        return None
+    t = _constant_values(unit.op.thresholds)
+    if t is None:
+        return None
+    pe = params["PE"]
+    words = {"mvtu": params.get("OUTER"), "depthwise": params.get("INNER"),
+             "thresholding": params.get("CF")}[kind]
+    t = np.sort(t, axis=1)
+    if t.shape[0] == 1:
+        t = np.repeat(t, words * pe, axis=0)
+    return t.reshape(words, pe * t.shape[1])
+
+
+def rom_columns(unit: Unit, kind: str, params: dict, family: str = "xc7") -> dict[str, int]:
+    """W_COLUMNS / T_COLUMNS: the varying distinct columns (`varying_columns`) of the unit's
+    weight and threshold ROMs that Yosys holds in logic, from the IR's constants
+    (`weight_table`, `threshold_table`); without them `predict` uses the bound
+    `distinct_columns`. Only ROMs in logic are read: the contents of the others do not
+    change their cost."""
+    if kind in ("mvtu", "depthwise"):
+        mems = mvu_memories(params, family)
+        logic = {key: key in mems and mems[key][2].kind == "logic" for key in ("w", "t")}
+    elif kind == "thresholding" and params["T"] > 0:
+        width = params["PE"] * params["T"] * params["TB"]
+        logic = {"w": False, "t": map_memory(params["CF"], width, rom=True,
+                                             family=family).kind == "logic"}
+    else:
+        return {}
+    out: dict[str, int] = {}
+    table = weight_table(unit, kind, params) if logic["w"] else None
+    if table is not None:
+        out["W_COLUMNS"] = varying_columns(element_bits(table,
+                                                        unit.op.weights.type.element_type))
+    table = threshold_table(unit, kind, params) if logic["t"] else None
+    if table is not None:
+        out["T_COLUMNS"] = varying_columns(element_bits(
+            table, unit.op.thresholds.type.element_type))
+    return out
+
+
 def rtl_unit_cost(unit: Unit, family: str = "xc7") -> RtlCost:
     """The RTL model's cost of one dataflow unit with its current folding, synthesised for
-    Yosys family `family`."""
+    Yosys family `family` (ROMs in logic by their contents: `rom_columns`)."""
     timing = evaluate(unit)
     total = {"lut": 0, "ff": 0, "bram18": 0, "uram": 0, "dsp": 0}
     for kind, params in unit_params(unit):
+        params = {**params, **rom_columns(unit, kind, params, family)}
         for key, value in predict(kind, params, family=family).items():
             total[key] += value
     res = Resources(total["lut"], total["bram18"], total["uram"], total["dsp"])

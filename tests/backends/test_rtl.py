@@ -283,3 +283,51 @@ def test_resource_lut_keeps_multipliers_out_of_dsps(tmp_path):
     assert found["dsp"]["dsp"] == 2  # one DSP48E1 per SIMD lane
     assert found["lut"]["dsp"] == 0 and found["lut"]["carry"] > found["dsp"]["carry"]
     assert found["lut"]["lut_logic"] > found["dsp"]["lut_logic"]
+
+
+def _rom_views_agree(module, compared: list[str]) -> None:
+    """Every weight and threshold ROM rpnn-rtl writes for `module` holds, word by word, the
+    bits of the cost model's view of it (cost_rtl.weight_table, threshold_table)."""
+    from rpnn_ir.hw import cost_rtl
+    from rpnn_ir.hw.dataflow_model import functions_with_dataflow
+
+    files = rtl.emit_rtl(module, with_testbench=False)
+    emitted = json.loads(files["rtl.json"])["units"]
+    graph = next(functions_with_dataflow(module))[1]
+    modelled = [(u, kind, p) for u in graph.units for kind, p in cost_rtl.unit_params(u)]
+    assert len(modelled) == len(emitted)
+    for (unit, kind, params), out in zip(modelled, emitted, strict=True):
+        for key, table, width, operand in (
+                ("W_FILE", cost_rtl.weight_table, params.get("SIMD", 0) * params.get("WB", 0),
+                 "weights"),
+                ("T_FILE", cost_rtl.threshold_table, params.get("T", 0) * params.get("TB", 0),
+                 "thresholds")):
+            if key not in out["params"]:
+                continue
+            words = [int(line, 16) for line in files[out["params"][key]].split()]
+            model = cost_rtl.element_bits(table(unit, kind, params),
+                                          getattr(unit.op, operand).type.element_type)
+            written = cost_rtl.word_bits(words, params["PE"] * width)
+            # the same columns (in some order: sorted here), word by word
+            assert sorted(map(bytes, model.T)) == sorted(map(bytes, written.T)), \
+                (kind, key, params)
+            compared.append(f"{kind} {key} PE={params['PE']}")
+
+
+def test_cost_model_reads_the_roms_rpnn_rtl_writes():
+    """The RTL cost model counts the columns of the ROMs rpnn-rtl really writes: the hand
+    nets (depthwise and MVTU units folded over PE and words) and random nets."""
+    compared: list[str] = []
+    for name in HAND:
+        _rom_views_agree(netgen.HAND_NETS[name](0), compared)
+
+    @settings(max_examples=40, deadline=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(st.data(), st.integers(0, 2**31 - 1))
+    def check(data, seed):
+        _rom_views_agree(netgen.random_net(data, seed), compared)
+
+    check()
+    kinds = {c.split(" PE=")[0] for c in compared if not c.endswith("PE=1")}
+    assert {"mvtu W_FILE", "mvtu T_FILE", "depthwise W_FILE", "depthwise T_FILE",
+            "thresholding T_FILE"} <= kinds, kinds
