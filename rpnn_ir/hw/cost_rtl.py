@@ -363,6 +363,15 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
     w_cols = p.get("W_COLUMNS", distinct_columns(*mems["w"][:2]))
     t_cols = p.get("T_COLUMNS", distinct_columns(*mems["t"][:2])) if "t" in mems else 0
     w_rom = rom_logic_luts(*mems["w"][:2], w_cols) if mems["w"][2].kind == "logic" else 0.0
+    # a depthwise unit with several channel and tap folds reads its weights at tile + o, an
+    # adder's output: ABC maps that ROM as LUT6s and MUXF7/F8s, a LUT per 64 words of each
+    # column (`rom_weights_adder`); every other ROM's address is a counter register that also
+    # feeds its own increment's carry chain, and ABC (abc9) then maps the ROM at about a LUT
+    # per 16 words (`rom_logic_luts`; measured on a 256 x 64 ROM: 971 LUTs at a counter's
+    # address, 248 at a port's)
+    adder_rom = (p["DEPTHWISE"] and p["INNER"] > 1 and p["OUTER"] > 1
+                 and mems["w"][2].kind == "logic")
+    w_rom_adder = w_cols * math.ceil(mems["w"][0] / 64) if adder_rom else 0
     t_rom = rom_logic_luts(*mems["t"][:2], t_cols) \
         if "t" in mems and mems["t"][2].kind == "logic" else 0.0
     logic_ram = sum(m.bits for k, (_, _, m) in mems.items() if k in ("vec", "acc"))
@@ -408,9 +417,10 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
         "threshold_table": pe * p["OB"] if table else 0,
         # weight ROM in logic: ABC merges it with the XNORs (no MUXF7/F8 then), feeds
         # DSP48 inputs or multipliers from it
-        "rom_weights_xnor": w_rom if xnor else 0.0,
-        "rom_weights_dsp": w_rom if dsp else 0.0,
-        "rom_weights": w_rom if not (xnor or dsp) else 0.0,
+        "rom_weights_xnor": w_rom if xnor and not adder_rom else 0.0,
+        "rom_weights_dsp": w_rom if dsp and not adder_rom else 0.0,
+        "rom_weights": w_rom if not (xnor or dsp) and not adder_rom else 0.0,
+        "rom_weights_adder": w_rom_adder,
         "rom_thresholds": t_rom,
         "ram_logic": logic_ram_read,
         "lutram_mux": sum(m.mux for _, _, m in mems.values()),

@@ -312,3 +312,33 @@ def test_a_fresh_yosys_synthesis_matches_the_model():
     assert (model["bram18"], model["dsp"]) == (measured["bram18"], measured["dsp"])
     for key in ("lut", "ff"):
         assert abs(model[key] / measured[key] - 1) <= RTL_TOLERANCE[key], (key, model, measured)
+
+
+def test_rom_columns_and_addresses_by_hand():
+    """ROMs in logic by their contents and by where their address comes from."""
+    import numpy as np
+
+    from rpnn_ir.builders.ops import si
+
+    # columns: [0,1,1] twice, [1,0,0], and two constant ones: 2 distinct varying columns
+    bits = np.array([[0, 0, 1, 1, 0], [1, 1, 0, 1, 0], [1, 1, 0, 1, 0]], dtype=np.uint8)
+    assert cost_rtl.varying_columns(bits) == 2
+    assert cost_rtl.varying_columns(np.ones((4, 3), dtype=np.uint8)) == 0
+    # the same table as ints (bit 0 first) and as 2-bit signed elements [words, 2 slots]
+    assert cost_rtl.word_bits([0b01100, 0b01011, 0b01011], 5).tolist() == bits.tolist()
+    table = np.array([[1, -2], [-1, 0]])  # 01 10 / 11 00 in two's complement
+    got = cost_rtl.element_bits(table, si(2))
+    assert sorted(map(tuple, got.T.tolist())) == [(0, 0), (0, 1), (1, 0), (1, 1)]
+    # the model takes the counted columns in place of the bound min(width, 2^depth)
+    p = _mvu()  # weights 32 words x 32 bits, thresholds 4 words x 32 bits, in logic
+    assert features("mvtu", p)[1]["rom_regs"] == 32 + 16
+    assert features("mvtu", {**p, "W_COLUMNS": 5, "T_COLUMNS": 3})[1]["rom_regs"] == 5 + 3
+    assert features("mvtu", {**p, "W_COLUMNS": 5})[0]["rom_weights_xnor"] == 5 * 2
+    # a depthwise unit with channel and tap folds reads its weights at tile + o: LUT6 and
+    # MUXF7/F8, a LUT per 64 words of each column (4 x 64 words -> 4 per column)
+    dw = _mvu(DEPTHWISE=1, SIMD=3, PE=2, INNER=4, OUTER=64, W_COLUMNS=6)
+    lut = features("depthwise", dw)[0]
+    assert lut["rom_weights_adder"] == 6 * 4 and lut["rom_weights_xnor"] == 0
+    # with one tap fold the address is the channel counter: a LUT per 16 words
+    lut = features("depthwise", {**dw, "INNER": 64, "OUTER": 1})[0]
+    assert lut["rom_weights_adder"] == 0 and lut["rom_weights_xnor"] == 6 * 4
