@@ -330,6 +330,14 @@ def ram_read_luts(depth: int, width: int, mem: Memory) -> int:
     return width * mux_luts(depth) + depth
 
 
+def const_comparator_bits(t: int, cw: int) -> int:
+    """Bits compared by T comparators of a CW-bit value against constant thresholds: sorted
+    constants share their leading bits (a binary search needs about clog2(T + 1) of them
+    once), so each compares about CW - clog2(T + 1) bits (the cross-validated choice over
+    T * CW; thresholds read from a ROM are generic comparators, T * CW)."""
+    return t * (cw - clog2(t + 1))
+
+
 def activation_table(value_bits: int, t_depth: int) -> bool:
     """Whether an activation against thresholds is a truth table, one LUT per output bit:
     its inputs fit a LUT6, the value's bits and those of the threshold register (constants
@@ -413,7 +421,8 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
         # comparators against thresholds that change with the output fold, or constants;
         # an activation whose inputs fit a LUT6 is a truth table (`activation_table`)
         "threshold": pe * t * cw if t_depth > 1 and not table else 0,
-        "threshold_const": pe * t * cw if t_depth <= 1 and not table else 0,
+        "threshold_const": pe * const_comparator_bits(t, cw) if t_depth <= 1 and not table
+        else 0,
         "threshold_table": pe * p["OB"] if table else 0,
         # weight ROM in logic: ABC merges it with the XNORs (no MUXF7/F8 then), feeds
         # DSP48 inputs or multipliers from it
@@ -477,7 +486,8 @@ def _thresholding_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Me
     t_cols = p.get("T_COLUMNS", distinct_columns(p["CF"], pe * t * tb))
     logic_rom = rom_logic_luts(p["CF"], pe * t * tb, t_cols) if mem.kind == "logic" else 0
     table = activation_table(p["IB"], p["CF"])
-    lut = {"threshold": pe * t * cw if not table else 0,
+    bits = const_comparator_bits(t, cw) if p["CF"] <= 1 else t * cw
+    lut = {"threshold": pe * bits if not table else 0,
            "threshold_table": pe * p["OB"] if table else 0,
            "rom_logic": logic_rom, "control": _w(p["CF"]), "const": 1}
     ff = {"datapath": pe * (p["IB"] + p["OB"]),

@@ -193,6 +193,10 @@ def test_plumbing_and_threshold_terms_by_hand():
     assert lut["threshold_table"] == 8 * 2 and lut["threshold"] == 0
     lut = features("thresholding", {**th, "CF": 4})[0]
     assert lut["threshold_table"] == 0 and lut["threshold"] == 8 * 3 * (4 + 2)
+    # one channel fold of 12-bit inputs: constant thresholds, 15 sorted ones share about
+    # clog2(16) = 4 leading bits: 15 * (14 - 4) bits compared per channel
+    lut = features("thresholding", {**th, "CF": 1, "IB": 12, "TB": 12, "T": 15, "OB": 4})[0]
+    assert lut["threshold"] == 8 * 15 * (14 - 4) and cost_rtl.const_comparator_bits(1, 9) == 8
 
 
 def test_ultrascale_family():
