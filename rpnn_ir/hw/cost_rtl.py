@@ -515,11 +515,16 @@ def _window_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, 
                 + _w(p["KW"]) + _w(p["CW"]))
     address = _w(depth)
     pool = p["POOL"]
-    lut = {"control": counters, "address": address,
-           # max pool: a compare of EB + 2 bits per element (bipolar: one bit) and the
-           # select of the word read or the running maximum per bit, apart (the compare
-           # is a carry chain)
-           "pool_compare": p["PE"] * (1 if p["E_BIPOLAR"] else p["EB"] + 2) if pool else 0,
+    # counters wrapping at a modulus that is not a power of two (ring rows, row words, cw,
+    # kw, kh, ow, oh): their compare and reset select stay; at a power of two the increment
+    # wraps by itself and ABC drops them
+    wraps = sum(_w(n) for n in (rows, rowwords, p["CW"], p["KW"], p["KH"], ow, oh)
+                if n & (n - 1))
+    lut = {"control": counters, "address": address, "wrap": wraps,
+           # max pool: the select of the word read or the running maximum per bit and,
+           # apart, a compare of EB + 2 bits per element (a carry chain) unless the compare
+           # and the select fit a LUT6 together (2 * EB + 1 inputs per bit: EB <= 2)
+           "pool_compare": p["PE"] * (p["EB"] + 2) if pool and 2 * p["EB"] + 1 > 6 else 0,
            "pool_select": wb if pool else 0,
            "ram_logic": ram_read_luts(depth, wb, mem), "lutram_mux": mem.mux, "const": 1}
     # registers: the word read (rdata; in block RAM its output register), the output word
@@ -534,7 +539,13 @@ def _pad_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
         + clog2(p["W"] + p["LEFT"] + p["RIGHT"] + 1) + _w(p["CW"])
     # the output word takes the input or FILL: the flip-flops' clock enable and synchronous
     # reset or set (FDRE/FDSE) do it, no LUT per bit
-    lut = {"control": counters, "const": 1}
+    oh = p["H"] + p["TOP"] + p["BOTTOM"]
+    ow = p["W"] + p["LEFT"] + p["RIGHT"]
+    # counters wrapping at a modulus that is not a power of two: their compare and reset
+    # select stay (`_window_features`)
+    wraps = sum(width for n, width in ((oh, clog2(oh + 1)), (ow, clog2(ow + 1)),
+                                       (p["CW"], _w(p["CW"]))) if n & (n - 1))
+    lut = {"control": counters, "wrap": wraps, "const": 1}
     ff = {"datapath": p["WB"], "control": counters, "const": 1}
     return lut, ff, Memory("none"), 0
 

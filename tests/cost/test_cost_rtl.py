@@ -233,16 +233,27 @@ def test_fifo_and_window_memories():
     assert features("swg", small)[1]["datapath"] == 2 * 16
     pool = {**small, "POOL": 1, "PE": 4, "EB": 4, "E_SIGNED": 0, "E_BIPOLAR": 0}
     assert features("maxpool", pool)[1]["datapath"] == 3 * 16
-    # max pool LUTs: 4 compares of 4 + 2 bits, a select per word bit; bipolar elements
-    # compare in one bit
+    # max pool LUTs: 4 compares of 4 + 2 bits, a select per word bit; elements of 2 bits
+    # or bipolar: compare and select fit a LUT6 (2 * EB + 1 inputs), no compare apart
     lut = features("maxpool", pool)[0]
     assert lut["pool_compare"] == 4 * 6 and lut["pool_select"] == 16
-    assert features("maxpool", {**pool, "EB": 1, "E_BIPOLAR": 1})[0]["pool_compare"] == 4
+    assert features("maxpool", {**pool, "EB": 1, "E_BIPOLAR": 1})[0]["pool_compare"] == 0
+    assert features("maxpool", {**pool, "EB": 2})[0]["pool_compare"] == 0
+    # counters wrapping at a modulus that is not a power of two: a 4 x 4 x 1 ring of 2
+    # rows wraps by itself; a 12-wide row of 3 words (36 words, 6 bits), 3 words (2 bits)
+    # and 5 output columns (3 bits) do not
+    assert features("swg", small)[0]["wrap"] == 0
+    odd = {**small, "W": 12, "H": 12, "CW": 3}
+    assert features("swg", odd)[0]["wrap"] == 6 + 2 + 3 + 3  # row words, cw, ow, oh
     # padding: the border word is the output register's reset or set, no LUT per data bit
     pad = {"H": 4, "W": 4, "CW": 1, "TOP": 1, "LEFT": 1, "BOTTOM": 1, "RIGHT": 1, "WB": 64,
            "FILL": "0"}
     lut, ff, _, _ = features("pad", pad)
     assert "data" not in lut and ff["datapath"] == 64
+    # 6 x 6 output words: both counters (3 bits) wrap at a modulus that is not a power of
+    # two; a 30 x 30 input padded to 32 x 32 wraps by itself
+    assert lut["wrap"] == 3 + 3
+    assert features("pad", {**pad, "H": 30, "W": 30})[0]["wrap"] == 0
 
 
 def test_predict_is_the_fitted_sum():
