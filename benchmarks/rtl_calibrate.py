@@ -98,6 +98,21 @@ def _compute(rng: random.Random, depthwise: bool, use_dsp: int = 1,
     }
 
 
+def _odd_folds(rng: random.Random, depthwise: bool) -> dict:
+    """An MVTU or depthwise unit whose folds are not powers of two (as real layers have:
+    784 / 16 = 49 input folds), the other draws as `_compute`'s."""
+    params = _compute(rng, depthwise)
+    inner = rng.choice((3, 5, 6, 7, 9, 12, 25, 49))
+    outer = rng.choice((1, 3, 5, 10, 12))
+    taps = params["SIMD"] * (outer if params["DEPTHWISE"] else inner)
+    accb = acc_bits(taps, params["WB"], params["IB"], bool(params["W_BIPOLAR"]),
+                    bool(params["I_BIPOLAR"]))
+    params.update({"INNER": inner, "OUTER": outer, "AB": accb, "TB": accb})
+    if not params["T"]:
+        params["OB"] = accb
+    return params
+
+
 def _lut_mult(rng: random.Random) -> dict:
     """An integer MVTU with resource "lut": products as shift-and-add (neither operand
     bipolar, as only real multiplications have the choice)."""
@@ -218,13 +233,28 @@ GRID = {  # name: (module, points, generator); the name is the unit type unless 
     "thresholding_more": ("rpnn_thresholding", 12, _threshold),
     "swg_more": ("rpnn_window", 10, lambda r: _window(r, False)),
     "maxpool_more": ("rpnn_window", 8, lambda r: _window(r, True)),
+    # added by the fourth session: more points where the held-out sets were small, and
+    # folds that are not powers of two
+    "mvtu_odd": ("rpnn_mvu", 40, lambda r: _odd_folds(r, False)),
+    "depthwise_odd": ("rpnn_mvu", 15, lambda r: _odd_folds(r, True)),
+    "mvtu_more": ("rpnn_mvu", 40, lambda r: _compute(r, False)),
+    "depthwise_more2": ("rpnn_mvu", 30, lambda r: _compute(r, True)),
+    "thresholding_more2": ("rpnn_thresholding", 20, _threshold),
+    "swg_more2": ("rpnn_window", 15, lambda r: _window(r, False)),
+    "maxpool_more2": ("rpnn_window", 12, lambda r: _window(r, True)),
+    "pad_more": ("rpnn_pad", 12, _pad),
+    "label_select_more2": ("rpnn_label_select", 10, _label),
 }
 FAMILY_ONLY = {"fifo_uram": ("xcup",)}
 """Grids swept on these families only (UltraRAM exists on UltraScale+ alone)."""
 UNIT = {"mvtu_low_bits": "mvtu", "mvtu_lut": "mvtu", "fifo_uram": "fifo",
         "mvtu_const": "mvtu", "depthwise_more": "depthwise",
         "label_select_more": "label_select", "thresholding_more": "thresholding",
-        "swg_more": "swg", "maxpool_more": "maxpool"}
+        "swg_more": "swg", "maxpool_more": "maxpool", "mvtu_more": "mvtu",
+        "mvtu_odd": "mvtu", "depthwise_odd": "depthwise",
+        "depthwise_more2": "depthwise", "thresholding_more2": "thresholding",
+        "swg_more2": "swg", "maxpool_more2": "maxpool", "pad_more": "pad",
+        "label_select_more2": "label_select"}
 PRIORITY = {"mvtu_low_bits": 3.0}
 """Grids swept this many times faster than the others (added after the first run: the
 W1A1 region of the mvtu grid, 1/16 of its draws, was too thin). Grids are drawn in GRID's

@@ -386,6 +386,11 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
     logic_ram_read = sum(ram_read_luts(d, w, m) for k, (d, w, m) in mems.items()
                          if k in ("vec", "acc"))
     ctrl = _w(p["INNER"]) + _w(p["OUTER"]) + _w(p["INNER"] * p["OUTER"])
+    # counters wrapping at a modulus that is not a power of two (`_window_features`): i,
+    # o, and the MVTU's tile counter
+    wraps = sum(_w(n) for n in (p["INNER"], p["OUTER"],
+                                p["INNER"] * p["OUTER"] if not p["DEPTHWISE"] else 1)
+                if n & (n - 1))
     # a depthwise unit's accumulators in block RAM or UltraRAM: the Verilog reads them
     # asynchronously at a registered address written the cycle before, which Yosys turns
     # into a synchronous read port made transparent by a bypass: a register of the written
@@ -437,6 +442,7 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
         "input_mux": xb if not p["DEPTHWISE"] and p["OUTER"] > 1 else 0,
         "acc_bypass": acc_bypass,
         "control": ctrl,
+        "wrap": wraps,
         "const": 1,
     }
     t_logic = "t" in mems and mems["t"][2].kind == "logic"
@@ -447,7 +453,7 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
     # the DSP48s' A/B registers: its own term (`dsp_in_regs`), which Yosys packs on
     # 7-series (constant about 0) and mostly not on UltraScale+ (a family term)
     vec_reg = not p["DEPTHWISE"] and p["OUTER"] > 1
-    dsp_in = dsp and (p["DEPTHWISE"] or (pe == 1 and not vec_reg))
+    dsp_in = dsp and not const_w and (p["DEPTHWISE"] or (pe == 1 and not vec_reg))
     regs = ((0 if dsp_in else xb) + (xb if vec_reg else 0) + pe * p["OB"] + pe * ab
             + (pe * ab if accumulates and not p["DEPTHWISE"] else 0))
     ff = {

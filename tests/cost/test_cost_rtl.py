@@ -357,3 +357,27 @@ def test_rom_columns_and_addresses_by_hand():
     # with one tap fold the address is the channel counter: a LUT per 16 words
     lut = features("depthwise", {**dw, "INNER": 64, "OUTER": 1})[0]
     assert lut["rom_weights_adder"] == 0 and lut["rom_weights_xnor"] == 6 * 4
+
+
+def test_mvu_counters_and_memories_by_hand():
+    # folds that are not powers of two: i (49 folds, 6 bits), o (3, 2 bits) and the MVTU's
+    # tile counter (147 tiles, 8 bits) keep their compare and reset select
+    p = _mvu(INNER=49, OUTER=3)
+    assert features("mvtu", p)[0]["wrap"] == 6 + 2 + 8
+    assert features("mvtu", _mvu())[0]["wrap"] == 0
+    # a depthwise unit's accumulators in block RAM (1,024 channel folds of PE * AB = 64
+    # bits): a bypass register and a select per bit; none in LUT RAM (8 folds)
+    dw = _mvu(DEPTHWISE=1, SIMD=3, INNER=1024, OUTER=2, AB=16, TB=16)
+    assert cost_rtl.mvu_memories(dw)["acc"][2].kind == "bram"
+    lut, ff, _, _ = features("depthwise", dw)
+    assert lut["acc_bypass"] == ff["acc_bypass"] == 4 * 16
+    small = {**dw, "INNER": 8}
+    assert cost_rtl.mvu_memories(small)["acc"][2].kind == "lutram"
+    assert features("depthwise", small)[1]["acc_bypass"] == 0
+    # constant weights into DSPs: the input register stays in flip-flops (Yosys packs it
+    # into the DSP48s only when the other operand is a register too)
+    w4a4 = _mvu(IB=4, I_BIPOLAR=0, WB=4, W_SIGNED=1, W_BIPOLAR=0, AB=12, TB=12, PE=1,
+                OUTER=1)
+    assert features("mvtu", w4a4)[1]["dsp_in_regs"] == 8 * 4
+    ff = features("mvtu", {**w4a4, "INNER": 1})[1]
+    assert ff["dsp_in_regs"] == 0 and ff["regs_dsp"] >= 8 * 4
