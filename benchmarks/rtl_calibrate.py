@@ -113,6 +113,28 @@ def _odd_folds(rng: random.Random, depthwise: bool) -> dict:
     return params
 
 
+def _big(rng: random.Random) -> dict:
+    """A wide MVTU at binarised networks' precisions, PE * SIMD from 1,024 to 8,192 lanes
+    (LFC's first layer with rpnn-fold: 8 x 784), beyond the other grids' 512."""
+    wb, ab = rng.choice(((1, 1), (1, 1), (1, 2), (2, 2)))
+    while True:
+        pe, simd = rng.choice((4, 8, 16, 32)), rng.choice((64, 128, 256, 512, 784))
+        if 1024 <= pe * simd * wb * ab <= 8192:
+            break
+    inner, outer = rng.choice((1, 2, 4, 8)), rng.choice((4, 16, 32, 64, 128))
+    w_bip, i_bip = wb == 1, ab == 1
+    accb = acc_bits(inner * simd, wb, ab, w_bip, i_bip)
+    ob = rng.choice((1, 2, 0)) if ab == 1 else rng.choice((2, 2, 0))
+    return {
+        "DEPTHWISE": 0, "INNER": inner, "OUTER": outer, "SIMD": simd, "PE": pe,
+        "IB": ab, "I_SIGNED": 0, "I_BIPOLAR": int(i_bip),
+        "WB": wb, "W_SIGNED": int(not w_bip), "W_BIPOLAR": int(w_bip),
+        "AB": accb, "A_SIGNED": 1, "OB": ob or accb, "O_BIPOLAR": int(ob == 1),
+        "T": {1: 1, 2: 3, 0: 0}[ob], "TB": accb, "T_SIGNED": 1, "OUT_BIAS": 0,
+        "W_STYLE": 0, "USE_DSP": 1,
+    }
+
+
 def _lut_mult(rng: random.Random) -> dict:
     """An integer MVTU with resource "lut": products as shift-and-add (neither operand
     bipolar, as only real multiplications have the choice)."""
@@ -244,6 +266,7 @@ GRID = {  # name: (module, points, generator); the name is the unit type unless 
     "maxpool_more2": ("rpnn_window", 12, lambda r: _window(r, True)),
     "pad_more": ("rpnn_pad", 12, _pad),
     "label_select_more2": ("rpnn_label_select", 10, _label),
+    "mvtu_big": ("rpnn_mvu", 12, _big),
 }
 FAMILY_ONLY = {"fifo_uram": ("xcup",)}
 """Grids swept on these families only (UltraRAM exists on UltraScale+ alone)."""
@@ -251,7 +274,7 @@ UNIT = {"mvtu_low_bits": "mvtu", "mvtu_lut": "mvtu", "fifo_uram": "fifo",
         "mvtu_const": "mvtu", "depthwise_more": "depthwise",
         "label_select_more": "label_select", "thresholding_more": "thresholding",
         "swg_more": "swg", "maxpool_more": "maxpool", "mvtu_more": "mvtu",
-        "mvtu_odd": "mvtu", "depthwise_odd": "depthwise",
+        "mvtu_odd": "mvtu", "depthwise_odd": "depthwise", "mvtu_big": "mvtu",
         "depthwise_more2": "depthwise", "thresholding_more2": "thresholding",
         "swg_more2": "swg", "maxpool_more2": "maxpool", "pad_more": "pad",
         "label_select_more2": "label_select"}
