@@ -429,6 +429,9 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
         "threshold_const": pe * const_comparator_bits(t, cw) if t_depth <= 1 and not table
         else 0,
         "threshold_table": pe * p["OB"] if table else 0,
+        # ABC builds a truth table of T thresholds at about a LUT per output bit and a
+        # half per level of the count (measured 1.1, 1.5, 2.1 per bit for T = 1, 3, 15)
+        "table_levels": pe * p["OB"] * clog2(t + 1) if table else 0,
         # weight ROM in logic: ABC merges it with the XNORs (no MUXF7/F8 then), feeds
         # DSP48 inputs or multipliers from it
         "rom_weights_xnor": w_rom if xnor and not adder_rom else 0.0,
@@ -492,8 +495,12 @@ def _thresholding_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Me
     t_cols = p.get("T_COLUMNS", distinct_columns(p["CF"], pe * t * tb))
     logic_rom = rom_logic_luts(p["CF"], pe * t * tb, t_cols) if mem.kind == "logic" else 0
     table = activation_table(p["IB"], p["CF"])
-    bits = const_comparator_bits(t, cw) if p["CF"] <= 1 else t * cw
-    lut = {"threshold": pe * bits if not table else 0,
+    # thresholds from the ROM (CF > 1) are generic comparators; one channel fold's are
+    # constants (`const_comparator_bits`), which ABC maps apart: their own constant
+    const = p["CF"] <= 1
+    lut = {"threshold": pe * t * cw if not table and not const else 0,
+           "threshold_const": pe * const_comparator_bits(t, cw) if not table and const else 0,
+           "table_levels": pe * p["OB"] * clog2(t + 1) if table else 0,
            "threshold_table": pe * p["OB"] if table else 0,
            "rom_logic": logic_rom, "control": _w(p["CF"]), "const": 1}
     ff = {"datapath": pe * (p["IB"] + p["OB"]),

@@ -196,7 +196,12 @@ def test_plumbing_and_threshold_terms_by_hand():
     # one channel fold of 12-bit inputs: constant thresholds, 15 sorted ones share about
     # clog2(16) = 4 leading bits: 15 * (14 - 4) bits compared per channel
     lut = features("thresholding", {**th, "CF": 1, "IB": 12, "TB": 12, "T": 15, "OB": 4})[0]
-    assert lut["threshold"] == 8 * 15 * (14 - 4) and cost_rtl.const_comparator_bits(1, 9) == 8
+    assert lut["threshold_const"] == 8 * 15 * (14 - 4) and lut["threshold"] == 0
+    assert cost_rtl.const_comparator_bits(1, 9) == 8
+    # a truth table of 3 thresholds: a LUT per output bit and per level of the count
+    # (clog2(3 + 1) = 2 levels)
+    lut = features("thresholding", th)[0]
+    assert lut["threshold_table"] == 8 * 2 and lut["table_levels"] == 8 * 2 * 2
 
 
 def test_ultrascale_family():
