@@ -257,11 +257,14 @@ def mult_to_dsp(p: dict) -> bool:
     """Whether Yosys maps an MVU lane's product to a DSP48: a real multiplication (neither
     operand bipolar) whose operands reach DSP_MIN_OPERAND bits and product DSP_MIN_PRODUCT.
     The operands as Yosys sees them after `wreduce`: the input zero-extended to IB + 1
-    signed bits, the signed weight at its WB bits (rpnn_dot's extra sign bit is redundant)."""
+    signed bits, the signed weight at its WB bits (rpnn_dot's extra sign bit is redundant),
+    the product at the accumulator's AB bits when narrower (its higher bits are unused)."""
     if p["I_BIPOLAR"] or p["W_BIPOLAR"]:
         return False
     xw, ww = p["IB"] + (0 if p["I_SIGNED"] else 1), p["WB"] + (0 if p["W_SIGNED"] else 1)
-    return min(xw, ww) >= DSP_MIN_OPERAND and xw + ww >= DSP_MIN_PRODUCT
+    # only the accumulator's AB low bits of each product are used: `wreduce` narrows the
+    # product to them
+    return min(xw, ww) >= DSP_MIN_OPERAND and min(xw + ww, p["AB"]) >= DSP_MIN_PRODUCT
 
 
 def datapath(p: dict) -> str:

@@ -96,6 +96,9 @@ def test_mvu_terms_by_hand():
     lut, _, _, dsp = features("mvtu", _mvu(IB=4, I_BIPOLAR=0, WB=4, W_SIGNED=1, W_BIPOLAR=0,
                                             AB=12, TB=12))
     assert dsp == 32 and lut["mul_lut"] == 0
+    # ... but not when only 8 of the product's bits reach the accumulator
+    assert features("mvtu", _mvu(IB=4, I_BIPOLAR=0, WB=4, W_SIGNED=1, W_BIPOLAR=0,
+                                 AB=8, TB=8))[3] == 0
     # W2A2: 3 x 2 bits stays in LUTs
     w2a2 = _mvu(IB=2, I_BIPOLAR=0, WB=2, W_SIGNED=1, W_BIPOLAR=0)
     lut, _, _, dsp = features("mvtu", w2a2)
