@@ -2,14 +2,15 @@
 
     python benchmarks/cost_fidelity.py                       # every section
     python benchmarks/cost_fidelity.py --section units [--split test|train|all]
-                                       [--family xc7|xcup] [--resynth N] [--rows]
+                                       [--family xc7|xcup|xcu] [--resynth N] [--rows]
 
 Sections (`SECTIONS`: name -> function(args) printing its figures; add one there):
 
 - `units`: the RTL model (`rpnn_ir.hw.cost_rtl`, `rpnn-cost{backend=rtl}`) against Yosys
   `synth_xilinx` on the held-out points of the calibration sweep
-  (benchmarks/rtl_calibrate.py; one table per Yosys family swept and fitted, 7-series and
-  UltraScale+, or `--family`): per unit type, the median and 90th percentile of
+  (benchmarks/rtl_calibrate.py; one table per Yosys family swept, 7-series and UltraScale+,
+  and UltraScale, whose held-out points check the UltraScale+ constants it uses, or
+  `--family`): per unit type, the median and 90th percentile of
   |predicted / Yosys - 1| for LUT and FF (denominator at least 1), and how many RAM (BRAM18
   and URAM both) and DSP counts are exact. `--resynth N` synthesises N held-out points
   again (fresh Yosys runs, minutes) instead of reading the sweep's results. Goal: p90
@@ -70,7 +71,7 @@ def sweep_file(family: str) -> Path:
 def units(args: argparse.Namespace) -> None:
     """RTL model vs Yosys, per unit type, for each family swept and fitted."""
     families = [args.family] if args.family else [
-        f for f in ("xc7", "xcup")
+        f for f in ("xc7", "xcup", "xcu")
         if sweep_file(f).exists() and cost_rtl.constants_file(f).exists()]
     for family in families:
         units_table(args, family)
@@ -80,10 +81,12 @@ def units_table(args: argparse.Namespace, family: str) -> None:
     """RTL model vs Yosys on one family's sweep, per unit type."""
     rows = unit_rows(args, family)
     prov = cost_rtl.calibration(family)["provenance"]
+    own = cost_rtl.FAMILY_CONSTANTS.get(family, family)
     print(f"RTL model vs Yosys synth_xilinx -family {family} "
           f"({prov['tool'].split('(')[0].strip()}), {args.split} points of "
           f"{sweep_file(family).name}; constants fitted on {prov['train_points']} "
-          f"training points ({prov['date']})")
+          f"training points ({prov['date']})"
+          + (f" of {own}: none fitted on {family}" if own != family else ""))
     header = (f"{'unit':<13} {'n':>3} | {'LUT med':>7} {'p90':>6} | {'FF med':>7} {'p90':>6} |"
               f" {'RAM exact':>10} | {'DSP exact':>9}")
     print(header)
@@ -148,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--section", choices=sorted(SECTIONS), action="append",
                         help="section(s) to print (default: all)")
-    parser.add_argument("--family", choices=("xc7", "xcup"),
+    parser.add_argument("--family", choices=("xc7", "xcup", "xcu"),
                         help="units: one family (default: every family swept and fitted)")
     parser.add_argument("--split", default="test", choices=("test", "train", "all"))
     parser.add_argument("--resynth", type=int, default=0)
