@@ -18,7 +18,7 @@ from rpnn_ir.hw.devices import load_devices
 from rpnn_ir.passes.cost import CostPass
 
 ALL_UNITS = (Path(__file__).parent / "all_units.mlir").read_text()
-RTL_TOLERANCE = {"lut": 0.30, "ff": 0.11}
+RTL_TOLERANCE = {"lut": 0.21, "ff": 0.05}
 """The MVTU's held-out 90th-percentile |model/Yosys - 1| that docs/cost-model.md ("RTL
 model", measured error) documents."""
 
@@ -322,7 +322,7 @@ SMALL_MVTU = _mvu(PE=2, SIMD=8, INNER=4, OUTER=4)
 def test_a_fresh_yosys_synthesis_matches_the_model():
     """The model against Yosys now (not the stored sweep): BRAM and DSP exact, LUT and FF
     within the error documented in docs/cost-model.md (RTL_TOLERANCE). Measured when the
-    constants were fitted: LUT 111 vs 113, FF 103 vs 96."""
+    constants were fitted: LUT 99 vs 113, FF 92 vs 96."""
     from rpnn_ir.backends import rtl_synth, rtl_units
 
     try:
