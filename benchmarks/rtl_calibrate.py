@@ -122,17 +122,7 @@ def _big(rng: random.Random) -> dict:
         if 1024 <= pe * simd * wb * ab <= 8192:
             break
     inner, outer = rng.choice((1, 2, 4, 8)), rng.choice((4, 16, 32, 64, 128))
-    w_bip, i_bip = wb == 1, ab == 1
-    accb = acc_bits(inner * simd, wb, ab, w_bip, i_bip)
-    ob = rng.choice((1, 2, 0)) if ab == 1 else rng.choice((2, 2, 0))
-    return {
-        "DEPTHWISE": 0, "INNER": inner, "OUTER": outer, "SIMD": simd, "PE": pe,
-        "IB": ab, "I_SIGNED": 0, "I_BIPOLAR": int(i_bip),
-        "WB": wb, "W_SIGNED": int(not w_bip), "W_BIPOLAR": int(w_bip),
-        "AB": accb, "A_SIGNED": 1, "OB": ob or accb, "O_BIPOLAR": int(ob == 1),
-        "T": {1: 1, 2: 3, 0: 0}[ob], "TB": accb, "T_SIGNED": 1, "OUT_BIAS": 0,
-        "W_STYLE": 0, "USE_DSP": 1,
-    }
+    return _binarised(rng, wb, ab, pe, simd, inner, outer, w_style=0)
 
 
 def _lut_mult(rng: random.Random) -> dict:
@@ -153,6 +143,13 @@ def _low_bits(rng: random.Random) -> dict:
         pe = max(1, pe // 2)
     inner = rng.choice((1, 2, 4, 8, 16, 32, 64))
     outer = rng.choice((1, 2, 4, 16, 64))
+    return _binarised(rng, wb, ab, pe, simd, inner, outer)
+
+
+def _binarised(rng: random.Random, wb: int, ab: int, pe: int, simd: int, inner: int,
+               outer: int, w_style: int | None = None) -> dict:
+    """An MVTU at a binarised network's precision (W1A1, W1A2, W2A2) with these folds: the
+    activation (thresholds or none) and, unless given, the weight ROM's style drawn."""
     w_bip, i_bip = wb == 1, ab == 1
     accb = acc_bits(inner * simd, wb, ab, w_bip, i_bip)
     ob = rng.choice((1, 2, 0)) if ab == 1 else rng.choice((2, 2, 0))
@@ -162,7 +159,7 @@ def _low_bits(rng: random.Random) -> dict:
         "WB": wb, "W_SIGNED": int(not w_bip), "W_BIPOLAR": int(w_bip),
         "AB": accb, "A_SIGNED": 1, "OB": ob or accb, "O_BIPOLAR": int(ob == 1),
         "T": {1: 1, 2: 3, 0: 0}[ob], "TB": accb, "T_SIGNED": 1, "OUT_BIAS": 0,
-        "W_STYLE": rng.choice((0, 0, 1)), "USE_DSP": 1,
+        "W_STYLE": rng.choice((0, 0, 1)) if w_style is None else w_style, "USE_DSP": 1,
     }
 
 
