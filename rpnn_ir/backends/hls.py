@@ -60,7 +60,7 @@ from rpnn_ir.backends.dataflow import (
     sanitize_hint,
 )
 from rpnn_ir.dialects import rpnn
-from rpnn_ir.hw import cost
+from rpnn_ir.hw import cost, rom_layout
 from rpnn_ir.hw.dataflow_model import DataflowGraph, evaluate
 from rpnn_ir.hw.devices import (
     Device,
@@ -340,29 +340,23 @@ def param_array(name: str, words: np.ndarray, bits: int) -> str:
 
 
 def mvtu_weight_words(w: np.ndarray, w_elt: Attribute, pe: int, simd: int) -> np.ndarray:
-    """[MW, MH] -> [PE][NF*SF]: word (p, nf*SF + sf) holds W[sf*SIMD + s, nf*PE + p] at s."""
-    mw, mh = w.shape
-    sf, nf = mw // simd, mh // pe
-    tiles = w.reshape(sf, simd, nf, pe).transpose(3, 2, 0, 1)  # [PE, NF, SF, SIMD]
-    return pack_slots(_raw(tiles, w_elt), bits_of(w_elt)).reshape(pe, nf * sf)
+    """[MW, MH] -> [PE][NF*SF]: word (p, nf*SF + sf) holds W[sf*SIMD + s, nf*PE + p] at s
+    (`rom_layout.mvtu_weight_tiles`)."""
+    tiles = rom_layout.mvtu_weight_tiles(w, pe, simd)
+    return pack_slots(_raw(tiles, w_elt), bits_of(w_elt)).reshape(pe, -1)
 
 
 def depthwise_weight_words(w: np.ndarray, w_elt: Attribute, pe: int, simd: int) -> np.ndarray:
-    """[C, K2] -> [PE][CF*TF]: word (p, cf*TF + tf) holds W[cf*PE + p, tf*SIMD + s] at s."""
-    c, k2 = w.shape
-    cf, tf = c // pe, k2 // simd
-    tiles = w.reshape(cf, pe, tf, simd).transpose(1, 0, 2, 3)  # [PE, CF, TF, SIMD]
-    return pack_slots(_raw(tiles, w_elt), bits_of(w_elt)).reshape(pe, cf * tf)
+    """[C, K2] -> [PE][CF*TF]: word (p, cf*TF + tf) holds W[cf*PE + p, tf*SIMD + s] at s
+    (`rom_layout.depthwise_weight_tiles`)."""
+    tiles = rom_layout.depthwise_weight_tiles(w, pe, simd)
+    return pack_slots(_raw(tiles, w_elt), bits_of(w_elt)).reshape(pe, -1)
 
 
 def threshold_words(t: np.ndarray, t_elt: Attribute, channels: int, pe: int) -> np.ndarray:
-    """[C or 1, T] -> [PE][C/PE]: word (p, nf) holds the sorted thresholds of nf*PE + p."""
-    t = np.sort(np.asarray(t, dtype=np.int64), axis=1)
-    if t.shape[0] == 1:
-        t = np.repeat(t, channels, axis=0)
-    steps = t.shape[1]
-    tiles = t.reshape(channels // pe, pe, steps).transpose(1, 0, 2)  # [PE, NF, T]
-    return pack_slots(_raw(tiles, t_elt), bits_of(t_elt))
+    """[C or 1, T] -> [PE][C/PE]: word (p, nf) holds the sorted thresholds of nf*PE + p
+    (`rom_layout.threshold_tiles`)."""
+    return pack_slots(_raw(rom_layout.threshold_tiles(t, channels, pe), t_elt), bits_of(t_elt))
 
 
 # --------------------------------------------------------------------------- the emitter

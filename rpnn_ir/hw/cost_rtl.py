@@ -33,6 +33,7 @@ from xdsl.dialects.builtin import IntegerType, Signedness, TensorType
 
 from rpnn_ir import dtypes
 from rpnn_ir.dialects import rpnn
+from rpnn_ir.hw import rom_layout
 from rpnn_ir.hw.cost import Resources, UnitCost
 from rpnn_ir.hw.dataflow_model import Unit, evaluate
 from rpnn_ir.hw.devices import Device, yosys_family
@@ -920,37 +921,29 @@ def _constant_values(value) -> np.ndarray | None:
 
 def weight_table(unit: Unit, kind: str, params: dict) -> np.ndarray | None:
     """The weight ROM of an MVTU or depthwise unit as element values [words, PE*SIMD], word
-    by word as `-t rpnn-rtl` fills it (rpnn_ir/backends/hls.py's *_weight_words); None when
-    the weights are not IR constants."""
+    by word as `-t rpnn-rtl` fills it (`rom_layout`); None when the weights are not IR
+    constants."""
     w = _constant_values(unit.op.weights)
     if w is None:
         return None
-    pe, simd = params["PE"], params["SIMD"]
-    if kind == "mvtu":  # [MW, MH]: word (nf, sf) holds W[sf*SIMD + s, nf*PE + p]
-        sf, nf = w.shape[0] // simd, w.shape[1] // pe
-        table = w.reshape(sf, simd, nf, pe).transpose(2, 0, 3, 1)
-    else:  # [C, K2]: word (cf, tf) holds W[cf*PE + p, tf*SIMD + s]
-        cf, tf = w.shape[0] // pe, w.shape[1] // simd
-        table = w.reshape(cf, pe, tf, simd).transpose(0, 2, 1, 3)
-    return table.reshape(table.shape[0] * table.shape[1], pe * simd)
+    tile = (rom_layout.mvtu_weight_tiles if kind == "mvtu"
+            else rom_layout.depthwise_weight_tiles)
+    tiles = tile(w, params["PE"], params["SIMD"])  # [PE, outer word, inner word, SIMD]
+    return tiles.transpose(1, 2, 0, 3).reshape(tiles.shape[1] * tiles.shape[2], -1)
 
 
 def threshold_table(unit: Unit, kind: str, params: dict) -> np.ndarray | None:
     """The threshold ROM as element values [channels / PE, PE*T], word by word as `-t
-    rpnn-rtl` fills it: each channel's thresholds sorted, channel nf*PE + p in word nf (a
-    single row serves every channel); None without thresholds or when they are computed."""
+    rpnn-rtl` fills it (`rom_layout`); None without thresholds or when they are computed."""
     if params.get("T", 0) == 0:
         return None
     t = _constant_values(unit.op.thresholds)
     if t is None:
         return None
-    pe = params["PE"]
     words = {"mvtu": params.get("OUTER"), "depthwise": params.get("INNER"),
              "thresholding": params.get("CF")}[kind]
-    t = np.sort(t, axis=1)
-    if t.shape[0] == 1:
-        t = np.repeat(t, words * pe, axis=0)
-    return t.reshape(words, pe * t.shape[1])
+    tiles = rom_layout.threshold_tiles(t, words * params["PE"], params["PE"])
+    return tiles.transpose(1, 0, 2).reshape(words, -1)
 
 
 def rom_columns(unit: Unit, kind: str, params: dict, family: str = "xc7") -> dict[str, int]:
