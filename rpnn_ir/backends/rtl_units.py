@@ -108,26 +108,19 @@ def roms(module: str, params: dict, seed: int = 0) -> tuple[dict, dict[str, str]
 def rom_columns(module: str, params: dict, family: str = "xc7", seed: int = 0) -> dict[str, int]:
     """W_COLUMNS / T_COLUMNS of the ROMs `roms` fills that Yosys holds in logic: the inputs
     `cost_rtl.predict` takes from a unit's contents (`cost_rtl.rom_columns` from the IR)."""
-    if module == "rpnn_mvu":
-        mems = cost_rtl.mvu_memories(params, family)
-        logic = {name: mems[key][2].kind == "logic" for name, key in
-                 (("mem/w.hex", "w"), ("mem/t.hex", "t")) if key in mems}
-    elif module == "rpnn_thresholding" and params.get("T", 0) > 0:
-        width = params["PE"] * params["T"] * params["TB"]
-        logic = {"mem/t.hex": cost_rtl.map_memory(params["CF"], width, rom=True,
-                                                  family=family).kind == "logic"}
-    else:
-        return {}
-    if not any(logic.values()):
+    kind = {"rpnn_mvu": "depthwise" if params.get("DEPTHWISE") else "mvtu",
+            "rpnn_thresholding": "thresholding"}.get(module)
+    logic = cost_rtl.logic_roms(kind, params, family) if kind else set()
+    if not logic:
         return {}
     _, files = roms(module, params, seed)
     out = {}
-    for name, key in (("mem/w.hex", "W_COLUMNS"), ("mem/t.hex", "T_COLUMNS")):
-        if logic.get(name):
-            width = params["PE"] * (params["SIMD"] * params["WB"] if key == "W_COLUMNS"
+    for key, name, column in (("w", "mem/w.hex", "W_COLUMNS"), ("t", "mem/t.hex", "T_COLUMNS")):
+        if key in logic:
+            width = params["PE"] * (params["SIMD"] * params["WB"] if key == "w"
                                     else params["T"] * params["TB"])
             words = [int(line, 16) for line in files[name].split()]
-            out[key] = cost_rtl.varying_columns(cost_rtl.word_bits(words, width))
+            out[column] = cost_rtl.varying_columns(cost_rtl.word_bits(words, width))
     return out
 
 

@@ -946,27 +946,32 @@ def threshold_table(unit: Unit, kind: str, params: dict) -> np.ndarray | None:
     return tiles.transpose(1, 0, 2).reshape(words, -1)
 
 
+def logic_roms(kind: str, params: dict, family: str = "xc7") -> set[str]:
+    """Which of a unit's ROMs ("w" weights, "t" thresholds) Yosys holds in logic: those
+    whose contents the model reads (`rom_columns`, `rtl_units.rom_columns`)."""
+    if kind in ("mvtu", "depthwise"):
+        return {key for key, (_, _, mem) in mvu_memories(params, family).items()
+                if key in ("w", "t") and mem.kind == "logic"}
+    if kind == "thresholding" and params["T"] > 0:
+        width = params["PE"] * params["T"] * params["TB"]
+        if map_memory(params["CF"], width, rom=True, family=family).kind == "logic":
+            return {"t"}
+    return set()
+
+
 def rom_columns(unit: Unit, kind: str, params: dict, family: str = "xc7") -> dict[str, int]:
     """W_COLUMNS / T_COLUMNS: the varying distinct columns (`varying_columns`) of the unit's
     weight and threshold ROMs that Yosys holds in logic, from the IR's constants
     (`weight_table`, `threshold_table`); without them `predict` uses the bound
     `distinct_columns`. Only ROMs in logic are read: the contents of the others do not
     change their cost."""
-    if kind in ("mvtu", "depthwise"):
-        mems = mvu_memories(params, family)
-        logic = {key: key in mems and mems[key][2].kind == "logic" for key in ("w", "t")}
-    elif kind == "thresholding" and params["T"] > 0:
-        width = params["PE"] * params["T"] * params["TB"]
-        logic = {"w": False, "t": map_memory(params["CF"], width, rom=True,
-                                             family=family).kind == "logic"}
-    else:
-        return {}
+    logic = logic_roms(kind, params, family)
     out: dict[str, int] = {}
-    table = weight_table(unit, kind, params) if logic["w"] else None
+    table = weight_table(unit, kind, params) if "w" in logic else None
     if table is not None:
         out["W_COLUMNS"] = varying_columns(element_bits(table,
                                                         unit.op.weights.type.element_type))
-    table = threshold_table(unit, kind, params) if logic["t"] else None
+    table = threshold_table(unit, kind, params) if "t" in logic else None
     if table is not None:
         out["T_COLUMNS"] = varying_columns(element_bits(
             table, unit.op.thresholds.type.element_type))
