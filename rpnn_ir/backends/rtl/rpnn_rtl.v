@@ -190,6 +190,25 @@ module rpnn_activate #(
     endgenerate
 endmodule
 
+// a + 1 without an adder: bit k flips when every lower bit is 1. A ROM read at a counter
+// whose increment is a carry chain costs Yosys (abc9) about 4x the LUTs of the same ROM read
+// at a register or an adder's output; a counter of LUT logic keeps it at LUT6 + MUXF7/F8.
+module rpnn_inc #(parameter N = 1) (
+    input  wire [N-1:0] a,
+    output wire [N-1:0] y
+);
+    genvar k;
+    generate
+        for (k = 0; k < N; k = k + 1) begin : g_bit
+            if (k == 0) begin : g_low
+                assign y[k] = ~a[k];
+            end else begin : g_high
+                assign y[k] = a[k] ^ (&a[k-1:0]);
+            end
+        end
+    endgenerate
+endmodule
+
 // ------------------------------------------------------------------------ compute units
 
 // Matrix-vector-threshold unit (DEPTHWISE = 0) and depthwise unit (DEPTHWISE = 1).
@@ -250,6 +269,12 @@ module rpnn_mvu #(
     wire [AW-1:0] waddr = DEPTHWISE ? tile + o : tile;
     wire [TWI-1:0] taddr = DEPTHWISE ? i : o;
 
+    wire [IW-1:0] i_inc;
+    wire [OW-1:0] o_inc;
+    wire [AW-1:0] tile_inc;
+    rpnn_inc #(.N(IW)) inc_i (.a(i), .y(i_inc));
+    rpnn_inc #(.N(OW)) inc_o (.a(o), .y(o_inc));
+    rpnn_inc #(.N(AW)) inc_tile (.a(tile), .y(tile_inc));
     always @(posedge clk) begin
         if (rst) begin
             i <= 0;
@@ -258,12 +283,12 @@ module rpnn_mvu #(
         end else if (issue) begin
             if (i == INNER - 1) begin
                 i <= 0;
-                o <= (o == OUTER - 1) ? 0 : o + 1;
+                o <= (o == OUTER - 1) ? 0 : o_inc;
             end else begin
-                i <= i + 1;
+                i <= i_inc;
             end
             if (DEPTHWISE) tile <= (i == INNER - 1) ? 0 : tile + OUTER;
-            else tile <= (tile == TILES - 1) ? 0 : tile + 1;
+            else tile <= (tile == TILES - 1) ? 0 : tile_inc;
         end
     end
 
@@ -397,9 +422,11 @@ module rpnn_thresholding #(
     wire issue = !stall && in_valid;
     assign in_ready = !stall;
     reg [CFW-1:0] cf;
+    wire [CFW-1:0] cf_inc;
+    rpnn_inc #(.N(CFW)) inc_cf (.a(cf), .y(cf_inc));
     always @(posedge clk) begin
         if (rst) cf <= 0;
-        else if (issue) cf <= (cf == CF - 1) ? 0 : cf + 1;
+        else if (issue) cf <= (cf == CF - 1) ? 0 : cf_inc;
     end
     wire [PE*T*TB-1:0] t_word;
     rpnn_rom #(.W(PE*T*TB), .D(CF), .FILE(T_FILE), .STYLE(0))
