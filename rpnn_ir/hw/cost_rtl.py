@@ -314,16 +314,19 @@ def element_bits(values: np.ndarray, element_type) -> np.ndarray:
 
 
 def rom_logic_luts(depth: int, width: int, columns: int | None = None) -> float:
-    """LUTs of a ROM in soft logic before the fitted constant: one per 16 words of each
+    """LUTs of a ROM in soft logic before the fitted constant: a LUT per 64 words of each
     distinct bit column (at most 2^depth: Yosys merges equal ones). Yosys moves the read
     register to the address and builds each output bit as a multiplexer of constants,
-    which ABC maps at about a LUT per 16 words (not one LUT6 per 64: measured, the fitted
-    constant is about 1), merged with the logic the ROM feeds."""
+    which ABC maps as LUT6s joined by MUXF7/MUXF8s, merged with the logic the ROM feeds.
+    That holds because rpnn_rtl.v's ROM addresses are registers counted without a carry
+    chain (rpnn_inc) or an adder's output: read at a counter whose increment is a carry
+    chain, abc9 maps the same ROM at about a LUT per 16 words (measured on one 256 x 64
+    ROM of random words: 971 LUTs against 248)."""
     if depth <= 1:
         return 0.0
     if columns is None:
         columns = distinct_columns(depth, width)
-    return float(columns * math.ceil(depth / 16))
+    return float(columns * math.ceil(depth / 64))
 
 
 def ram_read_luts(depth: int, width: int, mem: Memory) -> int:
@@ -340,6 +343,17 @@ def const_comparator_bits(t: int, cw: int) -> int:
     once), so each compares about CW - clog2(T + 1) bits (the cross-validated choice over
     T * CW; thresholds read from a ROM are generic comparators, T * CW)."""
     return t * (cw - clog2(t + 1))
+
+
+def deep_threshold_rom(depth: int, t: int) -> bool:
+    """Whether a threshold ROM in logic has its own constant (`rom_thresholds_deep`,
+    `rom_logic_deep`): more than 32 words (beyond a LUT5's address) and more than 3
+    thresholds a channel (outputs of 3 bits or more). Measured on an MVTU (PE 8, T 15,
+    14-bit thresholds, 1,593 and 1,614 distinct columns): 32 -> 64 threshold words took
+    Yosys from 3,164 to 7,039 LUTs (LUT2 53 -> 2,000), where one threshold a channel went
+    from 386 (8 words) to 424. Cross-validated against cuts at 16 and 64 words and at
+    T > 1 (the swept T are 1, 3 and 15)."""
+    return depth > 32 and t > 3
 
 
 def activation_table(value_bits: int, t_depth: int) -> bool:
@@ -375,17 +389,9 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
     w_cols = p.get("W_COLUMNS", distinct_columns(*mems["w"][:2]))
     t_cols = p.get("T_COLUMNS", distinct_columns(*mems["t"][:2])) if "t" in mems else 0
     w_rom = rom_logic_luts(*mems["w"][:2], w_cols) if mems["w"][2].kind == "logic" else 0.0
-    # a depthwise unit with several channel and tap folds reads its weights at tile + o, an
-    # adder's output: ABC maps that ROM as LUT6s and MUXF7/F8s, a LUT per 64 words of each
-    # column (`rom_weights_adder`); every other ROM's address is a counter register that also
-    # feeds its own increment's carry chain, and ABC (abc9) then maps the ROM at about a LUT
-    # per 16 words (`rom_logic_luts`; measured on a 256 x 64 ROM: 971 LUTs at a counter's
-    # address, 248 at a port's)
-    adder_rom = (p["DEPTHWISE"] and p["INNER"] > 1 and p["OUTER"] > 1
-                 and mems["w"][2].kind == "logic")
-    w_rom_adder = w_cols * math.ceil(mems["w"][0] / 64) if adder_rom else 0
     t_rom = rom_logic_luts(*mems["t"][:2], t_cols) \
         if "t" in mems and mems["t"][2].kind == "logic" else 0.0
+    t_deep = deep_threshold_rom(t_depth, t)
     logic_ram = sum(m.bits for k, (_, _, m) in mems.items() if k in ("vec", "acc"))
     logic_ram_read = sum(ram_read_luts(d, w, m) for k, (d, w, m) in mems.items()
                          if k in ("vec", "acc"))
@@ -425,6 +431,12 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
         "mul_lut": lanes * p["IB"] * p["WB"] if kind == "mul" else 0,
         "shift_add": lanes * shift_adds,
         "add_tree": tree if not (xnor or dsp) else 0,
+        # abc9 maps for delay first: an adder tree (an XNOR unit's popcount) costs more
+        # per bit the deeper it is, clog2(SIMD) levels (cross-validated: 32.8% -> 30.8% LUT
+        # p90 on the MVU and thresholding training points; the largest units were ~20%
+        # under before)
+        "add_depth": tree * clog2(simd) if not (xnor or dsp) else 0,
+        "xnor_depth": lanes * clog2(simd) if xnor else 0,
         "add_tree_dsp": tree if dsp else 0,
         "accumulate": pe * ab if accumulates else 0,
         # comparators against thresholds that change with the output fold, or constants;
@@ -438,11 +450,11 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
         "table_levels": pe * p["OB"] * clog2(t + 1) if table else 0,
         # weight ROM in logic: ABC merges it with the XNORs (no MUXF7/F8 then), feeds
         # DSP48 inputs or multipliers from it
-        "rom_weights_xnor": w_rom if xnor and not adder_rom else 0.0,
-        "rom_weights_dsp": w_rom if dsp and not adder_rom else 0.0,
-        "rom_weights": w_rom if not (xnor or dsp) and not adder_rom else 0.0,
-        "rom_weights_adder": w_rom_adder,
-        "rom_thresholds": t_rom,
+        "rom_weights_xnor": w_rom if xnor else 0.0,
+        "rom_weights_dsp": w_rom if dsp else 0.0,
+        "rom_weights": w_rom if not (xnor or dsp) else 0.0,
+        "rom_thresholds": t_rom if not t_deep else 0.0,
+        "rom_thresholds_deep": t_rom if t_deep else 0.0,
         "ram_logic": logic_ram_read,
         "lutram_mux": sum(m.mux for _, _, m in mems.values()),
         # MVTU: the stage-1 input is the incoming word or the stored vector (OUTER > 1)
@@ -484,7 +496,7 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
         # what is left is a sum of the input's bits (`const_tree`) in place of the products
         # and the adder tree (XNOR: a popcount)
         for name in ("negate", "negate_select", "sign_weights", "sign_weights_bram",
-                     "mul_lut", "shift_add", "add_tree"):
+                     "mul_lut", "shift_add", "add_tree", "add_depth", "xnor_depth"):
             lut[name] = 0
         lut["const_tree"] = pe * (simd - 1) * (1 if xnor else in_bits)
     bram = sum(m.bram18 for _, _, m in mems.values())
@@ -498,6 +510,7 @@ def _thresholding_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Me
     cw = max(p["IB"], tb, p["OB"]) + 2
     t_cols = p.get("T_COLUMNS", distinct_columns(p["CF"], pe * t * tb))
     logic_rom = rom_logic_luts(p["CF"], pe * t * tb, t_cols) if mem.kind == "logic" else 0
+    deep = deep_threshold_rom(p["CF"], t)
     table = activation_table(p["IB"], p["CF"])
     # thresholds from the ROM (CF > 1) are generic comparators; one channel fold's are
     # constants (`const_comparator_bits`), which ABC maps apart: their own constant
@@ -506,7 +519,8 @@ def _thresholding_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Me
            "threshold_const": pe * const_comparator_bits(t, cw) if not table and const else 0,
            "table_levels": pe * p["OB"] * clog2(t + 1) if table else 0,
            "threshold_table": pe * p["OB"] if table else 0,
-           "rom_logic": logic_rom, "control": _w(p["CF"]), "const": 1}
+           "rom_logic": logic_rom if not deep else 0,
+           "rom_logic_deep": logic_rom if deep else 0, "control": _w(p["CF"]), "const": 1}
     ff = {"datapath": pe * (p["IB"] + p["OB"]),
           "rom_regs": t_cols if mem.kind == "logic" else 0,
           "control": _w(p["CF"]), "const": 1}

@@ -247,6 +247,25 @@ def test_distributed_weight_rom_synthesises_to_logic():
     assert logic["bram18"] == 0 and logic["lut_logic"] > block["lut_logic"]
 
 
+def test_logic_weight_rom_maps_to_lut6_and_muxf7():
+    """A weight ROM in logic (XNOR MVTU, PE 1 x SIMD 64, 128 neuron folds: 128 words of 64
+    random bits) read at the tile counter: that counter counts without a carry chain
+    (rpnn_inc), so ABC builds each column from two LUT6s and a MUXF7. Measured 381 LUT, 74
+    MUXF7; with the counter's increment a carry chain (before rpnn_inc) 1,002 LUT and no
+    MUXF7 (abc9 then maps the ROM at about a LUT per 16 words)."""
+    try:
+        rtl_synth.yosys_command()
+    except rtl_synth.SynthError as e:
+        pytest.skip(str(e))
+    res = rtl_units.synthesize_unit("rpnn_mvu", {
+        "PE": 1, "SIMD": 64, "INNER": 1, "OUTER": 128, "IB": 1, "I_SIGNED": 0, "I_BIPOLAR": 1,
+        "WB": 1, "W_SIGNED": 0, "W_BIPOLAR": 1, "AB": 11, "A_SIGNED": 1, "OB": 1,
+        "O_BIPOLAR": 1, "T": 1, "TB": 11, "T_SIGNED": 1, "OUT_BIAS": 0, "DEPTHWISE": 0,
+        "USE_DSP": 0, "W_STYLE": 2})
+    assert res["bram18"] == 0 and res["cells"].get("MUXF7", 0) >= 64
+    assert res["lut"] < 600
+
+
 def test_label_select_of_many_classes_survives_synthesis():
     """A label select over 500 values (PE 5, top 5): its element index was words * PE, a
     product whose driver Yosys 0.70 lost (the unit then synthesised to nothing: ready tied

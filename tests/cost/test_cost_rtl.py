@@ -73,11 +73,12 @@ def test_mvu_terms_by_hand():
     assert lut["xnor_popcount"] == 32 and lut["mul_lut"] == 0 and lut["negate"] == 0
     assert lut["accumulate"] == 4 * 8
     assert lut["threshold"] == 4 * 1 * (8 + 2)       # PE * T * (max(AB, TB, OB) + 2)
-    # weights 32 words x 32 bits in logic (cost 64 < 2 * 129): a LUT per 16 words of each
-    # of the 32 columns -> 64; thresholds 4 words x 32 bits: only 2^4 = 16 distinct
+    # weights 32 words x 32 bits in logic (cost 64 < 2 * 129): a LUT per 64 words of each
+    # of the 32 columns -> 32; thresholds 4 words x 32 bits: only 2^4 = 16 distinct
     # functions of the address, one LUT each
-    assert lut["rom_weights_xnor"] == 64 and lut["rom_thresholds"] == 16
-    assert cost_rtl.rom_logic_luts(256, 48) == 16 * 48 and cost_rtl.rom_logic_luts(1, 9) == 0
+    assert lut["rom_weights_xnor"] == 32 and lut["rom_thresholds"] == 16
+    assert cost_rtl.rom_logic_luts(256, 48) == 4 * 48 and cost_rtl.rom_logic_luts(65, 9) == 18
+    assert cost_rtl.rom_logic_luts(1, 9) == 0
     # the stored input vector is read for OUTER > 1 only: then a select of 8 bits
     assert lut["input_mux"] == 8 and "vec" in cost_rtl.mvu_memories(_mvu())
     assert "vec" not in cost_rtl.mvu_memories(_mvu(OUTER=1))
@@ -356,15 +357,14 @@ def test_rom_columns_and_addresses_by_hand():
     p = _mvu()  # weights 32 words x 32 bits, thresholds 4 words x 32 bits, in logic
     assert features("mvtu", p)[1]["rom_regs"] == 32 + 16
     assert features("mvtu", {**p, "W_COLUMNS": 5, "T_COLUMNS": 3})[1]["rom_regs"] == 5 + 3
-    assert features("mvtu", {**p, "W_COLUMNS": 5})[0]["rom_weights_xnor"] == 5 * 2
-    # a depthwise unit with channel and tap folds reads its weights at tile + o: LUT6 and
-    # MUXF7/F8, a LUT per 64 words of each column (4 x 64 words -> 4 per column)
+    assert features("mvtu", {**p, "W_COLUMNS": 5})[0]["rom_weights_xnor"] == 5 * 1
+    # whether the address is a counter (an MVTU, a depthwise unit with one tap fold) or an
+    # adder's output (a depthwise unit's tile + o), LUT6 and MUXF7/F8: a LUT per 64 words of
+    # each column (4 x 64 words -> 4 per column)
     dw = _mvu(DEPTHWISE=1, SIMD=3, PE=2, INNER=4, OUTER=64, W_COLUMNS=6)
-    lut = features("depthwise", dw)[0]
-    assert lut["rom_weights_adder"] == 6 * 4 and lut["rom_weights_xnor"] == 0
-    # with one tap fold the address is the channel counter: a LUT per 16 words
-    lut = features("depthwise", {**dw, "INNER": 64, "OUTER": 1})[0]
-    assert lut["rom_weights_adder"] == 0 and lut["rom_weights_xnor"] == 6 * 4
+    assert features("depthwise", dw)[0]["rom_weights_xnor"] == 6 * 4
+    lut = features("depthwise", {**dw, "INNER": 256, "OUTER": 1})[0]
+    assert lut["rom_weights_xnor"] == 6 * 4
 
 
 def test_mvu_counters_and_memories_by_hand():
