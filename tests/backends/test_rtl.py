@@ -202,13 +202,9 @@ def test_rpnn_opt_writes_the_design(tmp_path):
 SMALL = Path(__file__).parents[1] / "filecheck" / "backends" / "rpnn-rtl.mlir"
 
 
-def test_yosys_synthesis_of_a_small_net(tmp_path):
+def test_yosys_synthesis_of_a_small_net(tmp_path, yosys):
     """synth_xilinx per unit and whole: the block-RAM weights map to a RAMB18, the
     distributed FIFO to LUT RAM; rpnn-synth's JSON carries the same figures."""
-    try:
-        rtl_synth.yosys_command()
-    except rtl_synth.SynthError as e:
-        pytest.skip(str(e))
     module = rpnn_ir.load(str(SMALL))
     write_files(tmp_path, rtl.emit_rtl(module, rtl.RtlTarget(), with_testbench=False))
     report = rtl_synth.synthesize_design(tmp_path, "xc7", units=True)
@@ -229,14 +225,10 @@ def test_yosys_synthesis_of_a_small_net(tmp_path):
     assert ultra["total"]["bram18"] == 1 and "RAMB18E2" in ultra["total"]["cells"]
 
 
-def test_distributed_weight_rom_synthesises_to_logic():
+def test_distributed_weight_rom_synthesises_to_logic(yosys):
     """ram = "distributed" weights (W_STYLE 2): Yosys' LUT-RAM cells need a write port, so
     the ROM is asked for as logic under Yosys (Vivado keeps rom_style = "distributed"): it
     synthesises, with no block RAM, where it used to stop with "no valid mapping found"."""
-    try:
-        rtl_synth.yosys_command()
-    except rtl_synth.SynthError as e:
-        pytest.skip(str(e))
     params = {"PE": 4, "SIMD": 8, "INNER": 4, "OUTER": 4, "IB": 1, "I_SIGNED": 0,
               "I_BIPOLAR": 1, "WB": 1, "W_SIGNED": 0, "W_BIPOLAR": 1, "AB": 8, "A_SIGNED": 1,
               "OB": 1, "O_BIPOLAR": 1, "T": 1, "TB": 8, "T_SIGNED": 1, "OUT_BIAS": 0,
@@ -247,16 +239,12 @@ def test_distributed_weight_rom_synthesises_to_logic():
     assert logic["bram18"] == 0 and logic["lut_logic"] > block["lut_logic"]
 
 
-def test_logic_weight_rom_maps_to_lut6_and_muxf7():
+def test_logic_weight_rom_maps_to_lut6_and_muxf7(yosys):
     """A weight ROM in logic (XNOR MVTU, PE 1 x SIMD 64, 128 neuron folds: 128 words of 64
     random bits) read at the tile counter: that counter counts without a carry chain
     (rpnn_inc), so ABC builds each column from two LUT6s and a MUXF7. Measured 381 LUT, 74
     MUXF7; with the counter's increment a carry chain (before rpnn_inc) 1,002 LUT and no
     MUXF7 (abc9 then maps the ROM at about a LUT per 16 words)."""
-    try:
-        rtl_synth.yosys_command()
-    except rtl_synth.SynthError as e:
-        pytest.skip(str(e))
     res = rtl_units.synthesize_unit("rpnn_mvu", {
         "PE": 1, "SIMD": 64, "INNER": 1, "OUTER": 128, "IB": 1, "I_SIGNED": 0, "I_BIPOLAR": 1,
         "WB": 1, "W_SIGNED": 0, "W_BIPOLAR": 1, "AB": 11, "A_SIGNED": 1, "OB": 1,
@@ -266,14 +254,10 @@ def test_logic_weight_rom_maps_to_lut6_and_muxf7():
     assert res["lut"] < 600
 
 
-def test_label_select_of_many_classes_survives_synthesis():
+def test_label_select_of_many_classes_survives_synthesis(yosys):
     """A label select over 500 values (PE 5, top 5): its element index was words * PE, a
     product whose driver Yosys 0.70 lost (the unit then synthesised to nothing: ready tied
     high, valid low); it is a counter now and the unit keeps its logic."""
-    try:
-        rtl_synth.yosys_command()
-    except rtl_synth.SynthError as e:
-        pytest.skip(str(e))
     res = rtl_units.synthesize_unit("rpnn_label_select", {
         "L": 500, "PE": 5, "K": 5, "OWD": 1, "IB": 16, "I_SIGNED": 1, "I_BIPOLAR": 0,
         "OB": 9})
@@ -281,13 +265,9 @@ def test_label_select_of_many_classes_survives_synthesis():
     assert res["ff"] >= 5 * (18 + 10) and res["lut"] > 100
 
 
-def test_resource_lut_keeps_multipliers_out_of_dsps(tmp_path):
+def test_resource_lut_keeps_multipliers_out_of_dsps(tmp_path, yosys):
     """An MVTU's `resource`: with "dsp" Yosys maps its ui8 x si4 products to DSP48s, with
     "lut" to LUTs and carries (Yosys ignores use_dsp = "no", so the RTL must hold no `*`)."""
-    try:
-        rtl_synth.yosys_command()
-    except rtl_synth.SynthError as e:
-        pytest.skip(str(e))
     found = {}
     for resource in ("lut", "dsp"):
         net = netgen.Net(0)

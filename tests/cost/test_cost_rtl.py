@@ -18,7 +18,7 @@ from rpnn_ir.hw.devices import load_devices
 from rpnn_ir.passes.cost import CostPass
 
 ALL_UNITS = (Path(__file__).parent / "all_units.mlir").read_text()
-RTL_TOLERANCE = {"lut": 0.21, "ff": 0.05}
+RTL_TOLERANCE = {"lut": 0.27, "ff": 0.05}
 """The MVTU's held-out 90th-percentile |model/Yosys - 1| that docs/cost-model.md ("RTL
 model", measured error) documents."""
 
@@ -320,16 +320,12 @@ SMALL_MVTU = _mvu(PE=2, SIMD=8, INNER=4, OUTER=4)
 """A W1A1 MVTU of 32 x 8 weights: one Yosys run of a few seconds."""
 
 
-def test_a_fresh_yosys_synthesis_matches_the_model():
+def test_a_fresh_yosys_synthesis_matches_the_model(yosys):
     """The model against Yosys now (not the stored sweep): BRAM and DSP exact, LUT and FF
     within the error documented in docs/cost-model.md (RTL_TOLERANCE). Measured when the
-    constants were fitted: LUT 99 vs 113, FF 92 vs 96."""
-    from rpnn_ir.backends import rtl_synth, rtl_units
+    constants were fitted (after rpnn_inc): LUT 110 vs 116, FF 92 vs 96."""
+    from rpnn_ir.backends import rtl_units
 
-    try:
-        rtl_synth.yosys_command()
-    except rtl_synth.SynthError as e:
-        pytest.skip(str(e))
     measured = rtl_units.synthesize_unit("rpnn_mvu", SMALL_MVTU)
     # the model reads the ROMs' contents (the columns of those held in logic)
     model = predict("mvtu", {**SMALL_MVTU, **rtl_units.rom_columns("rpnn_mvu", SMALL_MVTU)})
