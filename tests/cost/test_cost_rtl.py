@@ -73,6 +73,18 @@ def test_mvu_terms_by_hand():
     assert lut["xnor_popcount"] == 32 and lut["mul_lut"] == 0 and lut["negate"] == 0
     assert lut["accumulate"] == 4 * 8
     assert lut["threshold"] == 4 * 1 * (8 + 2)       # PE * T * (max(AB, TB, OB) + 2)
+    # the popcount's depth: PE * SIMD lanes x clog2(SIMD) levels; no adder-tree depth
+    assert lut["xnor_depth"] == 32 * 3 and lut["add_depth"] == 0
+    # integer products (ui2 x si2, in LUTs): the adder tree x clog2(SIMD)
+    ints = features("mvtu", _mvu(IB=2, I_BIPOLAR=0, WB=2, W_SIGNED=1, W_BIPOLAR=0,
+                                 USE_DSP=0))[0]
+    assert ints["add_depth"] == ints["add_tree"] * 3 > 0 and ints["xnor_depth"] == 0
+    # thresholds: 4 words (OUTER) of T = 1 -> the plain ROM term; 64 words of T = 15 ->
+    # the deep one (more than 32 words and more than 3 thresholds)
+    assert not cost_rtl.deep_threshold_rom(4, 1) and not cost_rtl.deep_threshold_rom(32, 15)
+    assert not cost_rtl.deep_threshold_rom(64, 3) and cost_rtl.deep_threshold_rom(64, 15)
+    deep = features("mvtu", _mvu(OUTER=64, T=15, OB=4, O_BIPOLAR=0))[0]
+    assert deep["rom_thresholds_deep"] > 0 and deep["rom_thresholds"] == 0
     # weights 32 words x 32 bits in logic (cost 64 < 2 * 129): a LUT per 64 words of each
     # of the 32 columns -> 32; thresholds 4 words x 32 bits: only 2^4 = 16 distinct
     # functions of the address, one LUT each
