@@ -106,22 +106,22 @@ def roms(module: str, params: dict, seed: int = 0) -> tuple[dict, dict[str, str]
 
 
 def rom_columns(module: str, params: dict, family: str = "xc7", seed: int = 0) -> dict[str, int]:
-    """W_COLUMNS / T_COLUMNS of the ROMs `roms` fills that Yosys holds in logic: the inputs
-    `cost_rtl.predict` takes from a unit's contents (`cost_rtl.rom_columns` from the IR)."""
+    """The parameters `cost_rtl.predict` reads from a unit's ROM contents
+    (`cost_rtl.content_params`: widths and columns) for the ROMs `roms` fills; from the IR
+    `cost_rtl.rom_columns` gives the same."""
     kind = {"rpnn_mvu": "depthwise" if params.get("DEPTHWISE") else "mvtu",
             "rpnn_thresholding": "thresholding"}.get(module)
-    logic = cost_rtl.logic_roms(kind, params, family) if kind else set()
-    if not logic:
+    if kind is None:
         return {}
     _, files = roms(module, params, seed)
-    out = {}
-    for key, name, column in (("w", "mem/w.hex", "W_COLUMNS"), ("t", "mem/t.hex", "T_COLUMNS")):
-        if key in logic:
+    tables = {}
+    for key, name in (("w", "mem/w.hex"), ("t", "mem/t.hex")):
+        if name in files:
             width = params["PE"] * (params["SIMD"] * params["WB"] if key == "w"
                                     else params["T"] * params["TB"])
             words = [int(line, 16) for line in files[name].split()]
-            out[column] = cost_rtl.varying_columns(cost_rtl.word_bits(words, width))
-    return out
+            tables[key] = cost_rtl.word_bits(words, width)
+    return cost_rtl.content_params(kind, params, tables.get("w"), tables.get("t"), family)
 
 
 def synthesize_unit(module: str, params: dict, family: str = "xc7", seed: int = 0,

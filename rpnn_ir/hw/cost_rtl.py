@@ -235,11 +235,12 @@ def mvu_memories(p: dict, family: str = "xc7") -> dict[str, tuple[int, int, Memo
     """name -> (depth, width, mapping) of the arrays of an rpnn_mvu."""
     dw = p["DEPTHWISE"]
     tiles = p["INNER"] * p["OUTER"]
-    w_width = p["PE"] * p["SIMD"] * p["WB"]
+    w_width = p.get("W_WIDTH", p["PE"] * p["SIMD"] * p["WB"])
     mems = {"w": (tiles, w_width, map_memory(tiles, w_width, rom=True, family=family,
                                               style=STYLES[p.get("W_STYLE", 0)]))}
     if p["T"] > 0:
-        depth, width = (p["INNER"] if dw else p["OUTER"]), p["PE"] * p["T"] * p["TB"]
+        depth = p["INNER"] if dw else p["OUTER"]
+        width = p.get("T_WIDTH", p["PE"] * p["T"] * p["TB"])
         mems["t"] = (depth, width, map_memory(depth, width, rom=True, family=family))
     if not dw:
         if p["OUTER"] > 1:  # with one neuron fold the vector is never read again
@@ -293,6 +294,15 @@ def varying_columns(bits: np.ndarray) -> int:
     ones = bits.sum(axis=0)
     varying = bits[:, (ones > 0) & (ones < bits.shape[0])]
     return len(np.unique(varying.T, axis=0)) if varying.shape[1] else 0
+
+
+def mapped_width(bits: np.ndarray) -> int:
+    """Columns of a 0/1 table [words, bits] that are not constant: the width Yosys maps a
+    ROM at (its constant bit columns are dropped before memory_libmap). Measured: a
+    thresholding ROM of 256 x 7,680 bits whose sorted thresholds leave 154 constant sign
+    columns took 105 RAMB36, 7,526 / 72 bits, not 107."""
+    ones = bits.sum(axis=0)
+    return int(((ones > 0) & (ones < bits.shape[0])).sum())
 
 
 def word_bits(words, width: int) -> np.ndarray:
@@ -506,10 +516,11 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
 
 def _thresholding_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int]:
     pe, t, tb = p["PE"], p["T"], p["TB"]
-    mem = map_memory(p["CF"], pe * t * tb, rom=True, family=family)
+    width = p.get("T_WIDTH", pe * t * tb)
+    mem = map_memory(p["CF"], width, rom=True, family=family)
     cw = max(p["IB"], tb, p["OB"]) + 2
-    t_cols = p.get("T_COLUMNS", distinct_columns(p["CF"], pe * t * tb))
-    logic_rom = rom_logic_luts(p["CF"], pe * t * tb, t_cols) if mem.kind == "logic" else 0
+    t_cols = p.get("T_COLUMNS", distinct_columns(p["CF"], width))
+    logic_rom = rom_logic_luts(p["CF"], width, t_cols) if mem.kind == "logic" else 0
     deep = deep_threshold_rom(p["CF"], t)
     table = activation_table(p["IB"], p["CF"])
     # thresholds from the ROM (CF > 1) are generic comparators; one channel fold's are
@@ -967,28 +978,39 @@ def logic_roms(kind: str, params: dict, family: str = "xc7") -> set[str]:
         return {key for key, (_, _, mem) in mvu_memories(params, family).items()
                 if key in ("w", "t") and mem.kind == "logic"}
     if kind == "thresholding" and params["T"] > 0:
-        width = params["PE"] * params["T"] * params["TB"]
+        width = params.get("T_WIDTH", params["PE"] * params["T"] * params["TB"])
         if map_memory(params["CF"], width, rom=True, family=family).kind == "logic":
             return {"t"}
     return set()
 
 
 def rom_columns(unit: Unit, kind: str, params: dict, family: str = "xc7") -> dict[str, int]:
-    """W_COLUMNS / T_COLUMNS: the varying distinct columns (`varying_columns`) of the unit's
-    weight and threshold ROMs that Yosys holds in logic, from the IR's constants
-    (`weight_table`, `threshold_table`); without them `predict` uses the bound
-    `distinct_columns`. Only ROMs in logic are read: the contents of the others do not
-    change their cost."""
-    logic = logic_roms(kind, params, family)
+    """The parameters `predict` reads from a unit's ROM contents (`content_params`), from
+    the IR's constants (`weight_table`, `threshold_table`); without them `predict` uses
+    the full widths and the bound `distinct_columns`."""
+    w = weight_table(unit, kind, params) if kind in ("mvtu", "depthwise") else None
+    t = threshold_table(unit, kind, params)
+    return content_params(
+        kind, params,
+        None if w is None else element_bits(w, unit.op.weights.type.element_type),
+        None if t is None else element_bits(t, unit.op.thresholds.type.element_type),
+        family)
+
+
+def content_params(kind: str, params: dict, w_bits: np.ndarray | None,
+                   t_bits: np.ndarray | None, family: str = "xc7") -> dict[str, int]:
+    """W_WIDTH / T_WIDTH: the weight and threshold ROMs' non-constant columns
+    (`mapped_width`, ROMs of more than one word), and W_COLUMNS / T_COLUMNS: the varying
+    distinct columns (`varying_columns`) of those Yosys holds in logic (`logic_roms`,
+    decided at the mapped widths), from the ROMs as 0/1 tables [words, bits]."""
     out: dict[str, int] = {}
-    table = weight_table(unit, kind, params) if "w" in logic else None
-    if table is not None:
-        out["W_COLUMNS"] = varying_columns(element_bits(table,
-                                                        unit.op.weights.type.element_type))
-    table = threshold_table(unit, kind, params) if "t" in logic else None
-    if table is not None:
-        out["T_COLUMNS"] = varying_columns(element_bits(
-            table, unit.op.thresholds.type.element_type))
+    for key, bits in (("W", w_bits), ("T", t_bits)):
+        if bits is not None and bits.shape[0] > 1:
+            out[f"{key}_WIDTH"] = mapped_width(bits)
+    logic = logic_roms(kind, {**params, **out}, family)
+    for key, bits in (("W", w_bits), ("T", t_bits)):
+        if bits is not None and key.lower() in logic:
+            out[f"{key}_COLUMNS"] = varying_columns(bits)
     return out
 
 

@@ -397,3 +397,68 @@ def test_mvu_counters_and_memories_by_hand():
     assert features("mvtu", w4a4)[1]["dsp_in_regs"] == 8 * 4
     ff = features("mvtu", {**w4a4, "INNER": 1})[1]
     assert ff["dsp_in_regs"] == 0 and ff["regs_dsp"] >= 8 * 4
+
+
+def test_rom_width_without_constant_columns_by_hand():
+    """Yosys maps a ROM at its non-constant columns (`mapped_width`): 16-bit thresholds
+    that never leave 0..255 keep 8 varying bits each, so a 512-word ROM of 2 PEs x 3 of
+    them is 512 x 48 (2 RAMB18), not the 512 x 96 (3 RAMB18) of its parameters."""
+    import numpy as np
+
+    from rpnn_ir.builders.ops import si
+
+    bits = np.array([[0, 1, 1, 0], [0, 0, 1, 1], [0, 1, 1, 1]], dtype=np.uint8)
+    assert cost_rtl.mapped_width(bits) == 2  # columns 0 and 2 are constant
+    th = {"PE": 2, "T": 3, "TB": 16, "CF": 512, "IB": 16, "OB": 2}
+    assert predict("thresholding", th)["bram18"] == bram_tiling(512, 96)[1] == 3
+    rng = np.random.default_rng(0)
+    values = np.sort(rng.integers(0, 256, (512, 2, 3)), axis=-1).reshape(512, 6)
+    got = cost_rtl.content_params("thresholding", th, None,
+                                  cost_rtl.element_bits(values, si(16)))
+    assert got["T_WIDTH"] == 6 * 8
+    assert predict("thresholding", {**th, **got})["bram18"] == bram_tiling(512, 48)[1] == 2
+    # a single word is no ROM (registers of constants): no width parameter
+    assert "W_WIDTH" not in cost_rtl.content_params("mvtu", _mvu(INNER=1, OUTER=1),
+                                                    bits[:1], None)
+
+
+def _thresholding_module(values) -> str:
+    """A function of one thresholding unit (PE 2) over 1,024 si16 channels with thresholds
+    `values` [1024, 3]."""
+    rows = ", ".join("[" + ", ".join(map(str, r)) + "]" for r in values.tolist())
+    return f"""
+func.func @main(%x: tensor<1x1024xsi16>) -> tensor<1x1024xui2> {{
+  %s = rpnn.tensor_to_stream %x : tensor<1x1024xsi16> -> !rpnn.stream<1024xsi16, 2>
+  %t = rpnn.constant dense<[{rows}]> : tensor<1024x3xsi16>
+  %y = rpnn.thresholding %s, %t pe = 2 : !rpnn.stream<1024xsi16, 2>, tensor<1024x3xsi16> \
+-> !rpnn.stream<1024xui2, 2>
+  %r = rpnn.stream_to_tensor %y : !rpnn.stream<1024xui2, 2> -> tensor<1x1024xui2>
+  func.return %r : tensor<1x1024xui2>
+}}
+"""
+
+
+def test_constant_rom_columns_leave_block_ram_in_yosys(tmp_path, yosys):
+    """The IR's thresholds decide the block RAMs, as Yosys counts them: thresholds in
+    0..255 (8 of 16 bits constant: 512 x 48 bits, 2 RAMB18) and in the full si16 range
+    (512 x 96, 3), the same unit otherwise. Without the constant columns dropped the
+    model said 3 for both."""
+    import numpy as np
+
+    from rpnn_ir.backends import rtl_synth
+    from rpnn_ir.backends.c_reference import write_files
+
+    rng = np.random.default_rng(1)
+    found = {}
+    for name, hi in (("narrow", 256), ("full", 1 << 15)):
+        values = np.sort(rng.integers(-hi if name == "full" else 0, hi, (1024, 3)), axis=1)
+        module = api.parse(_thresholding_module(values))
+        ((_, graph),) = list(functions_with_dataflow(module))
+        (unit,) = [u for u in graph.units if u.kind == "thresholding"]
+        model = cost_rtl.rtl_unit_cost(unit, "xc7")
+        directory = tmp_path / name
+        write_files(directory, rtl.emit_rtl(module, rtl.RtlTarget(), with_testbench=False))
+        report = rtl_synth.synthesize_design(directory, "xc7", units=True, whole=False)
+        (synth,) = [u for u in report["units"] if u["kind"] == "thresholding"]
+        found[name] = (model.cost.res.bram18, synth["bram18"])
+    assert found["narrow"][0] == found["narrow"][1] < found["full"][0] == found["full"][1]
