@@ -8,6 +8,7 @@
                                              [--out rpnn_ir/hw/data/rtl_cost_<family>.json]
     python benchmarks/rtl_calibrate.py table [--family ...]  # constants as a markdown table
     python benchmarks/rtl_calibrate.py cv    [--family ...] [--folds 5] [--repeats 3]
+    python benchmarks/rtl_calibrate.py noise [--family ...] [--points 48] [--seeds 2] [--jobs 2]
 
 `sweep` draws a seeded grid of configurations per unit type (weight and activation bits
 1/2/4/8, PE, SIMD, MW = INNER*SIMD, MH = OUTER*PE, memory style, depth, resource "dsp" or
@@ -28,6 +29,12 @@ counts), to the data file `rpnn_ir.hw.cost_rtl` reads for that family.
 `benchmarks/cost_fidelity.py --section units` reports the error on the held-out points;
 `cv` cross-validates the model on the training points alone, which is how its structure
 (its terms) is chosen without looking at the held-out points.
+
+`noise` measures how far Yosys' counts move where a model of the parameters cannot see:
+(1) sampled MVU and thresholding sweep points synthesised again with other ROM contents
+(`rtl_units.roms` seeds 1..N), and (2) neighbouring configurations, SIMD 12..20 with all
+else fixed, on three MVTUs (the deviation of Yosys' LUTs from a straight line through
+them). Both bound what any model smooth in the parameters can reach.
 """
 
 from __future__ import annotations
@@ -457,6 +464,97 @@ def cv(args: argparse.Namespace) -> int:
     return 0
 
 
+NOISE_UNITS = (("mvtu", 2), ("depthwise", 1), ("thresholding", 1))
+"""The unit types `noise` samples and their shares of `--points`."""
+SERIES_BASE = {"AB": 12, "A_SIGNED": 1, "DEPTHWISE": 0, "IB": 1, "INNER": 32, "I_BIPOLAR": 1,
+               "I_SIGNED": 0, "OB": 2, "OUTER": 16, "OUT_BIAS": 0, "O_BIPOLAR": 0, "PE": 4,
+               "SIMD": 16, "T": 3, "TB": 12, "T_SIGNED": 1, "USE_DSP": 1, "WB": 2,
+               "W_BIPOLAR": 0, "W_SIGNED": 1, "W_STYLE": 0}
+SERIES = {
+    # (+-1) x si2 weights from block RAM, 3 thresholds from a logic ROM
+    "sign_weights": SERIES_BASE,
+    # XNOR-popcount, weights in logic (512 words), one threshold
+    "xnor": {**SERIES_BASE, "WB": 1, "W_BIPOLAR": 1, "W_SIGNED": 0, "AB": 10, "TB": 10,
+             "T": 1, "OB": 1, "W_STYLE": 1},
+    # ui4 x (+-1): a negation and select per lane
+    "sign_inputs": {**SERIES_BASE, "IB": 4, "WB": 1, "I_BIPOLAR": 0, "W_BIPOLAR": 1,
+                    "W_SIGNED": 0, "AB": 14, "TB": 14},
+}
+"""`noise`'s neighbouring configurations: three MVTUs (PE 4, 32 x 16 tiles) ..."""
+SERIES_SIMD = range(12, 21)
+"""... at each of these SIMD."""
+
+
+def _noise_synth(module: str, params: dict, family: str, seed: int) -> dict:
+    res = rtl_units.synthesize_unit(module, params, family, seed=seed, timeout=300)
+    return {"lut": res["lut"], "ff": res["ff"],
+            "params": {**params, **rtl_units.rom_columns(module, params, family, seed)}}
+
+
+def _spread(values: list[float]) -> str:
+    import numpy as np
+
+    a = np.array(values)
+    return f"{np.median(a):6.1%} {np.percentile(a, 90):6.1%} {a.max():6.1%}"
+
+
+def noise(args: argparse.Namespace) -> int:
+    """Yosys' LUT and FF counts under other ROM contents and along one parameter."""
+    import numpy as np
+
+    rows = [r for r in current(load(data_file(args)), args.family)
+            if "error" not in r and r.get("seconds", 99) < 60]
+    rng = random.Random(SEED)
+    picks = []
+    for unit, share in NOISE_UNITS:
+        mine = [r for r in rows if r["unit"] == unit]
+        picks += rng.sample(mine, min(len(mine), args.points * share // 4))
+    content_keys = ("W_COLUMNS", "T_COLUMNS", "W_WIDTH", "T_WIDTH")
+    jobs = [(r, seed) for seed in range(1, args.seeds + 1) for r in picks]
+    series = [(name, simd) for name in SERIES for simd in SERIES_SIMD]
+    with ProcessPoolExecutor(args.jobs) as pool:
+        content = [pool.submit(_noise_synth, r["module"],
+                               {k: v for k, v in r["params"].items() if k not in content_keys},
+                               args.family, seed) for r, seed in jobs]
+        along = [pool.submit(_noise_synth, "rpnn_mvu", {**SERIES[name], "SIMD": simd},
+                             args.family, 0) for name, simd in series]
+        content = [f.result() for f in content]
+        along = [f.result() for f in along]
+    print(f"(1) {len(picks)} points of {data_file(args).name} synthesised again with ROM "
+          f"contents of seeds 1..{args.seeds}: |count / count with seed 0 - 1|, and the "
+          "model's |predicted / Yosys - 1| reading each seed's contents")
+    print(f"{'unit':14s} {'n':>4s} | LUT med    p90    max |  FF med    p90    max | "
+          "model LUT seed 0 / others: p90")
+    by_unit: dict[str, list] = {}
+    for (r, _), res in zip(jobs, content, strict=True):
+        pred = cost_rtl.predict(r["unit"], res["params"], family=args.family)["lut"]
+        by_unit.setdefault(r["unit"], []).append((
+            abs(res["lut"] / max(r["lut"], 1) - 1), abs(res["ff"] / max(r["ff"], 1) - 1),
+            abs(cost_rtl.predict(r["unit"], r["params"], family=args.family)["lut"]
+                / max(r["lut"], 1) - 1),
+            abs(pred / max(res["lut"], 1) - 1)))
+    for unit, e in sorted(by_unit.items()) + [("all", sum(by_unit.values(), []))]:
+        e = np.array(e)
+        print(f"{unit:14s} {len(e):4d} | {_spread(e[:, 0])} | {_spread(e[:, 1])} | "
+              f"{np.percentile(e[:, 2], 90):6.1%} / {np.percentile(e[:, 3], 90):6.1%}")
+    print(f"\n(2) neighbouring configurations: SIMD {SERIES_SIMD[0]}..{SERIES_SIMD[-1]}, "
+          "all else fixed (PE 4, 32 x 16 "
+          "tiles): Yosys' LUTs, their deviation from a least-squares line through them, "
+          "and the model's error")
+    for name in SERIES:
+        res = [a for (n, _), a in zip(series, along, strict=True) if n == name]
+        simd = np.array(SERIES_SIMD)
+        lut = np.array([a["lut"] for a in res], dtype=float)
+        line = np.polyval(np.polyfit(simd, lut, 1), simd)
+        dev = np.abs(lut / line - 1)
+        model = np.array([cost_rtl.predict("mvtu", a["params"], family=args.family)["lut"]
+                          for a in res]) / lut - 1
+        print(f"{name:14s} LUT {' '.join(str(int(v)) for v in lut)}")
+        print(f"{'':14s} off the line: max {dev.max():.1%}, mean {dev.mean():.1%}; model "
+              f"{' '.join(f'{v:+.0%}' for v in model)}")
+    return 0
+
+
 def table(args: argparse.Namespace) -> int:
     """The fitted constants as the markdown table of docs/cost-model.md."""
     data = json.loads(Path(args.out or cost_rtl.constants_file(args.family)).read_text())
@@ -488,14 +586,19 @@ def main(argv: list[str] | None = None) -> int:
     c = sub.add_parser("cv")
     c.add_argument("--folds", type=int, default=5)
     c.add_argument("--repeats", type=int, default=3)
+    n = sub.add_parser("noise")
+    n.add_argument("--points", type=int, default=48)
+    n.add_argument("--seeds", type=int, default=2)
+    n.add_argument("--jobs", type=int, default=2)
     for p in (f, t):
         p.add_argument("--out", default="",
                        help="default: rpnn_ir/hw/data/rtl_cost_<family>.json")
-    for p in (s, f, t, c):
+    for p in (s, f, t, c, n):
         p.add_argument("--data", default="")
         p.add_argument("--family", default="xc7", choices=sorted(rtl_synth.FAMILIES))
     args = parser.parse_args(argv)
-    return {"sweep": sweep, "fit": fit, "table": table, "cv": cv}[args.command](args)
+    return {"sweep": sweep, "fit": fit, "table": table, "cv": cv,
+            "noise": noise}[args.command](args)
 
 
 if __name__ == "__main__":
