@@ -98,7 +98,8 @@ def run_yosys(directory: Path, files: list[str], top: str, family: str = "xc7",
         script = "; ".join([
             f"read_verilog -defer {' '.join(files)}",
             f"synth_xilinx -family {family} -top {top} -flatten -noiopad -noclkbuf",
-            "tee -q -o stat.json stat -json",
+            # the whole hierarchy: units keep some submodules apart (keep_hierarchy)
+            f"tee -q -o stat.json stat -json -top {top}",
         ])
         start = time.perf_counter()
         try:
@@ -114,8 +115,7 @@ def run_yosys(directory: Path, files: list[str], top: str, family: str = "xc7",
                        lines[-1] if lines else f"exit status {run.returncode}, no message")
             raise SynthError(f"yosys failed on {top}: {why.strip()}")
         data = json.loads(stat.read_text())
-    modules = data["modules"]
-    cells = modules.get(f"\\{top}", next(iter(modules.values())))["num_cells_by_type"]
+    cells = data["design"]["num_cells_by_type"]
     cells = {t: n for t, n in cells.items() if not t.startswith("$scopeinfo")}
     return {"cells": cells, "seconds": round(seconds, 2), **resources(cells)}
 
