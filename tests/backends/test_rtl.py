@@ -49,10 +49,22 @@ def lockstep_residual(fifos: bool):
     return rpnn_ir.compile(module, "rpnn-insert-fifos").module if fifos else module
 
 
+def deep_thresholds():
+    """Threshold ROMs of more than 32 words for 3 thresholds a channel, which rpnn_rtl.v
+    keeps in their own hierarchy (keep_hierarchy): a thresholding unit of 40 channel folds
+    (80 channels, PE 2) and an MVTU of 48 neuron folds (96 neurons, PE 2)."""
+    net = netgen.Net(5)
+    s = net.input([80], netgen.ui(4), 2)
+    s = net.thresholding(s, netgen.ui(2), pe=2)
+    net.output(net.mvtu(s, 96, netgen.si(2), netgen.ui(2), pe=2, simd=2))
+    return net.finish()
+
+
 @pytest.fixture(scope="module")
 def hand_sim(verilator, tmp_path_factory):
     modules = [netgen.HAND_NETS[name](0) for name in HAND]
-    modules += [tiny_mlp(), lockstep_residual(False), lockstep_residual(True)]
+    modules += [tiny_mlp(), lockstep_residual(False), lockstep_residual(True),
+                deep_thresholds()]
     directory = tmp_path_factory.mktemp("rtl_hand")
     sim = rtl_sim.RtlSim.build(modules, directory=directory, frames=5)
     yield sim
@@ -66,7 +78,7 @@ def test_hand_nets_bit_exact_under_back_pressure(hand_sim):
     runs = [hand_sim.run()] + [hand_sim.run(stall=0.4, gap=0.4, seed=s, idle=20_000)
                                for s in (1, 2, 3)]
     for results in runs:
-        assert len(results) == len(HAND) + 3
+        assert len(results) == len(HAND) + 4
         for r in results:
             if r.index == DEADLOCKING:
                 continue

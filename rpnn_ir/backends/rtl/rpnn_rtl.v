@@ -298,9 +298,11 @@ module rpnn_mvu #(
         wrom (.clk(clk), .en(issue), .addr(waddr), .data(w_word));
     wire [PE*TT*TB-1:0] t_word;
     generate
-        if (T > 0) begin : g_trom
-            // its own hierarchy: see rpnn_thresholding
+        if (T > 1 && TWORDS > 32) begin : g_trom_apart  // see rpnn_thresholding
             (* keep_hierarchy *)
+            rpnn_rom #(.W(PE*T*TB), .D(TWORDS), .FILE(T_FILE), .STYLE(0))
+                trom (.clk(clk), .en(issue), .addr(taddr), .data(t_word));
+        end else if (T > 0) begin : g_trom
             rpnn_rom #(.W(PE*T*TB), .D(TWORDS), .FILE(T_FILE), .STYLE(0))
                 trom (.clk(clk), .en(issue), .addr(taddr), .data(t_word));
         end else begin : g_notrom
@@ -431,13 +433,24 @@ module rpnn_thresholding #(
         else if (issue) cf <= (cf == CF - 1) ? 0 : cf_inc;
     end
     wire [PE*T*TB-1:0] t_word;
-    // The threshold ROM is mapped on its own (keep_hierarchy): flattened with the
-    // comparators and their count, abc9 built a ROM of 64 words and more from address
-    // decoders at about 3 LUTs a column instead of one LUT6 (measured on 8 PEs x 15
-    // thresholds of 14 bits, 64 words: 6,206 LUTs flat, 2,970 with the ROM apart).
-    (* keep_hierarchy *)
-    rpnn_rom #(.W(PE*T*TB), .D(CF), .FILE(T_FILE), .STYLE(0))
-        trom (.clk(clk), .en(issue), .addr(cf), .data(t_word));
+    // A threshold ROM of more than 32 words for more than one threshold a channel is
+    // mapped on its own (keep_hierarchy): flattened with the comparators and their count,
+    // abc9 built it from address decoders at about 3 LUTs a column instead of one LUT6
+    // (measured, 8 PEs x 15 thresholds of 14 bits, 64 words: 6,206 LUT flat, 2,970 apart;
+    // 3 thresholds: 590 -> 496, 128 words 965 -> 738). Apart, its constant and equal
+    // columns no longer simplify the logic it feeds (about 20% more flip-flops), so a ROM
+    // of 32 words or fewer (a LUT5 a column either way: 2,313 LUT flat, 2,464 apart) or of
+    // one threshold a channel (no count: 166 vs 167) stays flat.
+    generate
+        if (T > 1 && CF > 32) begin : g_apart
+            (* keep_hierarchy *)
+            rpnn_rom #(.W(PE*T*TB), .D(CF), .FILE(T_FILE), .STYLE(0))
+                trom (.clk(clk), .en(issue), .addr(cf), .data(t_word));
+        end else begin : g_flat
+            rpnn_rom #(.W(PE*T*TB), .D(CF), .FILE(T_FILE), .STYLE(0))
+                trom (.clk(clk), .en(issue), .addr(cf), .data(t_word));
+        end
+    endgenerate
     reg s1_valid;
     reg [PE*IB-1:0] s1_x;
     always @(posedge clk) begin
