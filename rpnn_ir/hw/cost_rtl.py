@@ -355,15 +355,14 @@ def const_comparator_bits(t: int, cw: int) -> int:
     return t * (cw - clog2(t + 1))
 
 
-def deep_threshold_rom(depth: int, t: int) -> bool:
-    """Whether a threshold ROM in logic has its own constant (`rom_thresholds_deep`,
-    `rom_logic_deep`): more than 32 words (beyond a LUT5's address) and more than 3
-    thresholds a channel (outputs of 3 bits or more). Measured on an MVTU (PE 8, T 15,
-    14-bit thresholds, 1,593 and 1,614 distinct columns): 32 -> 64 threshold words took
-    Yosys from 3,164 to 7,039 LUTs (LUT2 53 -> 2,000), where one threshold a channel went
-    from 386 (8 words) to 424. Cross-validated against cuts at 16 and 64 words and at
-    T > 1 (the swept T are 1, 3 and 15)."""
-    return depth > 32 and t > 3
+def threshold_rom_apart(depth: int, t: int) -> bool:
+    """Whether rpnn_rtl.v keeps a threshold ROM in its own hierarchy (keep_hierarchy): more
+    than 32 words (beyond a LUT5's address) and more than one threshold a channel.
+    Flattened, abc9 built such ROMs from address decoders at about 3 LUTs a column (an
+    MVTU of 8 PEs x 15 thresholds, 64 words: 7,039 LUT flat, 3,185 apart); apart they
+    map like any ROM (`rom_logic_luts`), but their constant and equal columns no longer
+    simplify what they feed: the MVTU's threshold register keeps every bit."""
+    return depth > 32 and t > 1
 
 
 def activation_table(value_bits: int, t_depth: int) -> bool:
@@ -401,7 +400,7 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
     w_rom = rom_logic_luts(*mems["w"][:2], w_cols) if mems["w"][2].kind == "logic" else 0.0
     t_rom = rom_logic_luts(*mems["t"][:2], t_cols) \
         if "t" in mems and mems["t"][2].kind == "logic" else 0.0
-    t_deep = deep_threshold_rom(t_depth, t)
+    t_apart = threshold_rom_apart(t_depth, t)
     logic_ram = sum(m.bits for k, (_, _, m) in mems.items() if k in ("vec", "acc"))
     logic_ram_read = sum(ram_read_luts(d, w, m) for k, (d, w, m) in mems.items()
                          if k in ("vec", "acc"))
@@ -463,8 +462,7 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
         "rom_weights_xnor": w_rom if xnor else 0.0,
         "rom_weights_dsp": w_rom if dsp else 0.0,
         "rom_weights": w_rom if not (xnor or dsp) else 0.0,
-        "rom_thresholds": t_rom if not t_deep else 0.0,
-        "rom_thresholds_deep": t_rom if t_deep else 0.0,
+        "rom_thresholds": t_rom,
         "ram_logic": logic_ram_read,
         "lutram_mux": sum(m.mux for _, _, m in mems.values()),
         # MVTU: the stage-1 input is the incoming word or the stored vector (OUTER > 1)
@@ -494,7 +492,7 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
         "regs_dsp": regs if dsp else 0,
         "dsp_in_regs": xb if dsp_in else 0,
         "rom_regs": (w_cols if w_kind == "logic" else 0) + (t_cols if t_logic else 0),
-        "thr_regs": t_cols if t_logic else pe * t * tb,
+        "thr_regs": t_cols if t_logic and not t_apart else pe * t * tb,
         "ram_logic": logic_ram,
         "acc_bypass": acc_bypass,
         "control": ctrl + _w(p["INNER"] if p["DEPTHWISE"] else 1),
@@ -521,7 +519,6 @@ def _thresholding_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Me
     cw = max(p["IB"], tb, p["OB"]) + 2
     t_cols = p.get("T_COLUMNS", distinct_columns(p["CF"], width))
     logic_rom = rom_logic_luts(p["CF"], width, t_cols) if mem.kind == "logic" else 0
-    deep = deep_threshold_rom(p["CF"], t)
     table = activation_table(p["IB"], p["CF"])
     # thresholds from the ROM (CF > 1) are generic comparators; one channel fold's are
     # constants (`const_comparator_bits`), which ABC maps apart: their own constant
@@ -530,8 +527,7 @@ def _thresholding_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Me
            "threshold_const": pe * const_comparator_bits(t, cw) if not table and const else 0,
            "table_levels": pe * p["OB"] * clog2(t + 1) if table else 0,
            "threshold_table": pe * p["OB"] if table else 0,
-           "rom_logic": logic_rom if not deep else 0,
-           "rom_logic_deep": logic_rom if deep else 0, "control": _w(p["CF"]), "const": 1}
+           "rom_logic": logic_rom, "control": _w(p["CF"]), "const": 1}
     ff = {"datapath": pe * (p["IB"] + p["OB"]),
           "rom_regs": t_cols if mem.kind == "logic" else 0,
           "control": _w(p["CF"]), "const": 1}

@@ -79,12 +79,14 @@ def test_mvu_terms_by_hand():
     ints = features("mvtu", _mvu(IB=2, I_BIPOLAR=0, WB=2, W_SIGNED=1, W_BIPOLAR=0,
                                  USE_DSP=0))[0]
     assert ints["add_depth"] == ints["add_tree"] * 3 > 0 and ints["xnor_depth"] == 0
-    # thresholds: 4 words (OUTER) of T = 1 -> the plain ROM term; 64 words of T = 15 ->
-    # the deep one (more than 32 words and more than 3 thresholds)
-    assert not cost_rtl.deep_threshold_rom(4, 1) and not cost_rtl.deep_threshold_rom(32, 15)
-    assert not cost_rtl.deep_threshold_rom(64, 3) and cost_rtl.deep_threshold_rom(64, 15)
-    deep = features("mvtu", _mvu(OUTER=64, T=15, OB=4, O_BIPOLAR=0))[0]
-    assert deep["rom_thresholds_deep"] > 0 and deep["rom_thresholds"] == 0
+    # threshold ROMs kept apart by rpnn_rtl.v (more than 32 words, more than one threshold
+    # a channel): the MVTU's threshold register keeps all PE*T*TB bits (15 x 8 bits for
+    # 4 PEs), where a flat ROM's keeps its distinct varying columns (at most 2^4 = 16)
+    assert not cost_rtl.threshold_rom_apart(4, 1) and not cost_rtl.threshold_rom_apart(32, 15)
+    assert not cost_rtl.threshold_rom_apart(64, 1) and cost_rtl.threshold_rom_apart(64, 3)
+    apart = features("mvtu", _mvu(OUTER=64, T=15, OB=4, O_BIPOLAR=0))[1]
+    assert apart["thr_regs"] == 4 * 15 * 8
+    assert features("mvtu", _mvu(OUTER=4, T=15, OB=4, O_BIPOLAR=0))[1]["thr_regs"] == 16
     # weights 32 words x 32 bits in logic (cost 64 < 2 * 129): a LUT per 64 words of each
     # of the 32 columns -> 32; thresholds 4 words x 32 bits: only 2^4 = 16 distinct
     # functions of the address, one LUT each
