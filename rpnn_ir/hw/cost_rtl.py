@@ -287,12 +287,17 @@ def distinct_columns(depth: int, width: int) -> int:
     return min(width, 1 << min(depth, 30))
 
 
+def _varying(bits: np.ndarray) -> np.ndarray:
+    """The columns of a 0/1 table [words, bits] that are not constant."""
+    ones = bits.sum(axis=0)
+    return bits[:, (ones > 0) & (ones < bits.shape[0])]
+
+
 def varying_columns(bits: np.ndarray) -> int:
     """Distinct columns of a 0/1 table [words, bits] that are not constant: what Yosys keeps
     of a ROM held in logic (opt_merge merges equal flip-flops and LUT functions, a constant
     column is no logic at all)."""
-    ones = bits.sum(axis=0)
-    varying = bits[:, (ones > 0) & (ones < bits.shape[0])]
+    varying = _varying(bits)
     return len(np.unique(varying.T, axis=0)) if varying.shape[1] else 0
 
 
@@ -301,8 +306,7 @@ def mapped_width(bits: np.ndarray) -> int:
     ROM at (its constant bit columns are dropped before memory_libmap). Measured: a
     thresholding ROM of 256 x 7,680 bits whose sorted thresholds leave 154 constant sign
     columns took 105 RAMB36, 7,526 / 72 bits, not 107."""
-    ones = bits.sum(axis=0)
-    return int(((ones > 0) & (ones < bits.shape[0])).sum())
+    return _varying(bits).shape[1]
 
 
 def word_bits(words, width: int) -> np.ndarray:
