@@ -509,12 +509,12 @@ def noise(args: argparse.Namespace) -> int:
     for unit, share in NOISE_UNITS:
         mine = [r for r in rows if r["unit"] == unit]
         picks += rng.sample(mine, min(len(mine), args.points * share // 4))
-    content_keys = ("W_COLUMNS", "T_COLUMNS", "W_WIDTH", "T_WIDTH")
     jobs = [(r, seed) for seed in range(1, args.seeds + 1) for r in picks]
     series = [(name, simd) for name in SERIES for simd in SERIES_SIMD]
     with ProcessPoolExecutor(args.jobs) as pool:
         content = [pool.submit(_noise_synth, r["module"],
-                               {k: v for k, v in r["params"].items() if k not in content_keys},
+                               {k: v for k, v in r["params"].items()
+                                if k not in cost_rtl.CONTENT_PARAMS},
                                args.family, seed) for r, seed in jobs]
         along = [pool.submit(_noise_synth, "rpnn_mvu", {**SERIES[name], "SIMD": simd},
                              args.family, 0) for name, simd in series]

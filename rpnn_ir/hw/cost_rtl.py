@@ -997,6 +997,10 @@ def rom_columns(unit: Unit, kind: str, params: dict, family: str = "xc7") -> dic
         family)
 
 
+CONTENT_PARAMS = ("W_WIDTH", "T_WIDTH", "W_COLUMNS", "T_COLUMNS")
+"""The parameters `content_params` derives from ROM contents (not Verilog parameters)."""
+
+
 def content_params(kind: str, params: dict, w_bits: np.ndarray | None,
                    t_bits: np.ndarray | None, family: str = "xc7") -> dict[str, int]:
     """W_WIDTH / T_WIDTH: the weight and threshold ROMs' non-constant columns
