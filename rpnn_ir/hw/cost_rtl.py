@@ -369,6 +369,16 @@ def threshold_rom_apart(depth: int, t: int) -> bool:
     return depth > 32 and t > 1
 
 
+def weight_rom_apart(depth: int) -> bool:
+    """Whether rpnn_rtl.v keeps an MVU's weight ROM in its own hierarchy (keep_hierarchy):
+    more than 32 words. Flattened with the XNORs or products it feeds, abc9 mapped large
+    ones from address decoders (an XNOR MVTU of PE 32 x SIMD 64, 128 words: 17,297 LUT
+    flat, 9,751 apart); apart a ROM in logic maps like any ROM (`rom_logic_luts`) and the
+    datapath reads its register as it reads block RAM (the XNOR or sign no longer merges
+    into the ROM's LUTs)."""
+    return depth > 32
+
+
 def activation_table(value_bits: int, t_depth: int) -> bool:
     """Whether an activation against thresholds is a truth table, one LUT per output bit:
     its inputs fit a LUT6, the value's bits and those of the threshold register (constants
@@ -397,6 +407,9 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
     cw = max(ab, tb, p["OB"]) + 2
     w_mem = mems["w"][2]
     w_kind = w_mem.kind
+    w_apart = w_kind == "logic" and weight_rom_apart(p["INNER"] * p["OUTER"])
+    # a weight ROM apart feeds the datapath from its register, as block RAM does
+    w_feed = "bram" if w_apart else w_kind
     t_depth = mems["t"][0] if "t" in mems else 0
     table = t > 0 and activation_table(ab, t_depth)
     w_cols = p.get("W_COLUMNS", distinct_columns(*mems["w"][:2]))
@@ -427,8 +440,8 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
         # XNOR-popcount: with weights from block RAM every lane is a variable XNOR; from a
         # logic ROM ABC merges part of it into the ROM's LUTs; with constant weights (one
         # word) the XNOR is an inversion, a popcount is left (`const_tree` below)
-        "xnor_popcount": lanes if xnor and w_kind != "bram" and not const_w else 0,
-        "xnor_popcount_bram": lanes if xnor and w_kind == "bram" else 0,
+        "xnor_popcount": lanes if xnor and w_feed != "bram" and not const_w else 0,
+        "xnor_popcount_bram": lanes if xnor and w_feed == "bram" else 0,
         # x * (+-1) (bipolar weights): the negated input word, shared by the PEs of an MVTU
         # (one per SIMD lane; a depthwise lane has its own input), and a PW-bit select per
         # lane
@@ -438,8 +451,8 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
         # (+-1) * w (bipolar inputs): +-w per lane; with the weights in logic (a ROM or
         # constants) ABC folds the sign into the weight table, from block RAM it is a
         # negation and select
-        "sign_weights": lanes * pw if negate and p["I_BIPOLAR"] and w_kind != "bram" else 0,
-        "sign_weights_bram": lanes * pw if negate and p["I_BIPOLAR"] and w_kind == "bram"
+        "sign_weights": lanes * pw if negate and p["I_BIPOLAR"] and w_feed != "bram" else 0,
+        "sign_weights_bram": lanes * pw if negate and p["I_BIPOLAR"] and w_feed == "bram"
         else 0,
         "mul_lut": lanes * p["IB"] * p["WB"] if kind == "mul" else 0,
         "shift_add": lanes * shift_adds,
@@ -461,11 +474,13 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
         # ABC builds a truth table of T thresholds at about a LUT per output bit and a
         # half per level of the count (measured 1.1, 1.5, 2.1 per bit for T = 1, 3, 15)
         "table_levels": pe * p["OB"] * clog2(t + 1) if table else 0,
-        # weight ROM in logic: ABC merges it with the XNORs (no MUXF7/F8 then), feeds
-        # DSP48 inputs or multipliers from it
-        "rom_weights_xnor": w_rom if xnor else 0.0,
-        "rom_weights_dsp": w_rom if dsp else 0.0,
-        "rom_weights": w_rom if not (xnor or dsp) else 0.0,
+        # weight ROM in logic: flat (32 words or fewer), ABC merges it with the XNORs (no
+        # MUXF7/F8 then), feeds DSP48 inputs or multipliers from it; apart
+        # (`weight_rom_apart`), it maps alone
+        "rom_weights_xnor": w_rom if xnor and not w_apart else 0.0,
+        "rom_weights_dsp": w_rom if dsp and not w_apart else 0.0,
+        "rom_weights": w_rom if not (xnor or dsp) and not w_apart else 0.0,
+        "rom_weights_apart": w_rom if w_apart else 0.0,
         "rom_thresholds": t_rom,
         "ram_logic": logic_ram_read,
         "lutram_mux": sum(m.mux for _, _, m in mems.values()),
@@ -647,7 +662,7 @@ def _label_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, i
     # per inserted element and slot: a VW-bit compare (a carry chain) and a 3-way select of
     # value and index (stays, shifts down, takes the new one), apart: they map differently;
     # and the output's select of one of K/OWD index slots
-    lut = {"compare": pe * k * vw, "select": pe * k * (vw + xw),
+    lut = {"compare": pe * k * vw, "select": pe * k * (vw + xw), "slots": pe * k,
            "output": owd * min(xw, p["OB"]) * mux_luts(k // owd),
            "control": counters, "const": 1}
     # registers: K value slots (the decoded value's two extension bits are copies of its

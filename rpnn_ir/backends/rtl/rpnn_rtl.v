@@ -294,8 +294,21 @@ module rpnn_mvu #(
 
     // ---- issue: memories read into stage 1
     wire [PE*SIMD*WB-1:0] w_word;
-    rpnn_rom #(.W(PE*SIMD*WB), .D(TILES), .FILE(W_FILE), .STYLE(W_STYLE))
-        wrom (.clk(clk), .en(issue), .addr(waddr), .data(w_word));
+    // A weight ROM of more than 32 words is mapped on its own (keep_hierarchy), as deep
+    // threshold ROMs are (rpnn_thresholding): flattened with the XNORs or products it feeds,
+    // abc9 mapped large ones from address decoders (PE 32 x SIMD 64 XNOR, 128 words: 17,297
+    // LUT flat, 9,751 apart); a ROM of 32 words or fewer (a LUT5 a column) stays flat, where
+    // ABC merges it with what it feeds.
+    generate
+        if (TILES > 32) begin : g_wrom_apart
+            (* keep_hierarchy *)
+            rpnn_rom #(.W(PE*SIMD*WB), .D(TILES), .FILE(W_FILE), .STYLE(W_STYLE))
+                wrom (.clk(clk), .en(issue), .addr(waddr), .data(w_word));
+        end else begin : g_wrom
+            rpnn_rom #(.W(PE*SIMD*WB), .D(TILES), .FILE(W_FILE), .STYLE(W_STYLE))
+                wrom (.clk(clk), .en(issue), .addr(waddr), .data(w_word));
+        end
+    endgenerate
     wire [PE*TT*TB-1:0] t_word;
     generate
         if (T > 1 && TWORDS > 32) begin : g_trom_apart  // see rpnn_thresholding
