@@ -474,13 +474,13 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
         # ABC builds a truth table of T thresholds at about a LUT per output bit and a
         # half per level of the count (measured 1.1, 1.5, 2.1 per bit for T = 1, 3, 15)
         "table_levels": pe * p["OB"] * clog2(t + 1) if table else 0,
-        # weight ROM in logic: flat (32 words or fewer), ABC merges it with the XNORs (no
-        # MUXF7/F8 then), feeds DSP48 inputs or multipliers from it; apart
-        # (`weight_rom_apart`), it maps alone
-        "rom_weights_xnor": w_rom if xnor and not w_apart else 0.0,
-        "rom_weights_dsp": w_rom if dsp and not w_apart else 0.0,
-        "rom_weights": w_rom if not (xnor or dsp) and not w_apart else 0.0,
-        "rom_weights_apart": w_rom if w_apart else 0.0,
+        # weight ROM in logic: ABC merges it with the XNORs (no MUXF7/F8 then), feeds
+        # DSP48 inputs or multipliers from it (kept apart, `weight_rom_apart`, it maps
+        # alone; own constants for those were no better: cross-validated 25.0% both, MVTU
+        # 29.9% against 29.4%)
+        "rom_weights_xnor": w_rom if xnor else 0.0,
+        "rom_weights_dsp": w_rom if dsp else 0.0,
+        "rom_weights": w_rom if not (xnor or dsp) else 0.0,
         "rom_thresholds": t_rom,
         "ram_logic": logic_ram_read,
         "lutram_mux": sum(m.mux for _, _, m in mems.values()),
@@ -661,7 +661,9 @@ def _label_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, i
     counters = clog2(k + 1) + 1 + clog2(nw + 1) + clog2(k // owd + 1)
     # per inserted element and slot: a VW-bit compare (a carry chain) and a 3-way select of
     # value and index (stays, shifts down, takes the new one), apart: they map differently;
-    # and the output's select of one of K/OWD index slots
+    # the slot's own decisions whatever the widths (filled yet, kept, shifted down:
+    # cross-validated 24.7% -> 22.6% LUT p90); and the output's select of one of K/OWD
+    # index slots
     lut = {"compare": pe * k * vw, "select": pe * k * (vw + xw), "slots": pe * k,
            "output": owd * min(xw, p["OB"]) * mux_luts(k // owd),
            "control": counters, "const": 1}

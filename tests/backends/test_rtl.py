@@ -52,7 +52,8 @@ def lockstep_residual(fifos: bool):
 def deep_thresholds():
     """Threshold ROMs of more than 32 words for 3 thresholds a channel, which rpnn_rtl.v
     keeps in their own hierarchy (keep_hierarchy): a thresholding unit of 40 channel folds
-    (80 channels, PE 2) and an MVTU of 48 neuron folds (96 neurons, PE 2)."""
+    (80 channels, PE 2) and an MVTU of 48 neuron folds (96 neurons, PE 2), whose weight ROM
+    of 40 x 48 tiles is kept apart too (more than 32 words)."""
     net = netgen.Net(5)
     s = net.input([80], netgen.ui(4), 2)
     s = net.thresholding(s, netgen.ui(2), pe=2)

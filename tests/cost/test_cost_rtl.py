@@ -91,6 +91,13 @@ def test_mvu_terms_by_hand():
     # of the 32 columns -> 32; thresholds 4 words x 32 bits: only 2^4 = 16 distinct
     # functions of the address, one LUT each
     assert lut["rom_weights_xnor"] == 32 and lut["rom_thresholds"] == 16
+    # a weight ROM of more than 32 words is apart (its own hierarchy in rpnn_rtl.v): 64
+    # tiles x 32 bits in logic cost the same 32 LUTs (a LUT6 a column), and the XNORs read
+    # its register as they read block RAM
+    assert not cost_rtl.weight_rom_apart(32) and cost_rtl.weight_rom_apart(33)
+    deep = features("mvtu", _mvu(OUTER=8))[0]
+    assert deep["rom_weights_xnor"] == 32
+    assert deep["xnor_popcount_bram"] == 32 and deep["xnor_popcount"] == 0
     assert cost_rtl.rom_logic_luts(256, 48) == 4 * 48 and cost_rtl.rom_logic_luts(65, 9) == 18
     assert cost_rtl.rom_logic_luts(1, 9) == 0
     # the stored input vector is read for OUTER > 1 only: then a select of 8 bits
@@ -191,12 +198,13 @@ def test_plumbing_and_threshold_terms_by_hand():
     assert features("dwc", {"IW": 32, "OW": 2, "B": 4})[0]["data"] == 8 * 5
     assert features("dwc", {"IW": 2, "OW": 16, "B": 4})[0]["data"] == 7 * 8
     # top 3 of 100 labels, 10 a word, 16-bit values: per element and slot an 18-bit
-    # compare and selects of value and 8-bit index; output: one of 3 index slots
+    # compare and selects of value and 8-bit index, and each slot's own decisions; output:
+    # one of 3 index slots
     lut, ff, _, _ = features("label_select", {"L": 100, "PE": 10, "K": 3, "OWD": 1,
                                               "IB": 16, "I_SIGNED": 1, "I_BIPOLAR": 0,
                                               "OB": 8})
     assert lut["compare"] == 10 * 3 * 18 and lut["select"] == 10 * 3 * (18 + 8)
-    assert lut["output"] == 8 * 1
+    assert lut["slots"] == 10 * 3 and lut["output"] == 8 * 1
     # registers: 3 slots of the 16 value bits (the 2 extension bits merge) and 8 index
     # bits; the output word's 8 bits are all index bits
     assert ff["datapath"] == 3 * (16 + 8) + 8
