@@ -437,9 +437,10 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
     accumulates = (p["OUTER"] if p["DEPTHWISE"] else p["INNER"]) > 1
     tree = pe * (simd - 1) * in_bits
     lut = {
-        # XNOR-popcount: with weights from block RAM every lane is a variable XNOR; from a
-        # logic ROM ABC merges part of it into the ROM's LUTs; with constant weights (one
-        # word) the XNOR is an inversion, a popcount is left (`const_tree` below)
+        # XNOR-popcount: with weights from block RAM (or a ROM kept apart, `w_feed`) every
+        # lane is a variable XNOR; from a flat logic ROM ABC merges part of it into the
+        # ROM's LUTs; with constant weights (one word) the XNOR is an inversion, a popcount
+        # is left (`const_tree` below)
         "xnor_popcount": lanes if xnor and w_feed != "bram" and not const_w else 0,
         "xnor_popcount_bram": lanes if xnor and w_feed == "bram" else 0,
         # x * (+-1) (bipolar weights): the negated input word, shared by the PEs of an MVTU
@@ -448,9 +449,9 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
         "negate_select": lanes * pw if negate and p["W_BIPOLAR"] else 0,
         "negate": (lanes if p["DEPTHWISE"] else simd) * pw if negate and p["W_BIPOLAR"]
         else 0,
-        # (+-1) * w (bipolar inputs): +-w per lane; with the weights in logic (a ROM or
-        # constants) ABC folds the sign into the weight table, from block RAM it is a
-        # negation and select
+        # (+-1) * w (bipolar inputs): +-w per lane; with the weights in logic (a flat ROM
+        # or constants) ABC folds the sign into the weight table, from block RAM or a ROM
+        # kept apart it is a negation and select
         "sign_weights": lanes * pw if negate and p["I_BIPOLAR"] and w_feed != "bram" else 0,
         "sign_weights_bram": lanes * pw if negate and p["I_BIPOLAR"] and w_feed == "bram"
         else 0,
