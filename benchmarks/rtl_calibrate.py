@@ -271,6 +271,16 @@ GRID = {  # name: (module, points, generator); the name is the unit type unless 
     "pad_more": ("rpnn_pad", 12, _pad),
     "label_select_more2": ("rpnn_label_select", 10, _label),
     "mvtu_big": ("rpnn_mvu", 12, _big),
+    # added by the sixth session: cross-validation on 50%, 75% and 100% of the training
+    # points gave MVU LUT p90 35.4%, 31.0%, 28.8%: the fits were still short of data
+    "mvtu_more2": ("rpnn_mvu", 110, lambda r: _compute(r, False)),
+    "mvtu_odd2": ("rpnn_mvu", 40, lambda r: _odd_folds(r, False)),
+    "mvtu_low_bits2": ("rpnn_mvu", 40, _low_bits),
+    "depthwise_more3": ("rpnn_mvu", 40, lambda r: _compute(r, True)),
+    "thresholding_more3": ("rpnn_thresholding", 30, _threshold),
+    "swg_more3": ("rpnn_window", 25, lambda r: _window(r, False)),
+    "maxpool_more3": ("rpnn_window", 12, lambda r: _window(r, True)),
+    "label_select_more3": ("rpnn_label_select", 20, _label),
 }
 FAMILY_ONLY = {"fifo_uram": ("xcup",)}
 """Grids swept on these families only (UltraRAM exists on UltraScale+ alone)."""
@@ -281,7 +291,10 @@ UNIT = {"mvtu_low_bits": "mvtu", "mvtu_lut": "mvtu", "fifo_uram": "fifo",
         "mvtu_odd": "mvtu", "depthwise_odd": "depthwise", "mvtu_big": "mvtu",
         "depthwise_more2": "depthwise", "thresholding_more2": "thresholding",
         "swg_more2": "swg", "maxpool_more2": "maxpool", "pad_more": "pad",
-        "label_select_more2": "label_select"}
+        "label_select_more2": "label_select", "mvtu_more2": "mvtu", "mvtu_odd2": "mvtu",
+        "mvtu_low_bits2": "mvtu", "depthwise_more3": "depthwise",
+        "thresholding_more3": "thresholding", "swg_more3": "swg",
+        "maxpool_more3": "maxpool", "label_select_more3": "label_select"}
 PRIORITY = {"mvtu_low_bits": 3.0}
 """Grids swept this many times faster than the others (added after the first run: the
 W1A1 region of the mvtu grid, 1/16 of its draws, was too thin). Grids are drawn in GRID's

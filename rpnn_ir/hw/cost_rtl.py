@@ -355,8 +355,17 @@ def const_comparator_bits(t: int, cw: int) -> int:
     """Bits compared by T comparators of a CW-bit value against constant thresholds: sorted
     constants share their leading bits (a binary search needs about clog2(T + 1) of them
     once), so each compares about CW - clog2(T + 1) bits (the cross-validated choice over
-    T * CW; thresholds read from a ROM are generic comparators, T * CW)."""
+    T * CW; thresholds read from a ROM are generic comparators of max(IB, TB) bits)."""
     return t * (cw - clog2(t + 1))
+
+
+def const_search_bits(t: int, cw: int) -> int:
+    """The other half of T comparators against sorted constant thresholds: each of the
+    count's clog2(T + 1) bits is a decision over the whole CW-bit value (a level of the
+    binary search). With `const_comparator_bits` beside it, cross-validated LUT p90 on 724
+    7-series training points 23.1% -> 22.1% (MVTU 27.4% -> 25.4%, thresholding 20.0% ->
+    16.3%): alone, the comparators had T = 1 units too small and T = 15 ones too large."""
+    return cw * clog2(t + 1)
 
 
 def threshold_rom_apart(depth: int, t: int) -> bool:
@@ -466,10 +475,16 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
         "xnor_depth": lanes * clog2(simd) if xnor else 0,
         "add_tree_dsp": tree if dsp else 0,
         "accumulate": pe * ab if accumulates else 0,
-        # comparators against thresholds that change with the output fold, or constants;
-        # an activation whose inputs fit a LUT6 is a truth table (`activation_table`)
-        "threshold": pe * t * cw if t_depth > 1 and not table else 0,
+        # comparators against thresholds that change with the output fold (a carry chain
+        # of max(AB, TB) bits and each one's decision; as PE * T * (max(AB, TB, OB) + 2)
+        # small sums' comparators came out too large: cross-validated with `const_depth`
+        # 22.1% -> 21.5% LUT p90 on 724 training points), or constants; an activation
+        # whose inputs fit a LUT6 is a truth table (`activation_table`)
+        "threshold": pe * t * max(ab, tb) if t_depth > 1 and not table else 0,
+        "threshold_each": pe * t if t_depth > 1 and not table else 0,
         "threshold_const": pe * const_comparator_bits(t, cw) if t_depth <= 1 and not table
+        else 0,
+        "threshold_const_levels": pe * const_search_bits(t, cw) if t_depth <= 1 and not table
         else 0,
         "threshold_table": pe * p["OB"] if table else 0,
         # ABC builds a truth table of T thresholds at about a LUT per output bit and a
@@ -527,6 +542,8 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
                      "mul_lut", "shift_add", "add_tree", "add_depth", "xnor_depth"):
             lut[name] = 0
         lut["const_tree"] = pe * (simd - 1) * (1 if xnor else in_bits)
+        # its clog2(SIMD) levels, as `add_depth` for the adder tree
+        lut["const_depth"] = lut["const_tree"] * clog2(simd)
     bram = sum(m.bram18 for _, _, m in mems.values())
     lut_mem = sum(m.lut_mem for _, _, m in mems.values())
     return lut, ff, Memory("mixed", bram18=bram, lut_mem=lut_mem), lanes if dsp else 0
@@ -543,8 +560,13 @@ def _thresholding_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Me
     # thresholds from the ROM (CF > 1) are generic comparators; one channel fold's are
     # constants (`const_comparator_bits`), which ABC maps apart: their own constant
     const = p["CF"] <= 1
-    lut = {"threshold": pe * t * cw if not table and not const else 0,
+    generic = not table and not const
+    # comparators as the MVU's (`_mvu_features`)
+    lut = {"threshold": pe * t * max(p["IB"], tb) if generic else 0,
+           "threshold_each": pe * t if generic else 0,
            "threshold_const": pe * const_comparator_bits(t, cw) if not table and const else 0,
+           "threshold_const_levels": pe * const_search_bits(t, cw) if not table and const
+           else 0,
            "table_levels": pe * p["OB"] * clog2(t + 1) if table else 0,
            "threshold_table": pe * p["OB"] if table else 0,
            "rom_logic": logic_rom, "control": _w(p["CF"]), "const": 1}
@@ -659,13 +681,15 @@ def _label_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, i
     vw, xw = p["IB"] + 2, clog2(p["L"] + 1) + 1
     k, pe, owd = p["K"], p["PE"], p["OWD"]
     nw = p["L"] // pe
-    counters = clog2(k + 1) + 1 + clog2(nw + 1) + clog2(k // owd + 1)
+    cnw = clog2(k + 1) + 1  # the Verilog's count of filled slots
+    counters = cnw + clog2(nw + 1) + clog2(k // owd + 1)
     # per inserted element and slot: a VW-bit compare (a carry chain) and a 3-way select of
     # value and index (stays, shifts down, takes the new one), apart: they map differently;
-    # the slot's own decisions whatever the widths (filled yet, kept, shifted down:
-    # cross-validated 24.7% -> 22.6% LUT p90); and the output's select of one of K/OWD
-    # index slots
-    lut = {"compare": pe * k * vw, "select": pe * k * (vw + xw), "slots": pe * k,
+    # the slot's own decisions whatever the value's width (filled yet: its index against
+    # the CNW-bit count, kept, shifted down; cross-validated LUT p90 24.7% -> 22.6% as a
+    # term PE * K, 20.1% -> 17.6% scaled by CNW on 724 training points); and the output's
+    # select of one of K/OWD index slots
+    lut = {"compare": pe * k * vw, "select": pe * k * (vw + xw), "slots": pe * k * cnw,
            "output": owd * min(xw, p["OB"]) * mux_luts(k // owd),
            "control": counters, "const": 1}
     # registers: K value slots (the decoded value's two extension bits are copies of its

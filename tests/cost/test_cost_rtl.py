@@ -72,7 +72,8 @@ def test_mvu_terms_by_hand():
     lut, ff, mem, dsp = features("mvtu", _mvu())
     assert lut["xnor_popcount"] == 32 and lut["mul_lut"] == 0 and lut["negate"] == 0
     assert lut["accumulate"] == 4 * 8
-    assert lut["threshold"] == 4 * 1 * (8 + 2)       # PE * T * (max(AB, TB, OB) + 2)
+    assert lut["threshold"] == 4 * 1 * 8             # PE * T * max(AB, TB)
+    assert lut["threshold_each"] == 4 * 1
     # the popcount's depth: PE * SIMD lanes x clog2(SIMD) levels; no adder-tree depth
     assert lut["xnor_depth"] == 32 * 3 and lut["add_depth"] == 0
     # integer products (ui2 x si2, in LUTs): the adder tree x clog2(SIMD)
@@ -158,7 +159,7 @@ def test_mvu_structure_rules_by_hand():
     assert lut["threshold_table"] == 4 * 2 and lut["threshold_const"] == 0
     assert features("mvtu", {**small, "OUTER": 2})[0]["threshold_table"] == 4 * 2
     lut = features("mvtu", {**small, "OUTER": 4})[0]
-    assert lut["threshold_table"] == 0 and lut["threshold"] == 4 * 3 * (4 + 2)
+    assert lut["threshold_table"] == 0 and lut["threshold"] == 4 * 3 * 4
     # registers: with one neuron fold the MVTU's stored-vector word s1_vec is unused (8
     # bits fewer); a W4A4 depthwise unit's input register (PE * SIMD * IB = 4 * 3 * 4)
     # can be the DSP48s' A/B registers (its own term, dsp_in_regs); the others: output and
@@ -174,6 +175,7 @@ def test_mvu_structure_rules_by_hand():
     # additions)
     lut = features("mvtu", _mvu(IB=2, I_BIPOLAR=0, INNER=1, OUTER=1))[0]
     assert lut["const_tree"] == 4 * 7 * 4 and lut["add_tree"] == lut["negate"] == 0
+    assert lut["const_depth"] == 4 * 7 * 4 * 3  # clog2(SIMD) = 3 levels
     assert lut["negate_select"] == 0
     # W1A1 with constant weights: a popcount of each PE's 8 input bits
     lut = features("mvtu", _mvu(INNER=1, OUTER=1))[0]
@@ -198,13 +200,13 @@ def test_plumbing_and_threshold_terms_by_hand():
     assert features("dwc", {"IW": 32, "OW": 2, "B": 4})[0]["data"] == 8 * 5
     assert features("dwc", {"IW": 2, "OW": 16, "B": 4})[0]["data"] == 7 * 8
     # top 3 of 100 labels, 10 a word, 16-bit values: per element and slot an 18-bit
-    # compare and selects of value and 8-bit index, and each slot's own decisions; output:
-    # one of 3 index slots
+    # compare and selects of value and 8-bit index, and each slot's own decisions against
+    # the 3-bit count of filled slots; output: one of 3 index slots
     lut, ff, _, _ = features("label_select", {"L": 100, "PE": 10, "K": 3, "OWD": 1,
                                               "IB": 16, "I_SIGNED": 1, "I_BIPOLAR": 0,
                                               "OB": 8})
     assert lut["compare"] == 10 * 3 * 18 and lut["select"] == 10 * 3 * (18 + 8)
-    assert lut["slots"] == 10 * 3 and lut["output"] == 8 * 1
+    assert lut["slots"] == 10 * 3 * 3 and lut["output"] == 8 * 1
     # registers: 3 slots of the 16 value bits (the 2 extension bits merge) and 8 index
     # bits; the output word's 8 bits are all index bits
     assert ff["datapath"] == 3 * (16 + 8) + 8
@@ -218,7 +220,8 @@ def test_plumbing_and_threshold_terms_by_hand():
     lut = features("thresholding", th)[0]
     assert lut["threshold_table"] == 8 * 2 and lut["threshold"] == 0
     lut = features("thresholding", {**th, "CF": 4})[0]
-    assert lut["threshold_table"] == 0 and lut["threshold"] == 8 * 3 * (4 + 2)
+    assert lut["threshold_table"] == 0 and lut["threshold"] == 8 * 3 * 4
+    assert lut["threshold_each"] == 8 * 3
     # one channel fold of 12-bit inputs: constant thresholds, 15 sorted ones share about
     # clog2(16) = 4 leading bits: 15 * (14 - 4) bits compared per channel
     lut = features("thresholding", {**th, "CF": 1, "IB": 12, "TB": 12, "T": 15, "OB": 4})[0]
