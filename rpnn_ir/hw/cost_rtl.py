@@ -476,12 +476,11 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
         "add_tree_dsp": tree if dsp else 0,
         "accumulate": pe * ab if accumulates else 0,
         # comparators against thresholds that change with the output fold (a carry chain
-        # of max(AB, TB) bits and each one's decision; as PE * T * (max(AB, TB, OB) + 2)
-        # small sums' comparators came out too large: cross-validated with `const_depth`
-        # 22.1% -> 21.5% LUT p90 on 724 training points), or constants; an activation
-        # whose inputs fit a LUT6 is a truth table (`activation_table`)
+        # of max(AB, TB) bits; as PE * T * (max(AB, TB, OB) + 2) small sums' comparators
+        # came out too large: cross-validated with `const_depth` 22.1% -> 21.5% LUT p90
+        # on 724 training points), or constants; an activation whose inputs fit a LUT6 is
+        # a truth table (`activation_table`)
         "threshold": pe * t * max(ab, tb) if t_depth > 1 and not table else 0,
-        "threshold_each": pe * t if t_depth > 1 and not table else 0,
         "threshold_const": pe * const_comparator_bits(t, cw) if t_depth <= 1 and not table
         else 0,
         "threshold_const_levels": pe * const_search_bits(t, cw) if t_depth <= 1 and not table
@@ -563,7 +562,6 @@ def _thresholding_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Me
     generic = not table and not const
     # comparators as the MVU's (`_mvu_features`)
     lut = {"threshold": pe * t * max(p["IB"], tb) if generic else 0,
-           "threshold_each": pe * t if generic else 0,
            "threshold_const": pe * const_comparator_bits(t, cw) if not table and const else 0,
            "threshold_const_levels": pe * const_search_bits(t, cw) if not table and const
            else 0,

@@ -73,7 +73,6 @@ def test_mvu_terms_by_hand():
     assert lut["xnor_popcount"] == 32 and lut["mul_lut"] == 0 and lut["negate"] == 0
     assert lut["accumulate"] == 4 * 8
     assert lut["threshold"] == 4 * 1 * 8             # PE * T * max(AB, TB)
-    assert lut["threshold_each"] == 4 * 1
     # the popcount's depth: PE * SIMD lanes x clog2(SIMD) levels; no adder-tree depth
     assert lut["xnor_depth"] == 32 * 3 and lut["add_depth"] == 0
     # integer products (ui2 x si2, in LUTs): the adder tree x clog2(SIMD)
@@ -221,7 +220,6 @@ def test_plumbing_and_threshold_terms_by_hand():
     assert lut["threshold_table"] == 8 * 2 and lut["threshold"] == 0
     lut = features("thresholding", {**th, "CF": 4})[0]
     assert lut["threshold_table"] == 0 and lut["threshold"] == 8 * 3 * 4
-    assert lut["threshold_each"] == 8 * 3
     # one channel fold of 12-bit inputs: constant thresholds, 15 sorted ones share about
     # clog2(16) = 4 leading bits: 15 * (14 - 4) bits compared per channel
     lut = features("thresholding", {**th, "CF": 1, "IB": 12, "TB": 12, "T": 15, "OB": 4})[0]
