@@ -368,6 +368,20 @@ def const_search_bits(t: int, cw: int) -> int:
     return cw * clog2(t + 1)
 
 
+TREE_LEVELS = 4
+"""The most adder-tree levels the depth terms count (`tree_levels`)."""
+
+
+def tree_levels(simd: int) -> int:
+    """Levels of a SIMD-operand adder tree as the depth terms count them: abc9 maps for
+    delay first, so a deeper tree costs more per bit, but no more beyond TREE_LEVELS (16
+    operands). Chosen by cross-validation on 724 7-series training points over clog2(SIMD)
+    uncapped (LUT p90 21.3% -> 20.4%, mean 9.5% -> 9.2%; caps of 3 and 5: 20.6%, 20.5%):
+    uncapped, the widest units were 8-30% over (an XNOR MVTU of PE 8 x SIMD 784: 28,433
+    for Yosys' 21,817 out of fold)."""
+    return min(clog2(simd), TREE_LEVELS)
+
+
 def threshold_rom_apart(depth: int, t: int) -> bool:
     """Whether rpnn_rtl.v keeps a threshold ROM in its own hierarchy (keep_hierarchy): more
     than 32 words (beyond a LUT5's address) and more than one threshold a channel.
@@ -383,8 +397,8 @@ def weight_rom_apart(depth: int) -> bool:
     more than 32 words. Flattened with the XNORs or products it feeds, abc9 mapped large
     ones from address decoders (an XNOR MVTU of PE 32 x SIMD 64, 128 words: 17,297 LUT
     flat, 9,751 apart); apart a ROM in logic maps like any ROM (`rom_logic_luts`) and the
-    datapath reads its register as it reads block RAM (the XNOR or sign no longer merges
-    into the ROM's LUTs)."""
+    datapath reads its register as it reads block RAM (the XNOR no longer merges into the
+    ROM's LUTs)."""
     return depth > 32
 
 
@@ -458,21 +472,22 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
         "negate_select": lanes * pw if negate and p["W_BIPOLAR"] else 0,
         "negate": (lanes if p["DEPTHWISE"] else simd) * pw if negate and p["W_BIPOLAR"]
         else 0,
-        # (+-1) * w (bipolar inputs): +-w per lane; with the weights in logic (a flat ROM
-        # or constants) ABC folds the sign into the weight table, from block RAM or a ROM
-        # kept apart it is a negation and select
-        "sign_weights": lanes * pw if negate and p["I_BIPOLAR"] and w_feed != "bram" else 0,
-        "sign_weights_bram": lanes * pw if negate and p["I_BIPOLAR"] and w_feed == "bram"
-        else 0,
+        # (+-1) * w (bipolar inputs): +-w per lane, whatever memory the weights come from:
+        # Yosys leaves WB - 1 inverters (INV cells, LUT1s) per lane before the adders'
+        # carry chains (counted on the 7-series sweep: PE * SIMD * (WB - 1) within 4% on
+        # 16 of the 20 such units where that is 128 or more, fewer on the other 4); in
+        # place of PE * SIMD * PW apart for weights in logic and in block RAM,
+        # cross-validated LUT p90 21.5% -> 21.3%, mean 9.6% -> 9.5%
+        "sign_invert": lanes * (p["WB"] - 1) if negate and p["I_BIPOLAR"] else 0,
         "mul_lut": lanes * p["IB"] * p["WB"] if kind == "mul" else 0,
         "shift_add": lanes * shift_adds,
         "add_tree": tree if not (xnor or dsp) else 0,
         # abc9 maps for delay first: an adder tree (an XNOR unit's popcount) costs more
-        # per bit the deeper it is, clog2(SIMD) levels (cross-validated: 32.8% -> 30.8% LUT
+        # per bit the deeper it is, `tree_levels` (cross-validated: 32.8% -> 30.8% LUT
         # p90 on the MVU and thresholding training points; the largest units were ~20%
         # under before)
-        "add_depth": tree * clog2(simd) if not (xnor or dsp) else 0,
-        "xnor_depth": lanes * clog2(simd) if xnor else 0,
+        "add_depth": tree * tree_levels(simd) if not (xnor or dsp) else 0,
+        "xnor_depth": lanes * tree_levels(simd) if xnor else 0,
         "add_tree_dsp": tree if dsp else 0,
         "accumulate": pe * ab if accumulates else 0,
         # comparators against thresholds that change with the output fold (a carry chain
@@ -537,12 +552,12 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
         # the input bit or its inversion), the negations fold into the sum's constant, and
         # what is left is a sum of the input's bits (`const_tree`) in place of the products
         # and the adder tree (XNOR: a popcount)
-        for name in ("negate", "negate_select", "sign_weights", "sign_weights_bram",
+        for name in ("negate", "negate_select", "sign_invert",
                      "mul_lut", "shift_add", "add_tree", "add_depth", "xnor_depth"):
             lut[name] = 0
         lut["const_tree"] = pe * (simd - 1) * (1 if xnor else in_bits)
-        # its clog2(SIMD) levels, as `add_depth` for the adder tree
-        lut["const_depth"] = lut["const_tree"] * clog2(simd)
+        # its levels, as `add_depth` for the adder tree
+        lut["const_depth"] = lut["const_tree"] * tree_levels(simd)
     bram = sum(m.bram18 for _, _, m in mems.values())
     lut_mem = sum(m.lut_mem for _, _, m in mems.values())
     return lut, ff, Memory("mixed", bram18=bram, lut_mem=lut_mem), lanes if dsp else 0

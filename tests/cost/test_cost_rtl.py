@@ -73,8 +73,10 @@ def test_mvu_terms_by_hand():
     assert lut["xnor_popcount"] == 32 and lut["mul_lut"] == 0 and lut["negate"] == 0
     assert lut["accumulate"] == 4 * 8
     assert lut["threshold"] == 4 * 1 * 8             # PE * T * max(AB, TB)
-    # the popcount's depth: PE * SIMD lanes x clog2(SIMD) levels; no adder-tree depth
+    # the popcount's depth: PE * SIMD lanes x clog2(SIMD) levels; no adder-tree depth; a
+    # tree of 64 operands counts as 4 levels (`tree_levels`)
     assert lut["xnor_depth"] == 32 * 3 and lut["add_depth"] == 0
+    assert features("mvtu", _mvu(SIMD=64))[0]["xnor_depth"] == 4 * 64 * 4
     # integer products (ui2 x si2, in LUTs): the adder tree x clog2(SIMD)
     ints = features("mvtu", _mvu(IB=2, I_BIPOLAR=0, WB=2, W_SIGNED=1, W_BIPOLAR=0,
                                  USE_DSP=0))[0]
@@ -147,6 +149,9 @@ def test_mvu_structure_rules_by_hand():
     assert features("mvtu", sign)[0]["add_tree"] == 4 * 7 * 6
     # depthwise with one tap fold (OUTER = 1): each dot product is one tile, the
     # accumulators are never read and Yosys removes them; with OUTER = 3 they are a memory
+    # bipolar inputs x si4 weights: +-w per lane, 4 - 1 inverters before the adders
+    signed = features("mvtu", _mvu(WB=4, W_SIGNED=1, W_BIPOLAR=0))[0]
+    assert signed["sign_invert"] == 4 * 8 * 3 and signed["negate"] == 0
     dw = _mvu(DEPTHWISE=1, SIMD=3, INNER=2, OUTER=1)
     assert "acc" not in cost_rtl.mvu_memories(dw)
     assert "acc" in cost_rtl.mvu_memories({**dw, "OUTER": 3})
@@ -175,7 +180,7 @@ def test_mvu_structure_rules_by_hand():
     lut = features("mvtu", _mvu(IB=2, I_BIPOLAR=0, INNER=1, OUTER=1))[0]
     assert lut["const_tree"] == 4 * 7 * 4 and lut["add_tree"] == lut["negate"] == 0
     assert lut["const_depth"] == 4 * 7 * 4 * 3  # clog2(SIMD) = 3 levels
-    assert lut["negate_select"] == 0
+    assert lut["negate_select"] == 0 and lut["sign_invert"] == 0
     # W1A1 with constant weights: a popcount of each PE's 8 input bits
     lut = features("mvtu", _mvu(INNER=1, OUTER=1))[0]
     assert lut["const_tree"] == 4 * 7 and lut["xnor_popcount"] == 0
