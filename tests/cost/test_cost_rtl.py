@@ -282,6 +282,15 @@ def test_fifo_and_window_memories():
     assert features("swg", small)[0]["wrap"] == 0
     odd = {**small, "W": 12, "H": 12, "CW": 3}
     assert features("swg", odd)[0]["wrap"] == 6 + 2 + 3 + 3  # row words, cw, ow, oh
+    # ring rows: 4 (3 x 3, stride 1) reduce the row slots by their top bit; 5 (stride 2)
+    # by a compare and subtract of 3 + 1 bits each, twice; the ring's address counted by
+    # where it goes: block RAM's address register (2,048 words: 11 bits) or the LUT RAM's
+    # read multiplexer (4 rows of 4 words: 4 bits)
+    assert features("swg", p)[0]["ring_mod"] == 0
+    assert features("swg", {**p, "SH": 2, "SW": 2})[0]["ring_mod"] == 2 * (3 + 1)
+    lut, small_lut = features("swg", p)[0], features("swg", small)[0]
+    assert (lut["address_bram"], lut["address"]) == (11, 0)
+    assert (small_lut["address_bram"], small_lut["address"]) == (0, 4)
     # padding: the border word is the output register's reset or set, no LUT per data bit
     pad = {"H": 4, "W": 4, "CW": 1, "TOP": 1, "LEFT": 1, "BOTTOM": 1, "RIGHT": 1, "WB": 64,
            "FILL": "0"}
