@@ -433,6 +433,7 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
     w_apart = w_kind == "logic" and weight_rom_apart(p["INNER"] * p["OUTER"])
     # a weight ROM apart feeds the datapath from its register, as block RAM does
     w_feed = "bram" if w_apart else w_kind
+    w_depth = mems["w"][0]
     t_depth = mems["t"][0] if "t" in mems else 0
     table = t > 0 and activation_table(ab, t_depth)
     w_cols = p.get("W_COLUMNS", distinct_columns(*mems["w"][:2]))
@@ -472,13 +473,16 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
         "negate_select": lanes * pw if negate and p["W_BIPOLAR"] else 0,
         "negate": (lanes if p["DEPTHWISE"] else simd) * pw if negate and p["W_BIPOLAR"]
         else 0,
-        # (+-1) * w (bipolar inputs): +-w per lane, whatever memory the weights come from:
-        # Yosys leaves WB - 1 inverters (INV cells, LUT1s) per lane before the adders'
-        # carry chains (counted on the 7-series sweep: PE * SIMD * (WB - 1) within 4% on
-        # 16 of the 20 such units where that is 128 or more, fewer on the other 4); in
-        # place of PE * SIMD * PW apart for weights in logic and in block RAM,
-        # cross-validated LUT p90 21.5% -> 21.3%, mean 9.6% -> 9.5%
-        "sign_invert": lanes * (p["WB"] - 1) if negate and p["I_BIPOLAR"] else 0,
+        # (+-1) * w (bipolar inputs): +-w per lane; Yosys leaves WB - 1 inverters (INV
+        # cells, LUT1s) per lane before the adders' carry chains unless the weights are a
+        # flat ROM of at most 4 words, whose LUTs take the sign (INV cells counted on the
+        # 7-series sweep against PE * SIMD * (WB - 1): 5,760 / 5,759 with the weights in
+        # block RAM, 2,815 / 2,824 in a ROM kept apart, 2,271 / 2,473 in a flat ROM of 5
+        # to 32 words, 105 / 962 of at most 4 words); in place of PE * SIMD * PW apart
+        # for weights in logic and in block RAM, cross-validated LUT p90 21.5% -> 21.3%,
+        # and 20.1% -> 19.3% with the small ROMs' exception
+        "sign_invert": lanes * (p["WB"] - 1)
+        if negate and p["I_BIPOLAR"] and not (w_feed == "logic" and w_depth <= 4) else 0,
         "mul_lut": lanes * p["IB"] * p["WB"] if kind == "mul" else 0,
         "shift_add": lanes * shift_adds,
         "add_tree": tree if not (xnor or dsp) else 0,

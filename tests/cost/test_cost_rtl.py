@@ -149,9 +149,13 @@ def test_mvu_structure_rules_by_hand():
     assert features("mvtu", sign)[0]["add_tree"] == 4 * 7 * 6
     # depthwise with one tap fold (OUTER = 1): each dot product is one tile, the
     # accumulators are never read and Yosys removes them; with OUTER = 3 they are a memory
-    # bipolar inputs x si4 weights: +-w per lane, 4 - 1 inverters before the adders
+    # bipolar inputs x si4 weights: +-w per lane, 4 - 1 inverters before the adders;
+    # from a flat ROM of 4 words the ROM's LUTs take the sign
     signed = features("mvtu", _mvu(WB=4, W_SIGNED=1, W_BIPOLAR=0))[0]
     assert signed["sign_invert"] == 4 * 8 * 3 and signed["negate"] == 0
+    tiny = _mvu(WB=4, W_SIGNED=1, W_BIPOLAR=0, INNER=2, OUTER=2)
+    assert cost_rtl.mvu_memories(tiny)["w"][2].kind == "logic"
+    assert features("mvtu", tiny)[0]["sign_invert"] == 0
     dw = _mvu(DEPTHWISE=1, SIMD=3, INNER=2, OUTER=1)
     assert "acc" not in cost_rtl.mvu_memories(dw)
     assert "acc" in cost_rtl.mvu_memories({**dw, "OUTER": 3})
