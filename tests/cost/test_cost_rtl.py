@@ -71,7 +71,7 @@ def _mvu(**kw) -> dict:
 def test_mvu_terms_by_hand():
     lut, ff, mem, dsp = features("mvtu", _mvu())
     assert lut["xnor_popcount"] == 32 and lut["mul_lut"] == 0 and lut["negate"] == 0
-    assert lut["accumulate"] == 4 * 8
+    assert lut["accumulate"] == 4 * 8 and lut["accumulate_dsp"] == 0
     assert lut["threshold"] == 4 * 1 * 8             # PE * T * max(AB, TB)
     # the popcount's depth: PE * SIMD lanes x clog2(SIMD) levels; no adder-tree depth; a
     # tree of 64 operands counts as 4 levels (`tree_levels`)
@@ -175,7 +175,8 @@ def test_mvu_structure_rules_by_hand():
     assert features("mvtu", _mvu(OUTER=1))[1]["regs"] == 8 + 2 * 4 * 8 + 4 * 1
     w4a4 = _mvu(DEPTHWISE=1, SIMD=3, INNER=2, OUTER=3, IB=4, I_BIPOLAR=0, WB=4,
                 W_SIGNED=1, W_BIPOLAR=0, AB=12, TB=12)
-    _, ff, _, dsp = features("depthwise", w4a4)
+    lut, ff, _, dsp = features("depthwise", w4a4)
+    assert lut["accumulate_dsp"] == 4 * 12 and lut["accumulate"] == 0  # 3 tap folds
     assert dsp == 12 and ff["regs"] == 0 and ff["regs_dsp"] == 4 * 1 + 4 * 12
     assert ff["dsp_in_regs"] == 4 * 3 * 4
     # constant weights (one tile) of 2-bit inputs x bipolar weights: no negation or select,
