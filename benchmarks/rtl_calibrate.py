@@ -132,6 +132,24 @@ def _big(rng: random.Random) -> dict:
     return _binarised(rng, wb, ab, pe, simd, inner, outer, w_style=0)
 
 
+def _wide_int(rng: random.Random) -> dict:
+    """A wide MVTU of integer products at 2 and 4 bits (CNV W2A2's layers with rpnn-fold:
+    PE 2 x SIMD 576), PE * SIMD * WB * IB from 512 to 8,192, beyond the other grids'."""
+    wb, ab = rng.choice(((2, 2), (2, 2), (2, 4), (4, 2)))
+    while True:
+        pe, simd = rng.choice((1, 2, 4, 8)), rng.choice((64, 96, 144, 256, 576))
+        if 512 <= pe * simd * wb * ab <= 8192:
+            break
+    inner, outer = rng.choice((1, 2, 4, 8)), rng.choice((4, 16, 32, 64))
+    return _binarised(rng, wb, ab, pe, simd, inner, outer)
+
+
+def _wide_shift(rng: random.Random) -> dict:
+    """`_wide_int`'s MVTUs with resource "lut": products as shift-and-add, as rpnn-fold's CNV
+    W2A2 builds them."""
+    return {**_wide_int(rng), "USE_DSP": 0}
+
+
 def _lut_mult(rng: random.Random) -> dict:
     """An integer MVTU with resource "lut": products as shift-and-add (neither operand
     bipolar, as only real multiplications have the choice)."""
@@ -281,6 +299,11 @@ GRID = {  # name: (module, points, generator); the name is the unit type unless 
     "swg_more3": ("rpnn_window", 25, lambda r: _window(r, False)),
     "maxpool_more3": ("rpnn_window", 12, lambda r: _window(r, True)),
     "label_select_more3": ("rpnn_label_select", 20, _label),
+    # then wide integer MVTUs, products in LUTs and as shift-and-add: CNV W2A2 with
+    # rpnn-fold's folding came out 14% over, its MVTUs of SIMD 96 to 576 16-24%, wider
+    # than any integer-product MVTU swept
+    "mvtu_wide": ("rpnn_mvu", 20, _wide_int),
+    "mvtu_wide_lut": ("rpnn_mvu", 20, _wide_shift),
 }
 FAMILY_ONLY = {"fifo_uram": ("xcup",)}
 """Grids swept on these families only (UltraRAM exists on UltraScale+ alone)."""
@@ -294,7 +317,8 @@ UNIT = {"mvtu_low_bits": "mvtu", "mvtu_lut": "mvtu", "fifo_uram": "fifo",
         "label_select_more2": "label_select", "mvtu_more2": "mvtu", "mvtu_odd2": "mvtu",
         "mvtu_low_bits2": "mvtu", "depthwise_more3": "depthwise",
         "thresholding_more3": "thresholding", "swg_more3": "swg",
-        "maxpool_more3": "maxpool", "label_select_more3": "label_select"}
+        "maxpool_more3": "maxpool", "label_select_more3": "label_select",
+        "mvtu_wide": "mvtu", "mvtu_wide_lut": "mvtu"}
 PRIORITY = {"mvtu_low_bits": 3.0}
 """Grids swept this many times faster than the others (added after the first run: the
 W1A1 region of the mvtu grid, 1/16 of its draws, was too thin). Grids are drawn in GRID's
