@@ -289,8 +289,8 @@ GRID = {  # name: (module, points, generator); the name is the unit type unless 
     "pad_more": ("rpnn_pad", 12, _pad),
     "label_select_more2": ("rpnn_label_select", 10, _label),
     "mvtu_big": ("rpnn_mvu", 12, _big),
-    # added by the sixth session: cross-validation on 50%, 75% and 100% of the training
-    # points gave MVU LUT p90 35.4%, 31.0%, 28.8%: the fits were still short of data
+    # added by the calibration of 2026-12-07: cross-validation on 50%, 75% and 100% of
+    # the training points gave MVU LUT p90 35.4%, 31.0%, 28.8%: the fits were short of data
     "mvtu_more2": ("rpnn_mvu", 110, lambda r: _compute(r, False)),
     "mvtu_odd2": ("rpnn_mvu", 40, lambda r: _odd_folds(r, False)),
     "mvtu_low_bits2": ("rpnn_mvu", 40, _low_bits),
