@@ -172,20 +172,39 @@ def _low_bits(rng: random.Random) -> dict:
 
 
 def _binarised(rng: random.Random, wb: int, ab: int, pe: int, simd: int, inner: int,
-               outer: int, w_style: int | None = None) -> dict:
-    """An MVTU at a binarised network's precision (W1A1, W1A2, W2A2) with these folds: the
-    activation (thresholds or none) and, unless given, the weight ROM's style drawn."""
+               outer: int, w_style: int | None = None, depthwise: bool = False) -> dict:
+    """An MVTU (or depthwise unit) at a binarised network's precision (W1A1, W1A2, W2A2)
+    with these folds: the activation (thresholds or none) and, unless given, the weight
+    ROM's style drawn."""
     w_bip, i_bip = wb == 1, ab == 1
-    accb = acc_bits(inner * simd, wb, ab, w_bip, i_bip)
+    accb = acc_bits((outer if depthwise else inner) * simd, wb, ab, w_bip, i_bip)
     ob = rng.choice((1, 2, 0)) if ab == 1 else rng.choice((2, 2, 0))
     return {
-        "DEPTHWISE": 0, "INNER": inner, "OUTER": outer, "SIMD": simd, "PE": pe,
+        "DEPTHWISE": int(depthwise), "INNER": inner, "OUTER": outer, "SIMD": simd, "PE": pe,
         "IB": ab, "I_SIGNED": 0, "I_BIPOLAR": int(i_bip),
         "WB": wb, "W_SIGNED": int(not w_bip), "W_BIPOLAR": int(w_bip),
         "AB": accb, "A_SIGNED": 1, "OB": ob or accb, "O_BIPOLAR": int(ob == 1),
         "T": {1: 1, 2: 3, 0: 0}[ob], "TB": accb, "T_SIGNED": 1, "OUT_BIAS": 0,
         "W_STYLE": rng.choice((0, 0, 1)) if w_style is None else w_style, "USE_DSP": 1,
     }
+
+
+def _depthwise_low_bits(rng: random.Random) -> dict:
+    """A depthwise unit at binarised networks' precisions (W1A1 twice as often, W1A2, W2A2):
+    `_compute`'s draws give XNOR-popcount depthwise units 1 time in 16."""
+    wb, ab = rng.choice(((1, 1), (1, 1), (1, 2), (2, 2)))
+    pe, simd = rng.choice((1, 2, 4, 8, 16, 32)), rng.choice((1, 3, 9))
+    inner, outer = rng.choice((1, 2, 4, 8, 32, 128)), rng.choice((1, 2, 4, 16, 64))
+    return _binarised(rng, wb, ab, pe, simd, inner, outer, depthwise=True)
+
+
+def _depthwise_lut(rng: random.Random) -> dict:
+    """A depthwise unit with resource "lut": integer products as shift-and-add (no other
+    grid draws them)."""
+    while True:
+        params = _compute(rng, True, use_dsp=0)
+        if not (params["W_BIPOLAR"] or params["I_BIPOLAR"]):
+            return params
 
 
 def _threshold(rng: random.Random) -> dict:
@@ -304,6 +323,11 @@ GRID = {  # name: (module, points, generator); the name is the unit type unless 
     # than any integer-product MVTU swept
     "mvtu_wide": ("rpnn_mvu", 20, _wide_int),
     "mvtu_wide_lut": ("rpnn_mvu", 20, _wide_shift),
+    # then depthwise units where the grid was thin: three of the four worst held-out
+    # depthwise points were XNOR-popcount units, of which the training set had 5; and none
+    # with products as shift-and-add
+    "depthwise_low_bits": ("rpnn_mvu", 30, _depthwise_low_bits),
+    "depthwise_lut": ("rpnn_mvu", 20, _depthwise_lut),
 }
 FAMILY_ONLY = {"fifo_uram": ("xcup",)}
 """Grids swept on these families only (UltraRAM exists on UltraScale+ alone)."""
@@ -318,7 +342,8 @@ UNIT = {"mvtu_low_bits": "mvtu", "mvtu_lut": "mvtu", "fifo_uram": "fifo",
         "mvtu_low_bits2": "mvtu", "depthwise_more3": "depthwise",
         "thresholding_more3": "thresholding", "swg_more3": "swg",
         "maxpool_more3": "maxpool", "label_select_more3": "label_select",
-        "mvtu_wide": "mvtu", "mvtu_wide_lut": "mvtu"}
+        "mvtu_wide": "mvtu", "mvtu_wide_lut": "mvtu",
+        "depthwise_low_bits": "depthwise", "depthwise_lut": "depthwise"}
 PRIORITY = {"mvtu_low_bits": 3.0}
 """Grids swept this many times faster than the others (added after the first run: the
 W1A1 region of the mvtu grid, 1/16 of its draws, was too thin). Grids are drawn in GRID's
@@ -592,6 +617,72 @@ def noise(args: argparse.Namespace) -> int:
     return 0
 
 
+ROUGH_UNITS = ("mvtu", "depthwise")
+"""The unit types `roughness` samples (those whose LUT p90 is furthest from the goal)."""
+
+
+def _rough_point(r: dict, family: str) -> dict | None:
+    """Yosys' and the model's LUTs of `r` at SIMD - 2, SIMD - 1 and SIMD (all else fixed);
+    None when Yosys fails or times out on a neighbour."""
+    out: dict = {"unit": r["unit"], "yosys": [], "model": []}
+    for simd in (r["params"]["SIMD"] - 2, r["params"]["SIMD"] - 1):
+        params = {k: v for k, v in r["params"].items() if k not in cost_rtl.CONTENT_PARAMS}
+        params["SIMD"] = simd
+        try:
+            res = rtl_units.synthesize_unit(r["module"], params, family, timeout=900)
+        except rtl_synth.SynthError:
+            return None
+        params.update(rtl_units.rom_columns(r["module"], params, family))
+        out["yosys"].append(res["lut"])
+        out["model"].append(cost_rtl.predict(r["unit"], params, family=family)["lut"])
+    out["yosys"].append(r["lut"])
+    out["model"].append(cost_rtl.predict(r["unit"], r["params"], family=family)["lut"])
+    return out
+
+
+def roughness(args: argparse.Namespace) -> int:
+    """How far Yosys' LUTs leave a smooth function of SIMD, at sampled MVU training points:
+    the second difference over SIMD - 2, SIMD - 1, SIMD (SIMD >= 8, so the three share their
+    adder tree's depth) less the model's own, relative to the point's LUTs. Were Yosys' count
+    a smooth function plus independent deviations e of spread s, the second difference would
+    spread sqrt(1.5) s; so p90 |second difference| / sqrt(1.5) estimates the p90 error of
+    the best model smooth in SIMD (an underestimate where neighbours deviate alike)."""
+    import numpy as np
+
+    rows = [r for r in current(load(data_file(args)), args.family)
+            if "error" not in r and r["split"] == "train" and r["unit"] in ROUGH_UNITS
+            and r["params"]["SIMD"] >= 8 and r.get("seconds", 99) < 60]
+    picks = random.Random(SEED).sample(rows, min(len(rows), args.points))
+    print(f"{len(picks)} MVU training points of {data_file(args).name} (SIMD >= 8, Yosys under "
+          "a minute), each synthesised again at SIMD - 2 and SIMD - 1: Yosys' LUTs and the "
+          "model's, and r = (second difference of Yosys - the model's) / Yosys' LUTs",
+          flush=True)
+    by_unit: dict[str, list[float]] = {}
+    failed = 0
+    with ProcessPoolExecutor(args.jobs) as pool:
+        futures = {pool.submit(_rough_point, r, args.family): r for r in picks}
+        for fut in as_completed(futures):
+            r, pick = fut.result(), futures[fut]
+            if r is None:
+                failed += 1
+                continue
+            y, m = np.array(r["yosys"], float), np.array(r["model"], float)
+            d = ((y[2] - 2 * y[1] + y[0]) - (m[2] - 2 * m[1] + m[0])) / max(y[2], 1)
+            by_unit.setdefault(r["unit"], []).append(d)
+            print(f"  {r['unit']:10s} SIMD {pick['params']['SIMD']:3d} datapath "
+                  f"{cost_rtl.datapath(pick['params']):5s} Yosys "
+                  f"{' '.join(map(str, r['yosys']))} model {' '.join(map(str, r['model']))} "
+                  f"r {d:+.1%}", flush=True)
+    if failed:
+        print(f"{failed} points left out: Yosys failed or took over 900 s on a neighbour")
+    print(f"{'unit':10s} {'n':>3s} | |r| med    p90 | p90 / sqrt(1.5): the smooth model's floor")
+    for unit, d in sorted(by_unit.items()) + [("all", sum(by_unit.values(), []))]:
+        a = np.abs(np.array(d))
+        print(f"{unit:10s} {len(a):3d} | {np.median(a):6.1%} {np.percentile(a, 90):6.1%} | "
+              f"{np.percentile(a, 90) / 1.5 ** 0.5:6.1%}")
+    return 0
+
+
 def table(args: argparse.Namespace) -> int:
     """The fitted constants as the markdown table of docs/cost-model.md."""
     data = json.loads(Path(args.out or cost_rtl.constants_file(args.family)).read_text())
@@ -627,15 +718,18 @@ def main(argv: list[str] | None = None) -> int:
     n.add_argument("--points", type=int, default=48)
     n.add_argument("--seeds", type=int, default=2)
     n.add_argument("--jobs", type=int, default=2)
+    g = sub.add_parser("roughness")
+    g.add_argument("--points", type=int, default=40)
+    g.add_argument("--jobs", type=int, default=2)
     for p in (f, t):
         p.add_argument("--out", default="",
                        help="default: rpnn_ir/hw/data/rtl_cost_<family>.json")
-    for p in (s, f, t, c, n):
+    for p in (s, f, t, c, n, g):
         p.add_argument("--data", default="")
         p.add_argument("--family", default="xc7", choices=sorted(rtl_synth.FAMILIES))
     args = parser.parse_args(argv)
     return {"sweep": sweep, "fit": fit, "table": table, "cv": cv,
-            "noise": noise}[args.command](args)
+            "noise": noise, "roughness": roughness}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -469,8 +469,12 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
         "xnor_popcount_bram": lanes if xnor and w_feed == "bram" else 0,
         # x * (+-1) (bipolar weights): the negated input word, shared by the PEs of an MVTU
         # (one per SIMD lane; a depthwise lane has its own input), and a PW-bit select per
-        # lane
-        "negate_select": lanes * pw if negate and p["W_BIPOLAR"] else 0,
+        # lane, which ABC merges into the adder tree's LUTs when the input has at most 2
+        # bits (fitted 0.08 a bit, against 0.48 for wider inputs; cross-validated LUT p90
+        # 19.6% -> 19.4% on 790 training points, x * (+-1) of 8-bit inputs had been ~20%
+        # under and of 2-bit ones over)
+        "negate_select": lanes * pw if negate and p["W_BIPOLAR"] and p["IB"] <= 2 else 0,
+        "negate_select_wide": lanes * pw if negate and p["W_BIPOLAR"] and p["IB"] > 2 else 0,
         "negate": (lanes if p["DEPTHWISE"] else simd) * pw if negate and p["W_BIPOLAR"]
         else 0,
         # (+-1) * w (bipolar inputs): +-w per lane; Yosys leaves WB - 1 inverters (INV
@@ -561,7 +565,7 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
         # the input bit or its inversion), the negations fold into the sum's constant, and
         # what is left is a sum of the input's bits (`const_tree`) in place of the products
         # and the adder tree (XNOR: a popcount)
-        for name in ("negate", "negate_select", "sign_invert",
+        for name in ("negate", "negate_select", "negate_select_wide", "sign_invert",
                      "mul_lut", "shift_add", "add_tree", "add_depth", "xnor_depth"):
             lut[name] = 0
         lut["const_tree"] = pe * (simd - 1) * (1 if xnor else in_bits)

@@ -138,6 +138,10 @@ def test_mvu_terms_by_hand():
     # shared by the 4 PEs
     lut = features("mvtu", _mvu(IB=2, I_BIPOLAR=0))[0]
     assert lut["negate"] == 8 * 5 and lut["negate_select"] == 32 * 5
+    # ... of 8-bit inputs (PW = 9 + 2 = 11 bits): the selects are a term of their own, ABC
+    # cannot merge them into the adders' LUTs
+    lut = features("mvtu", _mvu(IB=8, I_BIPOLAR=0))[0]
+    assert lut["negate_select"] == 0 and lut["negate_select_wide"] == 32 * 11
     # weights forced to block RAM: 32 words of 32 bits in one RAMB18
     assert features("mvtu", _mvu(W_STYLE=1))[2].bram18 == 1
 
