@@ -9,6 +9,7 @@
     python benchmarks/rtl_calibrate.py table [--family ...]  # constants as a markdown table
     python benchmarks/rtl_calibrate.py cv    [--family ...] [--folds 5] [--repeats 3]
     python benchmarks/rtl_calibrate.py noise [--family ...] [--points 48] [--seeds 2] [--jobs 2]
+    python benchmarks/rtl_calibrate.py roughness [--family ...] [--points 40] [--jobs 2]
 
 `sweep` draws a seeded grid of configurations per unit type (weight and activation bits
 1/2/4/8, PE, SIMD, MW = INNER*SIMD, MH = OUTER*PE, memory style, depth, resource "dsp" or
@@ -34,7 +35,10 @@ counts), to the data file `rpnn_ir.hw.cost_rtl` reads for that family.
 (1) sampled MVU and thresholding sweep points synthesised again with other ROM contents
 (`rtl_units.roms` seeds 1..N), and (2) neighbouring configurations, SIMD 12..20 with all
 else fixed, on three MVTUs (the deviation of Yosys' LUTs from a straight line through
-them). Both bound what any model smooth in the parameters can reach.
+them). Both bound what any model smooth in the parameters can reach. `roughness` measures
+the second: at sampled MVU training points (SIMD >= 8) it synthesises SIMD - 2 and SIMD - 1
+as well and reports Yosys' second difference less the model's, the floor of a model smooth
+in SIMD.
 """
 
 from __future__ import annotations
