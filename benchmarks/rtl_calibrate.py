@@ -551,8 +551,9 @@ SERIES_SIMD = range(12, 21)
 """... at each of these SIMD."""
 
 
-def _noise_synth(module: str, params: dict, family: str, seed: int) -> dict:
-    res = rtl_units.synthesize_unit(module, params, family, seed=seed, timeout=300)
+def _noise_synth(module: str, params: dict, family: str, seed: int,
+                 timeout: float = 300) -> dict:
+    res = rtl_units.synthesize_unit(module, params, family, seed=seed, timeout=timeout)
     return {"lut": res["lut"], "ff": res["ff"],
             "params": {**params, **rtl_units.rom_columns(module, params, family, seed)}}
 
@@ -631,14 +632,12 @@ def _rough_point(r: dict, family: str) -> dict | None:
     out: dict = {"unit": r["unit"], "yosys": [], "model": []}
     for simd in (r["params"]["SIMD"] - 2, r["params"]["SIMD"] - 1):
         params = {k: v for k, v in r["params"].items() if k not in cost_rtl.CONTENT_PARAMS}
-        params["SIMD"] = simd
         try:
-            res = rtl_units.synthesize_unit(r["module"], params, family, timeout=900)
+            res = _noise_synth(r["module"], {**params, "SIMD": simd}, family, 0, timeout=900)
         except rtl_synth.SynthError:
             return None
-        params.update(rtl_units.rom_columns(r["module"], params, family))
         out["yosys"].append(res["lut"])
-        out["model"].append(cost_rtl.predict(r["unit"], params, family=family)["lut"])
+        out["model"].append(cost_rtl.predict(r["unit"], res["params"], family=family)["lut"])
     out["yosys"].append(r["lut"])
     out["model"].append(cost_rtl.predict(r["unit"], r["params"], family=family)["lut"])
     return out
