@@ -6,11 +6,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parent.parent
 
 
-def _pytest_with_hidden_brevitas(tmp_path: Path, ci: bool) -> subprocess.CompletedProcess:
-    """Run the Brevitas test module with `brevitas` made unimportable."""
+def _pytest_with_hidden_brevitas(tmp_path: Path, ci: bool,
+                                 workers: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+    """Run the Brevitas test module with `brevitas` made unimportable (`workers`: pytest-xdist
+    options, as the README's `-n auto`)."""
     hidden = tmp_path / "hide" / "brevitas"
     hidden.mkdir(parents=True)
     (hidden / "__init__.py").write_text(
@@ -22,13 +26,14 @@ def _pytest_with_hidden_brevitas(tmp_path: Path, ci: bool) -> subprocess.Complet
         env["CI"] = "true"
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-         "tests/frontends/test_onnx_brevitas.py"],
+         *workers, "tests/frontends/test_onnx_brevitas.py"],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=300,
     )
 
 
-def test_collection_skip_fails_under_ci(tmp_path: Path) -> None:
-    result = _pytest_with_hidden_brevitas(tmp_path, ci=True)
+@pytest.mark.parametrize("workers", [(), ("-n", "2")], ids=["serial", "xdist"])
+def test_collection_skip_fails_under_ci(tmp_path: Path, workers: tuple[str, ...]) -> None:
+    result = _pytest_with_hidden_brevitas(tmp_path, ci=True, workers=workers)
     assert result.returncode != 0, result.stdout
     assert "skipped at collection under CI" in result.stdout
 
