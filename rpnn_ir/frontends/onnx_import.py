@@ -91,6 +91,16 @@ def _printable(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def _printable_path(path: str, limit: int = 100) -> str:
+    """A file path, safe to show in a one-line message; a long one loses its middle, not
+    its file name (deep temporary folders made "/tmp/.../trunca..." of it)."""
+    text = _printable(path, limit=len(path) + 1)
+    if len(text) <= limit:
+        return text
+    head = limit // 4
+    return text[:head] + "..." + text[len(text) - (limit - head - 3):]
+
+
 _HINT_DROP = re.compile(r"[^A-Za-z0-9_]+")
 
 
@@ -233,7 +243,7 @@ def _parse_model(data: bytes, source: str) -> onnx.ModelProto:
 def load_onnx(path: str | os.PathLike[str]) -> onnx.ModelProto:
     """Read an ONNX file safely (external data validated first, see the module docstring)."""
     path = Path(path)
-    source = f"'{_printable(str(path))}'"
+    source = f"'{_printable_path(str(path))}'"
     if not path.exists():
         raise OnnxImportError(f"input file {source} not found (check the path)")
     if path.is_dir():
@@ -1737,7 +1747,7 @@ def from_onnx(model: str | os.PathLike[str] | onnx.ModelProto, *,
         _check_external_data(model, None, source)
         _check_model(model, source)
     elif isinstance(model, str | os.PathLike):
-        source = f"'{_printable(os.fspath(model))}'"
+        source = f"'{_printable_path(os.fspath(model))}'"
         model = load_onnx(model)
     else:
         raise TypeError(f"from_onnx: 'model' must be a path or an onnx.ModelProto, not "

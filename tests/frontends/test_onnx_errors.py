@@ -338,3 +338,16 @@ def test_qonnx_op_arity_and_hostile_folding():
                        [init("shape", np.array([1 << 20, 1 << 20], np.int64))])
     message = import_error(model)
     assert "node 'huge' (ConstantOfShape)" in message and "refusing" in message
+
+
+def test_a_long_path_keeps_its_file_name(tmp_path: Path):
+    """A deep folder shortens the middle of the path in the message, not its file name."""
+    folder = tmp_path / ("deep_" * 20) / ("deeper_" * 20)
+    folder.mkdir(parents=True)
+    missing = folder / "the_model.onnx"
+    message = import_error(missing)
+    assert "not found" in message and message.count("the_model.onnx") == 1
+    assert "..." in message and len(message) < 200
+    broken = folder / "half.onnx"
+    broken.write_bytes(good_model().SerializeToString()[:40])
+    assert "half.onnx" in import_error(broken)
