@@ -519,6 +519,11 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
         "add_depth": tree * tree_levels(simd) if not (xnor or dsp) else 0,
         "xnor_depth": lanes * tree_levels(simd) if xnor else 0,
         "add_tree_dsp": tree if dsp else 0,
+        # ... and with the products in DSPs, a family term: on UltraScale+ (DSP48E2) the
+        # tree after the DSPs costs more per level (cross-validated LUT p90 on 775 training
+        # points 18.3% -> 16.0%, MVTU 20.7% -> 17.4%: units of many lanes and few PEs had
+        # been ~20% under, of many PEs and 2 lanes over); on 7-series no change
+        "add_depth_dsp": tree * tree_levels(simd) if dsp else 0,
         # with the products in DSPs Yosys packs part of the accumulator into their P
         # registers, differently per DSP generation: own constants, refitted per family
         # (cross-validated LUT p90 19.3% -> 18.4% on 7-series, 19.2% -> 18.6% on
@@ -886,8 +891,8 @@ def _fit_memory(rows: list[dict], family: str) -> dict[str, float]:
 MIN_FAMILY_POINTS = 8
 """A family other than 7-series gets its own constants for a unit type from this many
 training points on; below, `predict` uses the 7-series ones."""
-FAMILY_TERMS = frozenset({"add_tree_dsp", "rom_weights_dsp", "accumulate_dsp", "regs_dsp",
-                          "dsp_in_regs"})
+FAMILY_TERMS = frozenset({"add_tree_dsp", "add_depth_dsp", "rom_weights_dsp",
+                          "accumulate_dsp", "regs_dsp", "dsp_in_regs"})
 """The terms a family other than 7-series refits on its own sweep; the others keep their
 7-series constants. The LUT6 fabric is the same: on the configurations swept for both,
 Yosys' LUT and FF counts agree to within a few percent except where products go to DSPs

@@ -120,6 +120,10 @@ def test_mvu_terms_by_hand():
     lut, _, _, dsp = features("mvtu", _mvu(IB=4, I_BIPOLAR=0, WB=4, W_SIGNED=1, W_BIPOLAR=0,
                                             AB=12, TB=12))
     assert dsp == 32 and lut["mul_lut"] == 0
+    # the tree after the DSPs: PE * (SIMD - 1) additions of 4 + 4 + 2 bits, and its depth
+    # (UltraScale+ fits a cost per level, 7-series none) of clog2(8) = 3 levels
+    assert lut["add_tree_dsp"] == 4 * 7 * 10 and lut["add_depth_dsp"] == 4 * 7 * 10 * 3
+    assert lut["add_tree"] == lut["add_depth"] == 0
     # ... but not when only 8 of the product's bits reach the accumulator
     assert features("mvtu", _mvu(IB=4, I_BIPOLAR=0, WB=4, W_SIGNED=1, W_BIPOLAR=0,
                                  AB=8, TB=8))[3] == 0
