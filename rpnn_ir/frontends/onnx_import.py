@@ -85,16 +85,21 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
+def _visible(text: str) -> str:
+    """`text` with every unprintable character (newlines, escapes) shown as '?'."""
+    return "".join(ch if ch.isprintable() else "?" for ch in text)
+
+
 def _printable(text: str, limit: int = 80) -> str:
     """A name from the file, safe to show in a one-line message."""
-    text = "".join(ch if ch.isprintable() else "?" for ch in text)
+    text = _visible(text)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _printable_path(path: str, limit: int = 100) -> str:
     """A file path, safe to show in a one-line message; a long one loses its middle, not
     its file name (deep temporary folders made "/tmp/.../trunca..." of it)."""
-    text = _printable(path, limit=len(path) + 1)
+    text = _visible(path)
     if len(text) <= limit:
         return text
     head = limit // 4

@@ -416,7 +416,7 @@ DATAPATH_TERMS = ("xnor_popcount", "xnor_popcount_bram", "negate", "negate_selec
 """The MVU's product and adder-tree terms: what a constant weight bit takes away."""
 
 
-def constant_weight_share(p: dict, const_w: bool) -> float:
+def constant_weight_share(p: dict) -> float:
     """The share of the weight table's bits that are constant: all of them for one word;
     else 1 - W_WIDTH / (PE * SIMD * WB), W_WIDTH the table's non-constant columns
     (`mapped_width`), which Yosys drops before it maps the ROM, in logic or block RAM, so
@@ -426,7 +426,7 @@ def constant_weight_share(p: dict, const_w: bool) -> float:
     training points 19.4% -> 17.9% (MVTU 20.9% -> 18.6%, depthwise 22.9% -> 20.3%;
     applied to logic ROMs only, 18.2%): units of 2- and 4-word ROMs had been up to 54%
     over."""
-    if const_w:
+    if p["INNER"] * p["OUTER"] <= 1:
         return 1.0
     full = p["PE"] * p["SIMD"] * p["WB"]
     return max(0.0, 1.0 - p.get("W_WIDTH", full) / full)
@@ -587,7 +587,7 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
         "control": ctrl + _w(p["INNER"] if p["DEPTHWISE"] else 1),
         "const": 1,
     }
-    fixed = constant_weight_share(p, const_w)
+    fixed = constant_weight_share(p)
     if fixed and kind != "dsp":
         # constant weights: each product is the input shifted, negated or dropped (XNOR:
         # the input bit or its inversion), the negations fold into the sum's constant, and

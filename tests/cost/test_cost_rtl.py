@@ -206,12 +206,13 @@ def test_mvu_structure_rules_by_hand():
     # (W_WIDTH): 20 of 32 weight bits are constants, so 5/8 of the datapath is the
     # constant-weight sum and 3/8 the XNOR-popcount
     two = _mvu(INNER=2, OUTER=1, W_WIDTH=12)
-    assert cost_rtl.constant_weight_share(two, False) == 20 / 32
+    assert cost_rtl.constant_weight_share(two) == 20 / 32
     lut = features("mvtu", two)[0]
     assert lut["xnor_popcount"] == 32 * 3 / 8 and lut["xnor_depth"] == 32 * 3 * 3 / 8
     assert lut["const_tree"] == 4 * 7 * 5 / 8 and lut["const_depth"] == 4 * 7 * 3 * 5 / 8
     # no table given (a parameter-only estimate): every weight bit varies
-    assert cost_rtl.constant_weight_share(_mvu(), False) == 0
+    assert cost_rtl.constant_weight_share(_mvu()) == 0
+    assert cost_rtl.constant_weight_share(_mvu(INNER=1, OUTER=1)) == 1
     assert "const_tree" not in features("mvtu", _mvu())[0]
     # bipolar weights in a depthwise unit: every lane negates its own input (PE * SIMD *
     # PW = 4 * 3 * 5), an MVTU's PEs share one negated word (SIMD * PW)
