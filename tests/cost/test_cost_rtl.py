@@ -248,6 +248,11 @@ def test_plumbing_and_threshold_terms_by_hand():
     small = {"L": 2, "PE": 1, "K": 1, "OWD": 1, "IB": 8, "I_SIGNED": 1, "I_BIPOLAR": 0,
              "OB": 16}
     assert features("label_select", small)[1]["datapath"] == 1 * (8 + 3) + 3
+    # one insertion a cycle: the first slot's select is the registers' clock enable, the
+    # other two slots keep theirs (shift down or take the new value)
+    one = features("label_select", {**small, "K": 3, "L": 10})[0]
+    assert one["select"] == (3 - 1) * (10 + 5) and one["compare"] == 3 * 10
+    assert features("label_select", small)[0]["select"] == 0
     # thresholding of 4-bit inputs with two threshold words: a truth table per output bit
     th = {"CF": 2, "PE": 8, "IB": 4, "I_SIGNED": 1, "OB": 2, "O_BIPOLAR": 0, "T": 3,
           "TB": 4, "T_SIGNED": 1, "OUT_BIAS": 0}
