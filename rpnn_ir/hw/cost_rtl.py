@@ -602,9 +602,19 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
         for name in DATAPATH_TERMS:
             if name not in kept:
                 lut[name] *= 1 - fixed
-        lut["const_tree"] = fixed * pe * (simd - 1) * (1 if xnor else in_bits)
+        # an MVTU's sum of x * (+-1) (whole inputs, some inverted) and of (+-1) * w (each
+        # bit a copy of one input bit, masked by the weight's bits) map differently from a
+        # popcount or a sum of shifted inputs: own constants (cross-validated LUT p90 on
+        # 1,195 7-series training points, two sets of 5 x 5 folds: MVTU 17.7% -> 17.1% and
+        # 17.6% -> 16.9%, all 17.2% -> 16.9%, 17.1% -> 16.8%); a depthwise unit's keep the
+        # shared ones (split too, its p90 went 18.5% -> 18.7%: few constant-weight
+        # depthwise units to fit them on)
+        suffix = ("_pm_weights" if p["W_BIPOLAR"] else "_pm_inputs") \
+            if negate and not p["DEPTHWISE"] else ""
+        tree_bits = fixed * pe * (simd - 1) * (1 if xnor else in_bits)
+        lut["const_tree" + suffix] = tree_bits
         # its levels, as `add_depth` for the adder tree
-        lut["const_depth"] = lut["const_tree"] * tree_levels(simd)
+        lut["const_depth" + suffix] = tree_bits * tree_levels(simd)
     bram = sum(m.bram18 for _, _, m in mems.values())
     lut_mem = sum(m.lut_mem for _, _, m in mems.values())
     return lut, ff, Memory("mixed", bram18=bram, lut_mem=lut_mem), lanes if dsp else 0
@@ -752,19 +762,21 @@ def _label_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, i
     nw = p["L"] // pe
     cnw = clog2(k + 1) + 1  # the Verilog's count of filled slots
     counters = cnw + clog2(nw + 1) + clog2(k // owd + 1)
-    # per inserted element and slot: a VW-bit compare (a carry chain) and a 3-way select of
-    # value and index (stays, shifts down, takes the new one), apart: they map differently;
-    # the slot's own decisions whatever the value's width (filled yet: its index against
-    # the CNW-bit count, kept, shifted down; cross-validated LUT p90 24.7% -> 22.6% as a
-    # term PE * K, 20.1% -> 17.6% scaled by CNW on 724 training points); and the output's
-    # select of one of K/OWD index slots. With one insertion a cycle (PE = 1) the first
-    # slot's select is a clock enable: it keeps its register or takes the new value (no
-    # slot above it shifts down), and Yosys' opt_dff turns that feedback multiplexer into
-    # the flip-flops' CE (K = 1, 18-bit values: 23 LUTs, no LUT per register bit);
-    # cross-validated LUT mean 9.4% -> 8.1% on 44 7-series training points, held out p90
-    # 21.5% -> 10.1%
-    selects = pe * k - (1 if pe == 1 else 0)
-    lut = {"compare": pe * k * vw, "select": selects * (vw + xw), "slots": pe * k * cnw,
+    # per inserted element and slot: a VW-bit compare (a carry chain) and a select of value
+    # and index: 3-way (stays, shifts down, takes the new one) but 2-way for the first
+    # slot, which nothing shifts into (`select_first`: cross-validated LUT p90 19.8% ->
+    # 17.1%, mean 8.6% -> 7.3% on 59 7-series training points; fitted 0.75 a bit against
+    # 1.12 for the 3-way ones); apart: they map differently; the slot's own decisions
+    # whatever the value's width (filled yet: its index against the CNW-bit count, kept,
+    # shifted down; cross-validated LUT p90 24.7% -> 22.6% as a term PE * K, 20.1% ->
+    # 17.6% scaled by CNW on 724 training points); and the output's select of one of K/OWD
+    # index slots. With one insertion a cycle (PE = 1) the first slot's select is a clock
+    # enable (keep or take the new value), which Yosys' opt_dff makes the flip-flops' CE
+    # (K = 1, 18-bit values: 23 LUTs, no LUT per register bit); cross-validated LUT mean
+    # 9.4% -> 8.1% on 44 7-series training points, held out p90 21.5% -> 10.1%
+    first = 0 if pe == 1 else pe
+    lut = {"compare": pe * k * vw, "select": pe * (k - 1) * (vw + xw),
+           "select_first": first * (vw + xw), "slots": pe * k * cnw,
            "output": owd * min(xw, p["OB"]) * mux_luts(k // owd),
            "control": counters, "const": 1}
     # registers: K value slots (the decoded value's two extension bits are copies of its

@@ -189,10 +189,17 @@ def test_mvu_structure_rules_by_hand():
     assert ff["dsp_in_regs"] == 4 * 3 * 4
     # constant weights (one tile) of 2-bit inputs x bipolar weights: no negation or select,
     # a sum of the 8 lanes' 2 + 2 significant bits per PE (`const_tree`: PE * (SIMD - 1)
-    # additions)
+    # additions; x * (+-1) in an MVTU has its own constants)
     lut = features("mvtu", _mvu(IB=2, I_BIPOLAR=0, INNER=1, OUTER=1))[0]
-    assert lut["const_tree"] == 4 * 7 * 4 and lut["add_tree"] == lut["negate"] == 0
-    assert lut["const_depth"] == 4 * 7 * 4 * 3  # clog2(SIMD) = 3 levels
+    assert lut["const_tree_pm_weights"] == 4 * 7 * 4 and "const_tree" not in lut
+    assert lut["add_tree"] == lut["negate"] == 0
+    assert lut["const_depth_pm_weights"] == 4 * 7 * 4 * 3  # clog2(SIMD) = 3 levels
+    # ... and (+-1) * w its own: each lane's bits are copies of one input bit
+    lut = features("mvtu", _mvu(WB=4, W_BIPOLAR=0, W_SIGNED=1, INNER=1, OUTER=1))[0]
+    assert lut["const_tree_pm_inputs"] == 4 * 7 * 6 and "const_tree_pm_weights" not in lut
+    # a depthwise unit's constant-weight sums share one pair of constants
+    dw = features("depthwise", _mvu(DEPTHWISE=1, IB=2, I_BIPOLAR=0, INNER=1, OUTER=1))[0]
+    assert dw["const_tree"] == 4 * 7 * 4 and "const_tree_pm_weights" not in dw
     assert lut["negate_select"] == 0 and lut["sign_invert"] == 0
     # W1A1 with constant weights: a popcount of each PE's 8 input bits
     lut = features("mvtu", _mvu(INNER=1, OUTER=1))[0]
@@ -201,7 +208,7 @@ def test_mvu_structure_rules_by_hand():
     # 11) stay, ABC does not merge them into the sum; the selects go
     lut = features("mvtu", _mvu(IB=8, I_BIPOLAR=0, INNER=1, OUTER=1))[0]
     assert lut["negate"] == 8 * 11 and lut["negate_select_wide"] == 0
-    assert lut["const_tree"] == 4 * 7 * 10
+    assert lut["const_tree_pm_weights"] == 4 * 7 * 10
     # a 2-word weight table of W1A1 whose 32 lanes keep 12 non-constant bit columns
     # (W_WIDTH): 20 of 32 weight bits are constants, so 5/8 of the datapath is the
     # constant-weight sum and 3/8 the XNOR-popcount
@@ -239,7 +246,8 @@ def test_plumbing_and_threshold_terms_by_hand():
     lut, ff, _, _ = features("label_select", {"L": 100, "PE": 10, "K": 3, "OWD": 1,
                                               "IB": 16, "I_SIGNED": 1, "I_BIPOLAR": 0,
                                               "OB": 8})
-    assert lut["compare"] == 10 * 3 * 18 and lut["select"] == 10 * 3 * (18 + 8)
+    assert lut["compare"] == 10 * 3 * 18 and lut["select"] == 10 * 2 * (18 + 8)
+    assert lut["select_first"] == 10 * (18 + 8)  # the first slot: 2-way, nothing shifts in
     assert lut["slots"] == 10 * 3 * 3 and lut["output"] == 8 * 1
     # registers: 3 slots of the 16 value bits (the 2 extension bits merge) and 8 index
     # bits; the output word's 8 bits are all index bits
@@ -252,6 +260,7 @@ def test_plumbing_and_threshold_terms_by_hand():
     # other two slots keep theirs (shift down or take the new value)
     one = features("label_select", {**small, "K": 3, "L": 10})[0]
     assert one["select"] == (3 - 1) * (10 + 5) and one["compare"] == 3 * 10
+    assert one["select_first"] == 0
     assert features("label_select", small)[0]["select"] == 0
     # thresholding of 4-bit inputs with two threshold words: a truth table per output bit
     th = {"CF": 2, "PE": 8, "IB": 4, "I_SIGNED": 1, "OB": 2, "O_BIPOLAR": 0, "T": 3,
