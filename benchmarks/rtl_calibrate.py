@@ -332,7 +332,7 @@ GRID = {  # name: (module, points, generator); the name is the unit type unless 
     # with products as shift-and-add
     "depthwise_low_bits": ("rpnn_mvu", 30, _depthwise_low_bits),
     "depthwise_lut": ("rpnn_mvu", 20, _depthwise_lut),
-    # added by the calibration of 2026-12-08: cross-validation on 50%, 75% and 100% of the
+    # added by the fourth calibration of 2026-12-07: cross-validation on 50%, 75% and 100% of the
     # training points gave LUT p90 MVTU 19.8%, 18.5%, 17.8% and depthwise 21.9%, 21.0%,
     # 19.4%: still short of data, and no structural term tried improved it
     "mvtu_more3": ("rpnn_mvu", 200, lambda r: _compute(r, False)),
