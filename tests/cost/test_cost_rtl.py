@@ -194,13 +194,14 @@ def test_mvu_structure_rules_by_hand():
     assert lut["const_tree_pm_weights"] == 4 * 7 * 4 and "const_tree" not in lut
     assert lut["add_tree"] == lut["negate"] == 0
     assert lut["const_depth_pm_weights"] == 4 * 7 * 4 * 3  # clog2(SIMD) = 3 levels
+    assert lut["negate_select"] == 0 and lut["sign_invert"] == 0
     # ... and (+-1) * w its own: each lane's bits are copies of one input bit
-    lut = features("mvtu", _mvu(WB=4, W_BIPOLAR=0, W_SIGNED=1, INNER=1, OUTER=1))[0]
-    assert lut["const_tree_pm_inputs"] == 4 * 7 * 6 and "const_tree_pm_weights" not in lut
+    pm_inputs = features("mvtu", _mvu(WB=4, W_BIPOLAR=0, W_SIGNED=1, INNER=1, OUTER=1))[0]
+    assert pm_inputs["const_tree_pm_inputs"] == 4 * 7 * 6
+    assert "const_tree_pm_weights" not in pm_inputs
     # a depthwise unit's constant-weight sums share one pair of constants
     dw = features("depthwise", _mvu(DEPTHWISE=1, IB=2, I_BIPOLAR=0, INNER=1, OUTER=1))[0]
     assert dw["const_tree"] == 4 * 7 * 4 and "const_tree_pm_weights" not in dw
-    assert lut["negate_select"] == 0 and lut["sign_invert"] == 0
     # W1A1 with constant weights: a popcount of each PE's 8 input bits
     lut = features("mvtu", _mvu(INNER=1, OUTER=1))[0]
     assert lut["const_tree"] == 4 * 7 and lut["xnor_popcount"] == 0
