@@ -133,11 +133,17 @@ def test_mvu_terms_by_hand():
     assert dsp == 0 and lut["mul_lut"] == 32 * 2 * 2
     # adder tree: PE * (SIMD - 1) additions of the product's IB + WB + 2 bits
     assert lut["add_tree"] == 4 * 7 * 6 and lut["shift_add"] == 0
-    # resource "lut": shift-and-add over the narrower operand's WB + 1 = 3 bits, two
-    # additions of PW = 6 bits per lane; no DSP even for a 9-bit product
+    # resource "lut": shift-and-add, b the signed 2-bit weight (WB <= IB) decoded to 3 bits
+    # whose top is a sign copy: 3 shifted copies of the input's 2 significant bits, two
+    # additions of 2 bits per lane; no DSP even for a 9-bit product
     lut, _, _, dsp = features("mvtu", {**w2a2, "USE_DSP": 0})
-    assert lut["shift_add"] == 32 * 2 * 6 and lut["mul_lut"] == 0 and dsp == 0
+    assert lut["shift_add"] == 32 * 2 * 2 and lut["mul_lut"] == 0 and dsp == 0
     assert features("mvtu", {**w2a2, "IB": 4, "WB": 4, "USE_DSP": 0})[3] == 0
+    # b the 2-bit unsigned input (IB < WB): its decoded top bit is 0, two copies of the
+    # weight's 4 bits, one addition; a signed 2-bit input: three copies, two additions
+    shift = {**w2a2, "WB": 4, "USE_DSP": 0}
+    assert features("mvtu", shift)[0]["shift_add"] == 32 * 1 * 4
+    assert features("mvtu", {**shift, "I_SIGNED": 1})[0]["shift_add"] == 32 * 2 * 4
     # bipolar weights x 2-bit inputs: the negated input (PW = IB + 1 + WB + 1 = 5 bits) is
     # shared by the 4 PEs
     lut = features("mvtu", _mvu(IB=2, I_BIPOLAR=0))[0]
