@@ -120,9 +120,9 @@ def test_mvu_terms_by_hand():
     lut, _, _, dsp = features("mvtu", _mvu(IB=4, I_BIPOLAR=0, WB=4, W_SIGNED=1, W_BIPOLAR=0,
                                             AB=12, TB=12))
     assert dsp == 32 and lut["mul_lut"] == 0
-    # the tree after the DSPs: PE * (SIMD - 1) additions of 4 + 4 + 2 bits, and its depth
-    # (UltraScale+ fits a cost per level, 7-series none) of clog2(8) = 3 levels
-    assert lut["add_tree_dsp"] == 4 * 7 * 10 and lut["add_depth_dsp"] == 4 * 7 * 10 * 3
+    # the tree after the DSPs: PE * (SIMD - 1) additions of the product's 4 + 4 bits, and
+    # its depth (UltraScale+ fits a cost per level, 7-series none) of clog2(8) = 3 levels
+    assert lut["add_tree_dsp"] == 4 * 7 * 8 and lut["add_depth_dsp"] == 4 * 7 * 8 * 3
     assert lut["add_tree"] == lut["add_depth"] == 0
     # ... but not when only 8 of the product's bits reach the accumulator
     assert features("mvtu", _mvu(IB=4, I_BIPOLAR=0, WB=4, W_SIGNED=1, W_BIPOLAR=0,
@@ -131,8 +131,8 @@ def test_mvu_terms_by_hand():
     w2a2 = _mvu(IB=2, I_BIPOLAR=0, WB=2, W_SIGNED=1, W_BIPOLAR=0)
     lut, _, _, dsp = features("mvtu", w2a2)
     assert dsp == 0 and lut["mul_lut"] == 32 * 2 * 2
-    # adder tree: PE * (SIMD - 1) additions of the product's IB + WB + 2 bits
-    assert lut["add_tree"] == 4 * 7 * 6 and lut["shift_add"] == 0
+    # adder tree: PE * (SIMD - 1) additions of the product's IB + WB bits
+    assert lut["add_tree"] == 4 * 7 * 4 and lut["shift_add"] == 0
     # resource "lut": shift-and-add, b the signed 2-bit weight (WB <= IB) decoded to 3 bits
     # whose top is a sign copy: 3 shifted copies of the input's 2 significant bits, two
     # additions of 2 bits per lane; no DSP even for a 9-bit product
@@ -157,10 +157,10 @@ def test_mvu_terms_by_hand():
 
 
 def test_mvu_structure_rules_by_hand():
-    # bipolar inputs x 4-bit weights: the adder tree adds the weight's 4 + 2 significant
-    # bits (+-w), not the input's: PE * (SIMD - 1) * 6
+    # bipolar inputs x 4-bit weights: the adder tree adds the 4 + 1 significant bits of
+    # +-w (-(-8) = 8 needs the fifth), not the input's: PE * (SIMD - 1) * 5
     sign = _mvu(I_BIPOLAR=1, WB=4, W_SIGNED=1, W_BIPOLAR=0)
-    assert features("mvtu", sign)[0]["add_tree"] == 4 * 7 * 6
+    assert features("mvtu", sign)[0]["add_tree"] == 4 * 7 * 5
     # depthwise with one tap fold (OUTER = 1): each dot product is one tile, the
     # accumulators are never read and Yosys removes them; with OUTER = 3 they are a memory
     # bipolar inputs x si4 weights: +-w per lane, 4 - 1 inverters before the adders;
@@ -194,20 +194,20 @@ def test_mvu_structure_rules_by_hand():
     assert dsp == 12 and ff["regs"] == 0 and ff["regs_dsp"] == 4 * 1 + 4 * 12
     assert ff["dsp_in_regs"] == 4 * 3 * 4
     # constant weights (one tile) of 2-bit inputs x bipolar weights: no negation or select,
-    # a sum of the 8 lanes' 2 + 2 significant bits per PE (`const_tree`: PE * (SIMD - 1)
+    # a sum of the 8 lanes' 2 + 1 significant bits per PE (`const_tree`: PE * (SIMD - 1)
     # additions; x * (+-1) in an MVTU has its own constants)
     lut = features("mvtu", _mvu(IB=2, I_BIPOLAR=0, INNER=1, OUTER=1))[0]
-    assert lut["const_tree_pm_weights"] == 4 * 7 * 4 and "const_tree" not in lut
+    assert lut["const_tree_pm_weights"] == 4 * 7 * 3 and "const_tree" not in lut
     assert lut["add_tree"] == lut["negate"] == 0
-    assert lut["const_depth_pm_weights"] == 4 * 7 * 4 * 3  # clog2(SIMD) = 3 levels
+    assert lut["const_depth_pm_weights"] == 4 * 7 * 3 * 3  # clog2(SIMD) = 3 levels
     assert lut["negate_select"] == 0 and lut["sign_invert"] == 0
     # ... and (+-1) * w its own: each lane's bits are copies of one input bit
     pm_inputs = features("mvtu", _mvu(WB=4, W_BIPOLAR=0, W_SIGNED=1, INNER=1, OUTER=1))[0]
-    assert pm_inputs["const_tree_pm_inputs"] == 4 * 7 * 6
+    assert pm_inputs["const_tree_pm_inputs"] == 4 * 7 * 5
     assert "const_tree_pm_weights" not in pm_inputs
     # a depthwise unit's constant-weight sums share one pair of constants
     dw = features("depthwise", _mvu(DEPTHWISE=1, IB=2, I_BIPOLAR=0, INNER=1, OUTER=1))[0]
-    assert dw["const_tree"] == 4 * 7 * 4 and "const_tree_pm_weights" not in dw
+    assert dw["const_tree"] == 4 * 7 * 3 and "const_tree_pm_weights" not in dw
     # W1A1 with constant weights: a popcount of each PE's 8 input bits
     lut = features("mvtu", _mvu(INNER=1, OUTER=1))[0]
     assert lut["const_tree"] == 4 * 7 and lut["xnor_popcount"] == 0
@@ -215,7 +215,7 @@ def test_mvu_structure_rules_by_hand():
     # 11) stay, ABC does not merge them into the sum; the selects go
     lut = features("mvtu", _mvu(IB=8, I_BIPOLAR=0, INNER=1, OUTER=1))[0]
     assert lut["negate"] == 8 * 11 and lut["negate_select_wide"] == 0
-    assert lut["const_tree_pm_weights"] == 4 * 7 * 10
+    assert lut["const_tree_pm_weights"] == 4 * 7 * 9
     # a 2-word weight table of W1A1 whose 32 lanes keep 12 non-constant bit columns
     # (W_WIDTH): 20 of 32 weight bits are constants, so 5/8 of the datapath is the
     # constant-weight sum and 3/8 the XNOR-popcount
