@@ -187,6 +187,11 @@ def test_mvu_structure_rules_by_hand():
     # can be the DSP48s' A/B registers (its own term, dsp_in_regs); the others: output and
     # last sum, no accumulator register
     assert features("mvtu", _mvu(OUTER=1))[1]["regs"] == 8 + 2 * 4 * 8 + 4 * 1
+    # counters: i of 8 values (3 bits), o of 4 (2), the tile counter of 32 (5); with one
+    # neuron fold o stays 0 and Yosys removes its flip-flop (the LUTs keep a bit for it)
+    assert features("mvtu", _mvu())[1]["control"] == 3 + 2 + 5
+    lut, ff, _, _ = features("mvtu", _mvu(OUTER=1))
+    assert ff["control"] == 3 + 0 + 3 and lut["control"] == 3 + 1 + 3
     w4a4 = _mvu(DEPTHWISE=1, SIMD=3, INNER=2, OUTER=3, IB=4, I_BIPOLAR=0, WB=4,
                 W_SIGNED=1, W_BIPOLAR=0, AB=12, TB=12)
     lut, ff, _, dsp = features("depthwise", w4a4)
