@@ -121,7 +121,10 @@ def rom_columns(module: str, params: dict, family: str = "xc7", seed: int = 0) -
                                     else params["T"] * params["TB"])
             words = [int(line, 16) for line in files[name].split()]
             tables[key] = cost_rtl.word_bits(words, width)
-    return cost_rtl.content_params(kind, params, tables.get("w"), tables.get("t"), family)
+    values = None if "w" not in tables else cost_rtl.word_values(
+        tables["w"], params["WB"], bool(params.get("W_SIGNED")))
+    return cost_rtl.content_params(kind, params, tables.get("w"), tables.get("t"), family,
+                                   values)
 
 
 def synthesize_unit(module: str, params: dict, family: str = "xc7", seed: int = 0,

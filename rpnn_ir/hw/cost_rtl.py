@@ -317,6 +317,16 @@ def word_bits(words, width: int) -> np.ndarray:
                          axis=1, bitorder="little")[:, :width]
 
 
+def word_values(bits: np.ndarray, width: int, signed: bool) -> np.ndarray:
+    """Element values [words, elements] of a ROM as a 0/1 table [words, bits] whose element
+    k is bits k*width ... k*width + width - 1 (`word_bits` of the words `-t rpnn-rtl`
+    writes), two's complement when `signed`."""
+    planes = bits.reshape(len(bits), -1, width).astype(np.int64)
+    values = (planes << np.arange(width)).sum(axis=2)
+    return np.where(values >> (width - 1), values - (1 << width), values) if signed \
+        else values
+
+
 def element_bits(values: np.ndarray, element_type) -> np.ndarray:
     """A ROM given as element values [words, slots] of `element_type` (two's complement;
     bipolar +1 is a 1 bit), as a 0/1 table [words, slots * bits] (columns in some order)."""
@@ -450,6 +460,42 @@ def shift_add_bits(p: dict) -> int:
     return (b_bits + b_signed - 1) * a_bits
 
 
+def constant_sum_bits(p: dict, kind: str) -> tuple[str, float] | None:
+    """(term suffix, bits) of the sum an MVU with one weight word (constant weights) adds,
+    counted off the weights' values, or None where the shared estimate stands (other
+    datapaths, several words, values unknown).
+
+    x * w in LUTs (`*`, or shift-and-add whose narrower operand is the weight): Yosys'
+    maccmap adds a copy of x (its IB bits) for each 1 of the weight's WB + 1-bit two's
+    complement, the sign bit's as an inverted copy (-1 costs three copies, -2 two, 0 none):
+    `W_ONES` over all lanes, less one a PE (the first copy is no addition), own constants
+    `const_tree_products`. (+-1) * w: a lane's bits are the input bit x, its inversion or
+    constants, where w and -w differ: `W_FLIPS` over all lanes, less one a PE (MVTU
+    `const_tree_pm_inputs`, depthwise `const_tree_pm_inputs_dw`). In place of PE * (SIMD -
+    1) * the product's bits, cross-validated LUT p90 on 1,512 7-series training points,
+    two sets of 5 x 5 folds, with the counters' LUTs at $clog2 (`_mvu_features`): MVTU 16.1%
+    -> 15.3% and 16.0% -> 15.2%, depthwise 19.9% -> 17.4% and 19.4% -> 17.7%; constant-
+    weight x * w units had been 15% under (negative weights cost more copies)."""
+    if p["INNER"] * p["OUTER"] > 1 or p["W_BIPOLAR"]:
+        return None
+    if (kind == "mul" or (kind == "shift" and p["WB"] <= p["IB"])) and "W_ONES" in p:
+        return "_products", p["IB"] * max(p["W_ONES"] - p["PE"], 0)
+    if kind == "sign" and "W_FLIPS" in p:
+        return ("_pm_inputs_dw" if p["DEPTHWISE"] else "_pm_inputs",
+                max(p["W_FLIPS"] - p["PE"], 0))
+    return None
+
+
+def weight_value_counts(values: np.ndarray, wb: int) -> dict[str, int]:
+    """W_ONES and W_FLIPS (`constant_sum_bits`) of weight values [words, lanes] of WB bits
+    (as rpnn_dot decodes them, WB + 1 bits in two's complement)."""
+    mask = (1 << (wb + 1)) - 1
+    v = np.asarray(values, dtype=np.int64).ravel()
+    ones = sum(bin(int(x) & mask).count("1") for x in v)
+    flips = sum(bin((int(x) ^ -int(x)) & mask).count("1") for x in v)
+    return {"W_ONES": ones, "W_FLIPS": flips}
+
+
 def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int]:
     pe, simd, ab = p["PE"], p["SIMD"], p["AB"]
     lanes = pe * simd
@@ -487,14 +533,15 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
     logic_ram = sum(m.bits for k, (_, _, m) in mems.items() if k in ("vec", "acc"))
     logic_ram_read = sum(ram_read_luts(d, w, m) for k, (d, w, m) in mems.items()
                          if k in ("vec", "acc"))
-    ctrl = _w(p["INNER"]) + _w(p["OUTER"]) + _w(p["INNER"] * p["OUTER"])
-    # the counters' flip-flops: i, o and the tile counter (and a depthwise unit's
-    # accumulator address), each $clog2 of its count; the Verilog declares a counter of one
-    # value with one bit, which stays 0 and Yosys removes (in place of a bit for each,
-    # cross-validated FF p90 on 1,195 7-series training points: depthwise 10.8% -> 8.9%,
-    # MVTU 4.0% -> 3.8%). The LUTs keep a bit for each (`ctrl`): counted the same way,
-    # cross-validated LUT p90 moved by 0.2 points or less, held out it rose (depthwise
-    # 15.2% -> 16.6%)
+    # the counters i, o and the tile counter (and a depthwise unit's accumulator address),
+    # each $clog2 of its count: the Verilog declares a counter of one value with one bit,
+    # which stays 0 and Yosys removes. Cross-validated FF p90 on 1,195 7-series training
+    # points, in place of a bit for each: depthwise 10.8% -> 8.9%, MVTU 4.0% -> 3.8%; LUT
+    # p90 then within 0.2 points (held out it rose, depthwise 15.2% -> 16.6%), but on 1,512
+    # training points with the constant-weight units of the fifth calibration (a handful
+    # of LUTs of handshake where those bits were a third of the estimate) and the counted
+    # constant sums (`constant_sum_bits`): depthwise 19.2% -> 17.4% and 18.8% -> 17.7%, MVTU
+    # 15.7% -> 15.3% and 15.5% -> 15.2%
     counting = clog2(p["INNER"]) + clog2(p["OUTER"]) + clog2(p["INNER"] * p["OUTER"])
     # counters wrapping at a modulus that is not a power of two (`_window_features`): i,
     # o, and the MVTU's tile counter
@@ -585,7 +632,7 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
         # MVTU: the stage-1 input is the incoming word or the stored vector (OUTER > 1)
         "input_mux": xb if not p["DEPTHWISE"] and p["OUTER"] > 1 else 0,
         "acc_bypass": acc_bypass,
-        "control": ctrl,
+        "control": counting,
         "wrap": wraps,
         "const": 1,
     }
@@ -640,6 +687,11 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
         suffix = ("_pm_weights" if p["W_BIPOLAR"] else "_pm_inputs") \
             if negate and not p["DEPTHWISE"] else ""
         tree_bits = fixed * pe * (simd - 1) * (1 if xnor else in_bits)
+        # one weight word whose values the model has (`W_ONES`, `W_FLIPS`): what the sum
+        # adds is counted off them (`constant_sum_bits`)
+        counted = constant_sum_bits(p, kind)
+        if counted is not None:
+            suffix, tree_bits = counted
         lut["const_tree" + suffix] = tree_bits
         # its levels, as `add_depth` for the adder tree
         lut["const_depth" + suffix] = tree_bits * tree_levels(simd)
@@ -1152,20 +1204,26 @@ def rom_columns(unit: Unit, kind: str, params: dict, family: str = "xc7") -> dic
         kind, params,
         None if w is None else element_bits(w, unit.op.weights.type.element_type),
         None if t is None else element_bits(t, unit.op.thresholds.type.element_type),
-        family)
+        family, w)
 
 
-CONTENT_PARAMS = ("W_WIDTH", "T_WIDTH", "W_COLUMNS", "T_COLUMNS")
+CONTENT_PARAMS = ("W_WIDTH", "T_WIDTH", "W_COLUMNS", "T_COLUMNS", "W_ONES", "W_FLIPS")
 """The parameters `content_params` derives from ROM contents (not Verilog parameters)."""
 
 
 def content_params(kind: str, params: dict, w_bits: np.ndarray | None,
-                   t_bits: np.ndarray | None, family: str = "xc7") -> dict[str, int]:
+                   t_bits: np.ndarray | None, family: str = "xc7",
+                   w_values: np.ndarray | None = None) -> dict[str, int]:
     """W_WIDTH / T_WIDTH: the weight and threshold ROMs' non-constant columns
     (`mapped_width`, ROMs of more than one word), and W_COLUMNS / T_COLUMNS: the varying
     distinct columns (`varying_columns`) of those Yosys holds in logic (`logic_roms`,
-    decided at the mapped widths), from the ROMs as 0/1 tables [words, bits]."""
+    decided at the mapped widths), from the ROMs as 0/1 tables [words, bits]; W_ONES /
+    W_FLIPS (`weight_value_counts`) of an MVU's integer weights of one word, from their
+    values [words, lanes] (`w_values`)."""
     out: dict[str, int] = {}
+    if (w_values is not None and kind in ("mvtu", "depthwise") and len(w_values) == 1
+            and not params["W_BIPOLAR"]):
+        out.update(weight_value_counts(w_values, params["WB"]))
     for key, bits in (("W", w_bits), ("T", t_bits)):
         if bits is not None and bits.shape[0] > 1:
             out[f"{key}_WIDTH"] = mapped_width(bits)

@@ -323,6 +323,11 @@ def _rom_views_agree(module, compared: list[str]) -> None:
             # the same columns (in some order: sorted here), word by word
             assert sorted(map(bytes, model.T)) == sorted(map(bytes, written.T)), \
                 (kind, key, params)
+            if key == "W_FILE" and not params["W_BIPOLAR"]:
+                # ... and the same weight values, whose 1s the constant sums count
+                values = cost_rtl.word_values(written, params["WB"], bool(params["W_SIGNED"]))
+                assert cost_rtl.weight_value_counts(values, params["WB"]) == \
+                    cost_rtl.weight_value_counts(table(unit, kind, params), params["WB"])
             compared.append(f"{kind} {key} PE={params['PE']}")
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from xdsl.utils.exceptions import PassFailedException
 
@@ -188,10 +189,10 @@ def test_mvu_structure_rules_by_hand():
     # last sum, no accumulator register
     assert features("mvtu", _mvu(OUTER=1))[1]["regs"] == 8 + 2 * 4 * 8 + 4 * 1
     # counters: i of 8 values (3 bits), o of 4 (2), the tile counter of 32 (5); with one
-    # neuron fold o stays 0 and Yosys removes its flip-flop (the LUTs keep a bit for it)
+    # neuron fold o stays 0 and Yosys removes it (the Verilog declares it with one bit)
     assert features("mvtu", _mvu())[1]["control"] == 3 + 2 + 5
     lut, ff, _, _ = features("mvtu", _mvu(OUTER=1))
-    assert ff["control"] == 3 + 0 + 3 and lut["control"] == 3 + 1 + 3
+    assert ff["control"] == lut["control"] == 3 + 0 + 3
     w4a4 = _mvu(DEPTHWISE=1, SIMD=3, INNER=2, OUTER=3, IB=4, I_BIPOLAR=0, WB=4,
                 W_SIGNED=1, W_BIPOLAR=0, AB=12, TB=12)
     lut, ff, _, dsp = features("depthwise", w4a4)
@@ -210,6 +211,20 @@ def test_mvu_structure_rules_by_hand():
     pm_inputs = features("mvtu", _mvu(WB=4, W_BIPOLAR=0, W_SIGNED=1, INNER=1, OUTER=1))[0]
     assert pm_inputs["const_tree_pm_inputs"] == 4 * 7 * 5
     assert "const_tree_pm_weights" not in pm_inputs
+    # one word of integer weights whose values the model has: the sum is counted off them.
+    # WB = 2 as rpnn_dot decodes it, 3 bits: -1 = 111, -2 = 110, 0, 1 = 001 hold 6 ones
+    # (Yosys adds a copy of x for each, the sign bit's inverted); w and -w differ in 2, 1,
+    # 0, 2 bits
+    counts = cost_rtl.weight_value_counts(np.array([[-1, -2, 0, 1]]), 2)
+    assert counts == {"W_ONES": 6, "W_FLIPS": 5}
+    w2a2 = _mvu(IB=2, I_BIPOLAR=0, WB=2, W_SIGNED=1, W_BIPOLAR=0, INNER=1, OUTER=1)
+    lut = features("mvtu", {**w2a2, "W_ONES": 40, "W_FLIPS": 30})[0]
+    assert lut["const_tree_products"] == 2 * (40 - 4)  # IB bits a copy, the first of a PE free
+    assert lut["const_depth_products"] == 2 * 36 * 3 and "const_tree" not in lut
+    assert "const_tree_products" not in features("mvtu", w2a2)[0]  # values unknown
+    pm = _mvu(WB=4, W_BIPOLAR=0, W_SIGNED=1, INNER=1, OUTER=1, W_FLIPS=50)
+    assert features("mvtu", pm)[0]["const_tree_pm_inputs"] == 50 - 4
+    assert features("depthwise", {**pm, "DEPTHWISE": 1})[0]["const_tree_pm_inputs_dw"] == 46
     # a depthwise unit's constant-weight sums share one pair of constants
     dw = features("depthwise", _mvu(DEPTHWISE=1, IB=2, I_BIPOLAR=0, INNER=1, OUTER=1))[0]
     assert dw["const_tree"] == 4 * 7 * 3 and "const_tree_pm_weights" not in dw
@@ -429,7 +444,6 @@ def test_a_fresh_yosys_synthesis_matches_the_model(yosys):
 
 def test_rom_columns_and_addresses_by_hand():
     """ROMs in logic by their contents and by where their address comes from."""
-    import numpy as np
 
     from rpnn_ir.builders.ops import si
 
@@ -484,7 +498,6 @@ def test_rom_width_without_constant_columns_by_hand():
     """Yosys maps a ROM at its non-constant columns (`mapped_width`): 16-bit thresholds
     that never leave 0..255 keep 8 varying bits each, so a 512-word ROM of 2 PEs x 3 of
     them is 512 x 48 (2 RAMB18), not the 512 x 96 (3 RAMB18) of its parameters."""
-    import numpy as np
 
     from rpnn_ir.builders.ops import si
 
@@ -524,7 +537,6 @@ def test_constant_rom_columns_leave_block_ram_in_yosys(tmp_path, yosys):
     0..255 (8 of 16 bits constant: 512 x 48 bits, 2 RAMB18) and in the full si16 range
     (512 x 96, 3), the same unit otherwise. Without the constant columns dropped the
     model said 3 for both."""
-    import numpy as np
 
     from rpnn_ir.backends import rtl_synth
     from rpnn_ir.backends.c_reference import write_files
