@@ -567,9 +567,9 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
         # x * (+-1) (bipolar weights): the negated input word, shared by the PEs of an MVTU
         # (one per SIMD lane; a depthwise lane has its own input), and a PW-bit select per
         # lane, which ABC merges into the adder tree's LUTs when the input has at most 2
-        # bits (fitted 0.08 a bit, against 0.48 for wider inputs; cross-validated LUT p90
-        # 19.6% -> 19.4% on 790 training points, x * (+-1) of 8-bit inputs had been ~20%
-        # under and of 2-bit ones over)
+        # bits (when chosen, fitted 0.08 a bit against 0.48 for wider inputs; cross-
+        # validated LUT p90 19.6% -> 19.4% on 790 training points, x * (+-1) of 8-bit
+        # inputs had been ~20% under and of 2-bit ones over)
         "negate_select": lanes * pw if negate and p["W_BIPOLAR"] and p["IB"] <= 2 else 0,
         "negate_select_wide": lanes * pw if negate and p["W_BIPOLAR"] and p["IB"] > 2 else 0,
         "negate": (lanes if p["DEPTHWISE"] else simd) * pw if negate and p["W_BIPOLAR"]
