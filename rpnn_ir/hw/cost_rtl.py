@@ -489,11 +489,10 @@ def constant_sum_bits(p: dict, kind: str) -> tuple[str, float] | None:
 def weight_value_counts(values: np.ndarray, wb: int) -> dict[str, int]:
     """W_ONES and W_FLIPS (`constant_sum_bits`) of weight values [words, lanes] of WB bits
     (as rpnn_dot decodes them, WB + 1 bits in two's complement)."""
-    mask = (1 << (wb + 1)) - 1
-    v = np.asarray(values, dtype=np.int64).ravel()
-    ones = sum(bin(int(x) & mask).count("1") for x in v)
-    flips = sum(bin((int(x) ^ -int(x)) & mask).count("1") for x in v)
-    return {"W_ONES": ones, "W_FLIPS": flips}
+    v = np.asarray(values, dtype=np.int64)
+    bits = np.arange(wb + 1)
+    return {"W_ONES": int(((v[..., None] >> bits) & 1).sum()),
+            "W_FLIPS": int((((v ^ -v)[..., None] >> bits) & 1).sum())}
 
 
 def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int]:
@@ -684,14 +683,12 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
         # 17.6% -> 16.9%, all 17.2% -> 16.9%, 17.1% -> 16.8%); a depthwise unit's keep the
         # shared ones (split too, its p90 went 18.5% -> 18.7%: few constant-weight
         # depthwise units to fit them on)
-        suffix = ("_pm_weights" if p["W_BIPOLAR"] else "_pm_inputs") \
-            if negate and not p["DEPTHWISE"] else ""
-        tree_bits = fixed * pe * (simd - 1) * (1 if xnor else in_bits)
         # one weight word whose values the model has (`W_ONES`, `W_FLIPS`): what the sum
         # adds is counted off them (`constant_sum_bits`)
-        counted = constant_sum_bits(p, kind)
-        if counted is not None:
-            suffix, tree_bits = counted
+        suffix, tree_bits = constant_sum_bits(p, kind) or (
+            ("_pm_weights" if p["W_BIPOLAR"] else "_pm_inputs")
+            if negate and not p["DEPTHWISE"] else "",
+            fixed * pe * (simd - 1) * (1 if xnor else in_bits))
         lut["const_tree" + suffix] = tree_bits
         # its levels, as `add_depth` for the adder tree
         lut["const_depth" + suffix] = tree_bits * tree_levels(simd)
