@@ -461,6 +461,17 @@ def test_rom_columns_and_addresses_by_hand():
     assert features("mvtu", p)[1]["rom_regs"] == 32 + 16
     assert features("mvtu", {**p, "W_COLUMNS": 5, "T_COLUMNS": 3})[1]["rom_regs"] == 5 + 3
     assert features("mvtu", {**p, "W_COLUMNS": 5})[0]["rom_weights_xnor"] == 5 * 1
+    # a column that is an address bit or its complement is the address register: no LUT,
+    # but its flip-flop counts. Over 4 words: [0,1,0,1] is bit 0, [1,1,0,0] bit 1 inverted,
+    # [0,1,1,0] their XOR (a LUT); [0,0,0,1] twice; over 3 words [0,1,0] is bit 0 (word 3
+    # unused), [1,0,0] is not a literal
+    four = np.array([[0, 1, 0, 0, 0], [1, 1, 1, 0, 0], [0, 0, 1, 0, 0], [1, 0, 0, 1, 1]],
+                    dtype=np.uint8)
+    assert (cost_rtl.varying_columns(four), cost_rtl.literal_columns(four)) == (4, 2)
+    three = np.array([[0, 1], [1, 0], [0, 0]], dtype=np.uint8)
+    assert (cost_rtl.varying_columns(three), cost_rtl.literal_columns(three)) == (2, 1)
+    lut, ff, _, _ = features("mvtu", {**p, "W_COLUMNS": 5, "W_LITERALS": 2})
+    assert (lut["rom_weights_xnor"], ff["rom_regs"]) == (3 * 1, 5 + 16)
     # whether the address is a counter (an MVTU, a depthwise unit with one tap fold) or an
     # adder's output (a depthwise unit's tile + o), LUT6 and MUXF7/F8: a LUT per 64 words of
     # each column (4 x 64 words -> 4 per column)
