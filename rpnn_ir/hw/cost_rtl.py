@@ -443,8 +443,25 @@ def activation_table(value_bits: int, t_depth: int) -> bool:
 
 DATAPATH_TERMS = ("xnor_popcount", "xnor_popcount_bram", "negate", "negate_select",
                   "negate_select_wide", "sign_invert", "mul_lut", "shift_add", "add_tree",
-                  "add_depth", "xnor_depth")
+                  "add_depth", "add_tree_chain", "add_depth_chain", "add_sign_bits",
+                  "xnor_depth")
 """The MVU's product and adder-tree terms: what a constant weight bit takes away."""
+
+
+def sum_chain(p: dict) -> bool:
+    """Whether Yosys maps rpnn_dot's sum of SIMD products (PW = IB + WB + 2 bits each,
+    sign-extended to SW bits, the low AB bits kept) as a chain of adders each as wide as
+    its partial sum: when AB >= PW + SIMD. Narrower, the whole sum is mapped at AB bits,
+    the products' sign-extension bits summed with the rest (measured on 7-series, x * (+-1)
+    of 2-bit inputs, SIMD 8, 4 PEs, 2 words: AB = 6, 9, 11, 12 -> 204, 256, 288, 307 LUT;
+    AB = 13, 15, 24 -> 212, 220, 256; SIMD 4 switches between AB 8 and 9, SIMD 2 between 6
+    and 7, 4-bit inputs at SIMD 8 between 14 and 16). Cross-validated LUT p90 with the sign
+    bits below it as a term (`add_sign_bits`) and the chain's own constants, 1,512 7-series
+    training points, two sets of 5 x 5 folds: MVTU 14.8% -> 14.0% and 14.9% -> 14.2%,
+    depthwise 17.6% -> 17.4% and 18.1% -> 17.7%; UltraScale+ MVTU 14.6% -> 14.1%, depthwise
+    17.6% -> 17.2%. The same split for the sum after DSPs was worse (MVTU 14.3%, depthwise
+    17.6% on 7-series)."""
+    return p["SIMD"] > 1 and p["AB"] >= p["IB"] + p["WB"] + 2 + p["SIMD"]
 
 
 def constant_weight_share(p: dict) -> float:
@@ -587,6 +604,9 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
     # the accumulator adds only when a dot product spans several tiles
     accumulates = (p["OUTER"] if p["DEPTHWISE"] else p["INNER"]) > 1
     tree = pe * (simd - 1) * in_bits
+    # rpnn_dot adds its SIMD products one after another at SW bits, each sign-extended, and
+    # keeps the low AB bits (`sum_chain`): the width the sum is mapped at changes the cost
+    chain = not (xnor or dsp) and sum_chain(p)
     lut = {
         # XNOR-popcount: with weights from block RAM (or a ROM kept apart, `w_feed`) every
         # lane is a variable XNOR; from a flat logic ROM ABC merges part of it into the
@@ -616,12 +636,17 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
         if negate and p["I_BIPOLAR"] and not (w_feed == "logic" and w_depth <= 4) else 0,
         "mul_lut": lanes * p["IB"] * p["WB"] if kind == "mul" else 0,
         "shift_add": lanes * shift_adds,
-        "add_tree": tree if not (xnor or dsp) else 0,
+        "add_tree": tree if not (xnor or dsp or chain) else 0,
+        "add_tree_chain": tree if chain else 0,
+        # ... below that width the products' sign-extension bits up to AB are summed too
+        "add_sign_bits": pe * (simd - 1) * max(0, ab - in_bits)
+        if not (xnor or dsp or chain) and simd > 1 else 0,
         # abc9 maps for delay first: an adder tree (an XNOR unit's popcount) costs more
         # per bit the deeper it is, `tree_levels` (cross-validated: 32.8% -> 30.8% LUT
         # p90 on the MVU and thresholding training points; the largest units were ~20%
         # under before)
-        "add_depth": tree * tree_levels(simd) if not (xnor or dsp) else 0,
+        "add_depth": tree * tree_levels(simd) if not (xnor or dsp or chain) else 0,
+        "add_depth_chain": tree * tree_levels(simd) if chain else 0,
         "xnor_depth": lanes * tree_levels(simd) if xnor else 0,
         "add_tree_dsp": tree if dsp else 0,
         # ... and with the products in DSPs, a family term: on UltraScale+ (DSP48E2) the

@@ -162,6 +162,18 @@ def test_mvu_structure_rules_by_hand():
     # +-w (-(-8) = 8 needs the fifth), not the input's: PE * (SIMD - 1) * 5
     sign = _mvu(I_BIPOLAR=1, WB=4, W_SIGNED=1, W_BIPOLAR=0)
     assert features("mvtu", sign)[0]["add_tree"] == 4 * 7 * 5
+    # ... and the products' sign-extension bits up to AB = 8: 8 - 5 a lane after the first
+    assert features("mvtu", sign)[0]["add_sign_bits"] == 4 * 7 * 3
+    # x * (+-1) of 2-bit inputs, SIMD 8 (PW = 3 + 2 = 5): the sum is a chain of adders of
+    # their own widths from AB = 5 + 8 = 13 on (`sum_chain`), its own constants, and no
+    # sign-extension bits; at AB = 12 the whole sum is mapped at 12 bits
+    x_pm = _mvu(IB=2, I_BIPOLAR=0)
+    assert not cost_rtl.sum_chain({**x_pm, "AB": 12}) and cost_rtl.sum_chain({**x_pm, "AB": 13})
+    lut = features("mvtu", {**x_pm, "AB": 12, "TB": 12})[0]
+    assert (lut["add_tree"], lut["add_tree_chain"], lut["add_sign_bits"]) == (84, 0, 4 * 7 * 9)
+    lut = features("mvtu", {**x_pm, "AB": 13, "TB": 13})[0]
+    assert (lut["add_tree"], lut["add_tree_chain"], lut["add_sign_bits"]) == (0, 84, 0)
+    assert lut["add_depth_chain"] == 84 * 3 and lut["add_depth"] == 0
     # depthwise with one tap fold (OUTER = 1): each dot product is one tile, the
     # accumulators are never read and Yosys removes them; with OUTER = 3 they are a memory
     # bipolar inputs x si4 weights: +-w per lane, 4 - 1 inverters before the adders;
