@@ -659,7 +659,15 @@ def _mvu_features(p: dict, family: str = "xc7") -> tuple[dict, dict, Memory, int
         # (cross-validated LUT p90 19.3% -> 18.4% on 7-series, 19.2% -> 18.6% on
         # UltraScale+)
         "accumulate": pe * ab if accumulates and not dsp else 0,
-        "accumulate_dsp": pe * ab if accumulates and dsp else 0,
+        "accumulate_dsp": pe * ab if accumulates and dsp and simd > 1 else 0,
+        # ... and with one lane the accumulator adds a DSP's product directly: DSP48E1s
+        # take it into their post-adder (P = C + A * B, a LUT a bit left to clear C), on
+        # UltraScale+ Yosys leaves it in the fabric (a carry chain, and at times a LUT a
+        # bit more to clear the accumulator apart from the sum). Own family constants:
+        # cross-validated LUT p90 on 1,518 UltraScale+ training points, two sets of 5 x 5
+        # folds, MVTU 14.2% -> 14.0% and 14.1% -> 13.9%, depthwise 17.2% -> 16.7% and
+        # 16.7% -> 16.5%; 7-series unchanged
+        "accumulate_dsp_lane": pe * ab if accumulates and dsp and simd == 1 else 0,
         # comparators against thresholds that change with the output fold (a carry chain
         # of max(AB, TB) bits; as PE * T * (max(AB, TB, OB) + 2) small sums' comparators
         # came out too large: cross-validated with `const_depth` 22.1% -> 21.5% LUT p90
@@ -1043,7 +1051,8 @@ MIN_FAMILY_POINTS = 8
 """A family other than 7-series gets its own constants for a unit type from this many
 training points on; below, `predict` uses the 7-series ones."""
 FAMILY_TERMS = frozenset({"add_tree_dsp", "add_depth_dsp", "rom_weights_dsp",
-                          "accumulate_dsp", "regs_dsp", "dsp_in_regs"})
+                          "accumulate_dsp", "accumulate_dsp_lane", "regs_dsp",
+                          "dsp_in_regs"})
 """The terms a family other than 7-series refits on its own sweep; the others keep their
 7-series constants. The LUT6 fabric is the same: on the configurations swept for both,
 Yosys' LUT and FF counts agree to within a few percent except where products go to DSPs

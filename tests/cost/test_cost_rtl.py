@@ -209,6 +209,10 @@ def test_mvu_structure_rules_by_hand():
                 W_SIGNED=1, W_BIPOLAR=0, AB=12, TB=12)
     lut, ff, _, dsp = features("depthwise", w4a4)
     assert lut["accumulate_dsp"] == 4 * 12 and lut["accumulate"] == 0  # 3 tap folds
+    # one lane: the accumulator adds a DSP's product directly, its own (family) term
+    lane = features("depthwise", {**w4a4, "SIMD": 1})[0]
+    assert (lane["accumulate_dsp"], lane["accumulate_dsp_lane"]) == (0, 4 * 12)
+    assert lut["accumulate_dsp_lane"] == 0
     assert dsp == 12 and ff["regs"] == 0 and ff["regs_dsp"] == 4 * 1 + 4 * 12
     assert ff["dsp_in_regs"] == 4 * 3 * 4
     # constant weights (one tile) of 2-bit inputs x bipolar weights: no negation or select,
