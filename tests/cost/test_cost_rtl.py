@@ -19,7 +19,7 @@ from rpnn_ir.hw.devices import load_devices
 from rpnn_ir.passes.cost import CostPass
 
 ALL_UNITS = (Path(__file__).parent / "all_units.mlir").read_text()
-RTL_TOLERANCE = {"lut": 0.16, "ff": 0.09}
+RTL_TOLERANCE = {"lut": 0.15, "ff": 0.09}
 """The MVTU's held-out 90th-percentile |model/Yosys - 1| that docs/cost-model.md ("RTL
 model", measured error) documents."""
 
@@ -447,7 +447,7 @@ SMALL_MVTU = _mvu(PE=2, SIMD=8, INNER=4, OUTER=4)
 def test_a_fresh_yosys_synthesis_matches_the_model(yosys):
     """The model against Yosys now (not the stored sweep): BRAM and DSP exact, LUT and FF
     within the error documented in docs/cost-model.md (RTL_TOLERANCE). Measured when the
-    constants were fitted (1,195 training points): LUT 111 vs 116, FF 92 vs 96."""
+    constants were fitted (1,512 training points): LUT 111 vs 116, FF 93 vs 96."""
     from rpnn_ir.backends import rtl_units
 
     measured = rtl_units.synthesize_unit("rpnn_mvu", SMALL_MVTU)
