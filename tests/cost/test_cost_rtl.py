@@ -512,13 +512,15 @@ def test_mvu_counters_and_memories_by_hand():
     small = {**dw, "INNER": 8}
     assert cost_rtl.mvu_memories(small)["acc"][2].kind == "lutram"
     assert features("depthwise", small)[1]["acc_bypass"] == 0
-    # constant weights into DSPs: the input register stays in flip-flops (Yosys packs it
-    # into the DSP48s only when the other operand is a register too)
+    # constant weights into DSPs: an MVTU's input register stays in flip-flops, a depthwise
+    # unit's is packed as with variable weights (measured on the 7-series sweep)
     w4a4 = _mvu(IB=4, I_BIPOLAR=0, WB=4, W_SIGNED=1, W_BIPOLAR=0, AB=12, TB=12, PE=1,
                 OUTER=1)
     assert features("mvtu", w4a4)[1]["dsp_in_regs"] == 8 * 4
     ff = features("mvtu", {**w4a4, "INNER": 1})[1]
     assert ff["dsp_in_regs"] == 0 and ff["regs_dsp"] >= 8 * 4
+    ff = features("depthwise", {**w4a4, "DEPTHWISE": 1, "INNER": 1, "PE": 2, "SIMD": 3})[1]
+    assert ff["dsp_in_regs"] == 2 * 3 * 4 and ff["regs_dsp"] == 2 * 1 + 2 * 12
 
 
 def test_rom_width_without_constant_columns_by_hand():
