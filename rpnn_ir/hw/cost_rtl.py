@@ -293,21 +293,23 @@ def _varying(bits: np.ndarray) -> np.ndarray:
     return bits[:, (ones > 0) & (ones < bits.shape[0])]
 
 
+def _distinct_varying(bits: np.ndarray) -> np.ndarray:
+    """The distinct columns of a 0/1 table [words, bits] that are not constant, one a row."""
+    varying = _varying(bits)
+    return np.unique(varying.T, axis=0) if varying.shape[1] else np.zeros((0, len(bits)))
+
+
 def varying_columns(bits: np.ndarray) -> int:
     """Distinct columns of a 0/1 table [words, bits] that are not constant: what Yosys keeps
     of a ROM held in logic (opt_merge merges equal flip-flops and LUT functions, a constant
     column is no logic at all)."""
-    varying = _varying(bits)
-    return len(np.unique(varying.T, axis=0)) if varying.shape[1] else 0
+    return len(_distinct_varying(bits))
 
 
 def literal_columns(bits: np.ndarray) -> int:
     """Of the distinct varying columns of a 0/1 table [words, bits] (`varying_columns`),
     those that read as a bit of the word's address or its complement (`address_literal`)."""
-    varying = _varying(bits)
-    if not varying.shape[1]:
-        return 0
-    return sum(address_literal(c) for c in np.unique(varying.T, axis=0))
+    return sum(address_literal(c) for c in _distinct_varying(bits))
 
 
 def address_literal(column: np.ndarray) -> bool:
