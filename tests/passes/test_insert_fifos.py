@@ -1,6 +1,6 @@
 """The cycle, burst and need model of rpnn-insert-fifos (docs/passes.md), unit by unit.
 
-Cycle counts are checked against the formulas of /work/shared/reference/cost-model.md,
+Cycle counts are checked against the formulas of docs/cost-model.md ("Throughput"),
 need functions against a brute-force reading of which input pixels each output uses.
 """
 
