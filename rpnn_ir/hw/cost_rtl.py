@@ -308,20 +308,21 @@ def varying_columns(bits: np.ndarray) -> int:
 
 def literal_columns(bits: np.ndarray) -> int:
     """Of the distinct varying columns of a 0/1 table [words, bits] (`varying_columns`),
-    those that read as a bit of the word's address or its complement (`address_literal`)."""
-    return sum(address_literal(c) for c in _distinct_varying(bits))
+    those that read as a bit of the word's address or its complement (`address_literals`)."""
+    return int(address_literals(_distinct_varying(bits)).sum())
 
 
-def address_literal(column: np.ndarray) -> bool:
-    """Whether a ROM's bit column over its words 0, 1, ... is bit k of the address or its
-    complement for some k: the ROM's address register itself or that bit inverted, which
-    needs no LUT of its own (an MVU's ROMs: `_mvu_features`)."""
-    index = np.arange(len(column))
-    for k in range(max(1, (len(column) - 1).bit_length())):
-        bit = (index >> k) & 1
-        if (column == bit).all() or (column != bit).all():
-            return True
-    return False
+def address_literals(columns: np.ndarray) -> np.ndarray:
+    """For each of a ROM's bit columns [columns, words] (over its words 0, 1, ...), whether
+    it is bit k of the address or its complement for some k: the ROM's address register
+    itself or that bit inverted, which needs no LUT of its own (an MVU's ROMs:
+    `_mvu_features`)."""
+    words = columns.shape[1]
+    shifts = np.arange(max(1, (words - 1).bit_length()))
+    address = (np.arange(words)[None, :] >> shifts[:, None]) & 1   # [address bits, words]
+    same = (columns[:, None, :] == address[None]).all(axis=2)
+    inverse = (columns[:, None, :] != address[None]).all(axis=2)
+    return (same | inverse).any(axis=1)
 
 
 def mapped_width(bits: np.ndarray) -> int:
